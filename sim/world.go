@@ -1,0 +1,294 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+)
+
+// Handler handles the events it scheduled. The event is valid only during
+// the call.
+type Handler interface {
+	Handle(ev *Event)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ev *Event)
+
+// Handle calls f(ev).
+func (f HandlerFunc) Handle(ev *Event) { f(ev) }
+
+// Event is one scheduled occurrence. Kind, Node, A, B and Ptr belong to the
+// handler that scheduled it; the engine hashes At, Kind, Node and A into the
+// trace hash and uses Node and Kind in panic reports.
+type Event struct {
+	At   Time
+	Kind uint16 // handler-defined
+	Node int32  // node the event concerns, or -1
+	A, B int64  // handler-defined arguments
+	Ptr  any    // handler-defined payload
+
+	h   Handler
+	key uint64 // tie-break: the sequence number, or a seeded random key
+	seq uint64
+}
+
+// Options configure a World. The zero value is valid.
+type Options struct {
+	// ShuffleTies breaks ties between events at the same time with a key
+	// drawn from the seed (stream "sched") instead of insertion order. It
+	// explores more interleavings and stays deterministic.
+	ShuffleTies bool
+	// Limits bound the run; zero fields take the defaults of DefaultLimits.
+	Limits Limits
+	// Sink receives trace records; nil discards them. The trace hash does
+	// not depend on the sink.
+	Sink Sink
+}
+
+// Limits bound a run so that no run can go on forever.
+type Limits struct {
+	MaxEvents  uint64 // handled events; default 100 000 000
+	MaxTime    Time   // simulated time; default 24h
+	MaxPending int    // pending events; default 10 000 000
+	// LivelockEvents is how many events may run at one simulated instant
+	// before the run is declared a livelock; default 1 000 000.
+	LivelockEvents uint64
+}
+
+// DefaultLimits are used for zero fields of Options.Limits.
+var DefaultLimits = Limits{
+	MaxEvents:      100_000_000,
+	MaxTime:        Time(24 * time.Hour),
+	MaxPending:     10_000_000,
+	LivelockEvents: 1_000_000,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxEvents == 0 {
+		l.MaxEvents = DefaultLimits.MaxEvents
+	}
+	if l.MaxTime == 0 {
+		l.MaxTime = DefaultLimits.MaxTime
+	}
+	if l.MaxPending == 0 {
+		l.MaxPending = DefaultLimits.MaxPending
+	}
+	if l.LivelockEvents == 0 {
+		l.LivelockEvents = DefaultLimits.LivelockEvents
+	}
+	return l
+}
+
+// LimitError ends a run that hit a limit. It is neither success nor a
+// check failure.
+type LimitError struct {
+	Limit  string // "max_events", "max_time", "max_pending", "livelock", "wall_time"
+	At     Time
+	Events uint64
+	Detail string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("limit %s reached at %v after %d events: %s", e.Limit, e.At, e.Events, e.Detail)
+}
+
+// PanicError reports a panic raised by a handler.
+type PanicError struct {
+	Value any
+	At    Time
+	Event uint64 // number of the event, counting from 1
+	Node  int32
+	Kind  uint16
+	Stack string
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("panic at %v in event %d (node %d, kind %d): %v", e.At, e.Event, e.Node, e.Kind, e.Value)
+}
+
+// ErrInterrupted is returned when Interrupt stopped a run.
+var ErrInterrupted = errors.New("run interrupted")
+
+// World is one simulated world. It is not safe for concurrent use, except
+// for Interrupt.
+type World struct {
+	seed    uint64
+	now     Time
+	q       queue
+	seq     uint64
+	events  uint64
+	hash    uint64
+	opts    Options
+	limits  Limits
+	sched   *rand.Rand
+	streams map[string]*rand.Rand
+	cur     Event
+	// livelock detection
+	sameTime   uint64
+	lastTime   Time
+	interrupt  atomic.Bool
+	stopReason error
+	stopped    bool
+
+	Metrics *Metrics
+}
+
+// New returns a world for seed.
+func New(seed uint64, opts Options) *World {
+	w := &World{
+		seed:    seed,
+		opts:    opts,
+		limits:  opts.Limits.withDefaults(),
+		hash:    14695981039346656037,
+		streams: make(map[string]*rand.Rand),
+		Metrics: NewMetrics(),
+	}
+	if opts.ShuffleTies {
+		w.sched = w.Rand("sched")
+	}
+	return w
+}
+
+// Seed returns the world's seed.
+func (w *World) Seed() uint64 { return w.seed }
+
+// Now returns the current simulated time.
+func (w *World) Now() Time { return w.now }
+
+// Events returns the number of events handled so far.
+func (w *World) Events() uint64 { return w.events }
+
+// Pending returns the number of scheduled events not yet handled.
+func (w *World) Pending() int { return w.q.Len() }
+
+// TraceHash returns the running 64-bit hash of every handled event and
+// trace record.
+func (w *World) TraceHash() uint64 { return w.hash }
+
+// Current returns the event being handled, for diagnostics.
+func (w *World) Current() *Event { return &w.cur }
+
+// Schedule queues e for handler h at time at (not before now). It panics if
+// at is in the past, which is a bug in the caller.
+func (w *World) Schedule(at Time, h Handler, e Event) {
+	if at < w.now {
+		panic(fmt.Sprintf("sim: schedule at %v before now %v", at, w.now))
+	}
+	e.At = at
+	e.h = h
+	w.seq++
+	e.seq = w.seq
+	if w.sched != nil {
+		e.key = w.sched.Uint64()
+	} else {
+		e.key = w.seq
+	}
+	w.q.push(e)
+}
+
+// After queues e for h after d.
+func (w *World) After(d time.Duration, h Handler, e Event) {
+	w.Schedule(w.now.Add(d), h, e)
+}
+
+// Interrupt asks a running world to stop at the next check (every 1024
+// events). It is safe to call from another goroutine, which is how a
+// wall-clock limit is enforced from outside the world.
+func (w *World) Interrupt() { w.interrupt.Store(true) }
+
+// Stop ends the run after the current event with err (nil for a normal
+// stop). Use it from a handler when the scenario is done.
+func (w *World) Stop(err error) {
+	w.stopped = true
+	w.stopReason = err
+}
+
+func mix(h, x uint64) uint64 {
+	h ^= x
+	h *= 1099511628211
+	return h ^ (h >> 29)
+}
+
+// step handles the next event. It returns false if the queue is empty.
+func (w *World) step() bool {
+	if w.q.Len() == 0 {
+		return false
+	}
+	w.q.pop(&w.cur)
+	ev := &w.cur
+	if ev.At == w.lastTime {
+		w.sameTime++
+	} else {
+		w.sameTime = 0
+		w.lastTime = ev.At
+	}
+	w.now = ev.At
+	w.events++
+	w.hash = mix(mix(mix(w.hash, uint64(ev.At)), uint64(ev.Kind)<<32|uint64(uint32(ev.Node))), uint64(ev.A))
+	ev.h.Handle(ev)
+	return true
+}
+
+// RunUntil handles every event due at or before t, then advances the clock
+// to t. It returns nil, a *LimitError, a *PanicError, ErrInterrupted, or the
+// error passed to Stop.
+func (w *World) RunUntil(t Time) error {
+	err := w.run(t, nil)
+	if err == nil && !w.stopped && w.now < t && t != Never {
+		w.now = t
+	}
+	return err
+}
+
+// RunWhile handles events while cond() holds and events remain.
+func (w *World) RunWhile(cond func() bool) error { return w.run(Never, cond) }
+
+// Run handles events until none remain.
+func (w *World) Run() error { return w.run(Never, nil) }
+
+func (w *World) run(until Time, cond func() bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, At: w.now, Event: w.events, Node: w.cur.Node, Kind: w.cur.Kind, Stack: string(debug.Stack())}
+		}
+	}()
+	w.stopped = false
+	w.stopReason = nil
+	for {
+		if w.q.Len() == 0 || w.q.peek() > until {
+			return nil
+		}
+		if cond != nil && !cond() {
+			return nil
+		}
+		if err := w.checkLimits(); err != nil {
+			return err
+		}
+		w.step()
+		if w.stopped {
+			return w.stopReason
+		}
+	}
+}
+
+func (w *World) checkLimits() error {
+	next := w.q.peek()
+	switch {
+	case w.events >= w.limits.MaxEvents:
+		return &LimitError{Limit: "max_events", At: w.now, Events: w.events, Detail: fmt.Sprintf("handled %d events", w.events)}
+	case next > w.limits.MaxTime:
+		return &LimitError{Limit: "max_time", At: w.now, Events: w.events, Detail: fmt.Sprintf("next event at %v is past %v", next, w.limits.MaxTime)}
+	case w.q.Len() > w.limits.MaxPending:
+		return &LimitError{Limit: "max_pending", At: w.now, Events: w.events, Detail: fmt.Sprintf("%d pending events", w.q.Len())}
+	case w.sameTime >= w.limits.LivelockEvents:
+		return &LimitError{Limit: "livelock", At: w.now, Events: w.events, Detail: fmt.Sprintf("%d events without simulated time advancing", w.sameTime)}
+	}
+	if w.events&1023 == 0 && w.interrupt.Load() {
+		return ErrInterrupted
+	}
+	return nil
+}
