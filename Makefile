@@ -1,0 +1,49 @@
+# faultline — run `make help` for the targets.
+GO          ?= go
+BIN         := $(CURDIR)/bin
+STATICCHECK := $(BIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME    ?= 20s
+PKGS        := ./...
+
+.PHONY: help build test unit race lint fuzz bench demo soak clean
+
+help: ## show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/faultline
+	$(GO) build -o $(BIN)/faultline ./cmd/faultline
+
+test: lint unit race ## lint, unit tests, and the race detector on the engine (what CI runs)
+
+unit: ## unit, property, golden and determinism tests
+	$(GO) test -count=1 $(PKGS)
+
+race: ## the race detector on the packages that run worlds concurrently
+	$(GO) test -count=1 -race ./sim/... ./scenarios/...
+
+lint: $(STATICCHECK) ## gofmt check, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(STATICCHECK) $(PKGS)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	@$(GO) list -f '{{.ImportPath}}' ./... | while read pkg; do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench: build ## benchmarks: engine vs bare heap, network, scenarios
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/
+
+demo: build ## the showcase: run a scenario, show a failure and its replay
+	@./scripts/demo.sh
+
+clean: ## remove build output
+	rm -rf $(BIN)

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func cli(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestRunJSONIsDeterministic(t *testing.T) {
+	hash := func(seed string) string {
+		code, out, errOut := cli("run", "pingpong", "--seed", seed, "--format", "json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var r struct {
+			TraceHash string `json:"trace_hash"`
+			Replay    string `json:"replay"`
+			Checks    []struct {
+				Name string `json:"name"`
+				OK   bool   `json:"ok"`
+			} `json:"checks"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.TraceHash == "" || len(r.Checks) == 0 || !strings.Contains(r.Replay, "--seed "+seed) {
+			t.Fatalf("incomplete result: %s", out)
+		}
+		return r.TraceHash
+	}
+	if a, b := hash("7"), hash("7"); a != b {
+		t.Fatalf("seed 7 gave %s then %s", a, b)
+	}
+	if hash("7") == hash("8") {
+		t.Fatal("seeds 7 and 8 gave the same hash")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		errHas string
+		outHas string
+	}{
+		{"ok", []string{"run", "pingpong"}, 0, "", "status      ok"},
+		{"check fails", []string{"run", "pingpong", "--seed", "7", "--set", "loss=0.05"}, 1, "", "replay      faultline run pingpong --seed 7 --set loss=0.05"},
+		{"bad seed", []string{"run", "pingpong", "--seed", "-1"}, 2, "--seed", ""},
+		{"bad flag", []string{"run", "pingpong", "--bogus"}, 2, "bogus", ""},
+		{"bad duration flag", []string{"run", "pingpong", "--max-wall", "10"}, 2, "--max-wall", ""},
+		{"bad format", []string{"run", "pingpong", "--format", "xml"}, 2, "--format", ""},
+		{"unknown scenario", []string{"run", "nope"}, 2, "unknown scenario \"nope\" (accepted: ", ""},
+		{"unknown param", []string{"run", "pingpong", "--set", "nodez=3"}, 2, "unknown parameter \"nodez\" (accepted: ", ""},
+		{"bad param", []string{"run", "pingpong", "--set", "loss=1.5"}, 2, "parameter loss: bad value \"1.5\" (accepted: a probability in [0, 1])", ""},
+		{"malformed set", []string{"run", "pingpong", "--set", "loss"}, 2, "want key=value", ""},
+		{"bad latency", []string{"run", "pingpong", "--set", "latency=fast"}, 2, "parameter latency", ""},
+		{"no scenario", []string{"run"}, 2, "scenario name", ""},
+		{"unknown command", []string{"runn"}, 2, "unknown command", ""},
+		{"help", []string{"run", "--help"}, 0, "", "Usage: faultline run"},
+		{"list", []string{"list"}, 0, "", "pingpong"},
+		{"list json", []string{"list", "--format", "json"}, 0, "", `"params"`},
+		{"version", []string{"version"}, 0, "", "faultline "},
+		{"limit", []string{"run", "pingpong", "--set", "hops=100000", "--max-events", "100"}, 1, "", "status      limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := cli(tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, errOut)
+			}
+			if !strings.Contains(errOut, tt.errHas) || !strings.Contains(out, tt.outHas) {
+				t.Fatalf("stdout %q\nstderr %q", out, errOut)
+			}
+			if tt.code == 2 && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Fatalf("usage error is not one line: %q", errOut)
+			}
+		})
+	}
+}
+
+func TestTraceFileIsWritten(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.jsonl")
+	if code, _, e := cli("run", "pingpong", "--trace", p); code != 0 {
+		t.Fatal(e)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || !bytes.Contains(b, []byte(`"kind":"send"`)) {
+		t.Fatalf("trace %q, %v", b, err)
+	}
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/outfile"
+	"github.com/faultline/faultline/sim"
+)
+
+func init() {
+	commands["run"] = &command{summary: "run one scenario for one seed", run: runRun}
+}
+
+// runFlags are the flags shared by every command that runs scenarios.
+type runFlags struct {
+	set        []string
+	maxEvents  uint64
+	maxTime    time.Duration
+	maxPending int
+	maxWall    time.Duration
+}
+
+func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
+	fs.StringArrayVar(&rf.set, "set", nil, "set a scenario parameter, key=value (repeatable; see 'faultline list SCENARIO')")
+	fs.Uint64Var(&rf.maxEvents, "max-events", sim.DefaultLimits.MaxEvents, "end a run as 'limit' after this many events")
+	fs.DurationVar(&rf.maxTime, "max-time", time.Duration(sim.DefaultLimits.MaxTime), "end a run as 'limit' past this simulated time")
+	fs.IntVar(&rf.maxPending, "max-pending", sim.DefaultLimits.MaxPending, "end a run as 'limit' with more pending events than this")
+	fs.DurationVar(&rf.maxWall, "max-wall", 5*time.Minute, "end a run as 'limit' after this much wall-clock time (0: none)")
+}
+
+// prepare validates the scenario and the run flags.
+func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values, scenarios.Options, error) {
+	set := map[string]string{}
+	for _, s := range rf.set {
+		k, v, err := scenarios.ParseSet(s)
+		if err != nil {
+			return nil, scenarios.Values{}, scenarios.Options{}, usagef("%v", err)
+		}
+		set[k] = v
+	}
+	sc, vals, err := scenarios.Prepare(name, set)
+	if err != nil {
+		return nil, scenarios.Values{}, scenarios.Options{}, usagef("%v", err)
+	}
+	switch {
+	case rf.maxEvents == 0:
+		return nil, vals, scenarios.Options{}, usagef("--max-events 0: want a count > 0")
+	case rf.maxTime <= 0:
+		return nil, vals, scenarios.Options{}, usagef("--max-time %v: want a duration > 0", rf.maxTime)
+	case rf.maxPending <= 0:
+		return nil, vals, scenarios.Options{}, usagef("--max-pending %d: want a count > 0", rf.maxPending)
+	case rf.maxWall < 0:
+		return nil, vals, scenarios.Options{}, usagef("--max-wall %v: want a duration ≥ 0", rf.maxWall)
+	}
+	opts := scenarios.Options{
+		Limits:    sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
+		WallLimit: rf.maxWall,
+	}
+	return sc, vals, opts, nil
+}
+
+func runRun(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--trace FILE]", stdout)
+	var rf runFlags
+	seedStr := fs.String("seed", "1", "the run's seed (a non-negative integer)")
+	format := fs.String("format", "text", "output format: text or json")
+	tracePath := fs.String("trace", "", "write the trace to FILE as JSON Lines")
+	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
+	addRunFlags(fs, &rf)
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	}
+	if *format != "text" && *format != "json" {
+		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	}
+	seed, err := scenarios.ParseSeed(*seedStr)
+	if err != nil {
+		return exitUsage, usagef("--seed: %v", err)
+	}
+	sc, vals, opts, err := rf.prepare(fs.Arg(0))
+	if err != nil {
+		return exitUsage, err
+	}
+	opts.ArtifactDir = *artifacts
+	var trace *outfile.File
+	var sink *sim.JSONLSink
+	if *tracePath != "" {
+		trace, err = outfile.Create(*tracePath)
+		if err != nil {
+			return exitUsage, usagef("--trace: %v", err)
+		}
+		defer trace.Abort()
+		sink = sim.NewJSONLSink(trace)
+		opts.Sink = sink
+	}
+	res := scenarios.Execute(sc, vals, seed, opts)
+	if trace != nil {
+		if err := sink.Flush(); err != nil {
+			return exitFail, fmt.Errorf("--trace: %w", err)
+		}
+		if err := trace.Commit(); err != nil {
+			return exitFail, fmt.Errorf("--trace: %w", err)
+		}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return exitFail, err
+		}
+	} else {
+		printResult(stdout, res)
+	}
+	if res.Failed() {
+		return exitFail, nil
+	}
+	return exitOK, nil
+}
+
+func printResult(w io.Writer, r *scenarios.Result) {
+	fmt.Fprintf(w, "scenario    %s\nseed        %d\nstatus      %s\n", r.Scenario, r.Seed, r.Status)
+	fmt.Fprintf(w, "sim_time    %v\nevents      %d\ntrace_hash  %s\n", time.Duration(r.SimTimeNs), r.Events, r.TraceHash)
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note        %s\n", n)
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "error       %s\n", r.Error)
+	}
+	fmt.Fprintln(w, "metrics:")
+	for _, k := range slices.Sorted(maps.Keys(r.Metrics)) {
+		fmt.Fprintf(w, "  %-30s %s\n", k, formatNumber(r.Metrics[k]))
+	}
+	if len(r.Checks) > 0 {
+		fmt.Fprintln(w, "checks:")
+	}
+	for _, c := range r.Checks {
+		line := fmt.Sprintf("  %-8s %s", c.Outcome, c.Name)
+		if c.Detail != "" {
+			line += ": " + c.Detail
+		}
+		if c.Artifact != "" {
+			line += " (see " + c.Artifact + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+	if r.Stack != "" {
+		fmt.Fprintf(w, "stack:\n%s\n", r.Stack)
+	}
+	fmt.Fprintf(w, "replay      %s\n", r.Replay)
+}
+
+func formatNumber(v float64) string {
+	if v == float64(int64(v)) && v < 1e15 && v > -1e15 {
+		return fmt.Sprintf("%d", int64(v))
+	}
+	return fmt.Sprintf("%.4g", v)
+}

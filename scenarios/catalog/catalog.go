@@ -1,0 +1,6 @@
+// Package catalog imports every built-in scenario so that they register.
+package catalog
+
+import (
+	_ "github.com/faultline/faultline/scenarios/pingpong" // register
+)

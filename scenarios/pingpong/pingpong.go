@@ -1,0 +1,102 @@
+// Package pingpong is the smallest end-to-end scenario: N nodes pass
+// messages to random peers over a constant-latency network, so the whole
+// path (engine, network, node runtime, runner, CLI) runs.
+package pingpong
+
+import (
+	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+func init() { scenarios.Register(Scenario) }
+
+// Scenario is the pingpong scenario.
+var Scenario = &scenarios.Scenario{
+	Name:    "pingpong",
+	Summary: "N nodes bounce messages to random peers over a constant-latency network",
+	Description: "Each node starts one ball. A node that receives a ball passes it to a " +
+		"random other node until the ball has made `hops` hops. The check is that " +
+		"every ball arrives and none is lost or duplicated, so it holds whenever " +
+		"loss is 0; with loss > 0 it fails, which shows a failing run and its replay.",
+	Params: []scenarios.Param{
+		{Name: "nodes", Default: "3", Kind: scenarios.Int, Min: 2, Max: 10000, Help: "number of nodes"},
+		{Name: "hops", Default: "20", Kind: scenarios.Int, Min: 1, Max: 1_000_000, Help: "hops each ball makes before it is done"},
+		{Name: "latency", Default: "1ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		{Name: "loss", Default: "0", Kind: scenarios.Prob, Help: "probability a message is lost"},
+	},
+	Run: run,
+}
+
+type ball struct {
+	Origin int32
+	Hops   int
+}
+
+type player struct {
+	hops  int
+	n     int
+	done  *int
+	sends *sim.Counter
+}
+
+func (p *player) Start(env *nodes.Env) {
+	p.pass(env, ball{Origin: env.ID()})
+}
+
+func (p *player) pass(env *nodes.Env, b ball) {
+	to := env.Rand().Int32N(int32(p.n - 1))
+	if to >= env.ID() {
+		to++
+	}
+	p.sends.Inc()
+	env.Send(to, b, 64)
+}
+
+func (p *player) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
+	b := msg.(ball)
+	b.Hops++
+	if b.Hops >= p.hops {
+		*p.done++
+		env.Metrics().Histogram("ball_done_ms").Observe(float64(env.TrueNow()) / 1e6)
+		return
+	}
+	p.pass(env, b)
+}
+
+func (p *player) Timer(*nodes.Env, nodes.TimerID, any) {}
+
+func run(r *scenarios.Run) error {
+	n := r.Params.Int("nodes")
+	lat, _ := network.ParseDist(r.Params.String("latency"))
+	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: r.Params.Float("loss")})
+	if err != nil {
+		return err
+	}
+	rt := nodes.NewRuntime(r.World, net)
+	done := 0
+	sends := r.World.Metrics.Counter("passes")
+	for range n {
+		if _, err := rt.Add(func(nodes.NodeID) nodes.Node {
+			return &player{hops: r.Params.Int("hops"), n: n, done: &done, sends: sends}
+		}); err != nil {
+			return err
+		}
+	}
+	if err := r.World.Run(); err != nil {
+		return err
+	}
+	for k, v := range net.CostMetrics() {
+		r.Metric(k, v)
+	}
+	r.Metric("balls_done", float64(done))
+	if done == n {
+		r.Check(checks.Pass("all_balls_arrive"))
+	} else {
+		r.Check(checks.Failf("all_balls_arrive", "%d of %d balls finished; %v messages lost", done, n, net.Totals().Dropped[network.CauseLoss]))
+	}
+	return nil
+}

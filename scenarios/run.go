@@ -1,0 +1,206 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/sim"
+)
+
+// Run is what a scenario's Run function works with: the world, the
+// validated parameters, and the place to report checks and metrics.
+type Run struct {
+	World  *sim.World
+	Params Values
+	Seed   uint64
+	// ArtifactDir is where checks may write files (e.g. visualizations).
+	ArtifactDir string
+
+	checks  []checks.Result
+	metrics map[string]float64
+	notes   []string
+}
+
+// Check records the outcome of a check.
+func (r *Run) Check(res checks.Result) { r.checks = append(r.checks, res) }
+
+// Metric records a metric, overriding one of the same name from the
+// world's registry.
+func (r *Run) Metric(name string, v float64) { r.metrics[name] = v }
+
+// Note records a line the run prints with its result, e.g. the fault
+// schedule or the knobs a nemesis drew.
+func (r *Run) Note(format string, args ...any) {
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
+}
+
+// Options control a run beyond its parameters. They never change the
+// result of a run that stays within its limits.
+type Options struct {
+	Sink        sim.Sink
+	Limits      sim.Limits
+	WallLimit   time.Duration // 0: no wall-clock limit
+	ArtifactDir string
+}
+
+// Status of a finished run.
+const (
+	StatusOK      = "ok"      // every check held
+	StatusFail    = "fail"    // a check failed
+	StatusUnknown = "unknown" // no check failed, but one could not decide
+	StatusLimit   = "limit"   // the run hit a limit
+	StatusPanic   = "panic"   // node or scenario code panicked
+)
+
+// CheckResult is a check outcome as printed.
+type CheckResult struct {
+	Name     string `json:"name"`
+	OK       bool   `json:"ok"`
+	Outcome  string `json:"outcome"`
+	Detail   string `json:"detail,omitempty"`
+	Artifact string `json:"artifact,omitempty"`
+}
+
+// Result is the outcome of one run. Its JSON form is the stable output of
+// `faultline run --format json`.
+type Result struct {
+	Scenario  string             `json:"scenario"`
+	Seed      uint64             `json:"seed"`
+	Params    map[string]string  `json:"params"`
+	Status    string             `json:"status"`
+	SimTimeNs int64              `json:"sim_time_ns"`
+	Events    uint64             `json:"events"`
+	TraceHash string             `json:"trace_hash"`
+	Metrics   map[string]float64 `json:"metrics"`
+	Checks    []CheckResult      `json:"checks"`
+	Notes     []string           `json:"notes,omitempty"`
+	Error     string             `json:"error,omitempty"`
+	Limit     string             `json:"limit,omitempty"`
+	Stack     string             `json:"stack,omitempty"`
+	Replay    string             `json:"replay"`
+}
+
+// Failed reports whether the run did not end ok.
+func (r *Result) Failed() bool { return r.Status != StatusOK }
+
+// Prepare validates a scenario name and parameter settings without
+// running anything. Errors are bad input.
+func Prepare(name string, set map[string]string) (*Scenario, Values, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return nil, Values{}, err
+	}
+	v, err := Resolve(s.AllParams(), set)
+	if err != nil {
+		return nil, Values{}, fmt.Errorf("scenario %s: %w", name, err)
+	}
+	return s, v, nil
+}
+
+// Execute runs scenario s with values v for seed. It never panics: a panic
+// in node or scenario code becomes a result with status "panic".
+func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
+	w := sim.New(seed, sim.Options{ShuffleTies: v.Bool("shuffle_ties"), Limits: opts.Limits, Sink: opts.Sink})
+	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}}
+	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: ReplayCommand(s, v, seed)}
+	if opts.WallLimit > 0 {
+		// The watchdog lives outside the world; it only raises a flag the
+		// world polls, so it cannot change a run that finishes in time.
+		t := time.AfterFunc(opts.WallLimit, w.Interrupt)
+		defer t.Stop()
+	}
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = &sim.PanicError{Value: p, At: w.Now(), Event: w.Events(), Node: -1, Stack: string(debug.Stack())}
+			}
+		}()
+		return s.Run(r)
+	}()
+	finish(res, r, w, err, opts)
+	return res
+}
+
+func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
+	res.SimTimeNs = int64(w.Now())
+	res.Events = w.Events()
+	res.TraceHash = fmt.Sprintf("%016x", w.TraceHash())
+	res.Metrics = w.Metrics.Snapshot(w.Now())
+	maps.Copy(res.Metrics, r.metrics)
+	res.Notes = r.notes
+	res.Checks = []CheckResult{}
+	res.Status = StatusOK
+	for _, c := range r.checks {
+		res.Checks = append(res.Checks, CheckResult{Name: c.Name, OK: c.OK(), Outcome: c.Outcome.String(), Detail: c.Detail, Artifact: c.Artifact})
+		switch {
+		case c.Outcome == checks.Fail:
+			res.Status = StatusFail
+		case c.Outcome == checks.Unknown && res.Status == StatusOK:
+			res.Status = StatusUnknown
+		}
+	}
+	var le *sim.LimitError
+	var pe *sim.PanicError
+	switch {
+	case err == nil:
+	case errors.As(err, &pe):
+		res.Status = StatusPanic
+		res.Error = fmt.Sprintf("panic at sim time %v, event %d, node %d: %v", pe.At, pe.Event, pe.Node, pe.Value)
+		res.Stack = pe.Stack
+	case errors.As(err, &le):
+		res.Status = StatusLimit
+		res.Limit = le.Limit
+		res.Error = le.Error()
+	case errors.Is(err, sim.ErrInterrupted):
+		res.Status = StatusLimit
+		res.Limit = "wall_time"
+		res.Error = fmt.Sprintf("limit wall_time (%v) reached at sim time %v after %d events", opts.WallLimit, w.Now(), w.Events())
+	default:
+		res.Status = StatusFail
+		res.Error = err.Error()
+	}
+}
+
+// ReplayCommand returns the command line that replays exactly this run:
+// the scenario, the seed, and every parameter that differs from its
+// default, in sorted order.
+func ReplayCommand(s *Scenario, v Values, seed uint64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "faultline run %s --seed %d", s.Name, seed)
+	def := map[string]string{}
+	for _, p := range s.AllParams() {
+		def[p.Name] = p.Default
+	}
+	for _, k := range slices.Sorted(maps.Keys(v.m)) {
+		if v.m[k] != def[k] {
+			fmt.Fprintf(&b, " --set %s", shellQuote(k+"="+v.m[k]))
+		}
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '=' || r == '.' || r == '_' || r == '-' || r == ',' || r == ':' || r == '/' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ParseSeed parses a seed: a non-negative integer.
+func ParseSeed(s string) (uint64, error) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("seed %q: want a non-negative integer", s)
+	}
+	return n, nil
+}
