@@ -83,8 +83,7 @@ func BenchmarkEngine(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			target := uint64(b.N)
-			if err := w.RunWhile(func() bool { return w.Events() < target }); err != nil {
+			if err := w.RunEvents(uint64(b.N)); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")

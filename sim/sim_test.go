@@ -245,3 +245,15 @@ func TestEngineSteadyStateAllocs(t *testing.T) {
 		t.Fatalf("%.1f allocations per run of events, want 0", allocs)
 	}
 }
+
+func TestRunEventsBudget(t *testing.T) {
+	w := New(1, Options{})
+	c := &chain{w: w, rng: w.Rand("a")}
+	w.After(1, c, Event{})
+	if err := w.RunEvents(10); err != nil || w.Events() != 10 {
+		t.Fatalf("events %d, err %v", w.Events(), err)
+	}
+	if err := w.RunEvents(5); err != nil || w.Events() != 15 {
+		t.Fatalf("events %d, err %v", w.Events(), err)
+	}
+}

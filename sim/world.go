@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime/debug"
 	"sync/atomic"
@@ -31,9 +32,7 @@ type Event struct {
 	A, B int64  // handler-defined arguments
 	Ptr  any    // handler-defined payload
 
-	h   Handler
-	key uint64 // tie-break: the sequence number, or a seeded random key
-	seq uint64
+	h Handler
 }
 
 // Options configure a World. The zero value is valid.
@@ -133,6 +132,7 @@ type World struct {
 	interrupt  atomic.Bool
 	stopReason error
 	stopped    bool
+	budget     uint64 // RunEvents stops here
 
 	Metrics *Metrics
 }
@@ -146,6 +146,7 @@ func New(seed uint64, opts Options) *World {
 		hash:    14695981039346656037,
 		streams: make(map[string]*rand.Rand),
 		Metrics: NewMetrics(),
+		budget:  math.MaxUint64,
 	}
 	if opts.ShuffleTies {
 		w.sched = w.Rand("sched")
@@ -181,13 +182,11 @@ func (w *World) Schedule(at Time, h Handler, e Event) {
 	e.At = at
 	e.h = h
 	w.seq++
-	e.seq = w.seq
+	key := w.seq
 	if w.sched != nil {
-		e.key = w.sched.Uint64()
-	} else {
-		e.key = w.seq
+		key = w.sched.Uint64()
 	}
-	w.q.push(e)
+	w.q.push(&e, key)
 }
 
 // After queues e for h after d.
@@ -250,6 +249,14 @@ func (w *World) RunWhile(cond func() bool) error { return w.run(Never, cond) }
 // Run handles events until none remain.
 func (w *World) Run() error { return w.run(Never, nil) }
 
+// RunEvents handles at most n more events: an event budget.
+func (w *World) RunEvents(n uint64) error {
+	saved := w.budget
+	w.budget = w.events + n
+	defer func() { w.budget = saved }()
+	return w.run(Never, nil)
+}
+
 func (w *World) run(until Time, cond func() bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -263,6 +270,9 @@ func (w *World) run(until Time, cond func() bool) (err error) {
 			return nil
 		}
 		if cond != nil && !cond() {
+			return nil
+		}
+		if w.events >= w.budget {
 			return nil
 		}
 		if err := w.checkLimits(); err != nil {
