@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -108,5 +109,32 @@ func BenchmarkEngine(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			_ = hash
 		})
+	}
+}
+
+// BenchmarkMillionPending holds 1 000 000 pending events and reports the
+// heap bytes each one costs (engine structures plus a pointer payload
+// shared by all).
+func BenchmarkMillionPending(b *testing.B) {
+	const n = 1_000_000
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		w := New(1, Options{})
+		c := &chain{w: w, rng: w.Rand("bench")}
+		for i := range n {
+			w.After(timeDelta(c.rng), c, Event{Node: int32(i % 10_000)})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if w.Pending() != n {
+			b.Fatal("pending", w.Pending())
+		}
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n, "heap-bytes/pending")
+		if err := w.RunEvents(n); err != nil {
+			b.Fatal(err)
+		}
+		runtime.KeepAlive(w)
 	}
 }
