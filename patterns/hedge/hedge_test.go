@@ -1,0 +1,153 @@
+package hedge
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+const ms = time.Millisecond
+
+func TestDelay(t *testing.T) {
+	h, _ := New(Config{Delay: 30 * ms, Quantile: 0.9, Window: 10, MinSamples: 5})
+	if h.Delay() != 30*ms {
+		t.Fatal("fixed delay not used before min_samples")
+	}
+	for i := 1; i <= 10; i++ {
+		h.Observe(time.Duration(i) * 10 * ms)
+	}
+	if got := h.Delay(); got != 90*ms {
+		t.Fatalf("p90 of 10..100ms = %v, want 90ms", got)
+	}
+	for range 10 { // the window forgets the old latencies
+		h.Observe(ms)
+	}
+	if got := h.Delay(); got != ms {
+		t.Fatalf("after window turnover got %v", got)
+	}
+}
+
+func TestRace(t *testing.T) {
+	var r Race
+	r.Launch(1)
+	r.Launch(2)
+	r.Launch(3)
+	steps := []struct {
+		id     int
+		ok     bool
+		want   Verdict
+		cancel string
+	}{
+		{2, false, Wait, "[]"},
+		{9, true, Ignored, "[]"},
+		{3, true, Won, "[1]"},
+		{1, true, Ignored, "[]"},
+	}
+	for _, s := range steps {
+		v, c := r.Result(s.id, s.ok)
+		if v != s.want || fmt.Sprint(c) != s.cancel {
+			t.Fatalf("Result(%d,%v) = %v %v", s.id, s.ok, v, c)
+		}
+	}
+	var r2 Race
+	r2.Launch(1)
+	if v, _ := r2.Result(1, false); v != AllFailed {
+		t.Fatalf("got %v", v)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	if _, err := New(Config{Window: 5, MinSamples: 10}); err == nil {
+		t.Fatal("min_samples > window accepted")
+	}
+	var c Config
+	if err := c.Set("quantile", "95"); err == nil {
+		t.Fatal("quantile 95 accepted")
+	}
+}
+
+// The hedge delay is the fixed delay or one of the observed latencies, and
+// it never drops when the quantile rises.
+func TestDelayProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		window := rapid.IntRange(1, 50).Draw(t, "window")
+		lat := rapid.SliceOfN(rapid.IntRange(0, 1000), 0, 120).Draw(t, "latencies_ms")
+		var prev time.Duration
+		for _, q := range []float64{0.1, 0.5, 0.9, 0.99, 1} {
+			h, _ := New(Config{Delay: 7 * ms, Quantile: q, Window: window, MinSamples: 1})
+			for _, l := range lat {
+				h.Observe(time.Duration(l) * ms)
+			}
+			d := h.Delay()
+			kept := lat[max(0, len(lat)-window):]
+			if len(kept) == 0 {
+				if d != 7*ms {
+					t.Fatalf("empty window gave %v", d)
+				}
+				continue
+			}
+			if !slices.Contains(kept, int(d/ms)) {
+				t.Fatalf("delay %v is not an observed latency of %v", d, kept)
+			}
+			if d < prev {
+				t.Fatalf("quantile %g gave %v < %v", q, d, prev)
+			}
+			prev = d
+		}
+	})
+}
+
+// In a race, exactly one attempt wins or all fail, and nothing is cancelled
+// twice.
+func TestRaceProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var r Race
+		n := rapid.IntRange(1, 5).Draw(t, "attempts")
+		for i := 1; i <= n; i++ {
+			r.Launch(i)
+		}
+		order := rapid.Permutation([]int{1, 2, 3, 4, 5}[:n]).Draw(t, "order")
+		wins, failed, done := 0, 0, map[int]bool{}
+		for _, id := range order {
+			v, cancel := r.Result(id, rapid.Bool().Draw(t, "ok"))
+			switch v {
+			case Won:
+				wins++
+				for _, c := range cancel {
+					if done[c] {
+						t.Fatalf("cancelled finished attempt %d", c)
+					}
+					done[c] = true
+				}
+			case Wait:
+				failed++
+			case AllFailed:
+				failed++
+				if failed != n {
+					t.Fatalf("all-failed after %d of %d", failed, n)
+				}
+			}
+			done[id] = true
+		}
+		if wins > 1 {
+			t.Fatalf("%d winners", wins)
+		}
+	})
+}
+
+func Example() {
+	h, _ := New(Config{Delay: 50 * time.Millisecond})
+	var r Race
+	r.Launch(1)
+	fmt.Println("hedge after", h.Delay())
+	r.Launch(2)
+	fmt.Println(r.Result(2, true))
+	fmt.Println(r.Result(1, true))
+	// Output:
+	// hedge after 50ms
+	// won [1]
+	// ignored []
+}
