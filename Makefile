@@ -39,8 +39,9 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	  done; \
 	done
 
-bench: build ## benchmarks: engine vs bare heap, network, scenarios
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/
+bench: build ## benchmarks: engine vs bare heap, network, sweeps; then one speed table of every scenario
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/ ./nodes/... ./scenarios/...
+	$(BIN)/faultline bench
 
 demo: build ## the showcase: run a scenario, show a failure and its replay
 	@./scripts/demo.sh

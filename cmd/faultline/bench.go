@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/faultline/faultline/scenarios"
+)
+
+func init() {
+	commands["bench"] = &command{summary: "measure simulation speed of every scenario at its defaults", run: runBench}
+}
+
+// runBench runs each scenario at its defaults for a few seeds and prints
+// simulated seconds per wall second and events per wall second. Wall time
+// is measured here, outside the worlds.
+func runBench(args []string, stdout, _ io.Writer) (int, error) {
+	fs := newFlags("bench", "bench [--seeds N] [SCENARIO ...]", stdout)
+	seeds := fs.Int("seeds", 5, "seeds per scenario")
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if *seeds <= 0 {
+		return exitUsage, usagef("--seeds %d: want a count > 0", *seeds)
+	}
+	list := scenarios.All()
+	if fs.NArg() > 0 {
+		list = nil
+		for _, n := range fs.Args() {
+			s, err := scenarios.Lookup(n)
+			if err != nil {
+				return exitUsage, usagef("%v", err)
+			}
+			list = append(list, s)
+		}
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tseeds\tsim_s\twall_ms\tsim_s_per_wall_s\tevents\tevents_per_s\t")
+	for _, s := range list {
+		_, vals, err := scenarios.Prepare(s.Name, nil)
+		if err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+		var simNs, events int64
+		start := time.Now()
+		for seed := range *seeds {
+			r := scenarios.Execute(s, vals, uint64(seed), scenarios.Options{})
+			simNs += r.SimTimeNs
+			events += int64(r.Events)
+		}
+		wall := time.Since(start)
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.0f\t%d\t%.0f\t\n", s.Name, *seeds, float64(simNs)/1e9,
+			float64(wall)/1e6, float64(simNs)/float64(wall), events, float64(events)/wall.Seconds())
+	}
+	return exitOK, tw.Flush()
+}
