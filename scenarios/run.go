@@ -85,6 +85,10 @@ type Result struct {
 	Limit     string             `json:"limit,omitempty"`
 	Stack     string             `json:"stack,omitempty"`
 	Replay    string             `json:"replay"`
+	// Series are the time series the run recorded (sim.Metrics.Series),
+	// one point per step up to the end of the run, for plots. They are
+	// not part of the JSON output.
+	Series map[string][]sim.Point `json:"-"`
 }
 
 // Failed reports whether the run did not end ok.
@@ -135,6 +139,12 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 	res.Metrics = w.Metrics.Snapshot(w.Now())
 	maps.Copy(res.Metrics, r.metrics)
 	res.Notes = r.notes
+	if names := w.Metrics.SeriesNames(); len(names) > 0 {
+		res.Series = make(map[string][]sim.Point, len(names))
+		for _, n := range names {
+			res.Series[n] = w.Metrics.Series(n, 0, 0).Points(w.Now())
+		}
+	}
 	res.Checks = []CheckResult{}
 	res.Status = StatusOK
 	for _, c := range r.checks {
