@@ -22,7 +22,12 @@ const (
 
 var distNames = []string{"const", "uniform", "normal", "lognormal", "pareto"}
 
-func (k DistKind) String() string { return distNames[k] }
+func (k DistKind) String() string {
+	if k < 0 || int(k) >= len(distNames) {
+		return fmt.Sprintf("DistKind(%d)", int(k))
+	}
+	return distNames[k]
+}
 
 // Dist is a latency distribution parameterised in durations.
 type Dist struct {
@@ -49,20 +54,57 @@ func (d Dist) Sample(rng *rand.Rand) time.Duration {
 		}
 		return d.Min + time.Duration(rng.Int64N(int64(d.Max-d.Min)+1))
 	case Normal:
-		v = float64(d.Mean) + rng.NormFloat64()*float64(d.Stddev)
+		// The conversion forbids a fused multiply-add, which some
+		// architectures would round differently.
+		v = float64(d.Mean) + float64(rng.NormFloat64()*float64(d.Stddev))
 	case LogNormal:
 		v = float64(d.Mean) * math.Exp(rng.NormFloat64()*d.Sigma)
 	case Pareto:
 		u := 1 - rng.Float64() // (0, 1]
 		v = float64(d.Min) / math.Pow(u, 1/d.Alpha)
 	}
-	if v < 0 {
+	if !(v > 0) { // also NaN, e.g. a zero median times an infinite factor
 		return 0
 	}
 	if v > float64(time.Hour) {
 		return time.Hour // keep a heavy tail from reaching absurd times
 	}
 	return time.Duration(v)
+}
+
+// Validate checks that d can be sampled: durations ≥ 0, Max ≥ Min for
+// uniform, a finite Sigma ≥ 0 for lognormal, a scale > 0 and a finite
+// Alpha > 0 for Pareto.
+func (d Dist) Validate() error {
+	if d.Kind < Constant || d.Kind > Pareto {
+		return fmt.Errorf("unknown distribution kind %d (accepted: %s)", int(d.Kind), DistSyntax)
+	}
+	for _, v := range []struct {
+		name string
+		d    time.Duration
+	}{{"mean", d.Mean}, {"min", d.Min}, {"max", d.Max}, {"stddev", d.Stddev}} {
+		if v.d < 0 {
+			return fmt.Errorf("%s %v: want a duration ≥ 0", v.name, v.d)
+		}
+	}
+	switch d.Kind {
+	case Uniform:
+		if d.Max < d.Min {
+			return fmt.Errorf("uniform max %v is below min %v", d.Max, d.Min)
+		}
+	case LogNormal:
+		if !(d.Sigma >= 0) || math.IsInf(d.Sigma, 0) {
+			return fmt.Errorf("lognormal sigma %v: want a finite number ≥ 0", d.Sigma)
+		}
+	case Pareto:
+		if d.Min <= 0 {
+			return fmt.Errorf("pareto scale %v: want a duration > 0", d.Min)
+		}
+		if !(d.Alpha > 0) || math.IsInf(d.Alpha, 0) {
+			return fmt.Errorf("pareto alpha %v: want a finite number > 0", d.Alpha)
+		}
+	}
+	return nil
 }
 
 // String gives the form ParseDist accepts.

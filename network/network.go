@@ -2,7 +2,10 @@ package network
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"math/rand/v2"
+	"time"
 
 	"github.com/faultline/faultline/sim"
 )
@@ -14,6 +17,10 @@ type NodeID = int32
 func Name(id NodeID) string { return fmt.Sprintf("n%d", id+1) }
 
 // Message is one message in flight.
+//
+// The network recycles a *Message once it has been delivered or dropped. A
+// Receiver or a rule may keep m.Payload, or a copy of *m, but never the
+// pointer m itself past the call that handed it over.
 type Message struct {
 	ID        uint64
 	From, To  NodeID
@@ -22,58 +29,124 @@ type Message struct {
 	SentAt    sim.Time
 	Corrupted bool // set when the link corrupted the payload
 	Duplicate bool // a copy made by the link
+
+	link *linkState
 }
 
 // Receiver takes delivered messages. It returns false when the destination
 // is down, and the network counts the message as dropped for that cause.
+// It must not keep m after it returns (see Message).
 type Receiver interface {
 	Receive(m *Message) bool
 }
 
 // Link holds the parameters of one directed link. The zero value is a
-// perfect link with zero latency.
+// perfect link: zero latency, no loss, unlimited bandwidth.
 type Link struct {
-	Latency   Dist
+	Latency   Dist    // one-way propagation delay
 	Loss      float64 // probability a message is lost
 	Duplicate float64 // probability a message is delivered twice
+	// Reorder is the probability that a message is held behind later ones:
+	// it gets an extra delay drawn from ReorderDelay.
+	Reorder float64
+	// ReorderDelay is the extra delay of a reordered message. The zero Dist
+	// means: draw it from Latency.
+	ReorderDelay Dist
+	// BandwidthBytesPerSec limits the link's throughput; a message waits
+	// until the link has transmitted the earlier ones, then takes
+	// Size/BandwidthBytesPerSec to transmit. 0 means unlimited.
+	BandwidthBytesPerSec int64
+	// QueueBytes bounds the bytes waiting to be transmitted, including the
+	// message being transmitted. A message that does not fit is dropped
+	// with CauseQueueFull. 0 means unbounded. It needs a bandwidth.
+	QueueBytes int64
+	// Corrupt is the probability that a delivered message has
+	// Message.Corrupted set.
+	Corrupt float64
 }
 
-// Validate checks the parameters.
+// Validate checks the parameters. Its errors name the field as ParseLink
+// spells it and say what it accepts.
 func (l Link) Validate() error {
 	for _, p := range []struct {
 		name string
 		v    float64
-	}{{"loss", l.Loss}, {"duplicate", l.Duplicate}} {
+	}{{"loss", l.Loss}, {"duplicate", l.Duplicate}, {"reorder", l.Reorder}, {"corrupt", l.Corrupt}} {
 		if !(p.v >= 0 && p.v <= 1) {
 			return fmt.Errorf("%s %v: want a probability in [0, 1]", p.name, p.v)
 		}
 	}
+	if err := l.Latency.Validate(); err != nil {
+		return fmt.Errorf("latency: %w", err)
+	}
+	if l.ReorderDelay != (Dist{}) {
+		if err := l.ReorderDelay.Validate(); err != nil {
+			return fmt.Errorf("reorder_delay: %w", err)
+		}
+	}
+	if l.BandwidthBytesPerSec < 0 {
+		return fmt.Errorf("bandwidth %d: want bytes per second ≥ 0 (0 = unlimited)", l.BandwidthBytesPerSec)
+	}
+	if l.QueueBytes < 0 {
+		return fmt.Errorf("queue %d: want bytes ≥ 0 (0 = unbounded)", l.QueueBytes)
+	}
+	if l.QueueBytes > 0 && l.BandwidthBytesPerSec == 0 {
+		return fmt.Errorf("queue %d: a queue needs a bandwidth > 0", l.QueueBytes)
+	}
 	return nil
 }
 
-// Drop causes.
+// Drop causes, as they appear in LinkStats.Dropped, in trace records
+// (Detail) and in metric names (net_dropped_CAUSE).
 const (
-	CauseLoss      = "loss"
-	CausePartition = "partition"
-	CauseDown      = "down"
+	CauseLoss      = "loss"       // the link lost it
+	CausePartition = "partition"  // a grudge cut the link, at send or on arrival
+	CauseQueueFull = "queue_full" // the link's queue had no room
+	CauseDown      = "down"       // the receiver was down
+	CauseRule      = "rule"       // a fault rule dropped it
 )
 
-// LinkStats counts what happened on one directed link.
-type LinkStats struct {
-	Sent, Delivered, Duplicated uint64
-	BytesSent, BytesDelivered   uint64
-	Dropped                     map[string]uint64 // by cause
+// Causes lists every drop cause in a fixed order.
+var Causes = []string{CauseLoss, CausePartition, CauseQueueFull, CauseDown, CauseRule}
+
+const (
+	causeLoss = iota
+	causePartition
+	causeQueueFull
+	causeDown
+	causeRule
+	numCauses
+)
+
+// counters are a link's raw counts.
+type counters struct {
+	sent, delivered, duplicated, corrupted, reordered uint64
+	bytesSent, bytesDelivered                         uint64
+	dropped                                           [numCauses]uint64
+	inFlight                                          int64
 }
 
 type linkState struct {
-	params *Link
-	stats  LinkStats
+	from, to NodeID
+	params   *Link    // &Network.defaults unless overridden
+	busy     sim.Time // when the link finishes transmitting what it has
+	clog     float64  // latency factor; 0 = not clogged
+	clogGen  int64    // invalidates the unclog events of earlier clogs
+	holding  bool
+	held     []*Message
+	c        counters
 }
 
 // event kinds
 const (
 	evDeliver uint16 = 100 + iota
+	evRelease
+	evUnclog
 )
+
+// denseMax is the largest world whose links live in an n×n slice; larger
+// worlds keep only the links they use, in a map.
+const denseMax = 256
 
 // Network is the set of links of one world.
 type Network struct {
@@ -81,24 +154,35 @@ type Network struct {
 	rng      *rand.Rand
 	n        int
 	defaults Link
-	links    map[uint64]*linkState
+	dense    []*linkState // n*n entries when n ≤ denseMax
+	sparse   map[uint64]*linkState
+	all      []*linkState // every link state, in creation order
 	recv     Receiver
-	grudge   []map[NodeID]bool // grudge[to][from]: to drops what from sends
+	cut      [][]uint64 // cut[to] is the bitset of senders to drops; nil: no partition
+	rules    []rule
+	ruleSeq  uint64
+	free     []*Message
+	inFlight int64
 	nextID   uint64
 }
 
-// New returns a network of n nodes whose links all use defaults.
+// New returns a network of n nodes whose links all use defaults. It
+// allocates nothing per link until the link is used (worlds of up to 256
+// nodes get one slice of n² pointers).
 func New(w *sim.World, n int, defaults Link) (*Network, error) {
-	if n <= 0 {
-		return nil, fmt.Errorf("network: node count %d must be > 0", n)
+	if n <= 0 || n > math.MaxInt32 {
+		return nil, fmt.Errorf("network: node count %d must be in [1, %d]", n, math.MaxInt32)
 	}
 	if err := defaults.Validate(); err != nil {
 		return nil, fmt.Errorf("network defaults: %w", err)
 	}
-	return &Network{
-		w: w, rng: w.Rand("net"), n: n, defaults: defaults,
-		links: map[uint64]*linkState{},
-	}, nil
+	nw := &Network{w: w, rng: w.Rand("net"), n: n, defaults: defaults}
+	if n <= denseMax {
+		nw.dense = make([]*linkState, n*n)
+	} else {
+		nw.sparse = map[uint64]*linkState{}
+	}
+	return nw, nil
 }
 
 // Size returns the number of nodes.
@@ -109,15 +193,57 @@ func (nw *Network) SetReceiver(r Receiver) { nw.recv = r }
 
 func key(from, to NodeID) uint64 { return uint64(uint32(from))<<32 | uint64(uint32(to)) }
 
+// link returns the state of from → to, creating it on first use.
 func (nw *Network) link(from, to NodeID) *linkState {
-	k := key(from, to)
-	l, ok := nw.links[k]
-	if !ok {
-		l = &linkState{params: &nw.defaults, stats: LinkStats{Dropped: map[string]uint64{}}}
-		nw.links[k] = l
+	if uint32(from) >= uint32(nw.n) || uint32(to) >= uint32(nw.n) {
+		panic(fmt.Sprintf("network: link %d->%d: node id out of range [0, %d)", from, to, nw.n))
 	}
+	if nw.dense != nil {
+		i := int(from)*nw.n + int(to)
+		if l := nw.dense[i]; l != nil {
+			return l
+		}
+		l := nw.newLink(from, to)
+		nw.dense[i] = l
+		return l
+	}
+	k := key(from, to)
+	if l, ok := nw.sparse[k]; ok {
+		return l
+	}
+	l := nw.newLink(from, to)
+	nw.sparse[k] = l
 	return l
 }
+
+func (nw *Network) newLink(from, to NodeID) *linkState {
+	l := &linkState{from: from, to: to, params: &nw.defaults}
+	nw.all = append(nw.all, l)
+	return l
+}
+
+// peek returns the state of from → to, or nil if the link was never used.
+func (nw *Network) peek(from, to NodeID) *linkState {
+	if uint32(from) >= uint32(nw.n) || uint32(to) >= uint32(nw.n) {
+		return nil
+	}
+	if nw.dense != nil {
+		return nw.dense[int(from)*nw.n+int(to)]
+	}
+	return nw.sparse[key(from, to)]
+}
+
+// SetDefaults replaces the parameters of every link that has no override.
+func (nw *Network) SetDefaults(p Link) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("network defaults: %w", err)
+	}
+	nw.defaults = p
+	return nil
+}
+
+// Defaults returns the parameters of links without an override.
+func (nw *Network) Defaults() Link { return nw.defaults }
 
 // SetLink overrides the parameters of the directed link from → to.
 func (nw *Network) SetLink(from, to NodeID, p Link) error {
@@ -125,10 +251,29 @@ func (nw *Network) SetLink(from, to NodeID, p Link) error {
 		return err
 	}
 	if err := p.Validate(); err != nil {
-		return fmt.Errorf("link %s->%s: %w", Name(from), Name(to), err)
+		return fmt.Errorf("link %s: %w", LinkName(from, to), err)
 	}
 	nw.link(from, to).params = &p
 	return nil
+}
+
+// ResetLink makes from → to follow the defaults again.
+func (nw *Network) ResetLink(from, to NodeID) error {
+	if err := nw.check(from, to); err != nil {
+		return err
+	}
+	if l := nw.peek(from, to); l != nil {
+		l.params = &nw.defaults
+	}
+	return nil
+}
+
+// LinkParams returns the parameters in force on from → to.
+func (nw *Network) LinkParams(from, to NodeID) Link {
+	if l := nw.peek(from, to); l != nil {
+		return *l.params
+	}
+	return nw.defaults
 }
 
 func (nw *Network) check(ids ...NodeID) error {
@@ -140,55 +285,176 @@ func (nw *Network) check(ids ...NodeID) error {
 	return nil
 }
 
-// Send puts a message from → to on the wire and returns its id.
+func (nw *Network) alloc() *Message {
+	if k := len(nw.free); k > 0 {
+		m := nw.free[k-1]
+		nw.free = nw.free[:k-1]
+		return m
+	}
+	return &Message{}
+}
+
+func (nw *Network) recycle(m *Message) {
+	*m = Message{}
+	nw.free = append(nw.free, m)
+}
+
+// Send puts a message from → to on the wire and returns its id. The link
+// applies, in order: fault rules, the partition, the bandwidth queue, loss,
+// corruption, latency (with reordering and clogging), duplication. A
+// message that arrives on a held link waits until it is released.
+// It panics if from or to is out of range, which is a bug in the caller.
 func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
-	nw.nextID++
-	m := &Message{ID: nw.nextID, From: from, To: to, Size: size, Payload: payload, SentAt: nw.w.Now()}
 	l := nw.link(from, to)
-	l.stats.Sent++
-	l.stats.BytesSent += uint64(size)
-	nw.w.Trace(sim.Record{Kind: "send", Node: from, Peer: to, ID: m.ID})
+	nw.nextID++
+	id := nw.nextID
+	now := nw.w.Now()
+	m := nw.alloc()
+	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt, m.link = id, from, to, size, payload, now, l
+	l.c.sent++
+	l.c.bytesSent += uint64(size)
+	nw.w.Trace(sim.Record{Kind: "send", Node: from, Peer: to, ID: id})
+
+	var extra time.Duration
+	if len(nw.rules) > 0 {
+		v := nw.applyRules(m)
+		if v == Drop {
+			nw.drop(m, causeRule)
+			return id
+		}
+		extra = time.Duration(v)
+	}
+	if nw.cut != nil && nw.blocked(from, to) {
+		nw.drop(m, causePartition)
+		return id
+	}
 	p := l.params
-	if nw.blocked(from, to) {
-		nw.drop(l, m, CausePartition)
-		return m.ID
+	at := now
+	if p.BandwidthBytesPerSec > 0 {
+		start := max(now, l.busy)
+		tx := txTime(int64(size), p.BandwidthBytesPerSec)
+		if p.QueueBytes > 0 && start.Sub(now)+tx > txTime(p.QueueBytes, p.BandwidthBytesPerSec) {
+			nw.drop(m, causeQueueFull)
+			return id
+		}
+		l.busy = start.Add(tx)
+		at = l.busy
 	}
 	if p.Loss > 0 && nw.rng.Float64() < p.Loss {
-		nw.drop(l, m, CauseLoss)
-		return m.ID
+		nw.drop(m, causeLoss)
+		return id
 	}
-	nw.w.After(p.Latency.Sample(nw.rng), nw, sim.Event{Kind: evDeliver, Node: to, A: int64(m.ID), Ptr: m})
+	if p.Corrupt > 0 && nw.rng.Float64() < p.Corrupt {
+		m.Corrupted = true
+		l.c.corrupted++
+		nw.w.Trace(sim.Record{Kind: "corrupt", Node: from, Peer: to, ID: id})
+	}
+	nw.schedule(l, m, at.Add(nw.latency(l, p, m)+extra))
 	if p.Duplicate > 0 && nw.rng.Float64() < p.Duplicate {
-		d := *m
+		d := nw.alloc()
+		*d = *m
 		d.Duplicate = true
-		l.stats.Duplicated++
-		nw.w.Trace(sim.Record{Kind: "duplicate", Node: from, Peer: to, ID: m.ID})
-		nw.w.After(p.Latency.Sample(nw.rng), nw, sim.Event{Kind: evDeliver, Node: to, A: int64(m.ID), Ptr: &d})
+		l.c.duplicated++
+		nw.w.Trace(sim.Record{Kind: "duplicate", Node: from, Peer: to, ID: id})
+		nw.schedule(l, d, at.Add(nw.latency(l, p, d)+extra))
 	}
-	return m.ID
+	return id
 }
 
-func (nw *Network) drop(l *linkState, m *Message, cause string) {
-	l.stats.Dropped[cause]++
-	nw.w.Trace(sim.Record{Kind: "drop", Node: m.From, Peer: m.To, ID: m.ID, Detail: cause})
+func (nw *Network) schedule(l *linkState, m *Message, at sim.Time) {
+	l.c.inFlight++
+	nw.inFlight++
+	nw.w.Schedule(at, nw, sim.Event{Kind: evDeliver, Node: m.To, A: int64(m.ID), Ptr: m})
 }
 
-// Handle delivers a message.
+// latency draws the delay of one message: propagation, plus the reorder
+// delay if it is reordered, times the clog factor.
+func (nw *Network) latency(l *linkState, p *Link, m *Message) time.Duration {
+	lat := p.Latency.Sample(nw.rng)
+	if p.Reorder > 0 && nw.rng.Float64() < p.Reorder {
+		if p.ReorderDelay != (Dist{}) {
+			lat += p.ReorderDelay.Sample(nw.rng)
+		} else {
+			lat += p.Latency.Sample(nw.rng)
+		}
+		l.c.reordered++
+		nw.w.Trace(sim.Record{Kind: "reorder", Node: m.From, Peer: m.To, ID: m.ID})
+	}
+	if l.clog > 0 {
+		lat = scale(lat, l.clog)
+	}
+	return lat
+}
+
+// scale returns d*f, saturating at an hour like Dist.Sample.
+func scale(d time.Duration, f float64) time.Duration {
+	v := float64(d) * f
+	if v > float64(time.Hour) {
+		return time.Hour
+	}
+	return time.Duration(v)
+}
+
+// txTime is how long the link takes to transmit size bytes: size/bw
+// seconds, rounded up to the nanosecond, at most an hour.
+func txTime(size, bw int64) time.Duration {
+	if size <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(size), uint64(time.Second))
+	if hi >= uint64(bw) {
+		return time.Hour
+	}
+	q, r := bits.Div64(hi, lo, uint64(bw))
+	if r != 0 {
+		q++
+	}
+	return min(time.Duration(q), time.Hour)
+}
+
+func (nw *Network) drop(m *Message, cause int) {
+	m.link.c.dropped[cause]++
+	nw.w.Trace(sim.Record{Kind: "drop", Node: m.From, Peer: m.To, ID: m.ID, Detail: Causes[cause]})
+	nw.recycle(m)
+}
+
+// Handle runs the network's events: deliveries, releases and unclogs.
 func (nw *Network) Handle(ev *sim.Event) {
-	m := ev.Ptr.(*Message)
-	l := nw.link(m.From, m.To)
-	if nw.blocked(m.From, m.To) {
-		nw.drop(l, m, CausePartition)
+	switch ev.Kind {
+	case evDeliver:
+		m := ev.Ptr.(*Message)
+		m.link.c.inFlight--
+		nw.inFlight--
+		nw.arrive(m, true)
+	case evRelease:
+		for _, m := range ev.Ptr.([]*Message) {
+			m.link.c.inFlight--
+			nw.inFlight--
+			nw.arrive(m, false)
+		}
+	case evUnclog:
+		nw.unclogEvent(ev)
+	}
+}
+
+// arrive hands m to the receiver, unless its link is held (and holdable),
+// partitioned, or the receiver is down.
+func (nw *Network) arrive(m *Message, holdable bool) {
+	l := m.link
+	if holdable && l.holding {
+		l.held = append(l.held, m)
+		nw.w.Trace(sim.Record{Kind: "held", Node: m.From, Peer: m.To, ID: m.ID})
+		return
+	}
+	if nw.cut != nil && nw.blocked(m.From, m.To) {
+		nw.drop(m, causePartition)
 		return
 	}
 	if nw.recv != nil && !nw.recv.Receive(m) {
-		nw.drop(l, m, CauseDown)
+		nw.drop(m, causeDown)
 		return
 	}
-	l.stats.Delivered++
-	l.stats.BytesDelivered += uint64(m.Size)
-}
-
-func (nw *Network) blocked(from, to NodeID) bool {
-	return nw.grudge != nil && nw.grudge[to][from]
+	l.c.delivered++
+	l.c.bytesDelivered += uint64(m.Size)
+	nw.recycle(m)
 }

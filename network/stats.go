@@ -1,41 +1,115 @@
 package network
 
 import (
-	"maps"
+	"cmp"
 	"slices"
 )
 
-// Stats returns a copy of the counters of the link from → to.
-func (nw *Network) Stats(from, to NodeID) LinkStats {
-	l, ok := nw.links[key(from, to)]
-	if !ok {
-		return LinkStats{Dropped: map[string]uint64{}}
-	}
-	s := l.stats
-	s.Dropped = maps.Clone(l.stats.Dropped)
-	return s
+// LinkStats counts what happened on one directed link. Every message sent,
+// and every copy the link made, ends up delivered, dropped, in flight or
+// held:
+//
+//	Sent + Duplicated = Delivered + ΣDropped + InFlight + Held
+type LinkStats struct {
+	Sent, Delivered, Duplicated uint64
+	Corrupted                   uint64 // delivered or not, with Corrupted set
+	Reordered                   uint64 // given a reorder delay
+	BytesSent, BytesDelivered   uint64
+	Dropped                     map[string]uint64 // by cause; every cause has a key
+	InFlight, Held              uint64            // now
 }
 
-// Totals sums the counters of every link.
-func (nw *Network) Totals() LinkStats {
-	t := LinkStats{Dropped: map[string]uint64{}}
-	for _, k := range slices.Sorted(maps.Keys(nw.links)) {
-		s := nw.links[k].stats
-		t.Sent += s.Sent
-		t.Delivered += s.Delivered
-		t.Duplicated += s.Duplicated
-		t.BytesSent += s.BytesSent
-		t.BytesDelivered += s.BytesDelivered
-		for c, v := range s.Dropped {
-			t.Dropped[c] += v
-		}
+// add adds s to t.
+func (t *LinkStats) add(s LinkStats) {
+	t.Sent += s.Sent
+	t.Delivered += s.Delivered
+	t.Duplicated += s.Duplicated
+	t.Corrupted += s.Corrupted
+	t.Reordered += s.Reordered
+	t.BytesSent += s.BytesSent
+	t.BytesDelivered += s.BytesDelivered
+	t.InFlight += s.InFlight
+	t.Held += s.Held
+	for c, v := range s.Dropped {
+		t.Dropped[c] += v
+	}
+}
+
+// DroppedTotal sums the drops over every cause.
+func (s LinkStats) DroppedTotal() uint64 {
+	var t uint64
+	for _, c := range Causes {
+		t += s.Dropped[c]
 	}
 	return t
 }
 
-// CostMetrics returns the transport cost as metrics: net_messages_sent,
-// net_bytes_sent, net_messages_delivered, net_messages_duplicated and
-// net_dropped_CAUSE, in total.
+func emptyStats() LinkStats {
+	d := make(map[string]uint64, numCauses)
+	for _, c := range Causes {
+		d[c] = 0
+	}
+	return LinkStats{Dropped: d}
+}
+
+func (l *linkState) stats() LinkStats {
+	s := emptyStats()
+	c := &l.c
+	s.Sent, s.Delivered, s.Duplicated, s.Corrupted, s.Reordered = c.sent, c.delivered, c.duplicated, c.corrupted, c.reordered
+	s.BytesSent, s.BytesDelivered = c.bytesSent, c.bytesDelivered
+	s.InFlight, s.Held = uint64(c.inFlight), uint64(len(l.held))
+	for i, name := range Causes {
+		s.Dropped[name] = c.dropped[i]
+	}
+	return s
+}
+
+// Stats returns the counters of the link from → to.
+func (nw *Network) Stats(from, to NodeID) LinkStats {
+	if l := nw.peek(from, to); l != nil {
+		return l.stats()
+	}
+	return emptyStats()
+}
+
+// Totals sums the counters of every link.
+func (nw *Network) Totals() LinkStats {
+	t := emptyStats()
+	for _, l := range nw.all {
+		t.add(l.stats())
+	}
+	return t
+}
+
+// InFlight returns the number of messages scheduled for delivery and not
+// yet arrived, over all links (held messages are not in flight).
+func (nw *Network) InFlight() int { return int(nw.inFlight) }
+
+// LinkCost is the counters of one directed link.
+type LinkCost struct {
+	From, To NodeID
+	LinkStats
+}
+
+// LinkCosts returns the counters of every link that carried or dropped a
+// message, sorted by (From, To), for per-link cost reports.
+func (nw *Network) LinkCosts() []LinkCost {
+	var out []LinkCost
+	for _, l := range nw.all {
+		if l.c.sent > 0 || len(l.held) > 0 {
+			out = append(out, LinkCost{From: l.from, To: l.to, LinkStats: l.stats()})
+		}
+	}
+	slices.SortFunc(out, func(a, b LinkCost) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
+	})
+	return out
+}
+
+// CostMetrics returns the transport cost as metrics, in total:
+// net_messages_sent, net_bytes_sent, net_messages_delivered,
+// net_bytes_delivered, net_messages_duplicated, net_messages_corrupted,
+// net_messages_reordered, and net_dropped_CAUSE for every cause in Causes.
 func (nw *Network) CostMetrics() map[string]float64 {
 	t := nw.Totals()
 	m := map[string]float64{
@@ -44,9 +118,11 @@ func (nw *Network) CostMetrics() map[string]float64 {
 		"net_messages_delivered":  float64(t.Delivered),
 		"net_bytes_delivered":     float64(t.BytesDelivered),
 		"net_messages_duplicated": float64(t.Duplicated),
+		"net_messages_corrupted":  float64(t.Corrupted),
+		"net_messages_reordered":  float64(t.Reordered),
 	}
-	for c, v := range t.Dropped {
-		m["net_dropped_"+c] = float64(v)
+	for _, c := range Causes {
+		m["net_dropped_"+c] = float64(t.Dropped[c])
 	}
 	return m
 }
