@@ -18,9 +18,9 @@ func Name(id NodeID) string { return fmt.Sprintf("n%d", id+1) }
 
 // Message is one message in flight.
 //
-// The network recycles a *Message once it has been delivered or dropped. A
-// Receiver or a rule may keep m.Payload, or a copy of *m, but never the
-// pointer m itself past the call that handed it over.
+// With Network.Recycle on, the network reuses a *Message once it has been
+// delivered or dropped: a Receiver or a rule may then keep m.Payload, or a
+// copy of *m, but not the pointer m past the call that handed it over.
 type Message struct {
 	ID        uint64
 	From, To  NodeID
@@ -35,7 +35,7 @@ type Message struct {
 
 // Receiver takes delivered messages. It returns false when the destination
 // is down, and the network counts the message as dropped for that cause.
-// It must not keep m after it returns (see Message).
+// With recycling on, it must not keep m after it returns (see Recycle).
 type Receiver interface {
 	Receive(m *Message) bool
 }
@@ -161,7 +161,9 @@ type Network struct {
 	cut      [][]uint64 // cut[to] is the bitset of senders to drops; nil: no partition
 	rules    []rule
 	ruleSeq  uint64
+	reuse    bool
 	free     []*Message
+	slab     []Message
 	inFlight int64
 	nextID   uint64
 }
@@ -285,18 +287,42 @@ func (nw *Network) check(ids ...NodeID) error {
 	return nil
 }
 
+// slabSize is how many Messages one allocation provides when recycling is
+// off.
+const slabSize = 128
+
 func (nw *Network) alloc() *Message {
 	if k := len(nw.free); k > 0 {
 		m := nw.free[k-1]
 		nw.free = nw.free[:k-1]
 		return m
 	}
-	return &Message{}
+	if len(nw.slab) == 0 {
+		nw.slab = make([]Message, slabSize)
+	}
+	m := &nw.slab[0]
+	nw.slab = nw.slab[1:]
+	return m
 }
 
 func (nw *Network) recycle(m *Message) {
-	*m = Message{}
-	nw.free = append(nw.free, m)
+	if nw.reuse {
+		*m = Message{}
+		nw.free = append(nw.free, m)
+	}
+}
+
+// Recycle turns message recycling on or off (default off). With it on, the
+// network reuses a *Message once it has been delivered or dropped, and a
+// Receiver or rule must not keep the pointer past its call (it may keep
+// Payload or a copy of the Message). A receiver that queues *Message, as a
+// paused node's inbox does, needs it off. Off, messages come from slabs of
+// 128, which already saves most allocations.
+func (nw *Network) Recycle(on bool) {
+	nw.reuse = on
+	if !on {
+		nw.free = nil
+	}
 }
 
 // Send puts a message from → to on the wire and returns its id. The link
