@@ -24,17 +24,37 @@ type Node interface {
 }
 
 // Constructor builds a node's volatile state. It is called at start and at
-// each restart.
+// each restart. It receives the node's id, which is how nodes of one run
+// get different configurations (see the package example).
 type Constructor func(id NodeID) Node
 
 // TimerID identifies a timer of one node.
 type TimerID uint64
+
+// DefaultProcessingTime is the base processing time of one handler call
+// that a slow node stretches (see Runtime.Slow).
+const DefaultProcessingTime = time.Millisecond
 
 // event kinds
 const (
 	evStart uint16 = 200 + iota
 	evTimer
 	evResume
+	evDrain
+)
+
+// item is work waiting in a node's inbox while the node is paused or slow.
+type item struct {
+	kind uint8           // itemStart, itemMsg, itemTimer
+	msg  network.Message // a copy: the network may reuse its *Message
+	tid  TimerID
+	data any
+}
+
+const (
+	itemStart uint8 = iota
+	itemMsg
+	itemTimer
 )
 
 type proc struct {
@@ -49,19 +69,28 @@ type proc struct {
 	nextTID TimerID
 	disk    map[string]any
 	clock   Clock
+
+	// pause and slowness
+	pausedUntil  sim.Time // paused while now < pausedUntil
+	slow         float64  // handling slowdown factor; ≤ 1 is full speed
+	inbox        []item   // FIFO of work not yet handled
+	drainPending bool     // an evDrain is scheduled
+	lastDone     sim.Time // when the last deferred item was handled
 }
 
 // Runtime runs the nodes of one world.
 type Runtime struct {
-	w     *sim.World
-	net   *network.Network
-	procs []*proc
+	w          *sim.World
+	net        *network.Network
+	procs      []*proc
+	processing time.Duration
+	bug        *sim.Buggify
 }
 
 // NewRuntime returns a runtime for w and net and registers itself as the
 // network's receiver.
 func NewRuntime(w *sim.World, net *network.Network) *Runtime {
-	rt := &Runtime{w: w, net: net}
+	rt := &Runtime{w: w, net: net, processing: DefaultProcessingTime}
 	net.SetReceiver(rt)
 	return rt
 }
@@ -71,6 +100,19 @@ func (rt *Runtime) World() *sim.World { return rt.w }
 
 // Network returns the runtime's network.
 func (rt *Runtime) Network() *network.Network { return rt.net }
+
+// SetBuggify attaches the run's BUGGIFY sites; nodes reach them through
+// Env.Buggify. Without it, Env.Buggify never fires.
+func (rt *Runtime) SetBuggify(b *sim.Buggify) { rt.bug = b }
+
+// SetProcessingTime sets the base processing time that Slow stretches.
+// It has no effect on nodes at full speed.
+func (rt *Runtime) SetProcessingTime(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	rt.processing = d
+}
 
 // Add registers a node built by ctor and schedules its start at the
 // current time. Nodes get ids 0, 1, 2... in the order added, which must
@@ -99,8 +141,20 @@ func (rt *Runtime) Node(id NodeID) Node { return rt.procs[id].node }
 // Up reports whether node id is running.
 func (rt *Runtime) Up(id NodeID) bool { return rt.procs[id].up }
 
+// Paused reports whether node id is paused now.
+func (rt *Runtime) Paused(id NodeID) bool {
+	p := rt.procs[id]
+	return p.up && rt.w.Now() < p.pausedUntil
+}
+
 // Len returns the number of nodes.
 func (rt *Runtime) Len() int { return len(rt.procs) }
+
+// deferred reports whether new work for p must wait in its inbox: the node
+// is paused or slow, or older work is still waiting (FIFO order).
+func (rt *Runtime) deferred(p *proc) bool {
+	return len(p.inbox) > 0 || rt.w.Now() < p.pausedUntil || p.slow > 1
+}
 
 // Receive implements network.Receiver.
 func (rt *Runtime) Receive(m *network.Message) bool {
@@ -108,33 +162,120 @@ func (rt *Runtime) Receive(m *network.Message) bool {
 	if !p.up {
 		return false
 	}
-	rt.w.Trace(sim.Record{Kind: "deliver", Node: m.To, Peer: m.From, ID: m.ID})
-	p.node.Receive(p.env, m.From, m.Payload)
+	if rt.deferred(p) {
+		rt.enqueue(p, item{kind: itemMsg, msg: *m})
+		return true
+	}
+	rt.deliver(p, m)
 	return true
 }
 
-// Handle runs start and timer events.
+func (rt *Runtime) deliver(p *proc, m *network.Message) {
+	rt.w.Trace(sim.Record{Kind: "deliver", Node: m.To, Peer: m.From, ID: m.ID})
+	p.node.Receive(p.env, m.From, m.Payload)
+}
+
+func (rt *Runtime) fire(p *proc, tid TimerID, data any) {
+	delete(p.timers, tid)
+	rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(tid)})
+	p.node.Timer(p.env, tid, data)
+}
+
+func (rt *Runtime) enqueue(p *proc, it item) {
+	if it.kind == itemMsg {
+		// The message reached the host; the process has not seen it yet.
+		rt.w.Trace(sim.Record{Kind: "queue", Node: p.id, Peer: it.msg.From, ID: it.msg.ID})
+	}
+	p.inbox = append(p.inbox, it)
+	rt.scheduleDrain(p)
+}
+
+// extra is the delay a slow node adds to each handler call.
+func (rt *Runtime) extra(p *proc) time.Duration {
+	if p.slow <= 1 {
+		return 0
+	}
+	return time.Duration((p.slow - 1) * float64(rt.processing))
+}
+
+// scheduleDrain schedules the handling of the inbox's head, unless one is
+// scheduled or the node is paused (resume schedules it then). A slow node
+// is a single server: each item is handled extra after the later of its
+// arrival and the previous item's handling.
+func (rt *Runtime) scheduleDrain(p *proc) {
+	now := rt.w.Now()
+	if p.drainPending || len(p.inbox) == 0 || now < p.pausedUntil {
+		return
+	}
+	at := max(now, p.lastDone).Add(rt.extra(p))
+	p.drainPending = true
+	rt.w.Schedule(at, rt, sim.Event{Kind: evDrain, Node: p.id, A: p.epoch})
+}
+
+func (rt *Runtime) drain(p *proc) {
+	p.drainPending = false
+	for p.up && len(p.inbox) > 0 && rt.w.Now() >= p.pausedUntil {
+		it := p.inbox[0]
+		p.inbox[0] = item{}
+		p.inbox = p.inbox[1:]
+		switch it.kind {
+		case itemStart:
+			p.node.Start(p.env)
+		case itemMsg:
+			rt.deliver(p, &it.msg)
+		case itemTimer:
+			if p.timers[it.tid] { // not cancelled while it waited
+				rt.fire(p, it.tid, it.data)
+			}
+		}
+		p.lastDone = rt.w.Now()
+		if rt.extra(p) > 0 {
+			break // the next item takes its own processing time
+		}
+	}
+	if len(p.inbox) == 0 {
+		p.inbox = nil
+	}
+	rt.scheduleDrain(p)
+}
+
+// Handle runs start, timer, resume and drain events.
 func (rt *Runtime) Handle(ev *sim.Event) {
 	p := rt.procs[ev.Node]
+	if !p.up || ev.A != p.epoch {
+		return
+	}
 	switch ev.Kind {
 	case evStart:
-		if !p.up || ev.A != p.epoch {
+		if rt.deferred(p) {
+			rt.enqueue(p, item{kind: itemStart})
 			return
 		}
 		p.node.Start(p.env)
 	case evTimer:
 		tid := TimerID(ev.B)
-		if !p.up || ev.A != p.epoch || !p.timers[tid] {
+		if !p.timers[tid] {
 			return
 		}
-		delete(p.timers, tid)
-		rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(tid)})
-		p.node.Timer(p.env, tid, ev.Ptr)
+		if rt.deferred(p) {
+			rt.enqueue(p, item{kind: itemTimer, tid: tid, data: ev.Ptr})
+			return
+		}
+		rt.fire(p, tid, ev.Ptr)
+	case evResume:
+		if rt.w.Now() < p.pausedUntil {
+			return // the pause was extended; a later resume ends it
+		}
+		rt.w.Trace(sim.Record{Kind: "resume", Node: p.id, Peer: -1})
+		rt.scheduleDrain(p)
+	case evDrain:
+		rt.drain(p)
 	}
 }
 
-// Crash stops node id: its pending timers are dropped, and messages sent to
-// it are dropped and counted until it restarts.
+// Crash stops node id: its pending timers are dropped, work waiting in
+// its inbox is lost, and messages sent to it are dropped and counted (by
+// the network, cause "down") until it restarts.
 func (rt *Runtime) Crash(id NodeID) {
 	p := rt.procs[id]
 	if !p.up {
@@ -143,11 +284,24 @@ func (rt *Runtime) Crash(id NodeID) {
 	p.up = false
 	p.epoch++
 	clear(p.timers)
+	lost := 0
+	for _, it := range p.inbox {
+		if it.kind == itemMsg {
+			lost++
+		}
+	}
+	if lost > 0 {
+		rt.w.Metrics.Counter("node_queued_lost").Add(float64(lost))
+	}
+	p.inbox = nil
+	p.drainPending = false
+	p.pausedUntil = 0
+	p.lastDone = 0
 	rt.w.Trace(sim.Record{Kind: "crash", Node: id, Peer: -1})
 }
 
 // Restart starts a crashed node again with fresh volatile state; its Disk
-// is kept.
+// is kept, and so are its clock and slowness, which belong to the machine.
 func (rt *Runtime) Restart(id NodeID) {
 	p := rt.procs[id]
 	if p.up {
@@ -156,6 +310,44 @@ func (rt *Runtime) Restart(id NodeID) {
 	rt.w.Trace(sim.Record{Kind: "restart", Node: id, Peer: -1})
 	rt.boot(p)
 }
+
+// Pause stops node id's world for d, like a long garbage-collection pause:
+// it handles nothing, its timers wait, and messages that arrive queue up.
+// When the pause ends it handles the waiting work in arrival order. A
+// pause of a down node is a no-op; pausing a paused node extends the pause.
+func (rt *Runtime) Pause(id NodeID, d time.Duration) {
+	p := rt.procs[id]
+	if !p.up || d <= 0 {
+		return
+	}
+	until := rt.w.Now().Add(d)
+	if until <= p.pausedUntil {
+		return
+	}
+	p.pausedUntil = until
+	rt.w.Trace(sim.Record{Kind: "pause", Node: id, Peer: -1, Detail: d.String()})
+	rt.w.Schedule(until, rt, sim.Event{Kind: evResume, Node: id, A: p.epoch})
+}
+
+// Slow makes node id a gray failure: each handler call (start, message,
+// timer) is handled (factor−1)·ProcessingTime later than it would be, and
+// the node handles one call at a time, so work queues up behind a slow
+// node. Sends and timers the node sets are not stretched. factor ≤ 1
+// restores full speed.
+func (rt *Runtime) Slow(id NodeID, factor float64) {
+	p := rt.procs[id]
+	if !(factor > 1) { // also catches NaN
+		factor = 1
+	}
+	if factor == p.slow || (factor == 1 && p.slow <= 1) {
+		return
+	}
+	p.slow = factor
+	rt.w.Trace(sim.Record{Kind: "slow", Node: id, Peer: -1, Detail: fmt.Sprintf("x%g", factor)})
+}
+
+// SlowFactor returns node id's slowdown factor (1 at full speed).
+func (rt *Runtime) SlowFactor(id NodeID) float64 { return max(rt.procs[id].slow, 1) }
 
 // Env is a node's window on the world.
 type Env struct {
@@ -182,13 +374,19 @@ func (e *Env) Send(to NodeID, msg any, size int) uint64 {
 	return e.rt.net.Send(e.p.id, to, msg, size)
 }
 
-// SetTimer fires Timer(data) after d as measured by the node's local clock.
+// SetTimer fires Timer(data) after d as measured by the node's local
+// clock: the drift at the time it is set scales it. Like a monotonic
+// timer, it is not moved by later clock jumps.
 func (e *Env) SetTimer(d time.Duration, data any) TimerID {
 	p := e.p
 	p.nextTID++
 	tid := p.nextTID
 	p.timers[tid] = true
-	e.rt.w.After(p.clock.TrueDuration(d), e.rt, sim.Event{Kind: evTimer, Node: p.id, A: p.epoch, B: int64(tid), Ptr: data})
+	td := p.clock.TrueDuration(d)
+	if e.rt.bug.Fire("nodes.timer_late", 0.05) {
+		td += td / 2 // a timer that fires late makes timeout races common
+	}
+	e.rt.w.After(td, e.rt, sim.Event{Kind: evTimer, Node: p.id, A: p.epoch, B: int64(tid), Ptr: data})
 	return tid
 }
 
@@ -203,6 +401,10 @@ func (e *Env) Disk() map[string]any { return e.p.disk }
 
 // Metrics returns the world's metrics.
 func (e *Env) Metrics() *sim.Metrics { return e.rt.w.Metrics }
+
+// Buggify reports whether the BUGGIFY site fires now (see sim.Buggify).
+// It never fires unless the run turned buggify on.
+func (e *Env) Buggify(site string, prob float64) bool { return e.rt.bug.Fire(site, prob) }
 
 // Log records a line in the trace.
 func (e *Env) Log(format string, args ...any) {
