@@ -1,0 +1,204 @@
+package kv
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/checks/linearizability"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+func init() { scenarios.Register(Scenario) }
+
+// Scenario is the kv scenario.
+var Scenario = &scenarios.Scenario{
+	Name:    "kv",
+	Summary: "a replicated key-value store under partitions, crashes and loss, checked for linearizability",
+	Description: "Three servers: a fixed primary (n1) appends each put to a durable log and " +
+		"replicates it to the backups; a put is committed, applied and acknowledged once a " +
+		"majority holds it. Clients put unique values and get keys, retry on time-outs with " +
+		"the same request id (the primary deduplicates), and record a history; an op whose " +
+		"reply never came is pending. A seeded nemesis isolates and crashes servers and the " +
+		"links lose and duplicate messages. The history is checked for linearizability, per " +
+		"key. mode=correct reads from the primary's committed state; mode=buggy lets backups " +
+		"serve reads from their own copy, which lags behind, so reads go stale.",
+	Params: []scenarios.Param{
+		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
+			Help: "correct: reads go to the primary; buggy: backups serve reads (stale reads)"},
+		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
+		{Name: "keys", Default: "2", Kind: scenarios.Int, Min: 1, Max: 100, Help: "number of keys"},
+		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients issue operations; faults happen in this window"},
+		{Name: "quiet", Default: "500ms", Kind: scenarios.Duration, Help: "fault-free time after the last operation is issued"},
+		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
+		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of partitions and crashes"},
+		{Name: "op_timeout", Default: "50ms", Kind: scenarios.Duration, Help: "client time-out per attempt; after 3 attempts the op is pending"},
+		{Name: "check_timeout", Default: "10s", Kind: scenarios.Duration, Help: "wall-clock limit of the linearizability check (hitting it gives unknown); 0 means none"},
+	},
+	Run: run,
+}
+
+// Server ids: n1 is the primary, n2 and n3 the backups. Clients follow.
+const (
+	primary     nodes.NodeID = 0
+	serverCount              = 3
+)
+
+// attempts is how many times a client sends one op before giving up.
+const attempts = 3
+
+// heartbeat is how often the primary sends each backup what it lacks.
+const heartbeat = 10 * time.Millisecond
+
+// config is what every node of a run shares, read-only.
+type config struct {
+	buggy     bool
+	keys      int
+	issueEnd  sim.Time
+	opTimeout time.Duration
+}
+
+// harness is the run's recorder: the clients append to its history. Node
+// logic never reads it.
+type harness struct {
+	cfg     config
+	history []linearizability.Op
+}
+
+func run(r *scenarios.Run) error {
+	p := r.Params
+	lat, _ := network.ParseDist(p.String("latency"))
+	nClients := p.Int("clients")
+	n := serverCount + nClients
+	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	if err != nil {
+		return fmt.Errorf("kv: %w", err)
+	}
+	rt := nodes.NewRuntime(r.World, net)
+	duration, quiet := p.Duration("duration"), p.Duration("quiet")
+	h := &harness{cfg: config{
+		buggy:     p.String("mode") == "buggy",
+		keys:      p.Int("keys"),
+		issueEnd:  sim.At(duration),
+		opTimeout: p.Duration("op_timeout"),
+	}}
+	for range serverCount {
+		if _, err := rt.Add(func(id nodes.NodeID) nodes.Node { return &server{cfg: &h.cfg} }); err != nil {
+			return fmt.Errorf("kv: %w", err)
+		}
+	}
+	for c := range nClients {
+		if _, err := rt.Add(func(id nodes.NodeID) nodes.Node { return &client{h: h, idx: c} }); err != nil {
+			return fmt.Errorf("kv: %w", err)
+		}
+	}
+	if p.Bool("faults") {
+		sched := drawFaults(r.World.Rand("faults"), duration)
+		r.Note("faults: %s", describeFaults(sched))
+		applyFaults(r.World, rt, net, sched)
+	}
+	if err := r.World.RunUntil(sim.At(duration + quiet)); err != nil {
+		return err
+	}
+
+	ok, pending := 0, 0
+	for _, op := range h.history {
+		switch {
+		case op.Pending:
+			pending++
+		case op.OK:
+			ok++
+		}
+	}
+	total := len(h.history)
+	r.Metric("ops", float64(total))
+	r.Metric("ok_ops", float64(ok))
+	r.Metric("pending_ops", float64(pending))
+	if total > 0 {
+		r.Metric("availability", float64(ok)/float64(total))
+	}
+	for k, v := range net.CostMetrics() {
+		r.Metric(k, v)
+	}
+	r.Check(linearizability.Check(h.history, linearizability.Options{
+		Timeout:      p.Duration("check_timeout"),
+		VisualizeDir: r.ArtifactDir,
+	}))
+	return nil
+}
+
+// fault is one window of the nemesis: a server isolated or crashed from At
+// for Dur.
+type fault struct {
+	At, Dur time.Duration
+	Kind    string // "isolate" or "crash"
+	Node    nodes.NodeID
+}
+
+// drawFaults draws fault windows one after another across the run, from
+// the "faults" stream, so each seed breaks something different.
+func drawFaults(rng *rand.Rand, duration time.Duration) []fault {
+	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
+	var out []fault
+	t := ms(0, 200)
+	for {
+		dur := ms(50, 300)
+		if t+dur > duration {
+			return out
+		}
+		kind := "isolate"
+		if rng.IntN(2) == 0 {
+			kind = "crash"
+		}
+		out = append(out, fault{At: t, Dur: dur, Kind: kind, Node: nodes.NodeID(rng.IntN(serverCount))})
+		t += dur + ms(50, 300)
+	}
+}
+
+func describeFaults(fs []fault) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%v %s %s for %v", f.At, f.Kind, network.Name(f.Node), f.Dur)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// applyFaults schedules each window's start and end on the world.
+func applyFaults(w *sim.World, rt *nodes.Runtime, net *network.Network, fs []fault) {
+	n := net.Size()
+	for _, f := range fs {
+		start := sim.HandlerFunc(func(*sim.Event) {
+			if f.Kind == "crash" {
+				rt.Crash(f.Node)
+				return
+			}
+			rest := make([]nodes.NodeID, 0, n-1)
+			for id := range n {
+				if nodes.NodeID(id) != f.Node {
+					rest = append(rest, nodes.NodeID(id))
+				}
+			}
+			g, _ := network.Split(n, []nodes.NodeID{f.Node}, rest)
+			_ = net.SetGrudge(g, "isolate "+network.Name(f.Node))
+		})
+		end := sim.HandlerFunc(func(*sim.Event) {
+			if f.Kind == "crash" {
+				rt.Restart(f.Node)
+				return
+			}
+			net.Heal()
+		})
+		w.Schedule(sim.At(f.At), start, sim.Event{Node: f.Node})
+		w.Schedule(sim.At(f.At+f.Dur), end, sim.Event{Node: f.Node})
+	}
+}
