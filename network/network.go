@@ -146,7 +146,7 @@ const (
 
 // denseMax is the largest world whose links live in an n×n slice; larger
 // worlds keep only the links they use, in a map.
-const denseMax = 256
+var denseMax = 256
 
 // Network is the set of links of one world.
 type Network struct {

@@ -156,10 +156,27 @@ func Split(n int, groups ...[]NodeID) (Grudge, error) {
 			group[id] = gi
 		}
 	}
+	// Each group's outsiders, computed once and shared (clipped, so an
+	// append by a caller copies): the work is the size of the grudge.
+	outside := make([][]NodeID, len(groups))
+	for gi := range groups {
+		for from := range n {
+			if group[from] != gi {
+				outside[gi] = append(outside[gi], NodeID(from))
+			}
+		}
+		outside[gi] = slices.Clip(outside[gi])
+	}
 	g := Grudge{}
 	for to := range n {
+		if gi := group[to]; gi != -1 {
+			if len(outside[gi]) > 0 {
+				g[NodeID(to)] = outside[gi]
+			}
+			continue
+		}
 		for from := range n {
-			if to != from && (group[to] == -1 || group[to] != group[from]) {
+			if from != to {
 				g[NodeID(to)] = append(g[NodeID(to)], NodeID(from))
 			}
 		}
