@@ -300,6 +300,11 @@ func Pool[J, R any](jobs func(yield func(J) bool), workers int, stop <-chan stru
 				if !ok {
 					break
 				}
+				select {
+				case <-stop:
+					return true
+				default:
+				}
 				delete(pending, want)
 				want++
 				<-tokens
