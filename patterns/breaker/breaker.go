@@ -39,7 +39,7 @@ var (
 type Transition struct {
 	At       time.Duration
 	From, To State
-	Reason   string // failure-threshold, failure-rate, slow-call-rate, open-duration-elapsed, probe-failed, probes-succeeded
+	Reason   string // failure-threshold, failure-rate, slow-call-rate, open-duration-elapsed, probe-failed, probes-succeeded, probes-abandoned
 }
 
 // Permit is handed out by Allow and given back to Record or Cancel.
@@ -50,7 +50,7 @@ type Permit struct {
 
 // Stats counts what the breaker saw since New.
 type Stats struct {
-	Admitted, Rejected, Successes, Failures, SlowCalls, Stale int
+	Admitted, Rejected, Successes, Failures, SlowCalls, Stale, Abandoned int
 }
 
 // logMax bounds the transition log between drains.
@@ -72,7 +72,7 @@ type Breaker struct {
 	// time window: slots 0 calls, 1 failures, 2 slow
 	win *window.Window
 
-	probes, probeSuccesses int // half-open
+	probes, probeSuccesses, probesEnded int // half-open
 
 	log     []Transition
 	dropped int
@@ -137,13 +137,48 @@ func (b *Breaker) Allow(now time.Duration) (Permit, error) {
 	return Permit{gen: b.gen, state: b.state}, nil
 }
 
-// Cancel gives back a permit whose call was not made or whose result will
-// never be known; it counts as neither success nor failure.
+// Cancel gives back a permit whose call was never made: a half-open probe
+// slot is returned.
 func (b *Breaker) Cancel(now time.Duration, p Permit) {
 	b.advance(now)
 	if p.gen == b.gen && b.state == HalfOpen && b.probes > 0 {
 		b.probes--
 	}
+}
+
+// Abandon ends a permit whose call was made but whose result will never be
+// known (a hedge that lost, a call cut off by a deadline). It counts as
+// neither success nor failure, and its probe slot is not returned. Once every
+// half-open probe has ended, the breaker closes if at least one succeeded and
+// none failed, and opens again if none succeeded, so abandoned probes cannot
+// leave it half-open for ever.
+func (b *Breaker) Abandon(now time.Duration, p Permit) {
+	b.advance(now)
+	b.stats.Abandoned++
+	if p.gen != b.gen || b.state != HalfOpen {
+		return
+	}
+	b.probesEnded++
+	b.settleProbes(now)
+}
+
+func (b *Breaker) settleProbes(now time.Duration) {
+	if b.state != HalfOpen || b.probesEnded < b.c.HalfOpenProbes {
+		return
+	}
+	if b.probeSuccesses > 0 {
+		b.transition(now, Closed, "probes-succeeded")
+	} else {
+		b.transition(now, Open, "probes-abandoned")
+	}
+}
+
+// Valid reports whether p still belongs to the breaker's current state at
+// now. A caller that held a permit while waiting (in a bulkhead queue, say)
+// checks it before making the call, and asks again if it is stale.
+func (b *Breaker) Valid(now time.Duration, p Permit) bool {
+	b.advance(now)
+	return p.gen == b.gen
 }
 
 // Record reports the result of a permitted call that took latency.
@@ -171,9 +206,12 @@ func (b *Breaker) Record(now time.Duration, p Permit, ok bool, latency time.Dura
 			return
 		}
 		b.probeSuccesses++
+		b.probesEnded++
 		if b.probeSuccesses >= b.c.SuccessThreshold {
 			b.transition(now, Closed, "probes-succeeded")
+			return
 		}
+		b.settleProbes(now)
 	}
 }
 
@@ -236,7 +274,7 @@ func (b *Breaker) transition(at time.Duration, to State, reason string) {
 	t := Transition{At: at, From: b.state, To: to, Reason: reason}
 	b.state, b.since = to, at
 	b.gen++
-	b.consecutive, b.probes, b.probeSuccesses = 0, 0, 0
+	b.consecutive, b.probes, b.probeSuccesses, b.probesEnded = 0, 0, 0, 0
 	if to == Closed {
 		b.ringNext, b.ringLen, b.ringFails, b.ringSlows = 0, 0, 0, 0
 		if b.win != nil {

@@ -20,8 +20,14 @@
 //
 // Half-open → closed after success_threshold successful probes; half-open →
 // open on the first failed probe. This is gobreaker's and Polly's rule;
-// Resilience4j instead computes a failure rate over the half-open calls. A
-// probe that is cancelled (Cancel) gives its slot back without counting.
+// Resilience4j instead computes a failure rate over the half-open calls.
+// half_open_probes counts probes admitted in one half-open period, not probes
+// in flight (gobreaker's MaxRequests, Resilience4j's
+// permittedNumberOfCallsInHalfOpenState). A permit whose call was never made
+// is given back with Cancel (like Resilience4j's releasePermission). A call
+// that was made but whose result will never be known is ended with Abandon:
+// it keeps its slot, and once every probe has ended the breaker closes if
+// some succeeded and none failed, or opens again if none succeeded.
 //
 // Open → half-open happens when open_duration has passed; it is observed
 // lazily at the next call of any method, but the transition is stamped with
