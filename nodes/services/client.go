@@ -1,0 +1,263 @@
+package services
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/sim"
+)
+
+// ProfileKind names the shape of an open-loop arrival rate over time.
+type ProfileKind string
+
+// Rate profiles.
+const (
+	Steady ProfileKind = "steady" // Rate throughout
+	Step   ProfileKind = "step"   // Rate, then Peak from At on
+	Spike  ProfileKind = "spike"  // Peak during [At, At+For), Rate otherwise
+	Ramp   ProfileKind = "ramp"   // Rate until At, then linearly to Peak over For, then Peak
+)
+
+// Profile is an arrival rate that may change over time.
+type Profile struct {
+	Kind ProfileKind
+	Rate float64 // requests per second
+	Peak float64 // requests per second, for step, spike and ramp
+	At   time.Duration
+	For  time.Duration
+}
+
+// ProfileSyntax lists the forms ParseProfile accepts.
+const ProfileSyntax = "steady | step:PEAK@AT | spike:PEAK@AT+FOR | ramp:PEAK@AT+FOR (PEAK in requests/s)"
+
+// ParseProfile parses a rate profile around a base rate, e.g. "steady",
+// "step:200@10s", "spike:300@20s+5s", "ramp:400@0s+60s".
+func ParseProfile(s string, rate float64) (Profile, error) {
+	bad := func(why string) (Profile, error) {
+		return Profile{}, fmt.Errorf("profile %q: %s (accepted: %s)", s, why, ProfileSyntax)
+	}
+	kind, args, _ := strings.Cut(strings.TrimSpace(s), ":")
+	p := Profile{Kind: ProfileKind(kind), Rate: rate}
+	if p.Kind == Steady {
+		if args != "" {
+			return bad("steady takes no arguments")
+		}
+		return p, nil
+	}
+	if p.Kind != Step && p.Kind != Spike && p.Kind != Ramp {
+		return bad("unknown kind " + strconv.Quote(kind))
+	}
+	peak, when, ok := strings.Cut(args, "@")
+	if !ok {
+		return bad("want PEAK@AT")
+	}
+	f, err := strconv.ParseFloat(peak, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) {
+		return bad("bad peak rate")
+	}
+	p.Peak = f
+	at, span, hasFor := strings.Cut(when, "+")
+	if p.At, err = time.ParseDuration(at); err != nil || p.At < 0 {
+		return bad("bad start time")
+	}
+	if p.Kind == Step {
+		if hasFor {
+			return bad("step takes no duration")
+		}
+		return p, nil
+	}
+	if !hasFor {
+		return bad("want PEAK@AT+FOR")
+	}
+	if p.For, err = time.ParseDuration(span); err != nil || p.For < 0 {
+		return bad("bad duration")
+	}
+	return p, nil
+}
+
+// RateAt returns the arrival rate at t.
+func (p Profile) RateAt(t time.Duration) float64 {
+	switch {
+	case p.Kind == Steady || t < p.At:
+		return p.Rate
+	case p.Kind == Step:
+		return p.Peak
+	case p.Kind == Spike:
+		if t < p.At+p.For {
+			return p.Peak
+		}
+		return p.Rate
+	case p.Kind == Ramp:
+		if p.For == 0 || t >= p.At+p.For {
+			return p.Peak
+		}
+		return p.Rate + (p.Peak-p.Rate)*float64(t-p.At)/float64(p.For)
+	}
+	return p.Rate
+}
+
+// MaxRate returns the highest rate of the profile.
+func (p Profile) MaxRate() float64 {
+	if p.Kind == Steady {
+		return p.Rate
+	}
+	return max(p.Rate, p.Peak)
+}
+
+// ClientConfig configures a Client: open-loop (Open set) or closed-loop
+// (Users > 0).
+type ClientConfig struct {
+	// Caller is how requests are sent; its Stats count them.
+	Caller CallerConfig
+	// Open, when set, sends Poisson arrivals at the profile's rate,
+	// whatever the state of earlier requests.
+	Open *Profile
+	// Users, when > 0, are closed-loop users: each sends a request, waits
+	// for its result, thinks for Think, and repeats.
+	Users int
+	Think Dist
+	// Ops are the weights of operations 0..len-1; nil sends only op 0.
+	Ops []float64
+	// OpStats, when set, counts requests per operation too.
+	OpStats []*Stats
+	// Stop ends new requests at this time; 0 = never.
+	Stop time.Duration
+	// Stream names the arrival stream; closed-loop user i draws from
+	// Stream+"/"+i. Default "client/NAME".
+	Stream string
+	// OnResult, when set, sees every result.
+	OnResult func(op int, r Result)
+}
+
+// Client is a node that generates requests.
+type Client struct {
+	c      ClientConfig
+	caller *Caller
+	world  *sim.World
+	rng    *rand.Rand
+	users  []*rand.Rand
+	opSum  float64
+}
+
+type arrival struct{}
+
+type userTimer struct{ user int }
+
+// NewClient returns a Client for the node runtime.
+func NewClient(c ClientConfig) *Client { return &Client{c: c} }
+
+// Caller returns the client's caller (for its breaker state), once started.
+func (cl *Client) Caller() *Caller { return cl.caller }
+
+// Start implements nodes.Node.
+func (cl *Client) Start(env *nodes.Env) {
+	cl.world = env.World()
+	stream := cl.c.Stream
+	if stream == "" {
+		stream = "client/" + env.Name()
+	}
+	if cl.c.Caller.Stream == "" {
+		cl.c.Caller.Stream = stream + "/caller"
+	}
+	cl.caller = NewCaller(env, cl.c.Caller)
+	cl.rng = cl.world.Rand(stream)
+	for _, w := range cl.c.Ops {
+		cl.opSum += w
+	}
+	if cl.c.Open != nil && cl.c.Open.MaxRate() > 0 {
+		cl.scheduleArrival(env)
+	}
+	for i := range cl.c.Users {
+		rng := cl.world.Rand(stream + "/" + strconv.Itoa(i))
+		cl.users = append(cl.users, rng)
+		env.SetTimer(cl.c.Think.Sample(rng), &userTimer{user: i})
+	}
+}
+
+func (cl *Client) stopped() bool {
+	return cl.c.Stop > 0 && cl.world.Now().Duration() >= cl.c.Stop
+}
+
+func (cl *Client) scheduleArrival(env *nodes.Env) {
+	gap := time.Duration(cl.rng.ExpFloat64() / cl.c.Open.MaxRate() * 1e9)
+	env.SetTimer(gap, arrival{})
+}
+
+// Receive implements nodes.Node.
+func (cl *Client) Receive(env *nodes.Env, _ NodeID, msg any) {
+	if r, ok := msg.(*Reply); ok {
+		cl.caller.Reply(env, r)
+	}
+}
+
+// Timer implements nodes.Node.
+func (cl *Client) Timer(env *nodes.Env, _ nodes.TimerID, data any) {
+	switch d := data.(type) {
+	case arrival:
+		if cl.stopped() {
+			return
+		}
+		p := cl.c.Open
+		// Thinning: candidates come at the peak rate, each kept with
+		// probability rate(now)/peak, which is exact for any profile.
+		if p.Kind == Steady || cl.rng.Float64()*p.MaxRate() < p.RateAt(cl.world.Now().Duration()) {
+			cl.issue(env, nil)
+		}
+		cl.scheduleArrival(env)
+	case *userTimer:
+		if cl.stopped() {
+			return
+		}
+		u := d.user
+		cl.issue(env, func() { env.SetTimer(cl.c.Think.Sample(cl.users[u]), d) })
+	default:
+		RouteTimer(env, data)
+	}
+}
+
+func (cl *Client) pickOp() int {
+	if cl.opSum == 0 {
+		return 0
+	}
+	x := cl.rng.Float64() * cl.opSum
+	for i, w := range cl.c.Ops {
+		if x < w {
+			return i
+		}
+		x -= w
+	}
+	return len(cl.c.Ops) - 1
+}
+
+func (cl *Client) issue(env *nodes.Env, then func()) {
+	op := cl.pickOp()
+	start := cl.world.Now()
+	var st *Stats
+	if op < len(cl.c.OpStats) {
+		st = cl.c.OpStats[op]
+		st.Begin()
+	}
+	cl.caller.Do(env, op, 0, func(r Result) {
+		if st != nil {
+			st.End(cl.world.Now(), start, r)
+		}
+		if cl.c.OnResult != nil {
+			cl.c.OnResult(op, r)
+		}
+		if then != nil {
+			then()
+		}
+	})
+}
+
+// Finish flushes the client's time series at the end of a run.
+func (cl *Client) Finish(end sim.Time) {
+	if cl.caller != nil {
+		cl.caller.Finish(end)
+	}
+}

@@ -1,0 +1,174 @@
+package overload
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/params"
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+// pipelineParams exposes every key of a pipeline Config as a String
+// parameter. The default "" leaves the scenario's choice; any other value
+// is applied with Config.Set over it, and validated the same way.
+func pipelineParams() []scenarios.Param {
+	var probe pipeline.Config
+	var out []scenarios.Param
+	for _, p := range probe.Params() {
+		name := p.Name
+		out = append(out, scenarios.Param{
+			Name: name, Default: "", Kind: scenarios.String,
+			Help: fmt.Sprintf("%s (pipeline default once on: %s; empty keeps the scenario's setting)", p.Help, p.Default),
+			Validate: func(v string) error {
+				if v == "" {
+					return nil
+				}
+				var scratch pipeline.Config
+				err := scratch.Set(name, v)
+				var pe *params.Error
+				if errors.As(err, &pe) {
+					return errors.New(pe.Reason)
+				}
+				return err
+			},
+		})
+	}
+	return out
+}
+
+// withPipeline appends the pipeline keys to a scenario's own parameters.
+func withPipeline(ps ...scenarios.Param) []scenarios.Param {
+	return append(ps, pipelineParams()...)
+}
+
+// applySets applies the pipeline keys the user set over base (which may be
+// nil) and returns the result, validated.
+func applySets(r *scenarios.Run, base *pipeline.Config) (*pipeline.Config, error) {
+	var c pipeline.Config
+	if base != nil {
+		c = *base
+	}
+	var probe pipeline.Config
+	for _, p := range probe.Params() {
+		v := r.Params.String(p.Name)
+		if v == "" {
+			continue
+		}
+		if err := c.Set(p.Name, v); err != nil {
+			return nil, fmt.Errorf("parameter %s: %w", p.Name, err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	return &c, nil
+}
+
+// mustSet builds a pipeline config from key=value pairs the scenario
+// chose; a bad pair is a bug in the scenario.
+func mustSet(kv ...string) *pipeline.Config {
+	var c pipeline.Config
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := c.Set(kv[i], kv[i+1]); err != nil {
+			panic(err)
+		}
+	}
+	return &c
+}
+
+// cluster builds the network and runtime of n nodes.
+func cluster(r *scenarios.Run, n int, latency time.Duration) (*nodes.Runtime, error) {
+	net, err := network.New(r.World, n, network.Link{Latency: network.Const(latency)})
+	if err != nil {
+		return nil, err
+	}
+	return nodes.NewRuntime(r.World, net), nil
+}
+
+// addServer adds a server node and returns its id and a way to reach the
+// running instance (which changes on restart).
+func addServer(rt *nodes.Runtime, c services.ServerConfig) (nodes.NodeID, func() *services.Server, error) {
+	id, err := rt.Add(func(nodes.NodeID) nodes.Node { return services.NewServer(c) })
+	return id, func() *services.Server { return rt.Node(id).(*services.Server) }, err
+}
+
+func addClient(rt *nodes.Runtime, c services.ClientConfig) (nodes.NodeID, func() *services.Client, error) {
+	id, err := rt.Add(func(nodes.NodeID) nodes.Node { return services.NewClient(c) })
+	return id, func() *services.Client { return rt.Node(id).(*services.Client) }, err
+}
+
+// at runs f at simulated time t.
+func at(w *sim.World, t time.Duration, f func()) {
+	w.Schedule(sim.At(t), sim.HandlerFunc(func(*sim.Event) { f() }), sim.Event{Node: -1})
+}
+
+// untilIdle as a drain runs the world until no event is left.
+const untilIdle = -1
+
+// finish runs the world until end plus a drain period, then flushes the
+// series of every node that has them, sets the derived metrics of st
+// over the window [0, end), and checks conservation of requests.
+func finish(r *scenarios.Run, rt *nodes.Runtime, end, drain time.Duration, st ...*services.Stats) error {
+	var err error
+	if drain == untilIdle {
+		err = r.World.Run()
+	} else {
+		err = r.World.RunUntil(sim.At(end + drain))
+	}
+	for i := range rt.Len() {
+		switch n := rt.Node(nodes.NodeID(i)).(type) {
+		case *services.Server:
+			n.Finish(sim.At(end))
+		case *services.Client:
+			n.Finish(sim.At(end))
+		}
+	}
+	for _, s := range st {
+		s.Finish(sim.At(end))
+		r.Check(conservation(s))
+	}
+	return err
+}
+
+// conservation: every request began is counted once, as succeeded, failed
+// or still in flight; and rejected and timed_out are parts of failed.
+func conservation(s *services.Stats) checks.Result {
+	const name = "requests_conserved"
+	req, ok, fail := s.Requests.Value(), s.Succeeded.Value(), s.Failed.Value()
+	if ok+fail > req || s.Rejected.Value()+s.TimedOut.Value() > fail || s.InFlight() < 0 {
+		return checks.Failf(name, "requests %v, succeeded %v, failed %v (rejected %v, timed_out %v)", req, ok, fail, s.Rejected.Value(), s.TimedOut.Value())
+	}
+	return checks.Pass(name)
+}
+
+// windowRate returns the mean of a rate series over [from, to).
+func windowRate(w *sim.World, name string, from, to time.Duration) float64 {
+	s := w.Metrics.Series(name, sim.SeriesRate, services.SeriesStep)
+	var sum float64
+	n := 0
+	for _, p := range s.Points(sim.At(to)) {
+		t := time.Duration(p.T * 1e9)
+		if t >= from && t < to {
+			sum += p.V
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
