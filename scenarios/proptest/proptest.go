@@ -1,0 +1,216 @@
+package proptest
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/outfile"
+	"github.com/faultline/faultline/sim"
+)
+
+// DefaultSeeds is how many seeds, from 0, a test runs when neither
+// -faultline.seed nor -faultline.seeds is given.
+var DefaultSeeds uint64 = 20
+
+var (
+	seedFlag  = flag.String("faultline.seed", "", "run only this seed (a non-negative integer)")
+	seedsFlag = flag.String("faultline.seeds", "", "seeds to run: N for 0..N-1, or A-B (both included)")
+	traceFlag = flag.String("faultline.trace", "", "directory for the JSONL traces of failing runs (default: faultline-traces in the OS temp dir)")
+)
+
+// SeedRange returns the seeds the flags select. Errors name the flag.
+func SeedRange() (scenarios.SeedRange, error) {
+	if *seedFlag != "" {
+		s, err := scenarios.ParseSeed(*seedFlag)
+		if err != nil {
+			return scenarios.SeedRange{}, fmt.Errorf("-faultline.seed: %w", err)
+		}
+		return scenarios.SeedRange{First: s, Count: 1}, nil
+	}
+	if *seedsFlag != "" {
+		r, err := scenarios.ParseSeedRange(*seedsFlag)
+		if err != nil {
+			return scenarios.SeedRange{}, fmt.Errorf("-faultline.seeds: %w", err)
+		}
+		return r, nil
+	}
+	return scenarios.SeedRange{First: 0, Count: DefaultSeeds}, nil
+}
+
+// ForSeeds calls fn once per selected seed, each in a subtest "seed=N",
+// and stops at the first seed that fails. A failing subtest logs the
+// seed and the `go test` command that replays it.
+func ForSeeds(t *testing.T, fn func(t *testing.T, seed uint64)) {
+	t.Helper()
+	r, err := SeedRange()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay := GoTestCommand(t.Name(), packageDir())
+	for i := range r.Count {
+		seed := r.First + i
+		ok := t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("seed %d failed; replay it with:\n\t%s -faultline.seed=%d", seed, replay, seed)
+				}
+			})
+			fn(t, seed)
+		})
+		if !ok {
+			return
+		}
+	}
+}
+
+// Run runs scenario with the parameter settings set over the selected
+// seeds and fails on the first seed whose run does not end ok (a failed
+// or unknown check, a limit, a panic).
+func Run(t *testing.T, scenario string, set map[string]string) {
+	t.Helper()
+	Seeds(t, scenario, set, func(t *testing.T, res *scenarios.Result) {
+		if res.Failed() {
+			t.Errorf("status %s%s", res.Status, describe(res))
+		}
+	})
+}
+
+// Seeds runs scenario over the selected seeds and calls prop with each
+// run's result; prop fails the subtest to fail the property. When it
+// does, the run is replayed with a trace sink (its trace hash must not
+// change: that is the determinism self-check) and the trace is written
+// to the trace directory. Bad scenario names and settings fail the test.
+func Seeds(t *testing.T, scenario string, set map[string]string, prop func(t *testing.T, res *scenarios.Result)) {
+	t.Helper()
+	s, v, err := scenarios.Prepare(scenario, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testName := t.Name()
+	ForSeeds(t, func(t *testing.T, seed uint64) {
+		res := scenarios.Execute(s, v, seed, scenarios.Options{})
+		t.Cleanup(func() {
+			if !t.Failed() {
+				return
+			}
+			t.Logf("replay the run with:\n\t%s", res.Replay)
+			path, err := writeTrace(s, v, seed, res, testName)
+			if err != nil {
+				t.Errorf("trace: %v", err)
+				return
+			}
+			t.Logf("trace (hash %s) written to %s", res.TraceHash, path)
+		})
+		prop(t, res)
+	})
+}
+
+// describe summarises what went wrong in a run.
+func describe(res *scenarios.Result) string {
+	var b strings.Builder
+	for _, c := range res.Checks {
+		if !c.OK {
+			fmt.Fprintf(&b, "\n\t%s %s: %s", c.Outcome, c.Name, c.Detail)
+		}
+	}
+	if res.Error != "" {
+		fmt.Fprintf(&b, "\n\terror: %s", res.Error)
+	}
+	return b.String()
+}
+
+// TraceDir returns the directory -faultline.trace names, or its default.
+func TraceDir() string {
+	if *traceFlag != "" {
+		return *traceFlag
+	}
+	return filepath.Join(os.TempDir(), "faultline-traces")
+}
+
+// TraceFile returns the name of the trace file of a test's seed, e.g.
+// "TestKV_linearizable-seed42.jsonl".
+func TraceFile(testName string, seed uint64) string {
+	clean := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ' ' || r == ':' {
+			return '_'
+		}
+		return r
+	}, testName)
+	return fmt.Sprintf("%s-seed%d.jsonl", clean, seed)
+}
+
+// writeTrace runs seed again with a JSONL sink and writes the trace.
+func writeTrace(s *scenarios.Scenario, v scenarios.Values, seed uint64, first *scenarios.Result, testName string) (string, error) {
+	dir := TraceDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, TraceFile(testName, seed))
+	f, err := outfile.Create(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Abort()
+	sink := sim.NewJSONLSink(f)
+	again := scenarios.Execute(s, v, seed, scenarios.Options{Sink: sink})
+	if err := sink.Flush(); err != nil {
+		return "", err
+	}
+	if err := f.Commit(); err != nil {
+		return "", err
+	}
+	if again.TraceHash != first.TraceHash {
+		return path, fmt.Errorf("nondeterminism: seed %d gave trace hash %s, then %s with a trace sink (trace in %s)", seed, first.TraceHash, again.TraceHash, path)
+	}
+	return path, nil
+}
+
+// GoTestCommand returns the `go test` command that runs only the test
+// called testName (as t.Name() gives it) in the package in pkgDir (e.g.
+// "./examples/register"); append -faultline.seed=N to pick a seed.
+func GoTestCommand(testName, pkgDir string) string {
+	return fmt.Sprintf("go test -run %s %s", shellQuote(RunPattern(testName)), pkgDir)
+}
+
+// RunPattern returns the -run pattern that matches the test called name
+// exactly, subtests included: "TestA/b" gives "^TestA$/^b$".
+func RunPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// packageDir returns the test's package directory relative to the module
+// root, as `go test` accepts it ("./examples/register"), or "." when the
+// module root cannot be found. `go test` runs a test in its package's
+// directory.
+func packageDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			rel, err := filepath.Rel(dir, wd)
+			if err != nil || rel == "." {
+				return "."
+			}
+			return "./" + filepath.ToSlash(rel)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "."
+		}
+		dir = parent
+	}
+}
