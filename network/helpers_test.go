@@ -67,8 +67,14 @@ func run(t testing.TB, w *sim.World) {
 	}
 }
 
+// fataler is what testing.TB and *rapid.T share.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // balanced checks Sent + Duplicated = Delivered + ΣDropped + InFlight + Held.
-func balanced(t testing.TB, what string, s LinkStats) {
+func balanced(t fataler, what string, s LinkStats) {
 	t.Helper()
 	in := s.Sent + s.Duplicated
 	out := s.Delivered + s.DroppedTotal() + s.InFlight + s.Held
