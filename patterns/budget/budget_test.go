@@ -171,7 +171,7 @@ func TestDeterminism(t *testing.T) {
 		}
 		return out
 	}
-	if run() != run() {
+	if a, b := run(), run(); a != b {
 		t.Fatal("runs differ")
 	}
 }

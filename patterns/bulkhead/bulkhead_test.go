@@ -152,7 +152,7 @@ func TestDeterminism(t *testing.T) {
 		}
 		return out
 	}
-	if run() != run() {
+	if a, b := run(), run(); a != b {
 		t.Fatal("runs differ")
 	}
 }

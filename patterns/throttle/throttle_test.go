@@ -89,7 +89,7 @@ func TestDeterminism(t *testing.T) {
 		}
 		return s
 	}
-	if run() != run() {
+	if a, b := run(), run(); a != b {
 		t.Fatal("runs differ")
 	}
 }
