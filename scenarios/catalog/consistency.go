@@ -3,6 +3,7 @@ package catalog
 // The consistency scenarios: each has a correct mode and a mode with a
 // planted bug that its check must catch.
 import (
-	_ "github.com/faultline/faultline/scenarios/eventual" // register
+	_ "github.com/faultline/faultline/scenarios/eventual"    // register
+	_ "github.com/faultline/faultline/scenarios/idempotency" // register
 	_ "github.com/faultline/faultline/scenarios/kv"       // register
 )

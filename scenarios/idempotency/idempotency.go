@@ -1,0 +1,120 @@
+package idempotency
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/faultline/faultline/checks/invariants"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+func init() { scenarios.Register(Scenario) }
+
+// Scenario is the idempotency scenario.
+var Scenario = &scenarios.Scenario{
+	Name:    "idempotency",
+	Summary: "a payment service whose responses are lost: retries charge twice unless requests carry idempotency keys",
+	Description: "Clients each make a few payments to a payment service (n1). The service calls " +
+		"its bank, which takes a while, applies the charge and answers; the answer is often " +
+		"lost, or late, so the client times out and retries with backoff, and the network " +
+		"duplicates requests too. mode=correct sends an idempotency key with each payment and " +
+		"the service keeps it in a durable idempotency store: a retry of a finished payment " +
+		"gets the stored result, a retry of one in progress gets a retryable conflict. " +
+		"mode=buggy sends no key, so every request that arrives is charged. The check is that " +
+		"no payment was charged twice.",
+	Params: []scenarios.Param{
+		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
+			Help: "correct: idempotency keys; buggy: none, so retries charge again"},
+		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 64, Help: "number of clients"},
+		{Name: "payments", Default: "5", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "payments per client"},
+		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a request is lost"},
+		{Name: "reply_loss", Default: "0.3", Kind: scenarios.Prob, Help: "probability a response from the service is lost"},
+		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		{Name: "bank_latency", Default: "uniform:5ms-40ms", Kind: scenarios.String, Help: "how long the bank takes to charge: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		{Name: "timeout", Default: "30ms", Kind: scenarios.Duration, Help: "client time-out per attempt"},
+		{Name: "attempts", Default: "8", Kind: scenarios.Int, Min: 1, Max: 100, Help: "attempts per payment before the client gives up"},
+	},
+	Run: run,
+}
+
+const service nodes.NodeID = 0
+
+type config struct {
+	buggy    bool
+	payments int
+	bank     network.Dist
+	timeout  time.Duration
+	attempts int
+}
+
+// harness records the charges the service applied and what clients saw.
+// Node logic never reads it.
+type harness struct {
+	cfg       config
+	effects   []invariants.Effect
+	confirmed int
+	gaveUp    int
+	sends     int
+}
+
+func run(r *scenarios.Run) error {
+	p := r.Params
+	lat, _ := network.ParseDist(p.String("latency"))
+	bank, _ := network.ParseDist(p.String("bank_latency"))
+	nCli := p.Int("clients")
+	net, err := network.New(r.World, 1+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	if err != nil {
+		return fmt.Errorf("idempotency: %w", err)
+	}
+	for c := range nCli {
+		reply := network.Link{Latency: lat, Loss: p.Float("reply_loss"), Duplicate: p.Float("duplicate")}
+		if err := net.SetLink(service, nodes.NodeID(1+c), reply); err != nil {
+			return fmt.Errorf("idempotency: %w", err)
+		}
+	}
+	rt := nodes.NewRuntime(r.World, net)
+	h := &harness{cfg: config{
+		buggy:    p.String("mode") == "buggy",
+		payments: p.Int("payments"),
+		bank:     bank,
+		timeout:  p.Duration("timeout"),
+		attempts: p.Int("attempts"),
+	}}
+	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &payments{h: h} }); err != nil {
+		return fmt.Errorf("idempotency: %w", err)
+	}
+	for c := range nCli {
+		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &client{h: h, idx: c} }); err != nil {
+			return fmt.Errorf("idempotency: %w", err)
+		}
+	}
+	// Every payment ends within attempts·(timeout+backoff) plus the bank's
+	// tail; a generous horizon lets the last late replies land.
+	horizon := time.Duration(h.cfg.payments*h.cfg.attempts) * (h.cfg.timeout + 60*time.Millisecond)
+	if err := r.World.RunUntil(sim.At(horizon + time.Second)); err != nil {
+		return err
+	}
+	total := nCli * h.cfg.payments
+	r.Metric("payments", float64(total))
+	r.Metric("payments_confirmed", float64(h.confirmed))
+	r.Metric("payments_abandoned", float64(h.gaveUp))
+	r.Metric("attempts", float64(h.sends))
+	r.Metric("retries", float64(h.sends-total))
+	r.Metric("charges", float64(len(h.effects)))
+	charged := map[string]bool{}
+	for _, e := range h.effects {
+		charged[e.Key] = true
+	}
+	r.Metric("double_charges", float64(len(h.effects)-len(charged)))
+	for k, v := range net.CostMetrics() {
+		r.Metric(k, v)
+	}
+	r.Check(invariants.Idempotency(h.effects))
+	return nil
+}
