@@ -224,7 +224,11 @@ func TestBreakerProperty(t *testing.T) {
 					break
 				}
 				i := rapid.IntRange(0, len(held)-1).Draw(t, "which")
-				b.Record(now, held[i], rapid.Bool().Draw(t, "ok"), 0)
+				if rapid.IntRange(0, 4).Draw(t, "abandon") == 0 {
+					b.Abandon(now, held[i])
+				} else {
+					b.Record(now, held[i], rapid.Bool().Draw(t, "ok"), 0)
+				}
 				held = append(held[:i], held[i+1:]...)
 			}
 			for _, tr := range b.Transitions() {
@@ -272,4 +276,48 @@ func Example() {
 	// 0s closed -> open failure-threshold
 	// 1s open -> half-open open-duration-elapsed
 	// 1s half-open -> closed probes-succeeded
+}
+
+// Abandoned probes keep their slot, and cannot leave the breaker half-open.
+func TestAbandon(t *testing.T) {
+	tests := []struct {
+		name   string
+		oks    []int // per probe: 1 success, 0 failure, -1 abandoned
+		want   State
+		reason string
+	}{
+		{"success and abandon close", []int{1, -1}, Closed, "probes-succeeded"},
+		{"all abandoned reopen", []int{-1, -1}, Open, "probes-abandoned"},
+		{"failure reopens", []int{-1, 0}, Open, "probe-failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, _ := New(Config{FailureThreshold: 1, OpenDuration: time.Second, HalfOpenProbes: 2, SuccessThreshold: 2})
+			p, _ := b.Allow(0)
+			b.Record(0, p, false, 0)
+			var ps []Permit
+			for range tt.oks {
+				p, err := b.Allow(time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, p)
+			}
+			if _, err := b.Allow(time.Second); err != ErrTooManyProbes {
+				t.Fatalf("third probe: %v", err)
+			}
+			for i, ok := range tt.oks {
+				switch ok {
+				case -1:
+					b.Abandon(time.Second, ps[i])
+				default:
+					b.Record(time.Second, ps[i], ok == 1, 0)
+				}
+			}
+			trs := b.Transitions()
+			if got := b.State(time.Second); got != tt.want || trs[len(trs)-1].Reason != tt.reason {
+				t.Fatalf("state %v reason %s, want %v %s", got, trs[len(trs)-1].Reason, tt.want, tt.reason)
+			}
+		})
+	}
 }
