@@ -5,5 +5,6 @@ package catalog
 import (
 	_ "github.com/faultline/faultline/scenarios/eventual"    // register
 	_ "github.com/faultline/faultline/scenarios/idempotency" // register
-	_ "github.com/faultline/faultline/scenarios/kv"       // register
+	_ "github.com/faultline/faultline/scenarios/kv"          // register
+	_ "github.com/faultline/faultline/scenarios/saga"        // register
 )
