@@ -54,6 +54,16 @@ type ServerConfig struct {
 	// ErrorRate is the probability a call fails with an internal error
 	// after its local work.
 	ErrorRate float64
+	// ErrorClass is the class of the errors ErrorRate injects; default
+	// internal.
+	ErrorClass retry.Class
+	// ChaosErrorRate is the probability a call is failed at once by chaos
+	// middleware in front of the server, without using a worker.
+	ChaosErrorRate float64
+	// ChaosLatencyRate is the probability chaos middleware adds
+	// ChaosLatency to a call's service time.
+	ChaosLatencyRate float64
+	ChaosLatency     time.Duration
 	// Deps are called in order after the local work.
 	Deps []Dep
 	// Apply, when set, computes the reply of a successful call (for
@@ -76,6 +86,8 @@ func (c ServerConfig) Validate() error {
 		return fmt.Errorf("server queue %d: want ≥ 0, or -1 for unbounded", c.MaxQueue)
 	case !(c.ErrorRate >= 0 && c.ErrorRate <= 1):
 		return fmt.Errorf("server error rate %v: want a probability in [0, 1]", c.ErrorRate)
+	case !(c.ChaosErrorRate >= 0 && c.ChaosErrorRate <= 1), !(c.ChaosLatencyRate >= 0 && c.ChaosLatencyRate <= 1):
+		return fmt.Errorf("server chaos rates %v, %v: want probabilities in [0, 1]", c.ChaosErrorRate, c.ChaosLatencyRate)
 	case c.Slowdown < 0:
 		return fmt.Errorf("server slowdown %v: want ≥ 0", c.Slowdown)
 	}
@@ -122,6 +134,7 @@ type Server struct {
 	broken    bool // lost a critical dependency (e.g. its database)
 
 	arrivals, served, zombie, expired, shedN, hung, errors *sim.Counter
+	chaosErr, chaosLat                                     *sim.Counter
 	queueLen, busyG                                        *sim.Gauge
 	queueSeries                                            *Level
 	world                                                  *sim.World
@@ -136,6 +149,9 @@ func NewServer(c ServerConfig) *Server {
 	}
 	if c.Workers == 0 {
 		c.Workers = 1
+	}
+	if c.ErrorClass == "" {
+		c.ErrorClass = retry.Internal
 	}
 	c.Deps = slices.Clone(c.Deps)
 	return &Server{c: c, workers: c.Workers, slow: 1, errorRate: c.ErrorRate}
@@ -165,6 +181,10 @@ func (s *Server) Start(env *nodes.Env) {
 	s.shedN = m.Counter(p + "shed")
 	s.hung = m.Counter(p + "hung")
 	s.errors = m.Counter(p + "errors")
+	if s.c.ChaosErrorRate > 0 || s.c.ChaosLatencyRate > 0 {
+		s.chaosErr = m.Counter(p + "chaos_errors")
+		s.chaosLat = m.Counter(p + "chaos_delays")
+	}
 	s.queueLen = m.Gauge(p + "queue_len")
 	s.queueLen.Set(w.Now(), 0)
 	s.busyG = m.Gauge(p + "busy")
@@ -261,6 +281,11 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 		s.hung.Inc()
 		return
 	}
+	if s.c.ChaosErrorRate > 0 && s.rng.Float64() < s.c.ChaosErrorRate {
+		s.chaosErr.Inc()
+		env.Send(from, &Reply{ID: c.ID, Class: retry.Internal}, replySize)
+		return
+	}
 	j := &job{from: from, call: *c, arrived: now}
 	if s.busy < s.workers && s.QueueLen() == 0 {
 		s.begin(env, j)
@@ -351,6 +376,10 @@ func (s *Server) begin(env *nodes.Env, j *job) {
 	if f != 1 {
 		d = time.Duration(float64(d) * f)
 	}
+	if s.c.ChaosLatencyRate > 0 && s.rng.Float64() < s.c.ChaosLatencyRate {
+		s.chaosLat.Inc()
+		d += s.c.ChaosLatency
+	}
 	env.SetTimer(d, j)
 }
 
@@ -364,7 +393,7 @@ func (s *Server) workDone(env *nodes.Env, j *job) {
 		}
 		if s.errorRate > 0 && s.rng.Float64() < s.errorRate {
 			s.errors.Inc()
-			s.finish(env, j, Reply{Class: retry.Internal})
+			s.finish(env, j, Reply{Class: s.c.ErrorClass})
 			return
 		}
 	}
