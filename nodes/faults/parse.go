@@ -1,0 +1,287 @@
+package faults
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/network"
+)
+
+// Error is a bad line of a schedule text.
+type Error struct {
+	File string // set by ParseFile; "" otherwise
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.File != "" {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
+
+// MaxFaults bounds the faults of one schedule.
+const MaxFaults = 100_000
+
+// Parse reads a schedule in the text form for a cluster of nodes nodes
+// (n1..nN). With nodes ≤ 0 node names are only checked for form, which
+// lets a caller check a file before it knows the cluster size. The error,
+// an *Error, names the line and what the line should look like.
+func Parse(text string, nodes int) (*Schedule, error) {
+	s := &Schedule{Nodes: max(nodes, 0)}
+	for i, line := range strings.Split(text, "\n") {
+		if c := strings.IndexByte(line, '#'); c >= 0 {
+			line = line[:c]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if len(s.Faults) == MaxFaults {
+			return nil, &Error{Line: i + 1, Msg: fmt.Sprintf("more than %d faults", MaxFaults)}
+		}
+		f, err := parseLine(line, nodes)
+		if err != nil {
+			return nil, &Error{Line: i + 1, Msg: err.Error()}
+		}
+		f.Line = i + 1
+		s.Faults = append(s.Faults, f)
+	}
+	return s, nil
+}
+
+// ParseFile is Parse with the file name in errors ("FILE:LINE: ...").
+func ParseFile(name, text string, nodes int) (*Schedule, error) {
+	s, err := Parse(text, nodes)
+	if e, ok := err.(*Error); ok {
+		e.File = name
+	}
+	return s, err
+}
+
+// MustParse is Parse for schedules written in code; it panics on error.
+func MustParse(text string, nodes int) *Schedule {
+	s, err := Parse(text, nodes)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func kindNamesList() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = k.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+func parseLine(line string, nodes int) (Fault, error) {
+	var f Fault
+	tok := strings.Fields(line)
+	if tok[0] != "at" || len(tok) < 3 {
+		return f, fmt.Errorf("want 'at TIME KIND ...', e.g. 'at 1s crash n2 for 3s'")
+	}
+	at, err := time.ParseDuration(tok[1])
+	if err != nil || at < 0 {
+		return f, fmt.Errorf("time %q: want a duration ≥ 0 such as 1s or 250ms", tok[1])
+	}
+	f.At = at
+	for _, k := range Kinds {
+		if k.String() == tok[2] {
+			f.Kind = k
+		}
+	}
+	if f.Kind == 0 {
+		return f, fmt.Errorf("unknown fault kind %q (accepted: %s)", tok[2], kindNamesList())
+	}
+	syntax := "want '" + Syntax[f.Kind] + "'"
+	rest := tok[3:]
+	if n := len(rest); n >= 2 && rest[n-2] == "for" {
+		d, err := time.ParseDuration(rest[n-1])
+		if err != nil || d <= 0 {
+			return f, fmt.Errorf("duration 'for %s': want a duration > 0 such as 2s", rest[n-1])
+		}
+		f.For = d
+		rest = rest[:n-2]
+	}
+	if slices.Contains(rest, "for") {
+		return f, fmt.Errorf("'for' must be followed by one duration and end the line; %s", syntax)
+	}
+	switch f.Kind {
+	case Heal, Restart, Jump:
+		if f.For > 0 {
+			return f, fmt.Errorf("%s takes no duration; %s", f.Kind, syntax)
+		}
+	case Pause:
+		if f.For == 0 {
+			return f, fmt.Errorf("pause needs a duration; %s", syntax)
+		}
+	}
+	// The argument, if the kind takes one, is the last token.
+	var arg string
+	switch f.Kind {
+	case Slow, Clog, Loss, Dup, Latency, Offset, Drift, Jump:
+		if len(rest) < 2 {
+			return f, fmt.Errorf("%s needs targets and an argument; %s", f.Kind, syntax)
+		}
+		arg, rest = rest[len(rest)-1], rest[:len(rest)-1]
+	}
+	tgt := strings.Join(rest, "")
+	switch f.Kind.targets() {
+	case tNone:
+		if tgt != "" {
+			return f, fmt.Errorf("%s takes no targets; %s", f.Kind, syntax)
+		}
+	case tNodes:
+		if tgt == "" {
+			return f, fmt.Errorf("%s needs target nodes; %s", f.Kind, syntax)
+		}
+		if f.Nodes, err = parseNodes(tgt, nodes); err != nil {
+			return f, err
+		}
+	case tGroups:
+		if f.Groups, err = parseGroups(f.Kind, tgt, nodes); err != nil {
+			return f, fmt.Errorf("%w; %s", err, syntax)
+		}
+	case tLinks:
+		if f.From, f.To, err = parseLinks(f.Kind, tgt, nodes); err != nil {
+			return f, fmt.Errorf("%w; %s", err, syntax)
+		}
+	}
+	switch f.Kind {
+	case Slow, Clog:
+		v, ok := strings.CutPrefix(arg, "x")
+		x, err := strconv.ParseFloat(v, 64)
+		lo := map[Kind]string{Slow: "≥ 1", Clog: "> 0"}[f.Kind]
+		if !ok || err != nil || math.IsInf(x, 0) || math.IsNaN(x) || (f.Kind == Slow && x < 1) || (f.Kind == Clog && x <= 0) {
+			return f, fmt.Errorf("factor %q: want x followed by a number %s, e.g. x10", arg, lo)
+		}
+		f.Factor = x
+	case Loss, Dup:
+		p, err := strconv.ParseFloat(arg, 64)
+		if err != nil || !(p >= 0 && p <= 1) {
+			return f, fmt.Errorf("probability %q: want a number in [0, 1]", arg)
+		}
+		f.Prob = p
+	case Latency:
+		d, err := network.ParseDist(arg)
+		if err != nil {
+			return f, err
+		}
+		f.Latency = d
+	case Offset, Jump:
+		if arg == "" || (arg[0] != '+' && arg[0] != '-') {
+			return f, fmt.Errorf("shift %q: want a signed duration such as +200ms or -1s", arg)
+		}
+		d, err := time.ParseDuration(arg)
+		if err != nil {
+			return f, fmt.Errorf("shift %q: want a signed duration such as +200ms or -1s", arg)
+		}
+		f.Shift = d
+	case Drift:
+		v, ok := strings.CutSuffix(arg, "ppm")
+		x, err := strconv.ParseFloat(v, 64)
+		if !ok || err != nil || v == "" || (v[0] != '+' && v[0] != '-') || math.IsInf(x, 0) || math.IsNaN(x) || x <= -1e6 {
+			return f, fmt.Errorf("drift %q: want a signed number of ppm above -1000000, e.g. +200ppm", arg)
+		}
+		f.PPM = x
+	}
+	return f, nil
+}
+
+// parseNodes reads "n1,n2" or "*" (nil).
+func parseNodes(s string, nodes int) ([]NodeID, error) {
+	if s == "*" {
+		return nil, nil
+	}
+	var ids []NodeID
+	for name := range strings.SplitSeq(s, ",") {
+		id, err := parseNode(name, nodes)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(ids, id) {
+			return nil, fmt.Errorf("node %s listed twice in %q", name, s)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func parseNode(name string, nodes int) (NodeID, error) {
+	accepted := "n1, n2, ..."
+	if nodes > 0 {
+		accepted = fmt.Sprintf("n1..n%d", nodes)
+	}
+	num, ok := strings.CutPrefix(name, "n")
+	v, err := strconv.ParseUint(num, 10, 31)
+	if !ok || err != nil || v == 0 || num[0] == '0' || num[0] == '+' {
+		return 0, fmt.Errorf("unknown node %q (accepted: %s, or * for all)", name, accepted)
+	}
+	if nodes > 0 && v > uint64(nodes) {
+		return 0, fmt.Errorf("unknown node %q: the cluster has %d nodes (accepted: %s)", name, nodes, accepted)
+	}
+	return NodeID(v - 1), nil
+}
+
+func parseGroups(k Kind, s string, nodes int) ([][]NodeID, error) {
+	parts := strings.Split(s, "|")
+	switch {
+	case k == Partition && len(parts) < 2:
+		return nil, fmt.Errorf("a partition needs two or more groups separated by |")
+	case k == Bridge && len(parts) != 3:
+		return nil, fmt.Errorf("a bridge needs three groups: left | bridge | right")
+	}
+	var groups [][]NodeID
+	seen := map[NodeID]bool{}
+	for _, p := range parts {
+		if p == "*" || p == "" {
+			return nil, fmt.Errorf("each group must list nodes by name")
+		}
+		ids, err := parseNodes(p, nodes)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if seen[id] {
+				return nil, fmt.Errorf("overlapping partition groups: %s is in two groups", network.Name(id))
+			}
+			seen[id] = true
+		}
+		groups = append(groups, ids)
+	}
+	return groups, nil
+}
+
+func parseLinks(k Kind, s string, nodes int) (from, to []NodeID, err error) {
+	if s == "*" && k != OneWay {
+		return nil, nil, nil
+	}
+	a, b, ok := strings.Cut(s, "->")
+	if !ok || a == "" || b == "" {
+		return nil, nil, fmt.Errorf("links %q: want * or NODES->NODES", s)
+	}
+	if from, err = parseNodes(a, nodes); err != nil {
+		return nil, nil, err
+	}
+	if to, err = parseNodes(b, nodes); err != nil {
+		return nil, nil, err
+	}
+	if k == OneWay {
+		if from == nil && to == nil {
+			return nil, nil, fmt.Errorf("a one-way partition needs at least one side listed")
+		}
+		for _, id := range from {
+			if slices.Contains(to, id) {
+				return nil, nil, fmt.Errorf("overlapping partition groups: %s is on both sides", network.Name(id))
+			}
+		}
+	}
+	return from, to, nil
+}
