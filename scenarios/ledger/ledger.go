@@ -1,0 +1,179 @@
+package ledger
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/checks/invariants"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+func init() { scenarios.Register(Scenario) }
+
+// Scenario is the ledger scenario.
+var Scenario = &scenarios.Scenario{
+	Name:    "ledger",
+	Summary: "an event-sourced ledger under crash, restart, replay and duplicated deliveries",
+	Description: "Clients send transfers to a ledger (n1), which checks the balance, appends an " +
+		"AccountDebited and an AccountCredited event to its durable log and pushes the log to " +
+		"a projector (n2) until acknowledged. The projector keeps balances in memory: after a " +
+		"crash it replays the log from the start, and after a ledger crash the ledger re-sends " +
+		"from the start, so events arrive more than once. The checks: the projection equals " +
+		"the log replayed, and money is conserved. mode=correct applies each event once, by " +
+		"its log position; mode=buggy applies every delivery, duplicates included.",
+	Params: []scenarios.Param{
+		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
+			Help: "correct: the projector deduplicates by log position; buggy: it applies duplicates again"},
+		{Name: "clients", Default: "2", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
+		{Name: "accounts", Default: "4", Kind: scenarios.Int, Min: 2, Max: 1000, Help: "number of accounts, each opened with 1000"},
+		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients send transfers; crashes happen in this window"},
+		{Name: "quiet", Default: "500ms", Kind: scenarios.Duration, Help: "fault-free time at the end for the projector to catch up"},
+		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
+		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of crashes"},
+	},
+	Run: run,
+}
+
+const (
+	ledgerID    nodes.NodeID = 0
+	projectorID nodes.NodeID = 1
+	openBalance              = 1000
+	push                     = 20 * time.Millisecond // how often the ledger pushes its log
+)
+
+type config struct {
+	buggy    bool
+	accounts int
+	issueEnd sim.Time
+
+	// Counters the harness reads; node logic only adds to them.
+	deliveries, duplicates, starts int
+}
+
+func account(i int) string { return fmt.Sprintf("acct-%d", i+1) }
+
+func run(r *scenarios.Run) error {
+	p := r.Params
+	lat, _ := network.ParseDist(p.String("latency"))
+	nCli := p.Int("clients")
+	net, err := network.New(r.World, 2+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	rt := nodes.NewRuntime(r.World, net)
+	duration, quiet := p.Duration("duration"), p.Duration("quiet")
+	cfg := &config{buggy: p.String("mode") == "buggy", accounts: p.Int("accounts"), issueEnd: sim.At(duration)}
+	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &ledger{cfg: cfg} }); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &projector{cfg: cfg} }); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	cli := make([]*client, nCli)
+	for c := range nCli {
+		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { cli[c] = &client{cfg: cfg}; return cli[c] }); err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+	}
+	if p.Bool("faults") {
+		sched := drawCrashes(r.World.Rand("faults"), duration)
+		r.Note("faults: %s", describeCrashes(sched))
+		for _, c := range sched {
+			r.World.Schedule(sim.At(c.At), sim.HandlerFunc(func(*sim.Event) { rt.Crash(c.Node) }), sim.Event{Node: c.Node})
+			r.World.Schedule(sim.At(c.At+c.Dur), sim.HandlerFunc(func(*sim.Event) { rt.Restart(c.Node) }), sim.Event{Node: c.Node})
+		}
+	}
+	// Snapshot the projection every 10ms at transfer boundaries, where
+	// the debit and the credit of each transfer are both applied.
+	total := int64(openBalance * cfg.accounts)
+	var snaps []invariants.Snapshot
+	var snap sim.HandlerFunc
+	snap = func(*sim.Event) {
+		if rt.Up(projectorID) {
+			pr := rt.Node(projectorID).(*projector)
+			if pr.balances != nil && pr.applied%2 == 0 { // nil: restarted, not yet started
+				snaps = append(snaps, invariants.Snapshot{AtNs: int64(r.World.Now()), Balances: maps.Clone(pr.balances)})
+			}
+		}
+		r.World.After(10*time.Millisecond, snap, sim.Event{Node: -1})
+	}
+	r.World.After(10*time.Millisecond, snap, sim.Event{Node: -1})
+	if err := r.World.RunUntil(sim.At(duration + quiet)); err != nil {
+		return err
+	}
+
+	lg := rt.Node(ledgerID).(*ledger)
+	pr := rt.Node(projectorID).(*projector)
+	log := lg.disk()
+	rebuilt := replay(cfg.accounts, log)
+	snaps = append(snaps, invariants.Snapshot{AtNs: int64(r.World.Now()), Balances: maps.Clone(pr.balances)})
+	accepted, rejected := 0, 0
+	for _, c := range cli {
+		accepted += c.accepted
+		rejected += c.rejected
+	}
+	r.Metric("events", float64(len(log)))
+	r.Metric("transfers_accepted", float64(accepted))
+	r.Metric("transfers_rejected", float64(rejected))
+	r.Metric("deliveries", float64(cfg.deliveries))
+	r.Metric("duplicate_deliveries", float64(cfg.duplicates))
+	r.Metric("replays", float64(cfg.starts-1))
+	for k, v := range net.CostMetrics() {
+		r.Metric(k, v)
+	}
+	r.Check(invariants.EventSourcing(rebuilt, pr.balances))
+	r.Check(invariants.Conservation(total, snaps))
+	return nil
+}
+
+// replay rebuilds the balances from the log alone.
+func replay(accounts int, log []event) map[string]int64 {
+	b := map[string]int64{}
+	for i := range accounts {
+		b[account(i)] = openBalance
+	}
+	for _, e := range log {
+		b[e.Account] += e.Delta
+	}
+	return b
+}
+
+// crash is one window in which the ledger or the projector is down.
+type crash struct {
+	At, Dur time.Duration
+	Node    nodes.NodeID
+}
+
+func drawCrashes(rng *rand.Rand, duration time.Duration) []crash {
+	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
+	var out []crash
+	t := ms(50, 300)
+	for {
+		dur := ms(20, 200)
+		if t+dur > duration {
+			return out
+		}
+		out = append(out, crash{At: t, Dur: dur, Node: nodes.NodeID(rng.IntN(2))})
+		t += dur + ms(100, 500)
+	}
+}
+
+func describeCrashes(cs []crash) string {
+	if len(cs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%v crash %s for %v", c.At, network.Name(c.Node), c.Dur)
+	}
+	return strings.Join(parts, "; ")
+}
