@@ -1,0 +1,252 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/nodes/faults"
+)
+
+// ShrinkOptions bound a shrink. The zero value is valid.
+type ShrinkOptions struct {
+	// MaxRuns bounds the calls of the failure predicate; 0 means 500.
+	MaxRuns int
+	// Unit is the granularity times are halved to: a time is rounded down
+	// to a multiple of it, and a duration never goes below it. 0 means 1ms.
+	Unit time.Duration
+}
+
+func (o ShrinkOptions) withDefaults() ShrinkOptions {
+	if o.MaxRuns <= 0 {
+		o.MaxRuns = 500
+	}
+	if o.Unit <= 0 {
+		o.Unit = time.Millisecond
+	}
+	return o
+}
+
+// ShrinkStats say what a shrink did.
+type ShrinkStats struct {
+	Runs      int  // calls of the predicate (cached candidates not counted)
+	Removed   int  // items removed by delta debugging
+	Shortened int  // accepted timing simplifications
+	Exhausted bool // MaxRuns was reached before the result was minimal
+}
+
+// shrinker counts and caches calls of a predicate over subsets.
+type shrinker[T any] struct {
+	fails func([]T) bool
+	max   int
+	runs  int
+	cache map[string]bool
+}
+
+func (s *shrinker[T]) test(items []T, key string) bool {
+	if v, ok := s.cache[key]; ok {
+		return v
+	}
+	if s.runs >= s.max {
+		return false
+	}
+	s.runs++
+	v := s.fails(items)
+	s.cache[key] = v
+	return v
+}
+
+func indexKey(idx []int) string {
+	var b strings.Builder
+	for _, i := range idx {
+		b.WriteString(strconv.Itoa(i))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+func pick[T any](items []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for i, j := range idx {
+		out[i] = items[j]
+	}
+	return out
+}
+
+// DDMin returns a 1-minimal subsequence of items for which fails still
+// holds (Zeller's delta debugging): removing any one item of the result
+// makes fails false, unless maxRuns ran out first. fails(items) is
+// assumed true and is not called for it. The order of items is kept. It
+// also returns the number of calls of fails.
+func DDMin[T any](items []T, fails func([]T) bool, maxRuns int) ([]T, int) {
+	s := &shrinker[T]{fails: fails, max: maxRuns, cache: map[string]bool{}}
+	idx := ddmin(s, items)
+	return pick(items, idx), s.runs
+}
+
+func ddmin[T any](s *shrinker[T], items []T) []int {
+	cur := make([]int, len(items))
+	for i := range cur {
+		cur[i] = i
+	}
+	s.cache[indexKey(cur)] = true
+	if len(cur) > 0 && s.test(nil, "") {
+		return nil // it fails with nothing at all
+	}
+	n := 2
+	for len(cur) >= 2 && s.runs < s.max {
+		chunks := split(cur, n)
+		reduced := false
+		for _, c := range chunks { // a chunk alone
+			if s.test(pick(items, c), indexKey(c)) {
+				cur, n, reduced = c, 2, true
+				break
+			}
+		}
+		if !reduced && n > 2 {
+			for i := range chunks { // everything but a chunk
+				c := complement(chunks, i)
+				if s.test(pick(items, c), indexKey(c)) {
+					cur, n, reduced = c, max(n-1, 2), true
+					break
+				}
+			}
+		}
+		if !reduced {
+			if n >= len(cur) {
+				break
+			}
+			n = min(2*n, len(cur))
+		}
+	}
+	return cur
+}
+
+// split cuts idx into n contiguous chunks whose sizes differ by at most one.
+func split(idx []int, n int) [][]int {
+	out := make([][]int, 0, n)
+	start := 0
+	for i := range n {
+		size := len(idx) / n
+		if i < len(idx)%n {
+			size++
+		}
+		out = append(out, idx[start:start+size])
+		start += size
+	}
+	return out
+}
+
+func complement(chunks [][]int, skip int) []int {
+	var out []int
+	for i, c := range chunks {
+		if i != skip {
+			out = append(out, c...)
+		}
+	}
+	return out
+}
+
+// Simplify shortens items one at a time: for each item it tries the
+// candidates simpler(item) gives, in order, keeps the first with which
+// fails still holds, and starts over on that item until none is kept.
+// It returns the items, the number of accepted changes and of calls.
+func Simplify[T any](items []T, fails func([]T) bool, simpler func(T) []T, maxRuns int) ([]T, int, int) {
+	cur := append([]T(nil), items...)
+	accepted, runs := 0, 0
+	for i := range cur {
+	again:
+		for _, c := range simpler(cur[i]) {
+			if runs >= maxRuns {
+				return cur, accepted, runs
+			}
+			try := append([]T(nil), cur...)
+			try[i] = c
+			runs++
+			if fails(try) {
+				cur = try
+				accepted++
+				goto again
+			}
+		}
+	}
+	return cur, accepted, runs
+}
+
+// ShrinkSchedule minimises a failing fault schedule: delta debugging over
+// its faults first (fewest faults), then, fault by fault, halving its
+// duration and its start time (shortest and earliest), keeping a change
+// only if fails still holds. fails(s) is assumed true. Faults keep their
+// order and the result is a new schedule.
+func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o ShrinkOptions) (*faults.Schedule, ShrinkStats) {
+	o = o.withDefaults()
+	wrap := func(fs []faults.Fault) bool {
+		return fails(&faults.Schedule{Nodes: s.Nodes, Faults: fs})
+	}
+	var st ShrinkStats
+	kept, runs := DDMin(s.Faults, wrap, o.MaxRuns)
+	st.Runs += runs
+	st.Removed = len(s.Faults) - len(kept)
+	kept, st.Shortened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, o.MaxRuns-st.Runs)
+	st.Runs += runs
+	st.Exhausted = st.Runs >= o.MaxRuns
+	return &faults.Schedule{Nodes: s.Nodes, Faults: kept}, st
+}
+
+// simplerFault returns the fault with its duration halved, then with its
+// start halved, each rounded down to unit; a duration stays ≥ unit, so a
+// fault that ends keeps ending.
+func simplerFault(f faults.Fault, unit time.Duration) []faults.Fault {
+	var out []faults.Fault
+	if f.For > unit {
+		g := f
+		g.For = max(f.For/2/unit*unit, unit)
+		out = append(out, g)
+	}
+	if f.At > 0 {
+		g := f
+		g.At = f.At / 2 / unit * unit
+		out = append(out, g)
+	}
+	return out
+}
+
+// FirstFailure names how a result failed: its first failing check (a
+// check that did not end ok), or its status when no check failed
+// ("limit", "panic"), or "" for a run that ended ok.
+func FirstFailure(res *Result) string {
+	for _, c := range res.Checks {
+		if !c.OK {
+			return c.Name
+		}
+	}
+	if res.Status == StatusOK {
+		return ""
+	}
+	return res.Status
+}
+
+// FailsLike reports whether res failed the way FirstFailure described by
+// how: the check called how did not end ok, or res ended with status how.
+// A shrink keeps a candidate only if it fails like the original run.
+func FailsLike(res *Result, how string) bool {
+	if how == "" {
+		return false
+	}
+	for _, c := range res.Checks {
+		if !c.OK && c.Name == how {
+			return true
+		}
+	}
+	return res.Status == how && res.Status != StatusOK
+}
+
+// String summarises the stats on one line.
+func (st ShrinkStats) String() string {
+	s := fmt.Sprintf("%d runs, %d faults removed, %d timings shortened", st.Runs, st.Removed, st.Shortened)
+	if st.Exhausted {
+		s += " (run budget exhausted: the result may not be minimal)"
+	}
+	return s
+}

@@ -1,0 +1,174 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/faultline/faultline/nodes/faults"
+)
+
+func TestDDMinFindsTheCause(t *testing.T) {
+	items := make([]int, 20)
+	for i := range items {
+		items[i] = i
+	}
+	for _, tc := range []struct {
+		name  string
+		cause []int
+	}{
+		{"one", []int{13}},
+		{"two apart", []int{3, 17}},
+		{"two adjacent", []int{9, 10}},
+		{"first and last", []int{0, 19}},
+		{"three", []int{2, 11, 18}},
+		{"none", nil},
+	} {
+		fails := func(s []int) bool {
+			for _, c := range tc.cause {
+				if !slices.Contains(s, c) {
+					return false
+				}
+			}
+			return true
+		}
+		got, runs := DDMin(items, fails, 500)
+		if !slices.Equal(got, tc.cause) {
+			t.Errorf("%s: DDMin = %v in %d runs, want %v", tc.name, got, runs, tc.cause)
+		}
+		if runs > 100 {
+			t.Errorf("%s: %d runs for 20 items", tc.name, runs)
+		}
+	}
+}
+
+// TestDDMinIsOneMinimal: for a random monotone failure (fails when the
+// subset contains any one of several random cause sets), the result fails
+// and removing any one item makes it pass.
+func TestDDMinIsOneMinimal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 30).Draw(t, "n")
+		items := make([]int, n)
+		for i := range items {
+			items[i] = i
+		}
+		causes := rapid.SliceOfN(rapid.SliceOfNDistinct(rapid.IntRange(0, n-1), 1, 3, rapid.ID), 1, 3).Draw(t, "causes")
+		fails := func(s []int) bool {
+			for _, c := range causes {
+				if !slices.ContainsFunc(c, func(x int) bool { return !slices.Contains(s, x) }) {
+					return true
+				}
+			}
+			return false
+		}
+		got, _ := DDMin(items, fails, 10_000)
+		if !fails(got) {
+			t.Fatalf("result %v does not fail", got)
+		}
+		for i := range got {
+			if fails(slices.Delete(slices.Clone(got), i, i+1)) {
+				t.Fatalf("result %v is not 1-minimal: without %d it still fails", got, got[i])
+			}
+		}
+	})
+}
+
+func TestDDMinBudget(t *testing.T) {
+	items := make([]int, 64)
+	calls := 0
+	got, runs := DDMin(items, func([]int) bool { calls++; return false }, 5)
+	if runs != 5 || calls != 5 || len(got) != 64 {
+		t.Fatalf("runs %d calls %d, result of %d items; want 5, 5, 64", runs, calls, len(got))
+	}
+}
+
+// synthetic builds a schedule of 20 faults; the failure needs fault 4
+// (a crash of n2 lasting ≥ 300ms) and fault 15 (a partition starting
+// after 1s).
+func synthetic() (*faults.Schedule, func(*faults.Schedule) bool) {
+	s := &faults.Schedule{Nodes: 3}
+	for i := range 20 {
+		f := faults.Fault{At: time.Duration(i) * 500 * time.Millisecond, Kind: faults.Pause, Nodes: []faults.NodeID{int32(i % 3)}, For: 2 * time.Second}
+		switch i {
+		case 4:
+			f.Kind, f.Nodes, f.For = faults.Crash, []faults.NodeID{1}, 5*time.Second
+		case 15:
+			f.Kind, f.Nodes, f.Groups = faults.Partition, nil, [][]faults.NodeID{{0}, {1, 2}}
+		}
+		s.Faults = append(s.Faults, f)
+	}
+	fails := func(s *faults.Schedule) bool {
+		crash, part := false, false
+		for _, f := range s.Faults {
+			crash = crash || (f.Kind == faults.Crash && f.For >= 300*time.Millisecond)
+			part = part || (f.Kind == faults.Partition && f.At > time.Second)
+		}
+		return crash && part
+	}
+	return s, fails
+}
+
+func TestShrinkSchedule(t *testing.T) {
+	s, fails := synthetic()
+	got, st := ShrinkSchedule(s, fails, ShrinkOptions{})
+	// The crash's 5s halves to 312ms (156ms passes) and its start to 0;
+	// the partition's 2s halves to 1ms, and its start 7.5s to 1.875s
+	// (937ms passes).
+	want := "at 0s crash n2 for 312ms\nat 1.875s partition n1 | n2,n3 for 1ms\n"
+	if got.String() != want || !fails(got) {
+		t.Fatalf("shrunk to\n%s(%v), want\n%s", got, st, want)
+	}
+	if st.Removed != 18 || st.Exhausted {
+		t.Fatalf("stats %v", st)
+	}
+	if len(s.Faults) != 20 {
+		t.Fatal("the input schedule was modified")
+	}
+	// Deterministic: the same input gives the same output.
+	again, st2 := ShrinkSchedule(s, fails, ShrinkOptions{})
+	if again.String() != got.String() || st2 != st {
+		t.Fatalf("second shrink gave\n%s(%v)", again, st2)
+	}
+}
+
+func TestSimplerFault(t *testing.T) {
+	f := faults.Fault{At: 3 * time.Millisecond, For: 1500 * time.Microsecond}
+	var got []string
+	for _, g := range simplerFault(f, time.Millisecond) {
+		got = append(got, fmt.Sprintf("%v/%v", g.At, g.For))
+	}
+	if want := "3ms/1ms 1ms/1.5ms"; strings.Join(got, " ") != want {
+		t.Fatalf("candidates %v, want %s", got, want)
+	}
+	if c := simplerFault(faults.Fault{At: 0, For: time.Millisecond}, time.Millisecond); len(c) != 0 {
+		t.Fatalf("a minimal fault has candidates %v", c)
+	}
+}
+
+func TestFirstFailureAndFailsLike(t *testing.T) {
+	ok := &Result{Status: StatusOK, Checks: []CheckResult{{Name: "a", OK: true}}}
+	fail := &Result{Status: StatusFail, Checks: []CheckResult{{Name: "a", OK: true}, {Name: "b"}, {Name: "c"}}}
+	limit := &Result{Status: StatusLimit}
+	for _, tc := range []struct {
+		res  *Result
+		how  string
+		like map[string]bool
+	}{
+		{ok, "", map[string]bool{"": false, "a": false}},
+		{fail, "b", map[string]bool{"b": true, "c": true, "a": false, "fail": true}},
+		{limit, "limit", map[string]bool{"limit": true, "b": false}},
+	} {
+		if got := FirstFailure(tc.res); got != tc.how {
+			t.Errorf("FirstFailure = %q, want %q", got, tc.how)
+		}
+		for how, want := range tc.like {
+			if got := FailsLike(tc.res, how); got != want {
+				t.Errorf("FailsLike(%v, %q) = %v, want %v", tc.res.Status, how, got, want)
+			}
+		}
+	}
+}
