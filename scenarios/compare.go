@@ -292,6 +292,7 @@ var betterRules = []struct {
 	{"success", HigherBetter},
 	{"throughput", HigherBetter},
 	{"availability", HigherBetter},
+	{"recovered", HigherBetter},
 	{"latency", LowerBetter},
 	{"failed", LowerBetter},
 	{"failure", LowerBetter},
@@ -306,6 +307,8 @@ var betterRules = []struct {
 	{"violation", LowerBetter},
 	{"stale", LowerBetter},
 	{"retries", LowerBetter},
+	{"zombie", LowerBetter},
+	{"recovery", LowerBetter},
 	{"completion", LowerBetter},
 	{"_ms", LowerBetter},
 }
@@ -320,11 +323,14 @@ func Better(metric string) Direction {
 	return Neutral
 }
 
-// preferredMetrics are shown by default, in this order, when present.
+// preferredMetrics are shown by default, in this order, when present; at
+// most maxDefaultMetrics of them.
 var preferredMetrics = []string{
-	"goodput_rps", "succeeded", "failed", "latency_p50_ms", "latency_p99_ms",
-	"attempts", "amplification", "timed_out", "rejected", "shed", "completion_ms",
+	"goodput_rps", "latency_p50_ms", "latency_p99_ms", "failed", "amplification", "recovery_ms",
+	"succeeded", "attempts", "timed_out", "rejected", "shed", "completion_ms",
 }
+
+const maxDefaultMetrics = 6
 
 // DefaultMetrics picks the columns shown when none are asked for: the
 // common request metrics among available, or else the first six
@@ -332,12 +338,12 @@ var preferredMetrics = []string{
 func DefaultMetrics(available []string) []string {
 	var out []string
 	for _, m := range preferredMetrics {
-		if slices.Contains(available, m) {
+		if slices.Contains(available, m) && len(out) < maxDefaultMetrics {
 			out = append(out, m)
 		}
 	}
 	if len(out) == 0 {
-		out = available[:min(6, len(available))]
+		out = available[:min(maxDefaultMetrics, len(available))]
 	}
 	return out
 }

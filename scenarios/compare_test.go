@@ -67,6 +67,10 @@ func TestDefaultMetrics(t *testing.T) {
 	if !reflect.DeepEqual(got, []string{"goodput_rps", "latency_p99_ms", "attempts"}) {
 		t.Fatal(got)
 	}
+	many := []string{"amplification", "attempts", "failed", "goodput_rps", "latency_p50_ms", "latency_p99_ms", "recovery_ms", "succeeded"}
+	if got := DefaultMetrics(many); !reflect.DeepEqual(got, []string{"goodput_rps", "latency_p50_ms", "latency_p99_ms", "failed", "amplification", "recovery_ms"}) {
+		t.Fatal(got)
+	}
 	if got := DefaultMetrics([]string{"a", "b"}); !reflect.DeepEqual(got, []string{"a", "b"}) {
 		t.Fatal(got)
 	}

@@ -143,6 +143,21 @@ type SweepSummary struct {
 	FailFast     bool           `json:"fail_fast"`
 }
 
+func newSweepSummary(name string, params map[string]string, seeds SeedRange) *SweepSummary {
+	return &SweepSummary{Scenario: name, Params: params, Seeds: seeds.String(), Failed: []uint64{}, Statuses: map[string]int{}}
+}
+
+// SummarizeSweep summarizes the results of a sweep of scenario name with
+// params over seeds, e.g. the merged outputs of several shards.
+func SummarizeSweep(name string, params map[string]string, seeds SeedRange, results []*Result) *SweepSummary {
+	sum := newSweepSummary(name, params, seeds)
+	for _, r := range results {
+		sum.add(r)
+	}
+	slices.Sort(sum.Failed)
+	return sum
+}
+
 func (s *SweepSummary) add(r *Result) {
 	s.Runs++
 	s.Statuses[r.Status]++
@@ -160,8 +175,8 @@ func (s *SweepSummary) add(r *Result) {
 // the worker goroutine); replaying the seed prints it. Sweep returns an error only when OnResult
 // does.
 func Sweep(s *Scenario, v Values, opts SweepOptions) (*SweepSummary, error) {
-	sum := &SweepSummary{Scenario: s.Name, Params: v.Map(), Seeds: opts.Seeds.String(), Failed: []uint64{},
-		Statuses: map[string]int{}, FailFast: opts.FailFast}
+	sum := newSweepSummary(s.Name, v.Map(), opts.Seeds)
+	sum.FailFast = opts.FailFast
 	done := map[uint64]bool{}
 	for _, r := range opts.Done {
 		if opts.Seeds.Contains(r.Seed) && !done[r.Seed] {

@@ -119,6 +119,15 @@ func Num(v float64) string {
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
+// ciNum formats a confidence interval's half-width: two significant
+// digits below 1.
+func ciNum(v float64) string {
+	if a := math.Abs(v); a < 1 && a > 0 {
+		return strconv.FormatFloat(v, 'g', 2, 64)
+	}
+	return Num(v)
+}
+
 func signed(v float64) string {
 	if v > 0 {
 		return "+" + Num(v)
@@ -133,7 +142,7 @@ func meanCell(s scenarios.Summary) string {
 	if s.N < 2 || s.CI95 == 0 {
 		return Num(s.Mean)
 	}
-	return Num(s.Mean) + " ±" + Num(s.CI95)
+	return Num(s.Mean) + " ±" + ciNum(s.CI95)
 }
 
 func compareTable(w io.Writer, c *scenarios.Comparison, markdown bool, opts Options) error {
@@ -201,7 +210,7 @@ func compareTable(w io.Writer, c *scenarios.Comparison, markdown bool, opts Opti
 				case cell.Diff.CI95 == 0:
 					line = append(line, signed(cell.Diff.Mean))
 				default:
-					line = append(line, signed(cell.Diff.Mean)+" ±"+Num(cell.Diff.CI95))
+					line = append(line, signed(cell.Diff.Mean)+" ±"+ciNum(cell.Diff.CI95))
 				}
 			}
 		}

@@ -103,7 +103,9 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 		}
 		p.X.Label.Text = "simulated time (s)"
 		p.Add(plotter.NewGrid())
-		p.Legend.Top = true
+		// One legend, in the first panel, bottom left: where a goodput
+		// curve that starts high leaves room.
+		p.Legend.Left = true
 		for j, l := range lines {
 			pts := l.Series[name]
 			if len(pts) == 0 {
@@ -121,7 +123,7 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 			ln.Width = vg.Points(1.5)
 			ln.Dashes = plotutil.Dashes(j / 7)
 			p.Add(ln)
-			if len(lines) > 1 {
+			if len(lines) > 1 && i == 0 {
 				p.Legend.Add(l.Label, ln)
 			}
 		}

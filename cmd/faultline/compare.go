@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/outfile"
+	"github.com/faultline/faultline/scenarios/report"
+)
+
+func init() {
+	commands["compare"] = &command{summary: "compare configurations over the same seeds, with confidence intervals", run: runCompare}
+}
+
+const compareSynopsis = "compare SCENARIO --vary key=v1,v2 [--vary ...] --seeds N|A-B [--set key=value ...] [--format table|markdown|csv|json] [--metrics a,b] [--baseline key=v,...] [--plot FILE.svg|.png] [--out FILE] [-j N] [--quiet]"
+
+func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("compare", compareSynopsis, stdout)
+	var rf runFlags
+	var varies, baselines []string
+	fs.StringArrayVar(&varies, "vary", nil, "a parameter and its values, key=v1,v2 (repeatable: rows are the cartesian product; separate values with ';' when they contain commas)")
+	seedsStr := fs.String("seeds", "", "seeds every row runs: N (0 to N-1) or A-B (both included); required")
+	format := fs.String("format", "table", "output format: "+strings.Join(report.Formats, ", "))
+	metricsStr := fs.String("metrics", "", "metric columns, comma-separated (default: the scenario's request metrics); 'all' for every one")
+	fs.StringArrayVar(&baselines, "baseline", nil, "compare every row to the row with these varied values, key=v[,key=v] (seed by seed)")
+	percentiles := fs.Bool("percentiles", false, "add p50 and p99 across seeds to table and markdown output")
+	plotPath := fs.String("plot", "", "draw the scenario's time series, one line per row averaged over seeds, to FILE.svg or FILE.png")
+	outPath := fs.String("out", "", "write the report to FILE instead of stdout")
+	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
+	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
+	addRunFlags(fs, &rf)
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	}
+	if !slices.Contains(report.Formats, *format) {
+		return exitUsage, usagef("--format %q: accepted: %s", *format, strings.Join(report.Formats, ", "))
+	}
+	if *seedsStr == "" {
+		return exitUsage, usagef("--seeds is required: N (0 to N-1) or A-B (both included)")
+	}
+	seeds, err := scenarios.ParseSeedRange(*seedsStr)
+	if err != nil {
+		return exitUsage, usagef("--%v", err)
+	}
+	j, err := scenarios.ParseWorkers(*workers)
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	if *plotPath != "" {
+		if err := report.CheckPlotPath(*plotPath); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+	}
+	var vary []scenarios.Vary
+	for _, s := range varies {
+		v, err := scenarios.ParseVary(s)
+		if err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+		vary = append(vary, v)
+	}
+	sc, _, opts, err := rf.prepare(fs.Arg(0))
+	if err != nil {
+		return exitUsage, err
+	}
+	set := map[string]string{}
+	for _, s := range rf.set {
+		k, v, _ := scenarios.ParseSet(s) // already checked by prepare
+		set[k] = v
+	}
+	configs, err := scenarios.Configs(sc, set, vary)
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	keys := scenarios.VaryKeys(vary)
+	baseline := -1
+	if len(baselines) > 0 {
+		want, err := parseBaseline(baselines)
+		if err != nil {
+			return exitUsage, err
+		}
+		if baseline, err = scenarios.FindConfig(configs, keys, want); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
+	}
+	// One probe run tells which metrics the scenario records, so that a
+	// bad --metrics fails now rather than after the whole comparison.
+	probe := scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	var metrics []string
+	if *metricsStr != "" && *metricsStr != "all" {
+		metrics, err = pickMetrics(*metricsStr, probe.Metrics)
+		if err != nil {
+			return exitUsage, err
+		}
+	}
+
+	total := int64(seeds.Count) * int64(len(configs))
+	prog := newProgress(stderr, "compare "+sc.Name, total, *quiet)
+	stop, release := notifyInterrupt(stderr)
+	defer release()
+	cmp := scenarios.Compare(sc, scenarios.CompareOptions{
+		Configs: configs, Varied: keys, Seeds: seeds, Workers: j, Run: opts, Stop: stop,
+		OnRun: func(r *scenarios.Result) { prog.add(r.Failed()) },
+	})
+	prog.finish()
+	switch {
+	case *metricsStr == "all":
+		metrics = cmp.Metrics()
+	case metrics == nil:
+		metrics = scenarios.DefaultMetrics(cmp.Metrics())
+	}
+	if cmp.SeedsDone == 0 {
+		fmt.Fprintln(stderr, "faultline compare: interrupted before any seed finished for every row")
+		return exitInterrupted, nil
+	}
+	var buf bytes.Buffer
+	if err := report.Compare(&buf, cmp, *format, report.Options{Metrics: metrics, Baseline: baseline, Percentiles: *percentiles}); err != nil {
+		return exitFail, err
+	}
+	if *outPath != "" && !cmp.Interrupted {
+		if err := outfile.Write(*outPath, buf.Bytes()); err != nil {
+			return exitFail, fmt.Errorf("--out: %w", err)
+		}
+	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return exitFail, err
+	}
+	if *plotPath != "" && !cmp.Interrupted {
+		if err := report.Plot(*plotPath, sc.Name, report.LinesOf(cmp)); err != nil {
+			return exitFail, err
+		}
+	}
+	failed := 0
+	for _, row := range cmp.Rows {
+		failed += row.Failures
+	}
+	if failed > 0 {
+		fmt.Fprintf(stderr, "faultline compare: %d of %d runs failed a check; %s\n", failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp))
+	}
+	switch {
+	case cmp.Interrupted:
+		return exitInterrupted, nil
+	case failed > 0:
+		return exitFail, nil
+	}
+	return exitOK, nil
+}
+
+func firstFailedReplay(sc *scenarios.Scenario, c *scenarios.Comparison) string {
+	for _, row := range c.Rows {
+		if len(row.FailedSeeds) > 0 {
+			return "replay one: " + scenarios.ReplayCommand(sc, row.Values, row.FailedSeeds[0])
+		}
+	}
+	return ""
+}
+
+// parseBaseline parses --baseline key=v[,key=v]: a piece without '='
+// belongs to the value before it (values may hold commas).
+func parseBaseline(args []string) (map[string]string, error) {
+	want := map[string]string{}
+	for _, a := range args {
+		var pieces []string
+		for _, p := range strings.Split(a, ",") {
+			if !strings.Contains(p, "=") && len(pieces) > 0 {
+				pieces[len(pieces)-1] += "," + p
+				continue
+			}
+			pieces = append(pieces, p)
+		}
+		for _, p := range pieces {
+			k, v, ok := strings.Cut(p, "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				return nil, usagef("--baseline %q: want key=value[,key=value] with varied parameters", a)
+			}
+			want[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return want, nil
+}
+
+// pickMetrics parses --metrics against the metrics a run recorded.
+func pickMetrics(s string, have map[string]float64) ([]string, error) {
+	var out []string
+	for _, m := range strings.Split(s, ",") {
+		m = strings.TrimSpace(m)
+		if _, ok := have[m]; !ok {
+			names := make([]string, 0, len(have))
+			for k := range have {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			return nil, usagef("--metrics: unknown metric %q (accepted: %s)", m, strings.Join(names, ", "))
+		}
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

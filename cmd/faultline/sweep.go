@@ -1,0 +1,271 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/scenarios"
+)
+
+func init() {
+	commands["sweep"] = &command{summary: "run a scenario over a range of seeds, in parallel", run: runSweep}
+}
+
+// sweepSynopsis is the usage line of sweep.
+const sweepSynopsis = "sweep SCENARIO --seeds A-B [--set key=value ...] [-j N] [--fail-fast] [--out FILE.jsonl [--resume]] [--shard i/n] [--format text|json] [--quiet]"
+
+func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("sweep", sweepSynopsis, stdout)
+	var rf runFlags
+	seedsStr := fs.String("seeds", "", "seeds to run: A-B (both included) or N (0 to N-1); required")
+	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
+	failFast := fs.Bool("fail-fast", false, "stop at the lowest failing seed (with any -j: every seed up to it is run and reported)")
+	outPath := fs.String("out", "", "append each result to FILE as a JSON line, as runs finish, in seed order")
+	resume := fs.Bool("resume", false, "continue the sweep in --out: skip the seeds it holds (it must be of the same scenario and parameters)")
+	shardStr := fs.String("shard", "", "run only part i of n of the seeds (0 ≤ i < n), e.g. 0/4; join the outputs with 'faultline merge'")
+	format := fs.String("format", "text", "output format: text or json")
+	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
+	addRunFlags(fs, &rf)
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	}
+	if *format != "text" && *format != "json" {
+		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	}
+	if *seedsStr == "" {
+		return exitUsage, usagef("--seeds is required: A-B (both included) or N (0 to N-1)")
+	}
+	seeds, err := scenarios.ParseSeedRange(*seedsStr)
+	if err != nil {
+		return exitUsage, usagef("--%v", err)
+	}
+	j, err := scenarios.ParseWorkers(*workers)
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	if *shardStr != "" {
+		i, n, err := scenarios.ParseShard(*shardStr)
+		if err != nil {
+			return exitUsage, usagef("--%v", err)
+		}
+		seeds = seeds.Shard(i, n)
+	}
+	if *resume && *outPath == "" {
+		return exitUsage, usagef("--resume needs --out FILE, the stream to continue")
+	}
+	sc, vals, opts, err := rf.prepare(fs.Arg(0))
+	if err != nil {
+		return exitUsage, err
+	}
+	var stream *resultStream
+	var done []*scenarios.Result
+	if *outPath != "" {
+		stream, done, err = openStream(*outPath, *resume, sc.Name, vals.Map())
+		if err != nil {
+			return exitUsage, err
+		}
+		defer stream.close()
+	}
+
+	todo := int64(seeds.Count)
+	for _, r := range done {
+		if seeds.Contains(r.Seed) {
+			todo--
+		}
+	}
+	prog := newProgress(stderr, "sweep "+sc.Name, todo, *quiet)
+	stop, release := notifyInterrupt(stderr)
+	defer release()
+	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
+		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
+		OnResult: func(r *scenarios.Result) error {
+			prog.add(r.Failed())
+			if stream != nil {
+				return stream.write(r)
+			}
+			return nil
+		},
+	})
+	prog.finish()
+	if stream != nil {
+		if cerr := stream.close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return exitFail, fmt.Errorf("--out %s: %w", *outPath, err)
+	}
+	if err := printSweep(stdout, sum, *format); err != nil {
+		return exitFail, err
+	}
+	return sweepStatus(sum), nil
+}
+
+func sweepStatus(sum *scenarios.SweepSummary) int {
+	switch {
+	case sum.Interrupted:
+		return exitInterrupted
+	case len(sum.Failed) > 0:
+		return exitFail
+	}
+	return exitOK
+}
+
+// printSweep writes a sweep summary as text or JSON.
+func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	line := fmt.Sprintf("sweep %s seeds %s: %d runs, %d failed (%s)", sum.Scenario, sum.Seeds, sum.Runs, len(sum.Failed), statusCounts(sum.Statuses))
+	if sum.Resumed > 0 {
+		line += fmt.Sprintf(", %d resumed from --out", sum.Resumed)
+	}
+	if sum.FailFast && sum.FirstFailure != nil {
+		line += ", stopped at the first failure (--fail-fast)"
+	}
+	if sum.Interrupted {
+		line += ", INTERRUPTED"
+	}
+	fmt.Fprintln(w, line)
+	if len(sum.Failed) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "failed seeds: %s\n", seedList(sum.Failed, 20))
+	f := sum.FirstFailure
+	fmt.Fprintf(w, "first failure: seed %d, status %s, trace_hash %s\n", f.Seed, f.Status, f.TraceHash)
+	if f.Error != "" {
+		fmt.Fprintf(w, "  error: %s\n", f.Error)
+	}
+	for _, c := range f.Checks {
+		if !c.OK {
+			line := fmt.Sprintf("  %s %s", c.Outcome, c.Name)
+			if c.Detail != "" {
+				line += ": " + c.Detail
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	_, err := fmt.Fprintf(w, "replay: %s\n", f.Replay)
+	return err
+}
+
+func statusCounts(m map[string]int) string {
+	var parts []string
+	for _, s := range []string{scenarios.StatusOK, scenarios.StatusFail, scenarios.StatusUnknown, scenarios.StatusLimit, scenarios.StatusPanic} {
+		if m[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, m[s]))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// seedList formats seeds, at most max of them.
+func seedList(seeds []uint64, max int) string {
+	var b strings.Builder
+	for i, s := range seeds {
+		if i == max {
+			fmt.Fprintf(&b, " … and %d more", len(seeds)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d", s)
+	}
+	return b.String()
+}
+
+// resultStream appends results to a JSON Lines file. Each line goes out in
+// one write, so a crash leaves at most one torn line, at the end, which
+// the next --resume drops. The file is synced every syncEvery.
+type resultStream struct {
+	f        *os.File
+	path     string
+	lastSync time.Time
+	dirty    bool
+	closed   bool
+}
+
+const syncEvery = time.Second
+
+// openStream opens path for appending. With resume it reads the results
+// already there, checks they are of scenario name with params, and cuts a
+// torn last line; without, the file must not hold results yet.
+func openStream(path string, resume bool, name string, params map[string]string) (*resultStream, []*scenarios.Result, error) {
+	var done []*scenarios.Result
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, usagef("--out: %v", err)
+	}
+	fail := func(err error) (*resultStream, []*scenarios.Result, error) {
+		f.Close()
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(usagef("--out: %v", err))
+	}
+	if st.Size() > 0 && !resume {
+		return fail(usagef("--out %s already holds results: add --resume to continue that sweep, or remove the file", path))
+	}
+	if resume {
+		var good int64
+		done, good, err = scenarios.ReadResults(f)
+		if err != nil {
+			return fail(usagef("--resume %s: %v", path, err))
+		}
+		if why := scenarios.SameRun(done, name, params); why != "" {
+			return fail(usagef("--resume %s: not a sweep of %s with these parameters: %s", path, name, why))
+		}
+		if good < st.Size() {
+			if err := f.Truncate(good); err != nil {
+				return fail(usagef("--resume %s: dropping a torn last line: %v", path, err))
+			}
+		}
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		return fail(usagef("--out: %v", err))
+	}
+	return &resultStream{f: f, path: path, lastSync: time.Now()}, done, nil
+}
+
+func (s *resultStream) write(r *scenarios.Result) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.f.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	s.dirty = true
+	if time.Since(s.lastSync) >= syncEvery {
+		s.lastSync, s.dirty = time.Now(), false
+		return s.f.Sync()
+	}
+	return nil
+}
+
+func (s *resultStream) close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var err error
+	if s.dirty {
+		err = s.f.Sync()
+	}
+	return errors.Join(err, s.f.Close())
+}
