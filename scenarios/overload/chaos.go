@@ -1,0 +1,73 @@
+package overload
+
+import (
+	"time"
+
+	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/scenarios"
+)
+
+func init() { scenarios.Register(Chaos) }
+
+// Chaos injects errors and latency in front of a server, and compares the
+// client's resilience with and without retries and a fallback.
+var Chaos = &scenarios.Scenario{
+	Name:    "chaos",
+	Summary: "chaos middleware injects errors and latency: with and without retries and fallback",
+	Description: "Chaos middleware in front of a healthy server fails a fraction `error_rate` of calls at once and " +
+		"adds `delay` to a fraction `delay_rate` of them. The client has a per-attempt `timeout`. With " +
+		"resilience=none every injected error and every delay longer than the timeout fails a request. " +
+		"With retry, up to 3 attempts with exponential backoff (10 ms base, full jitter) recover most of " +
+		"them at the cost of amplification. With retry+fallback, what retries cannot save is served " +
+		"degraded. Reports success_rate, degraded_fraction, amplification and latency. Keys of the client " +
+		"pipeline can be set with --set.",
+	Params: withPipeline(
+		scenarios.Param{Name: "resilience", Default: "retry+fallback", Kind: scenarios.String, Choices: []string{"none", "retry", "retry+fallback"}, Help: "client pipeline"},
+		scenarios.Param{Name: "error_rate", Default: "0.2", Kind: scenarios.Prob, Help: "fraction of calls failed by chaos"},
+		scenarios.Param{Name: "delay_rate", Default: "0.1", Kind: scenarios.Prob, Help: "fraction of calls delayed by chaos"},
+		scenarios.Param{Name: "delay", Default: "500ms", Kind: scenarios.Duration, Help: "injected delay"},
+		scenarios.Param{Name: "timeout", Default: "200ms", Kind: scenarios.Duration, Help: "per-attempt timeout"},
+		scenarios.Param{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
+		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+	),
+	Run: runChaos,
+}
+
+func runChaos(r *scenarios.Run) error {
+	p := r.Params
+	kv := []string{"timeout.per_attempt", p.Duration("timeout").String()}
+	switch p.String("resilience") {
+	case "retry":
+		kv = append(kv, "retry.max_attempts", "3", "retry.retry_on", "timeout,unavailable,overloaded,internal", "retry.backoff", "full-jitter", "backoff.base", "10ms")
+	case "retry+fallback":
+		kv = append(kv, "retry.max_attempts", "3", "retry.retry_on", "timeout,unavailable,overloaded,internal", "retry.backoff", "full-jitter", "backoff.base", "10ms", "fallback.value", "cached")
+	}
+	pl, err := applySets(r, mustSet(kv...))
+	if err != nil {
+		return err
+	}
+	rt, err := cluster(r, 2, netLatency)
+	if err != nil {
+		return err
+	}
+	st := services.NewStats(r.World.Metrics, "")
+	srv, _, err := addServer(rt, services.ServerConfig{Prefix: "server_", Workers: 50, MaxQueue: services.Unbounded,
+		Service: services.Exp(10 * time.Millisecond), Attempts: st.Attempts,
+		ChaosErrorRate: p.Float("error_rate"), ChaosLatencyRate: p.Float("delay_rate"), ChaosLatency: p.Duration("delay")})
+	if err != nil {
+		return err
+	}
+	dur := p.Duration("duration")
+	if _, _, err := addClient(rt, services.ClientConfig{
+		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: pl},
+		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
+	}); err != nil {
+		return err
+	}
+	if err := finish(r, rt, dur, 3*time.Second, st); err != nil {
+		return err
+	}
+	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
+	r.Metric("degraded_fraction", ratio(st.Degraded.Value(), st.Requests.Value()))
+	return nil
+}
