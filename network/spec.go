@@ -177,3 +177,18 @@ func parseNode(s string, n int) (NodeID, error) {
 	}
 	return NodeID(k - 1), nil
 }
+
+// SetLinkSpec applies spec (ParseLink syntax) on top of the parameters in
+// force on the link named name ("n1-n2"): the handler of a scenario's
+// `link.n1-n2=SPEC` setting.
+func (nw *Network) SetLinkSpec(name, spec string) error {
+	from, to, err := ParseLinkName(name, nw.n)
+	if err != nil {
+		return err
+	}
+	l, err := nw.LinkParams(from, to).Override(spec)
+	if err != nil {
+		return fmt.Errorf("link %s: %w", name, err)
+	}
+	return nw.SetLink(from, to, l)
+}

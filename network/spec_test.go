@@ -206,3 +206,21 @@ func FuzzParseDist(f *testing.F) {
 		}
 	})
 }
+
+func TestSetLinkSpec(t *testing.T) {
+	_, nw, _ := newNet(t, 1, 3, Link{Latency: Const(time.Millisecond), Loss: 0.1})
+	if err := nw.SetLinkSpec("n1-n3", "loss=0.5"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := nw.LinkParams(0, 2), (Link{Latency: Const(time.Millisecond), Loss: 0.5}); got != want {
+		t.Fatalf("n1-n3 = %v, want %v", got, want)
+	}
+	if got := nw.LinkParams(2, 0); got.Loss != 0.1 {
+		t.Fatalf("n3-n1 changed: %v", got)
+	}
+	for _, bad := range [][2]string{{"n1-n4", "loss=0"}, {"n1-n2", "loss=2"}, {"n1", "loss=0"}} {
+		if err := nw.SetLinkSpec(bad[0], bad[1]); err == nil {
+			t.Errorf("SetLinkSpec(%q, %q) accepted", bad[0], bad[1])
+		}
+	}
+}
