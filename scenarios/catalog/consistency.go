@@ -6,6 +6,7 @@ import (
 	_ "github.com/faultline/faultline/scenarios/eventual"    // register
 	_ "github.com/faultline/faultline/scenarios/idempotency" // register
 	_ "github.com/faultline/faultline/scenarios/kv"          // register
+	_ "github.com/faultline/faultline/scenarios/lease"       // register
 	_ "github.com/faultline/faultline/scenarios/ledger"      // register
 	_ "github.com/faultline/faultline/scenarios/saga"        // register
 )

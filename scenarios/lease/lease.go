@@ -1,0 +1,214 @@
+package lease
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+func init() { scenarios.Register(Scenario) }
+
+// Scenario is the lease scenario.
+var Scenario = &scenarios.Scenario{
+	Name:    "lease",
+	Summary: "leader leases under clock skew and drift: a margin below the skew gives two leaders",
+	Description: "A lease server (n1) grants a lease that expires at server time T = now + " +
+		"lease; it renews it for the holder and hands it to the next waiting node once its own " +
+		"clock passes T. A holder believes it leads while its own clock reads less than " +
+		"T - margin. Every node's clock has a seeded offset and drift, bounded so that any two " +
+		"differ by less than max_skew; holders work for a random while and then let the lease " +
+		"lapse, and seeded partitions make renewals fail. The check: at no true instant do " +
+		"two nodes both believe they hold the lease. mode=correct uses margin = max_skew; " +
+		"mode=buggy uses max_skew/4.",
+	Params: []scenarios.Param{
+		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
+			Help: "correct: margin = max_skew; buggy: margin = max_skew/4"},
+		{Name: "nodes", Default: "3", Kind: scenarios.Int, Min: 2, Max: 32, Help: "number of nodes competing for the lease"},
+		{Name: "lease", Default: "200ms", Kind: scenarios.Duration, Help: "lease duration, on the server's clock"},
+		{Name: "max_skew", Default: "50ms", Kind: scenarios.Duration, Help: "bound on the difference between any two clocks, offset and drift included"},
+		{Name: "drift_ppm", Default: "100", Kind: scenarios.Float, Min: 0, Max: 10000, Help: "bound on each clock's drift, in parts per million"},
+		{Name: "duration", Default: "3s", Kind: scenarios.Duration, Help: "how long the nodes compete; partitions happen in this window"},
+		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
+		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of partitions"},
+	},
+	Run: run,
+}
+
+const server nodes.NodeID = 0
+
+type config struct {
+	lease    time.Duration
+	margin   time.Duration
+	issueEnd sim.Time
+}
+
+// belief is a true-time interval in which a node believed it held the lease.
+type belief struct {
+	node         nodes.NodeID
+	startNs, end int64
+}
+
+// harness collects the belief intervals; node logic never reads it.
+type harness struct {
+	cfg     config
+	beliefs []belief
+	grants  int
+}
+
+func run(r *scenarios.Run) error {
+	p := r.Params
+	lat, _ := network.ParseDist(p.String("latency"))
+	n := 1 + p.Int("nodes")
+	duration := p.Duration("duration")
+	end := duration + p.Duration("lease") + time.Second
+	skew := p.Duration("max_skew")
+	// Each clock stays within ±max_skew/2 of true time over the run, so
+	// any two differ by less than max_skew: the drift takes its share.
+	driftShare := time.Duration(p.Float("drift_ppm") * 1e-6 * float64(end))
+	offsetMax := skew/2 - driftShare
+	if offsetMax <= 0 {
+		return fmt.Errorf("parameter drift_ppm: %g ppm over %v drifts %v, which leaves no room within max_skew/2 = %v; lower drift_ppm or raise max_skew",
+			p.Float("drift_ppm"), end, driftShare, skew/2)
+	}
+	margin := skew
+	if p.String("mode") == "buggy" {
+		margin = skew / 4
+	}
+	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: p.Float("loss")})
+	if err != nil {
+		return fmt.Errorf("lease: %w", err)
+	}
+	rt := nodes.NewRuntime(r.World, net)
+	h := &harness{cfg: config{lease: p.Duration("lease"), margin: margin, issueEnd: sim.At(duration)}}
+	rng := r.World.Rand("faults")
+	var clocks []string
+	for id := range n {
+		ctor := func(nodes.NodeID) nodes.Node { return &contender{h: h} }
+		if id == int(server) {
+			ctor = func(nodes.NodeID) nodes.Node { return &leaseServer{h: h} }
+		}
+		if _, err := rt.Add(ctor); err != nil {
+			return fmt.Errorf("lease: %w", err)
+		}
+		off := (time.Duration(rng.Int64N(int64(2*offsetMax)+1)) - offsetMax).Round(time.Microsecond)
+		drift := float64(int((rng.Float64()*2-1)*p.Float("drift_ppm")*10)) / 10
+		rt.SetClock(nodes.NodeID(id), off, drift)
+		clocks = append(clocks, fmt.Sprintf("%s %+v %+gppm", network.Name(nodes.NodeID(id)), off, drift))
+	}
+	r.Note("clocks: %s; margin %v", strings.Join(clocks, ", "), margin)
+	if p.Bool("faults") {
+		sched := drawFaults(rng, n, duration)
+		r.Note("faults: %s", describeFaults(sched))
+		applyFaults(r.World, net, sched)
+	}
+	if err := r.World.RunUntil(sim.At(end)); err != nil {
+		return err
+	}
+	// Close the beliefs still open: they end when their timers would fire.
+	for id := 1; id < n; id++ {
+		c := rt.Node(nodes.NodeID(id)).(*contender)
+		if c.holding {
+			h.beliefs = append(h.beliefs, belief{node: nodes.NodeID(id), startNs: c.sinceNs, end: int64(r.World.Now())})
+		}
+	}
+	var held time.Duration
+	for _, b := range h.beliefs {
+		held += time.Duration(b.end - b.startNs)
+	}
+	r.Metric("grants", float64(h.grants))
+	r.Metric("terms", float64(len(h.beliefs)))
+	r.Metric("held_fraction", held.Seconds()/time.Duration(r.World.Now()).Seconds())
+	r.Metric("margin_ms", float64(margin)/1e6)
+	overlap, res := checkOneLeader(h.beliefs)
+	r.Metric("overlap_max_ms", float64(overlap)/1e6)
+	r.Check(res)
+	return nil
+}
+
+// OneLeaderName is the name of the single-leader check.
+const OneLeaderName = "one_leader"
+
+// checkOneLeader checks that no two nodes' belief intervals overlap in true
+// time (intervals are half-open: one may end at the instant the next
+// starts). It returns the longest overlap too.
+func checkOneLeader(bs []belief) (time.Duration, checks.Result) {
+	sorted := slices.SortedFunc(slices.Values(bs), func(a, b belief) int {
+		return cmp.Or(cmp.Compare(a.startNs, b.startNs), cmp.Compare(a.node, b.node))
+	})
+	var longest time.Duration
+	var first string
+	count := 0
+	for i, a := range sorted {
+		for _, b := range sorted[i+1:] {
+			if b.startNs >= a.end {
+				break
+			}
+			if a.node == b.node {
+				continue
+			}
+			count++
+			o := time.Duration(min(a.end, b.end) - b.startNs)
+			longest = max(longest, o)
+			if first == "" {
+				first = fmt.Sprintf("%s and %s both held the lease from %v to %v (%v)",
+					network.Name(a.node), network.Name(b.node), time.Duration(b.startNs), time.Duration(min(a.end, b.end)), o)
+			}
+		}
+	}
+	if count > 0 {
+		return longest, checks.Failf(OneLeaderName, "%d overlapping terms, longest %v; first: %s", count, longest, first)
+	}
+	return 0, checks.Passf(OneLeaderName, "%d terms, never two leaders at once", len(bs))
+}
+
+// fault is a window in which one contender is cut off from the server.
+type fault struct {
+	At, Dur time.Duration
+	Node    nodes.NodeID
+}
+
+func drawFaults(rng *rand.Rand, n int, duration time.Duration) []fault {
+	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
+	var out []fault
+	t := ms(100, 500)
+	for {
+		dur := ms(100, 400)
+		if t+dur > duration {
+			return out
+		}
+		out = append(out, fault{At: t, Dur: dur, Node: nodes.NodeID(1 + rng.IntN(n-1))})
+		t += dur + ms(200, 600)
+	}
+}
+
+func describeFaults(fs []fault) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = fmt.Sprintf("%v cut %s from %s for %v", f.At, network.Name(f.Node), network.Name(server), f.Dur)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func applyFaults(w *sim.World, net *network.Network, fs []fault) {
+	for _, f := range fs {
+		start := sim.HandlerFunc(func(*sim.Event) {
+			_ = net.SetGrudge(network.Grudge{server: {f.Node}, f.Node: {server}}, "cut "+network.Name(server)+" from "+network.Name(f.Node))
+		})
+		w.Schedule(sim.At(f.At), start, sim.Event{Node: f.Node})
+		w.Schedule(sim.At(f.At+f.Dur), sim.HandlerFunc(func(*sim.Event) { net.Heal() }), sim.Event{Node: f.Node})
+	}
+}

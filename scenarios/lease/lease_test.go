@@ -1,0 +1,124 @@
+package lease
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/faultline/faultline/scenarios"
+)
+
+func execute(t testing.TB, seed uint64, set map[string]string) *scenarios.Result {
+	t.Helper()
+	s, v, err := scenarios.Prepare("lease", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scenarios.Execute(s, v, seed, scenarios.Options{})
+}
+
+func TestCorrectModeHolds200Seeds(t *testing.T) {
+	for seed := uint64(0); seed < 200; seed++ {
+		res := execute(t, seed, nil)
+		if res.Status != scenarios.StatusOK {
+			t.Fatalf("seed %d: status %s, want ok: %v\nreplay: %s", seed, res.Status, res.Checks, res.Replay)
+		}
+		if len(res.Checks) != 1 || res.Metrics["grants"] < 3 {
+			t.Fatalf("seed %d: too little was checked: %v %v", seed, res.Metrics, res.Checks)
+		}
+	}
+}
+
+// TestPlantedBugIsCaught: a margin below the skew gives two leaders within
+// the first seeds; the detail names both nodes.
+func TestPlantedBugIsCaught(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		res := execute(t, seed, map[string]string{"mode": "buggy"})
+		if res.Status == scenarios.StatusOK {
+			continue
+		}
+		if res.Status != scenarios.StatusFail {
+			t.Fatalf("seed %d: status %s, want fail or ok: %v", seed, res.Status, res.Checks)
+		}
+		c := res.Checks[0]
+		if c.Name != OneLeaderName || !strings.Contains(c.Detail, `both held the lease`) {
+			t.Fatalf("seed %d: check %+v does not name a key", seed, c)
+		}
+		if want := fmt.Sprintf("faultline run lease --seed %d --set mode=buggy", seed); res.Replay != want {
+			t.Fatalf("replay %q, want %q", res.Replay, want)
+		}
+		return
+	}
+	t.Fatal("two leaders went unnoticed for 20 seeds")
+}
+
+func TestCheckOneLeader(t *testing.T) {
+	tests := []struct {
+		name string
+		bs   []belief
+		ok   bool
+	}{
+		{"none", nil, true},
+		{"back to back", []belief{{1, 0, 10}, {2, 10, 20}, {1, 20, 30}}, true},
+		{"same node overlapping", []belief{{1, 0, 10}, {1, 5, 20}}, true},
+		{"overlap", []belief{{1, 0, 10}, {2, 9, 20}}, false},
+		{"nested", []belief{{2, 5, 6}, {1, 0, 100}}, false},
+		{"overlap after a long one", []belief{{1, 0, 100}, {3, 50, 60}, {2, 99, 200}}, false},
+	}
+	for _, tt := range tests {
+		_, res := checkOneLeader(tt.bs)
+		if res.OK() != tt.ok {
+			t.Errorf("%s: %v, want ok=%v", tt.name, res, tt.ok)
+		}
+	}
+}
+
+func TestDriftBeyondSkewIsRejected(t *testing.T) {
+	res := execute(t, 1, map[string]string{"drift_ppm": "10000"})
+	if res.Status == scenarios.StatusOK || !strings.Contains(res.Error, "drift_ppm") {
+		t.Fatalf("status %s, error %q: want an error naming drift_ppm", res.Status, res.Error)
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	for _, mode := range []string{"correct", "buggy"} {
+		for seed := uint64(0); seed < 5; seed++ {
+			set := map[string]string{"mode": mode, "shuffle_ties": fmt.Sprint(seed%2 == 0)}
+			a, b := execute(t, seed, set), execute(t, seed, set)
+			if a.TraceHash != b.TraceHash || a.Events != b.Events || a.Status != b.Status {
+				t.Fatalf("%s seed %d: %s/%s then %s/%s", mode, seed, a.TraceHash, a.Status, b.TraceHash, b.Status)
+			}
+		}
+	}
+	if execute(t, 1, nil).TraceHash == execute(t, 2, nil).TraceHash {
+		t.Fatal("seeds 1 and 2 share a trace hash")
+	}
+}
+
+// TestSeedsToFirstFailure measures how many seeds the planted bug takes to
+// show: from each of ten starting seeds, the count of seeds run up to and
+// including the first failing one, and their median.
+func TestSeedsToFirstFailure(t *testing.T) {
+	const limit = 200
+	var counts []int
+	for start := uint64(0); start < 10_000; start += 1000 {
+		n := 0
+		for seed := start; seed < start+limit; seed++ {
+			n++
+			if execute(t, seed, map[string]string{"mode": "buggy"}).Status == scenarios.StatusFail {
+				break
+			}
+			if n == limit {
+				t.Fatalf("no failure in seeds %d..%d", start, start+limit-1)
+			}
+		}
+		counts = append(counts, n)
+	}
+	sorted := slices.Sorted(slices.Values(counts))
+	median := float64(sorted[4]+sorted[5]) / 2
+	t.Logf("lease mode=buggy: seeds to first failure from starts 0,1000,...,9000: %v; median %g", counts, median)
+	if median > 20 {
+		t.Fatalf("median %g seeds to catch the planted bug, want <= 20", median)
+	}
+}
