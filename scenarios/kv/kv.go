@@ -46,10 +46,10 @@ var Scenario = &scenarios.Scenario{
 }
 
 // Server ids: n1 is the primary, n2 and n3 the backups. Clients follow.
-const (
-	primary     nodes.NodeID = 0
-	serverCount              = 3
-)
+const primary nodes.NodeID = 0
+
+// serverCount is the number of servers: a majority is two.
+const serverCount = 3
 
 // attempts is how many times a client sends one op before giving up.
 const attempts = 3

@@ -89,7 +89,7 @@ func (s *service) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 		env.Send(from, forwardReply{Saga: m.Saga, Attempt: m.Attempt, OK: ok}, 64)
 	case compensate:
 		st.compensated[m.Saga] = true
-		env.Send(from, compensated{Saga: m.Saga}, 64)
+		env.Send(from, compensated(m), 64)
 	}
 }
 
