@@ -16,15 +16,21 @@ type Vary struct {
 	Values []string
 }
 
-// ParseVary parses "key=v1,v2,...".
+// ParseVary parses "key=v1,v2" (any number of values). When a value
+// holds a comma (e.g. latency=normal:10ms,2ms), separate the values with
+// semicolons instead: "latency=normal:10ms,2ms;normal:10ms,5ms".
 func ParseVary(s string) (Vary, error) {
 	k, vs, ok := strings.Cut(s, "=")
 	k = strings.TrimSpace(k)
 	if !ok || k == "" || strings.TrimSpace(vs) == "" {
-		return Vary{}, fmt.Errorf("--vary %q: want key=v1,v2,...", s)
+		return Vary{}, fmt.Errorf("--vary %q: want key=v1,v2 (or key=v1;v2 when values hold commas)", s)
+	}
+	sep := ","
+	if strings.Contains(vs, ";") {
+		sep = ";"
 	}
 	var out []string
-	for _, v := range strings.Split(vs, ",") {
+	for _, v := range strings.Split(vs, sep) {
 		v = strings.TrimSpace(v)
 		if v == "" {
 			return Vary{}, fmt.Errorf("--vary %q: empty value", s)

@@ -13,7 +13,11 @@ func TestParseVary(t *testing.T) {
 	if err != nil || v.Key != "retry" || !reflect.DeepEqual(v.Values, []string{"none", "fixed", "expo"}) {
 		t.Fatalf("%+v %v", v, err)
 	}
-	for _, bad := range []string{"retry", "=a,b", "retry=", "retry=a,,b", "retry=a,a"} {
+	v, err = ParseVary("latency=normal:10ms,2ms;5ms")
+	if err != nil || !reflect.DeepEqual(v.Values, []string{"normal:10ms,2ms", "5ms"}) {
+		t.Fatalf("%+v %v", v, err)
+	}
+	for _, bad := range []string{"retry", "=a,b", "retry=", "retry=a,,b", "retry=a,a", "retry=a;"} {
 		if _, err := ParseVary(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
