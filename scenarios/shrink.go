@@ -250,3 +250,115 @@ func (st ShrinkStats) String() string {
 	}
 	return s
 }
+
+// ScheduleNote starts the run notes that carry the fault schedule a run
+// used, one fault per note in the text form ("fault: at 2s crash n2 for
+// 1s"). ScheduleOf reads them back.
+const ScheduleNote = "fault: "
+
+// FaultsParam is the parameter through which a shrink hands a scenario a
+// schedule to run instead of its nemesis: the text form with ";" for line
+// breaks, or NoFaults for the empty schedule. A scenario can be shrunk
+// when it declares this parameter and notes the schedule it ran with
+// ScheduleNote.
+const FaultsParam = "faults"
+
+// NoFaults is the value of FaultsParam that means: no faults at all (and
+// no nemesis either).
+const NoFaults = "none"
+
+// ScheduleOf returns the fault schedule res's notes record, with the
+// number of nodes left 0 (unknown), or nil when the run noted none.
+func ScheduleOf(res *Result) (*faults.Schedule, error) {
+	var lines []string
+	for _, n := range res.Notes {
+		if l, ok := strings.CutPrefix(n, ScheduleNote); ok {
+			lines = append(lines, l)
+		}
+	}
+	if lines == nil {
+		return nil, nil
+	}
+	s, err := faults.Parse(strings.Join(lines, "\n"), 0)
+	if err != nil {
+		return nil, fmt.Errorf("schedule in the notes of %s seed %d: %w", res.Scenario, res.Seed, err)
+	}
+	return s, nil
+}
+
+// ScheduleParam returns the schedule as the value of FaultsParam.
+func ScheduleParam(s *faults.Schedule) string {
+	if len(s.Faults) == 0 {
+		return NoFaults
+	}
+	return strings.Join(s.Lines(), "; ")
+}
+
+// Shrunk is the outcome of ShrinkRun.
+type Shrunk struct {
+	Original *faults.Schedule // the schedule the failing seed ran
+	Minimal  *faults.Schedule
+	How      string  // the failure kept: FirstFailure of the original run
+	Result   *Result // the run with the minimal schedule
+	Values   Values  // the parameters that replay it (FaultsParam set)
+	Stats    ShrinkStats
+}
+
+// ErrNotFailing is returned by ShrinkRun for a seed whose run ends ok.
+var ErrNotFailing = fmt.Errorf("the run does not fail: nothing to shrink")
+
+// ShrinkRun runs scenario s with values v for seed, takes the fault
+// schedule it ran (from its notes) and shrinks it with ShrinkSchedule,
+// re-running the scenario with FaultsParam set each time and keeping a
+// candidate only if the run still fails like the original (FailsLike).
+// Errors: the scenario has no FaultsParam, the run does not fail
+// (ErrNotFailing), or it noted no schedule.
+func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOptions) (*Shrunk, error) {
+	hasParam := false
+	for _, p := range s.Params {
+		hasParam = hasParam || p.Name == FaultsParam
+	}
+	if !hasParam {
+		return nil, fmt.Errorf("scenario %s cannot be shrunk: it has no %q parameter", s.Name, FaultsParam)
+	}
+	opts.Sink = nil
+	first := Execute(s, v, seed, opts)
+	how := FirstFailure(first)
+	if how == "" {
+		return nil, fmt.Errorf("%s seed %d: %w", s.Name, seed, ErrNotFailing)
+	}
+	orig, err := ScheduleOf(first)
+	if err != nil {
+		return nil, err
+	}
+	if orig == nil {
+		orig = &faults.Schedule{}
+	}
+	with := func(sched *faults.Schedule) (Values, error) {
+		m := v.Map()
+		m[FaultsParam] = ScheduleParam(sched)
+		return Resolve(s.AllParams(), m)
+	}
+	last := map[string]*Result{}
+	fails := func(c *faults.Schedule) bool {
+		cv, err := with(c)
+		if err != nil {
+			return false
+		}
+		res := Execute(s, cv, seed, opts)
+		last[ScheduleParam(c)] = res
+		return FailsLike(res, how)
+	}
+	// The schedule alone, handed over as a parameter, must reproduce the
+	// failure, or shrinking it means nothing.
+	if !fails(orig) {
+		return nil, fmt.Errorf("%s seed %d: the noted schedule, run through --set %s=..., does not fail like the original run (%s)", s.Name, seed, FaultsParam, how)
+	}
+	minimal, st := ShrinkSchedule(orig, fails, so)
+	st.Runs++ // the reproduction above
+	mv, err := with(minimal)
+	if err != nil {
+		return nil, err
+	}
+	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: last[ScheduleParam(minimal)], Values: mv, Stats: st}, nil
+}

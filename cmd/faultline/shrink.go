@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/outfile"
+)
+
+func init() {
+	commands["shrink"] = &command{summary: "minimise the fault schedule of a failing seed", run: runShrink}
+}
+
+// shrinkJSON is the --format json output of shrink.
+type shrinkJSON struct {
+	Scenario    string   `json:"scenario"`
+	Seed        uint64   `json:"seed"`
+	Fails       string   `json:"fails"`
+	Original    []string `json:"original"`
+	Minimal     []string `json:"minimal"`
+	Runs        int      `json:"runs"`
+	Exhausted   bool     `json:"exhausted"`
+	Out         string   `json:"out"`
+	Replay      string   `json:"replay"`
+	ReplayFile  string   `json:"replay_file"`
+	TraceHash   string   `json:"trace_hash"`
+	CheckDetail string   `json:"check_detail,omitempty"`
+}
+
+// runShrink runs a failing seed, takes the fault schedule it ran and
+// minimises it. Exit 0 when a minimal schedule was found and written; 2
+// for bad input, including a seed that does not fail (nothing to shrink)
+// and a scenario that cannot take a schedule; 1 if the file cannot be
+// written.
+func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("shrink", "shrink SCENARIO --seed N [--set key=value ...] [--out FILE] [--max-runs N] [--format text|json]", stdout)
+	var rf runFlags
+	seedStr := fs.String("seed", "", "the failing seed to shrink (required)")
+	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
+	maxRuns := fs.Int("max-runs", 500, "most runs the shrink may use")
+	format := fs.String("format", "text", "output format: text or json")
+	addRunFlags(fs, &rf)
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if fs.NArg() != 1 {
+		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	}
+	if *seedStr == "" {
+		return exitUsage, usagef("--seed is required: the failing seed to shrink")
+	}
+	seed, err := scenarios.ParseSeed(*seedStr)
+	if err != nil {
+		return exitUsage, usagef("--seed: %v", err)
+	}
+	if *maxRuns <= 0 {
+		return exitUsage, usagef("--max-runs %d: want a count > 0", *maxRuns)
+	}
+	if *format != "text" && *format != "json" {
+		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	}
+	sc, vals, opts, err := rf.prepare(fs.Arg(0))
+	if err != nil {
+		return exitUsage, err
+	}
+	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
+	if err != nil {
+		if errors.Is(err, scenarios.ErrNotFailing) {
+			return exitUsage, usagef("%v (find one with 'faultline sweep %s --seeds 0-99')", err, sc.Name)
+		}
+		return exitUsage, usagef("%v", err)
+	}
+	path := *out
+	if path == "" {
+		path = fmt.Sprintf("%s-seed%d.faults", sc.Name, seed)
+	}
+	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
+		sc.Name, seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal)
+	if err := outfile.Write(path, []byte(text)); err != nil {
+		return exitFail, fmt.Errorf("--out: %w", err)
+	}
+	res := sh.Result
+	j := shrinkJSON{
+		Scenario: sc.Name, Seed: seed, Fails: sh.How,
+		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
+		Runs: sh.Stats.Runs, Exhausted: sh.Stats.Exhausted, Out: path,
+		Replay:     scenarios.ReplayCommand(sc, sh.Values, seed),
+		ReplayFile: scenarios.ReplayCommand(sc, vals, seed) + " --faults " + path,
+		TraceHash:  res.TraceHash,
+	}
+	for _, c := range res.Checks {
+		if c.Name == sh.How {
+			j.CheckDetail = c.Detail
+			break
+		}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return exitOK, enc.Encode(j)
+	}
+	fmt.Fprintf(stdout, "scenario    %s\nseed        %d\nfails       %s", sc.Name, seed, sh.How)
+	if j.CheckDetail != "" {
+		fmt.Fprintf(stdout, ": %s", j.CheckDetail)
+	}
+	fmt.Fprintf(stdout, "\nshrunk      %d faults to %d (%s)\n", len(sh.Original.Faults), len(sh.Minimal.Faults), sh.Stats)
+	fmt.Fprintln(stdout, "minimal schedule:")
+	if len(sh.Minimal.Faults) == 0 {
+		fmt.Fprintln(stdout, "  (none: the run fails without faults)")
+	}
+	for _, l := range j.Minimal {
+		fmt.Fprintf(stdout, "  %s\n", l)
+	}
+	fmt.Fprintf(stdout, "written to  %s\nreplay      %s\n            %s\n", path, j.ReplayFile, j.Replay)
+	return exitOK, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
