@@ -36,7 +36,8 @@ func (w *World) Trace(r Record) {
 	}
 	w.hash = h
 	if w.opts.Sink != nil {
-		w.opts.Sink.Record(&r)
+		rc := r // a copy, so r itself does not escape when no sink is set
+		w.opts.Sink.Record(&rc)
 	}
 }
 
