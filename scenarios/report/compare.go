@@ -120,9 +120,9 @@ func Num(v float64) string {
 }
 
 // ciNum formats a confidence interval's half-width: two significant
-// digits below 1.
+// digits below 0.1.
 func ciNum(v float64) string {
-	if a := math.Abs(v); a < 1 && a > 0 {
+	if a := math.Abs(v); a < 0.1 && a > 0 {
 		return strconv.FormatFloat(v, 'g', 2, 64)
 	}
 	return Num(v)
