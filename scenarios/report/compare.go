@@ -222,6 +222,10 @@ func compareTable(w io.Writer, c *scenarios.Comparison, markdown bool, opts Opti
 	if err := t.Render(); err != nil {
 		return err
 	}
+	if markdown {
+		// A blank line ends the table, or the caption would become a row.
+		fmt.Fprintln(w)
+	}
 	_, err := fmt.Fprintln(w, Caption(c, opts))
 	return err
 }
