@@ -36,8 +36,7 @@ func Register(s *Scenario) {
 	if _, dup := registry[s.Name]; dup {
 		panic("scenarios: duplicate scenario " + s.Name)
 	}
-	all := append(slices.Clone(s.Params), commonParams...)
-	if _, err := Resolve(all, nil); err != nil {
+	if _, err := Resolve(s.AllParams(), nil); err != nil {
 		panic(fmt.Sprintf("scenarios: %s has a bad default: %v", s.Name, err))
 	}
 	registry[s.Name] = s
@@ -69,10 +68,32 @@ func All() []*Scenario {
 }
 
 // AllParams returns the scenario's parameters followed by the common ones
-// every scenario has.
-func (s *Scenario) AllParams() []Param { return append(slices.Clone(s.Params), commonParams...) }
+// every scenario has. A scenario that declares a parameter with the name
+// of a common one keeps its own (e.g. a scenario with its own nemesis).
+func (s *Scenario) AllParams() []Param {
+	out := slices.Clone(s.Params)
+	for _, c := range commonParams {
+		if !s.declares(c.Name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// declares reports whether the scenario itself declares parameter name.
+func (s *Scenario) declares(name string) bool {
+	return slices.ContainsFunc(s.Params, func(p Param) bool { return p.Name == name })
+}
 
 // commonParams are accepted by every scenario.
 var commonParams = []Param{
-	{Name: "shuffle_ties", Default: "false", Kind: Bool, Help: "break ties between simultaneous events with the seed instead of insertion order"},
+	{Name: "shuffle_ties", Default: "auto", Kind: String, Choices: []string{"auto", "true", "false"},
+		Help: "break ties between simultaneous events with the seed instead of insertion order; auto: only when nemesis=true"},
+	{Name: "nemesis", Default: "false", Kind: Bool, Help: "draw a random fault schedule from the seed (swarm testing: each seed enables a random subset of fault kinds)"},
+	{Name: "nemesis.duration", Default: "10s", Kind: Duration, Help: "length of the nemesis's fault phase",
+		Validate: positiveDuration},
+	{Name: "nemesis.quiet", Default: "5s", Kind: Duration, Help: "quiet period after the fault phase, with every fault healed, for liveness checks",
+		Validate: positiveDuration},
+	{Name: "nemesis.core", Default: "false", Kind: Bool, Help: "heal and restart a core of at least a quorum for the quiet period; nodes outside it may stay failed"},
+	{Name: "buggify", Default: "false", Kind: Bool, Help: "enable BUGGIFY sites: each site is on or off for the run (from the seed) and, when on, fires with its probability"},
 }

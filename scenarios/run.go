@@ -22,6 +22,13 @@ type Run struct {
 	Seed   uint64
 	// ArtifactDir is where checks may write files (e.g. visualizations).
 	ArtifactDir string
+	// Buggify holds the run's BUGGIFY sites. It never fires unless the
+	// common parameter buggify is true; NewCluster hands it to the nodes.
+	Buggify *sim.Buggify
+
+	opts     Options
+	scenario *Scenario
+	cluster  bool // NewCluster was called
 
 	checks  []checks.Result
 	metrics map[string]float64
@@ -48,6 +55,13 @@ type Options struct {
 	Limits      sim.Limits
 	WallLimit   time.Duration // 0: no wall-clock limit
 	ArtifactDir string
+	// Faults is a fault schedule in the text form of nodes/faults, applied
+	// by Run.NewCluster once the cluster size is known. A schedule that
+	// does not parse for that size ends the run with StatusBadInput.
+	Faults string
+	// FaultsFile names the file Faults came from, for error messages and
+	// the replay command.
+	FaultsFile string
 }
 
 // Status of a finished run.
@@ -57,6 +71,9 @@ const (
 	StatusUnknown = "unknown" // no check failed, but one could not decide
 	StatusLimit   = "limit"   // the run hit a limit
 	StatusPanic   = "panic"   // node or scenario code panicked
+	// StatusBadInput: the run could not start as asked, e.g. its fault
+	// schedule names a node the cluster does not have. The CLI exits 2.
+	StatusBadInput = "bad_input"
 )
 
 // CheckResult is a check outcome as printed.
@@ -111,9 +128,13 @@ func Prepare(name string, set map[string]string) (*Scenario, Values, error) {
 // Execute runs scenario s with values v for seed. It never panics: a panic
 // in node or scenario code becomes a result with status "panic".
 func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
-	w := sim.New(seed, sim.Options{ShuffleTies: v.Bool("shuffle_ties"), Limits: opts.Limits, Sink: opts.Sink})
-	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}}
+	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink})
+	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}, opts: opts, scenario: s}
+	r.Buggify = sim.NewBuggify(w, has(v, "buggify") && v.Bool("buggify"))
 	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: ReplayCommand(s, v, seed)}
+	if opts.FaultsFile != "" {
+		res.Replay += " --faults " + shellQuote(opts.FaultsFile)
+	}
 	if opts.WallLimit > 0 {
 		// The watchdog lives outside the world; it only raises a flag the
 		// world polls, so it cannot change a run that finishes in time.
@@ -128,6 +149,15 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 		}()
 		return s.Run(r)
 	}()
+	if err == nil && !r.cluster {
+		switch {
+		case opts.Faults != "":
+			err = &BadInputError{Err: fmt.Errorf("--faults: scenario %s does not take a fault schedule (it does not build its nodes with Run.NewCluster)", s.Name)}
+		case commonNemesis(s, v):
+			err = &BadInputError{Err: fmt.Errorf("parameter nemesis: scenario %s does not take a fault schedule (it does not build its nodes with Run.NewCluster)", s.Name)}
+		}
+	}
+	r.noteBuggify()
 	finish(res, r, w, err, opts)
 	return res
 }
@@ -158,8 +188,12 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 	}
 	var le *sim.LimitError
 	var pe *sim.PanicError
+	var be *BadInputError
 	switch {
 	case err == nil:
+	case errors.As(err, &be):
+		res.Status = StatusBadInput
+		res.Error = be.Error()
 	case errors.As(err, &pe):
 		res.Status = StatusPanic
 		res.Error = fmt.Sprintf("panic at sim time %v, event %d, node %d: %v", pe.At, pe.Event, pe.Node, pe.Value)

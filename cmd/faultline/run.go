@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
 	"github.com/faultline/faultline/sim"
@@ -26,6 +28,7 @@ type runFlags struct {
 	maxTime    time.Duration
 	maxPending int
 	maxWall    time.Duration
+	faults     string
 }
 
 func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
@@ -34,6 +37,7 @@ func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
 	fs.DurationVar(&rf.maxTime, "max-time", time.Duration(sim.DefaultLimits.MaxTime), "end a run as 'limit' past this simulated time")
 	fs.IntVar(&rf.maxPending, "max-pending", sim.DefaultLimits.MaxPending, "end a run as 'limit' with more pending events than this")
 	fs.DurationVar(&rf.maxWall, "max-wall", 5*time.Minute, "end a run as 'limit' after this much wall-clock time (0: none)")
+	fs.StringVar(&rf.faults, "faults", "", "apply the fault schedule in FILE, one fault per line (see docs/faults.md)")
 }
 
 // prepare validates the scenario and the run flags.
@@ -64,15 +68,42 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		Limits:    sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
 		WallLimit: rf.maxWall,
 	}
+	if rf.faults != "" {
+		text, err := os.ReadFile(rf.faults)
+		if err != nil {
+			return nil, vals, scenarios.Options{}, usagef("--faults: %v", err)
+		}
+		// Check the form now; node names are checked against the cluster
+		// size when the scenario builds its cluster (StatusBadInput).
+		if _, err := faults.ParseFile(rf.faults, string(text), 0); err != nil {
+			return nil, vals, scenarios.Options{}, usagef("--faults %v", err)
+		}
+		opts.Faults, opts.FaultsFile = string(text), rf.faults
+		if slices.ContainsFunc(sc.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
+			// The scenario takes its schedule as a parameter rather than
+			// through Run.NewCluster: hand the file over that way, and the
+			// replay command carries the schedule inline.
+			sched, err := faults.ParseFile(rf.faults, string(text), 0)
+			if err != nil {
+				return nil, vals, scenarios.Options{}, usagef("--faults %v", err)
+			}
+			set[scenarios.FaultsParam] = scenarios.ScheduleParam(sched)
+			if sc, vals, err = scenarios.Prepare(name, set); err != nil {
+				return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
+			}
+			opts.Faults, opts.FaultsFile = "", ""
+		}
+	}
 	return sc, vals, opts, nil
 }
 
 func runRun(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--trace FILE]", stdout)
+	fs := newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--faults FILE] [--trace FILE [--trace-format jsonl|perfetto]]", stdout)
 	var rf runFlags
 	seedStr := fs.String("seed", "1", "the run's seed (a non-negative integer)")
 	format := fs.String("format", "text", "output format: text or json")
-	tracePath := fs.String("trace", "", "write the trace to FILE as JSON Lines")
+	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
+	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
 	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
 	addRunFlags(fs, &rf)
 	if err := parse(fs, args); err != nil {
@@ -83,6 +114,9 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if *format != "text" && *format != "json" {
 		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	}
+	if *traceFormat != "jsonl" && *traceFormat != "perfetto" {
+		return exitUsage, usagef("--trace-format %q: accepted: jsonl, perfetto", *traceFormat)
 	}
 	seed, err := scenarios.ParseSeed(*seedStr)
 	if err != nil {
@@ -95,18 +129,32 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	opts.ArtifactDir = *artifacts
 	var trace *outfile.File
 	var sink *sim.JSONLSink
+	var perfetto *sim.PerfettoSink
 	if *tracePath != "" {
 		trace, err = outfile.Create(*tracePath)
 		if err != nil {
 			return exitUsage, usagef("--trace: %v", err)
 		}
 		defer trace.Abort()
-		sink = sim.NewJSONLSink(trace)
-		opts.Sink = sink
+		if *traceFormat == "perfetto" {
+			perfetto = sim.NewPerfettoSink()
+			opts.Sink = perfetto
+		} else {
+			sink = sim.NewJSONLSink(trace)
+			opts.Sink = sink
+		}
 	}
 	res := scenarios.Execute(sc, vals, seed, opts)
+	if res.Status == scenarios.StatusBadInput {
+		return exitUsage, usagef("%s", res.Error) // the trace file is not written
+	}
 	if trace != nil {
-		if err := sink.Flush(); err != nil {
+		if sink != nil {
+			err = sink.Flush()
+		} else {
+			_, err = perfetto.WriteTo(trace)
+		}
+		if err != nil {
 			return exitFail, fmt.Errorf("--trace: %w", err)
 		}
 		if err := trace.Commit(); err != nil {

@@ -72,11 +72,13 @@ func (p *player) Timer(*nodes.Env, nodes.TimerID, any) {}
 func run(r *scenarios.Run) error {
 	n := r.Params.Int("nodes")
 	lat, _ := network.ParseDist(r.Params.String("latency"))
-	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: r.Params.Float("loss")})
+	// The cluster glue also applies the run's fault schedule (--faults
+	// FILE, or nemesis=true).
+	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: r.Params.Float("loss")})
 	if err != nil {
 		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
+	net, rt := cl.Net, cl.RT
 	done := 0
 	sends := r.World.Metrics.Counter("passes")
 	for range n {
