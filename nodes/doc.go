@@ -6,5 +6,12 @@
 //
 // A node is built by a constructor, so that a restart can build it again:
 // whatever the node keeps in its struct is volatile, and whatever it keeps
-// in Env.Disk survives restarts.
+// in Env.Disk survives restarts. The constructor receives the node's id,
+// which is how nodes of one run get different configurations.
+//
+// Pause is stop-the-world: work queues and is handled in order after it.
+// Slow is a gray failure: each handler call waits (factor−1)·ProcessingTime
+// and the node handles one call at a time. Timers run on the local clock's
+// rate and are not moved by jumps. docs/faults.md gives the whole model;
+// package nodes/faults schedules these faults from data.
 package nodes
