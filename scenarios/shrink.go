@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -253,22 +254,12 @@ func (st ShrinkStats) String() string {
 
 // ScheduleNote starts the run notes that carry the fault schedule a run
 // used, one fault per note in the text form ("fault: at 2s crash n2 for
-// 1s"). ScheduleOf reads them back.
+// 1s"), as Run.NewCluster writes them. ScheduleOf reads them back.
 const ScheduleNote = "fault: "
 
-// FaultsParam is the parameter through which a shrink hands a scenario a
-// schedule to run instead of its nemesis: the text form with ";" for line
-// breaks, or NoFaults for the empty schedule. A scenario can be shrunk
-// when it declares this parameter and notes the schedule it ran with
-// ScheduleNote.
-const FaultsParam = "faults"
-
-// NoFaults is the value of FaultsParam that means: no faults at all (and
-// no nemesis either).
-const NoFaults = "none"
-
 // ScheduleOf returns the fault schedule res's notes record, with the
-// number of nodes left 0 (unknown), or nil when the run noted none.
+// number of nodes left 0 (unknown), or an empty schedule when the run
+// noted none.
 func ScheduleOf(res *Result) (*faults.Schedule, error) {
 	var lines []string
 	for _, n := range res.Notes {
@@ -276,15 +267,22 @@ func ScheduleOf(res *Result) (*faults.Schedule, error) {
 			lines = append(lines, l)
 		}
 	}
-	if lines == nil {
-		return nil, nil
-	}
 	s, err := faults.Parse(strings.Join(lines, "\n"), 0)
 	if err != nil {
 		return nil, fmt.Errorf("schedule in the notes of %s seed %d: %w", res.Scenario, res.Seed, err)
 	}
 	return s, nil
 }
+
+// FaultsParam is the parameter through which a scenario that does not
+// build its nodes with Run.NewCluster can take a schedule: the text form
+// with ";" for line breaks, or NoFaults for the empty schedule. ShrinkRun
+// and `faultline run --faults` hand such a scenario its schedule that way;
+// the scenario must still note the schedule it ran with ScheduleNote.
+const FaultsParam = "faults"
+
+// NoFaults is the value of FaultsParam that means: no faults at all.
+const NoFaults = "none"
 
 // ScheduleParam returns the schedule as the value of FaultsParam.
 func ScheduleParam(s *faults.Schedule) string {
@@ -300,29 +298,30 @@ type Shrunk struct {
 	Minimal  *faults.Schedule
 	How      string  // the failure kept: FirstFailure of the original run
 	Result   *Result // the run with the minimal schedule
-	Values   Values  // the parameters that replay it (FaultsParam set)
-	Stats    ShrinkStats
+	// Values replay the minimal schedule when it is passed as
+	// Options.Faults (`--faults FILE`): the nemesis is off, and ties are
+	// broken as in the original run. For a scenario with FaultsParam they
+	// hold the schedule themselves.
+	Values Values
+	Stats  ShrinkStats
 }
 
 // ErrNotFailing is returned by ShrinkRun for a seed whose run ends ok.
-var ErrNotFailing = fmt.Errorf("the run does not fail: nothing to shrink")
+var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 
 // ShrinkRun runs scenario s with values v for seed, takes the fault
-// schedule it ran (from its notes) and shrinks it with ShrinkSchedule,
-// re-running the scenario with FaultsParam set each time and keeping a
-// candidate only if the run still fails like the original (FailsLike).
-// Errors: the scenario has no FaultsParam, the run does not fail
-// (ErrNotFailing), or it noted no schedule.
+// schedule it ran (the nemesis's, or opts.Faults; from its notes), and
+// shrinks it with ShrinkSchedule. Each candidate runs as opts.Faults with
+// the nemesis off, and is kept only if the run still fails like the
+// original (FailsLike). Errors: the run does not fail (ErrNotFailing),
+// the scenario does not build its nodes with Run.NewCluster, or the
+// schedule alone does not reproduce the failure.
 func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOptions) (*Shrunk, error) {
-	hasParam := false
-	for _, p := range s.Params {
-		hasParam = hasParam || p.Name == FaultsParam
-	}
-	if !hasParam {
-		return nil, fmt.Errorf("scenario %s cannot be shrunk: it has no %q parameter", s.Name, FaultsParam)
-	}
 	opts.Sink = nil
 	first := Execute(s, v, seed, opts)
+	if first.Status == StatusBadInput {
+		return nil, &BadInputError{Err: errors.New(first.Error)}
+	}
 	how := FirstFailure(first)
 	if how == "" {
 		return nil, fmt.Errorf("%s seed %d: %w", s.Name, seed, ErrNotFailing)
@@ -331,34 +330,56 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	if err != nil {
 		return nil, err
 	}
-	if orig == nil {
-		orig = &faults.Schedule{}
+	// The candidates run without the nemesis, from the schedule alone;
+	// ties keep being broken as the original run broke them.
+	m := v.Map()
+	if has(v, "shuffle_ties") {
+		m["shuffle_ties"] = strconv.FormatBool(shuffleTies(s, v))
 	}
-	with := func(sched *faults.Schedule) (Values, error) {
-		m := v.Map()
-		m[FaultsParam] = ScheduleParam(sched)
-		return Resolve(s.AllParams(), m)
+	if has(v, "nemesis") {
+		m["nemesis"] = "false"
 	}
-	last := map[string]*Result{}
-	fails := func(c *faults.Schedule) bool {
-		cv, err := with(c)
-		if err != nil {
-			return false
-		}
-		res := Execute(s, cv, seed, opts)
-		last[ScheduleParam(c)] = res
-		return FailsLike(res, how)
-	}
-	// The schedule alone, handed over as a parameter, must reproduce the
-	// failure, or shrinking it means nothing.
-	if !fails(orig) {
-		return nil, fmt.Errorf("%s seed %d: the noted schedule, run through --set %s=..., does not fail like the original run (%s)", s.Name, seed, FaultsParam, how)
-	}
-	minimal, st := ShrinkSchedule(orig, fails, so)
-	st.Runs++ // the reproduction above
-	mv, err := with(minimal)
+	rv, err := Resolve(s.AllParams(), m)
 	if err != nil {
 		return nil, err
 	}
-	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: last[ScheduleParam(minimal)], Values: mv, Stats: st}, nil
+	byParam := s.declares(FaultsParam)
+	last := map[string]*Result{}
+	run := func(c *faults.Schedule) *Result {
+		o, cv := opts, rv
+		o.Faults, o.FaultsFile = c.String(), ""
+		if byParam {
+			m := rv.Map()
+			m[FaultsParam] = ScheduleParam(c)
+			var err error
+			if cv, err = Resolve(s.AllParams(), m); err != nil {
+				return &Result{Status: StatusBadInput, Error: err.Error()}
+			}
+			o.Faults = ""
+		}
+		res := Execute(s, cv, seed, o)
+		last[c.String()] = res
+		return res
+	}
+	fails := func(c *faults.Schedule) bool { return FailsLike(run(c), how) }
+	// The schedule alone must reproduce the failure, or shrinking it
+	// means nothing.
+	if again := run(orig); !FailsLike(again, how) {
+		if again.Status == StatusBadInput {
+			return nil, &BadInputError{Err: fmt.Errorf("scenario %s cannot be shrunk: %s", s.Name, again.Error)}
+		}
+		return nil, fmt.Errorf("%s seed %d: the schedule alone (%d faults, nemesis off) does not fail like the original run (%s) but %s",
+			s.Name, seed, len(orig.Faults), how, again.Status)
+	}
+	minimal, st := ShrinkSchedule(orig, fails, so)
+	st.Runs++ // the reproduction above
+	mv := rv
+	if byParam {
+		m := rv.Map()
+		m[FaultsParam] = ScheduleParam(minimal)
+		if mv, err = Resolve(s.AllParams(), m); err != nil {
+			return nil, err
+		}
+	}
+	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: last[minimal.String()], Values: mv, Stats: st}, nil
 }

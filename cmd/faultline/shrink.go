@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
@@ -25,12 +27,12 @@ type shrinkJSON struct {
 	Exhausted   bool     `json:"exhausted"`
 	Out         string   `json:"out"`
 	Replay      string   `json:"replay"`
-	ReplayFile  string   `json:"replay_file"`
 	TraceHash   string   `json:"trace_hash"`
 	CheckDetail string   `json:"check_detail,omitempty"`
 }
 
-// runShrink runs a failing seed, takes the fault schedule it ran and
+// runShrink runs a failing seed (with nemesis=true unless --faults or
+// --set nemesis=... say otherwise), takes the fault schedule it ran and
 // minimises it. Exit 0 when a minimal schedule was found and written; 2
 // for bad input, including a seed that does not fail (nothing to shrink)
 // and a scenario that cannot take a schedule; 1 if the file cannot be
@@ -62,6 +64,11 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *format != "text" && *format != "json" {
 		return exitUsage, usagef("--format %q: accepted: text, json", *format)
 	}
+	// Shrink the nemesis's schedule unless told otherwise: the user gave
+	// a schedule with --faults, or set nemesis explicitly.
+	if rf.faults == "" && !slices.ContainsFunc(rf.set, func(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "nemesis=") }) {
+		rf.set = append(rf.set, "nemesis=true")
+	}
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
 	if err != nil {
 		return exitUsage, err
@@ -69,7 +76,7 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
 	if err != nil {
 		if errors.Is(err, scenarios.ErrNotFailing) {
-			return exitUsage, usagef("%v (find one with 'faultline sweep %s --seeds 0-99')", err, sc.Name)
+			return exitUsage, usagef("%v (find a failing seed with 'faultline sweep %s --seeds 0-99 --set nemesis=true')", err, sc.Name)
 		}
 		return exitUsage, usagef("%v", err)
 	}
@@ -87,9 +94,8 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		Scenario: sc.Name, Seed: seed, Fails: sh.How,
 		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
 		Runs: sh.Stats.Runs, Exhausted: sh.Stats.Exhausted, Out: path,
-		Replay:     scenarios.ReplayCommand(sc, sh.Values, seed),
-		ReplayFile: scenarios.ReplayCommand(sc, vals, seed) + " --faults " + path,
-		TraceHash:  res.TraceHash,
+		Replay:    scenarios.ReplayCommand(sc, sh.Values, seed) + " --faults " + quoteArg(path),
+		TraceHash: res.TraceHash,
 	}
 	for _, c := range res.Checks {
 		if c.Name == sh.How {
@@ -114,8 +120,20 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	for _, l := range j.Minimal {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
-	fmt.Fprintf(stdout, "written to  %s\nreplay      %s\n            %s\n", path, j.ReplayFile, j.Replay)
+	fmt.Fprintf(stdout, "written to  %s\nreplay      %s\n", path, j.Replay)
 	return exitOK, nil
+}
+
+// quoteArg single-quotes s for a shell if it holds anything but plain
+// path characters.
+func quoteArg(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '.' || r == '_' || r == '-' || r == '/' || r == '=' || r == ',' || r == ':' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func nonNil(s []string) []string {

@@ -2,7 +2,6 @@ package register
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/faultline/faultline/checks"
@@ -10,7 +9,6 @@ import (
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/nodes/proc"
-	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -183,54 +181,68 @@ type Outcome struct {
 	Err       error // a limit or a panic
 }
 
-// Run runs the register for seed under the fault schedule sched (nil for
-// none): the whole simulation in one call.
-func Run(seed uint64, c Config, sched *faults.Schedule) Outcome {
-	w := sim.New(seed, sim.Options{Limits: sim.Limits{MaxTime: sim.At(time.Hour)}})
-	return RunIn(w, c, sched)
+// System is the register installed on a node runtime.
+type System struct {
+	g proc.Group
+	h *history
 }
 
-// RunIn is Run on a world the caller made (with its own sink or limits).
-func RunIn(w *sim.World, c Config, sched *faults.Schedule) Outcome {
+// Install adds the three replicas and the client to rt, which must have
+// a network of four nodes. Call Close when the run is over.
+func Install(rt *nodes.Runtime, c Config) (*System, error) {
 	c = c.withDefaults()
-	var out Outcome
+	if n := rt.Network().Size(); n != size {
+		return nil, fmt.Errorf("register: the network has %d nodes, want %d", n, size)
+	}
+	s := &System{h: &history{}}
+	for range replicas {
+		if _, err := rt.Add(func(NodeID) nodes.Node { return &replica{quorum: c.Quorum} }); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := rt.Add(s.g.Constructor(runClient(c, s.h))); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the client's coroutine if it is still parked.
+func (s *System) Close() { s.g.Close() }
+
+// Check returns the no_stale_reads check and the client's counts.
+func (s *System) Check() (checks.Result, map[string]float64) {
+	h := s.h
+	m := map[string]float64{
+		"writes_acked": float64(h.writesAcked), "writes_failed": float64(h.writesFailed),
+		"reads": float64(h.reads), "reads_failed": float64(h.readsFailed), "stale_reads": float64(len(h.stale)),
+	}
+	if len(h.stale) == 0 {
+		return checks.Passf("no_stale_reads", "%d reads, none older than the last acknowledged write", h.reads), m
+	}
+	return checks.Failf("no_stale_reads", "%d stale reads; first: %s", len(h.stale), h.stale[0]), m
+}
+
+// Run runs the register for seed under the fault schedule sched (nil for
+// none): the whole simulation in one call, without the scenario runner.
+func Run(seed uint64, c Config, sched *faults.Schedule) Outcome {
+	w := sim.New(seed, sim.Options{Limits: sim.Limits{MaxTime: sim.At(time.Hour)}})
+	c = c.withDefaults()
 	net, err := network.New(w, size, network.Link{Latency: c.Latency})
 	if err != nil {
 		return Outcome{Err: err}
 	}
 	rt := nodes.NewRuntime(w, net)
-	var g proc.Group
-	defer g.Close()
-	for range replicas {
-		rt.Add(func(NodeID) nodes.Node { return &replica{quorum: c.Quorum} })
+	sys, err := Install(rt, c)
+	if err != nil {
+		return Outcome{Err: err}
 	}
-	h := &history{}
-	rt.Add(g.Constructor(runClient(c, h)))
+	defer sys.Close()
 	if sched != nil {
 		if _, err := faults.Apply(sched, rt, net); err != nil {
 			return Outcome{Err: err}
 		}
 	}
-	out.Err = w.Run()
-	out.TraceHash = w.TraceHash()
-	out.Metrics = map[string]float64{
-		"writes_acked": float64(h.writesAcked), "writes_failed": float64(h.writesFailed),
-		"reads": float64(h.reads), "reads_failed": float64(h.readsFailed), "stale_reads": float64(len(h.stale)),
-	}
-	if len(h.stale) == 0 {
-		out.Check = checks.Passf("no_stale_reads", "%d reads, none older than the last acknowledged write", h.reads)
-	} else {
-		out.Check = checks.Failf("no_stale_reads", "%d stale reads; first: %s", len(h.stale), h.stale[0])
-	}
+	out := Outcome{Err: w.Run(), TraceHash: w.TraceHash()}
+	out.Check, out.Metrics = sys.Check()
 	return out
-}
-
-// ParseSchedule reads a schedule for the register's four nodes; ";" may
-// stand for a line break, so a schedule fits in one --set value, and
-// "none" is the empty schedule.
-func ParseSchedule(text string) (*faults.Schedule, error) {
-	if strings.TrimSpace(text) == scenarios.NoFaults {
-		return &faults.Schedule{Nodes: size}, nil
-	}
-	return faults.Parse(strings.ReplaceAll(text, ";", "\n"), size)
 }

@@ -34,7 +34,7 @@ func TestDeterministic(t *testing.T) {
 			t.Fatalf("quorum=%v: %x then %x", quorum, a.TraceHash, b.TraceHash)
 		}
 	}
-	s, v, err := scenarios.Prepare("example-register", nil)
+	s, v, err := scenarios.Prepare("example-register", map[string]string{"nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestQuorumSurvivesRapid(t *testing.T) {
 // first 20 fails, and the shrinker cuts its schedule down to at most two
 // faults that still cause the same failure.
 func TestNemesisFindsAndShrinks(t *testing.T) {
-	s, v, err := scenarios.Prepare("example-register", nil)
+	s, v, err := scenarios.Prepare("example-register", map[string]string{"nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestNemesisFindsAndShrinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("seed %d fails (%s) with %d faults; shrunk in %v to:\n%s\nreplay: %s",
+		t.Logf("seed %d fails (%s) with %d faults; shrunk in %v to:\n%s\nreplay: %s --faults FILE",
 			seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal, scenarios.ReplayCommand(s, sh.Values, seed))
 		if len(sh.Minimal.Faults) > 2 || !scenarios.FailsLike(sh.Result, "no_stale_reads") {
 			t.Fatalf("shrunk to %d faults, status %s", len(sh.Minimal.Faults), sh.Result.Status)
@@ -107,5 +107,5 @@ func TestNemesisFindsAndShrinks(t *testing.T) {
 // TestQuorumHoldsOverSeeds runs the fixed protocol under the nemesis with
 // proptest, as a CI job would.
 func TestQuorumHoldsOverSeeds(t *testing.T) {
-	proptest.Run(t, "example-register", map[string]string{"quorum": "true"})
+	proptest.Run(t, "example-register", map[string]string{"quorum": "true", "nemesis": "true"})
 }

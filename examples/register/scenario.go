@@ -1,18 +1,19 @@
 package register
 
 import (
-	"fmt"
-	"time"
+	"maps"
+	"slices"
 
-	"github.com/faultline/faultline/nodes/faults"
+	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/scenarios"
 )
 
 func init() { scenarios.Register(Scenario) }
 
-// Scenario is the register as a named scenario. With nemesis on and no
-// faults set, each seed draws its own fault schedule; the schedule a run
-// used is in its notes, one fault per note (see scenarios.ScheduleNote).
+// Scenario is the register as a named scenario. It builds its nodes with
+// Run.NewCluster, so it takes the common parameters nemesis=true (a
+// fault schedule drawn from the seed) and a schedule from --faults FILE
+// (scenarios.Options.Faults), like every built-in scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "example-register",
 	Summary: "a replicated register without quorums, and the fix (quorum=true)",
@@ -21,41 +22,29 @@ var Scenario = &scenarios.Scenario{
 		"the check no_stale_reads fails. With quorum=true it holds under any faults.",
 	Params: []scenarios.Param{
 		{Name: "quorum", Default: "false", Kind: scenarios.Bool, Help: "write and read a majority (the fix)"},
-		{Name: "ops", Default: "100", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "client operations, alternately write and read"},
-		{Name: "nemesis", Default: "true", Kind: scenarios.Bool, Help: "draw a random fault schedule from the seed"},
-		{Name: "faults", Default: "", Kind: scenarios.String, Help: "a fault schedule to run instead of the nemesis's; ';' separates lines",
-			Validate: func(v string) error { _, err := ParseSchedule(v); return err }},
+		{Name: "ops", Default: "400", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "client operations, alternately write and read (400 span the nemesis's 10s)"},
 	},
 	Run: runScenario,
 }
 
-// nemesisOptions keep the faults inside the client's working time.
-var nemesisOptions = faults.NemesisOptions{Nodes: size, Duration: 2 * time.Second, Quiet: time.Second}
-
 func runScenario(r *scenarios.Run) error {
-	var sched *faults.Schedule
-	switch {
-	case r.Params.String("faults") != "":
-		sched, _ = ParseSchedule(r.Params.String("faults"))
-	case r.Params.Bool("nemesis"):
-		plan, err := faults.Generate(r.World.Rand("faults"), nemesisOptions)
-		if err != nil {
-			return fmt.Errorf("nemesis: %w", err)
-		}
-		sched = plan.Schedule
+	c := Config{Quorum: r.Params.Bool("quorum"), Ops: r.Params.Int("ops")}.withDefaults()
+	cl, err := r.NewCluster(size, network.Link{Latency: c.Latency})
+	if err != nil {
+		return err
 	}
-	if sched != nil {
-		for _, line := range sched.Lines() {
-			r.Note("%s%s", scenarios.ScheduleNote, line)
-		}
+	sys, err := Install(cl.RT, c)
+	if err != nil {
+		return err
 	}
-	out := RunIn(r.World, Config{Quorum: r.Params.Bool("quorum"), Ops: r.Params.Int("ops")}, sched)
-	for k, v := range out.Metrics {
-		r.Metric(k, v)
+	defer sys.Close()
+	if err := r.World.Run(); err != nil {
+		return err
 	}
-	if out.Err != nil {
-		return out.Err
+	check, metrics := sys.Check()
+	for _, k := range slices.Sorted(maps.Keys(metrics)) {
+		r.Metric(k, metrics[k])
 	}
-	r.Check(out.Check)
+	r.Check(check)
 	return nil
 }
