@@ -93,6 +93,9 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	// One probe run tells which metrics the scenario records, so that a
 	// bad --metrics fails now rather than after the whole comparison.
 	probe := scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	if probe.Status == scenarios.StatusBadInput {
+		return exitUsage, usagef("%s", probe.Error)
+	}
 	var metrics []string
 	if *metricsStr != "" && *metricsStr != "all" {
 		metrics, err = pickMetrics(*metricsStr, probe.Metrics)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,6 +90,10 @@ func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
 		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
 		OnResult: func(r *scenarios.Result) error {
+			if r.Status == scenarios.StatusBadInput {
+				// Every seed would say the same: stop, and exit 2.
+				return usagef("%s", r.Error)
+			}
 			prog.add(r.Failed())
 			if stream != nil {
 				return stream.write(r)
@@ -100,6 +106,10 @@ func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 		if cerr := stream.close(); err == nil {
 			err = cerr
 		}
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage, err
 	}
 	if err != nil {
 		return exitFail, fmt.Errorf("--out %s: %w", *outPath, err)
@@ -174,8 +184,14 @@ func clip(s string, n int) string {
 
 func statusCounts(m map[string]int) string {
 	var parts []string
-	for _, s := range []string{scenarios.StatusOK, scenarios.StatusFail, scenarios.StatusUnknown, scenarios.StatusLimit, scenarios.StatusPanic} {
+	known := []string{scenarios.StatusOK, scenarios.StatusFail, scenarios.StatusUnknown, scenarios.StatusLimit, scenarios.StatusPanic}
+	for _, s := range known {
 		if m[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, m[s]))
+		}
+	}
+	for _, s := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(known, s) && m[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", s, m[s]))
 		}
 	}
