@@ -250,8 +250,14 @@ func describePartition(part []porcupine.Operation, best []int) string {
 	for _, id := range best {
 		in[id] = true
 	}
+	// Only the end of the prefix matters to a reader: it is the state
+	// the stuck operations could not follow.
 	var prefix []string
-	for _, id := range best {
+	from := max(0, len(best)-maxOpsInDetail)
+	if from > 0 {
+		prefix = append(prefix, fmt.Sprintf("%d earlier", from))
+	}
+	for _, id := range best[from:] {
 		prefix = append(prefix, describeHistoryOp(part[id]))
 	}
 	var rest []porcupine.Operation

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -197,7 +198,7 @@ func printResult(w io.Writer, r *scenarios.Result) {
 		if c.Detail != "" {
 			line += ": " + c.Detail
 		}
-		if c.Artifact != "" {
+		if c.Artifact != "" && !strings.Contains(c.Detail, c.Artifact) {
 			line += " (see " + c.Artifact + ")"
 		}
 		fmt.Fprintln(w, line)
