@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
+	"github.com/faultline/faultline/scenarios/report"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -103,6 +104,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	var rf runFlags
 	seedStr := fs.String("seed", "1", "the run's seed (a non-negative integer)")
 	format := fs.String("format", "text", "output format: text or json")
+	plotPath := fs.String("plot", "", "draw the run's time series (goodput, latency p99, queue length, breaker state) to FILE.svg or FILE.png")
 	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
 	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
@@ -118,6 +120,11 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if *traceFormat != "jsonl" && *traceFormat != "perfetto" {
 		return exitUsage, usagef("--trace-format %q: accepted: jsonl, perfetto", *traceFormat)
+	}
+	if *plotPath != "" {
+		if err := report.CheckPlotPath(*plotPath); err != nil {
+			return exitUsage, usagef("%v", err)
+		}
 	}
 	seed, err := scenarios.ParseSeed(*seedStr)
 	if err != nil {
@@ -160,6 +167,13 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		if err := trace.Commit(); err != nil {
 			return exitFail, fmt.Errorf("--trace: %w", err)
+		}
+	}
+	if *plotPath != "" {
+		if len(res.Series) == 0 {
+			fmt.Fprintf(stderr, "faultline run: --plot: scenario %s records no time series; no plot written\n", sc.Name)
+		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{{Label: fmt.Sprintf("seed %d", seed), Series: res.Series}}); err != nil {
+			return exitFail, err
 		}
 	}
 	if *format == "json" {
