@@ -98,7 +98,9 @@ func run(r *scenarios.Run) error {
 	if done == n {
 		r.Check(checks.Pass("all_balls_arrive"))
 	} else {
-		r.Check(checks.Failf("all_balls_arrive", "%d of %d balls finished; %v messages lost", done, n, net.Totals().Dropped[network.CauseLoss]))
+		t := net.Totals()
+		r.Check(checks.Failf("all_balls_arrive", "%d of %d balls finished; %d messages dropped (%d lost, %d by partitions, %d to down nodes)",
+			done, n, t.DroppedTotal(), t.Dropped[network.CauseLoss], t.Dropped[network.CausePartition], t.Dropped[network.CauseDown]))
 	}
 	return nil
 }
