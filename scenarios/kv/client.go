@@ -14,8 +14,7 @@ type client struct {
 	h   *harness
 	idx int // zero-based client number, the row in porcupine's picture
 
-	seq     uint64
-	cur     int // index in h.history of the op in flight, or -1
+	*clientDisk
 	req     request
 	target  nodes.NodeID
 	tries   int
@@ -28,8 +27,21 @@ type (
 	attemptTimedOut struct{ id uint64 }
 )
 
+// clientDisk is what a client keeps across a crash: request ids and
+// values must stay unique, and the op it was waiting for stays open.
+type clientDisk struct {
+	seq uint64
+	cur int // index in h.history of the op in flight, or -1
+}
+
 func (c *client) Start(env *nodes.Env) {
-	c.cur = -1
+	d, ok := env.Disk()["client"].(*clientDisk)
+	if !ok {
+		d = &clientDisk{cur: -1}
+		env.Disk()["client"] = d
+	}
+	c.clientDisk = d
+	c.cur = -1 // an op in flight at the crash stays pending
 	c.think(env)
 }
 
@@ -64,7 +76,9 @@ func (c *client) issue(env *nodes.Env) {
 	c.seq++
 	key := fmt.Sprintf("k%d", rng.IntN(c.h.cfg.keys))
 	c.req = request{ID: uint64(env.ID())<<32 | c.seq, Key: key}
-	op := linearizability.Op{Client: c.idx, Key: key, Call: int64(env.TrueNow())}
+	// Pending until a reply comes: a client that crashes, or gives up,
+	// leaves the outcome unknown.
+	op := linearizability.Op{Client: c.idx, Key: key, Call: int64(env.TrueNow()), Pending: true}
 	if rng.IntN(2) == 0 {
 		c.req.Kind, op.Kind = linearizability.Get, linearizability.Get
 	} else {
@@ -97,7 +111,7 @@ func (c *client) Receive(env *nodes.Env, _ nodes.NodeID, msg any) {
 	}
 	env.CancelTimer(c.timeout)
 	op := &c.h.history[c.cur]
-	op.OK = true
+	op.OK, op.Pending = true, false
 	op.Output = m.Value
 	op.Return = int64(env.TrueNow())
 	c.cur = -1

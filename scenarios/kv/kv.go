@@ -3,12 +3,12 @@ package kv
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/faultline/faultline/checks/linearizability"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -24,7 +24,8 @@ var Scenario = &scenarios.Scenario{
 		"majority holds it. Clients put unique values and get keys, retry on time-outs with " +
 		"the same request id (the primary deduplicates), and record a history; an op whose " +
 		"reply never came is pending. A seeded nemesis isolates and crashes servers and the " +
-		"links lose and duplicate messages. The history is checked for linearizability, per " +
+		"links lose and duplicate messages; faults=none turns the nemesis off, and --faults FILE or " +
+		"nemesis=true replace it.  The history is checked for linearizability, per " +
 		"key. mode=correct reads from the primary's committed state; mode=buggy lets backups " +
 		"serve reads from their own copy, which lags behind, so reads go stale.",
 	Params: []scenarios.Param{
@@ -38,7 +39,8 @@ var Scenario = &scenarios.Scenario{
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
-		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of partitions and crashes"},
+		faultsParam("one server at a time isolated or crashed for 50-300ms, across duration"),
+		nemesisDuration("2s"),
 		{Name: "op_timeout", Default: "50ms", Kind: scenarios.Duration, Help: "client time-out per attempt; after 3 attempts the op is pending"},
 		{Name: "check_timeout", Default: "10s", Kind: scenarios.Duration, Help: "wall-clock limit of the linearizability check (hitting it gives unknown); 0 means none"},
 	},
@@ -77,12 +79,16 @@ func run(r *scenarios.Run) error {
 	lat, _ := network.ParseDist(p.String("latency"))
 	nClients := p.Int("clients")
 	n := serverCount + nClients
-	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
 	if err != nil {
-		return fmt.Errorf("kv: %w", err)
+		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
+	net, rt := cl.Net, cl.RT
 	duration, quiet := p.Duration("duration"), p.Duration("quiet")
+	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, duration) })
+	if err != nil {
+		return err
+	}
 	h := &harness{cfg: config{
 		buggy:     p.String("mode") == "buggy",
 		keys:      p.Int("keys"),
@@ -99,12 +105,9 @@ func run(r *scenarios.Run) error {
 			return fmt.Errorf("kv: %w", err)
 		}
 	}
-	if p.Bool("faults") {
-		sched := drawFaults(r.World.Rand("faults"), duration)
-		r.Note("faults: %s", describeFaults(sched))
-		applyFaults(r.World, rt, net, sched)
-	}
-	if err := r.World.RunUntil(sim.At(duration + quiet)); err != nil {
+	// Clients stop issuing at duration; faults may go on longer (a
+	// --faults file), and the run lasts until they are over.
+	if err := r.World.RunUntil(sim.At(max(duration, quietAt(cl, sched)) + quiet)); err != nil {
 		return err
 	}
 
@@ -134,71 +137,23 @@ func run(r *scenarios.Run) error {
 	return nil
 }
 
-// fault is one window of the nemesis: a server isolated or crashed from At
-// for Dur.
-type fault struct {
-	At, Dur time.Duration
-	Kind    string // "isolate" or "crash"
-	Node    nodes.NodeID
-}
-
-// drawFaults draws fault windows one after another across the run, from
-// the "faults" stream, so each seed breaks something different.
-func drawFaults(rng *rand.Rand, duration time.Duration) []fault {
+// drawFaults draws the default schedule from the "faults" stream: fault
+// windows one after another across the run, each isolating or crashing
+// one server, so each seed breaks something different.
+func drawFaults(rng *rand.Rand, n int, duration time.Duration) *faults.Schedule {
 	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
-	var out []fault
+	s := &faults.Schedule{Nodes: n}
 	t := ms(0, 200)
 	for {
 		dur := ms(50, 300)
 		if t+dur > duration {
-			return out
+			return s
 		}
-		kind := "isolate"
+		kind := faults.Isolate
 		if rng.IntN(2) == 0 {
-			kind = "crash"
+			kind = faults.Crash
 		}
-		out = append(out, fault{At: t, Dur: dur, Kind: kind, Node: nodes.NodeID(rng.IntN(serverCount))})
+		s.Faults = append(s.Faults, faults.Fault{At: t, Kind: kind, Nodes: []nodes.NodeID{nodes.NodeID(rng.IntN(serverCount))}, For: dur})
 		t += dur + ms(50, 300)
-	}
-}
-
-func describeFaults(fs []fault) string {
-	if len(fs) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(fs))
-	for i, f := range fs {
-		parts[i] = fmt.Sprintf("%v %s %s for %v", f.At, f.Kind, network.Name(f.Node), f.Dur)
-	}
-	return strings.Join(parts, "; ")
-}
-
-// applyFaults schedules each window's start and end on the world.
-func applyFaults(w *sim.World, rt *nodes.Runtime, net *network.Network, fs []fault) {
-	n := net.Size()
-	for _, f := range fs {
-		start := sim.HandlerFunc(func(*sim.Event) {
-			if f.Kind == "crash" {
-				rt.Crash(f.Node)
-				return
-			}
-			rest := make([]nodes.NodeID, 0, n-1)
-			for id := range n {
-				if nodes.NodeID(id) != f.Node {
-					rest = append(rest, nodes.NodeID(id))
-				}
-			}
-			g, _ := network.Split(n, []nodes.NodeID{f.Node}, rest)
-			_ = net.SetGrudge(g, "isolate "+network.Name(f.Node))
-		})
-		end := sim.HandlerFunc(func(*sim.Event) {
-			if f.Kind == "crash" {
-				rt.Restart(f.Node)
-				return
-			}
-			net.Heal()
-		})
-		w.Schedule(sim.At(f.At), start, sim.Event{Node: f.Node})
-		w.Schedule(sim.At(f.At+f.Dur), end, sim.Event{Node: f.Node})
 	}
 }
