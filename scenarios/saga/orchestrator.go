@@ -13,6 +13,7 @@ const attempts = 2
 // sagaRun is the orchestrator's record of one saga.
 type sagaRun struct {
 	id        string
+	started   bool
 	step      int   // the forward step in progress
 	attempt   int   // its attempt
 	undo      []int // steps still to compensate, last first
@@ -32,17 +33,28 @@ type (
 	compRetry struct{ i, step int }
 )
 
-// orchestratorNode runs the sagas. It never crashes in this scenario, so
-// its state is plain memory.
+// orchestratorNode runs the sagas. Its saga log is durable; its timers
+// are not, so a restart resumes every saga where the log left it.
 type orchestratorNode struct {
-	cfg       *config
+	cfg *config
+	*orchState
+}
+
+// orchState is the orchestrator's durable state, written as it changes.
+type orchState struct {
 	runs      []*sagaRun
 	bySaga    map[string]int
 	compSends int
 }
 
 func (o *orchestratorNode) Start(env *nodes.Env) {
-	o.bySaga = map[string]int{}
+	if st, ok := env.Disk()["sagas"].(*orchState); ok {
+		o.orchState = st
+		o.resume(env)
+		return
+	}
+	o.orchState = &orchState{bySaga: map[string]int{}}
+	env.Disk()["sagas"] = o.orchState
 	for i := range o.cfg.sagas {
 		o.runs = append(o.runs, &sagaRun{id: sagaID(i)})
 		o.bySaga[sagaID(i)] = i
@@ -50,11 +62,29 @@ func (o *orchestratorNode) Start(env *nodes.Env) {
 	}
 }
 
+// resume restarts the work a crash dropped with the timers: a saga not
+// yet started starts when it was due; an abort goes on compensating; a
+// forward step in flight is sent again (a new attempt: the service does
+// a step at most once, and the reply to an older attempt is ignored).
+func (o *orchestratorNode) resume(env *nodes.Env) {
+	for i, r := range o.runs {
+		switch {
+		case r.finished:
+		case !r.started:
+			env.SetTimer(max(time.Duration(i)*spacing-time.Duration(env.Now()), 0), startSaga{i})
+		case r.undoing:
+			o.sendComp(env, i)
+		default:
+			o.sendStep(env, i)
+		}
+	}
+}
+
 func (o *orchestratorNode) Timer(env *nodes.Env, _ nodes.TimerID, data any) {
 	switch d := data.(type) {
 	case startSaga:
 		r := o.runs[d.i]
-		r.startNs = int64(env.TrueNow())
+		r.started, r.startNs = true, int64(env.TrueNow())
 		o.sendStep(env, d.i)
 	case stepTimeout:
 		r := o.runs[d.i]

@@ -3,12 +3,12 @@ package saga
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/faultline/faultline/checks/invariants"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -27,7 +27,8 @@ var Scenario = &scenarios.Scenario{
 		"retried until acknowledged, and a service refuses a forward step that arrives after " +
 		"its compensation. The checks: every saga ends fully committed or fully compensated " +
 		"(read from the services), and the customer's cash plus the price of the orders it " +
-		"received is conserved. mode=buggy forgets the refund when the order step fails.",
+		"received is conserved. faults=none turns the nemesis off; --faults FILE or nemesis=true " +
+		"replace it. mode=buggy forgets the refund when the order step fails.",
 	Params: []scenarios.Param{
 		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
 			Help: "correct: every step is compensated; buggy: a failed order step leaves the charge unrefunded"},
@@ -38,7 +39,8 @@ var Scenario = &scenarios.Scenario{
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
 		{Name: "reject", Default: "0.1", Kind: scenarios.Prob, Help: "probability a service rejects a forward step"},
 		{Name: "step_timeout", Default: "30ms", Kind: scenarios.Duration, Help: "orchestrator time-out per attempt of a step"},
-		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of service crashes"},
+		faultsParam("a service at a time crashed for 20-100ms while the sagas run"),
+		nemesisDuration("1s"),
 	},
 	Run: run,
 }
@@ -75,14 +77,19 @@ type config struct {
 func run(r *scenarios.Run) error {
 	p := r.Params
 	lat, _ := network.ParseDist(p.String("latency"))
-	net, err := network.New(r.World, int(nodeCount), network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(int(nodeCount), network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
 	if err != nil {
-		return fmt.Errorf("saga: %w", err)
+		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
+	net, rt := cl.Net, cl.RT
 	cfg := &config{buggy: p.String("mode") == "buggy", sagas: p.Int("sagas"), reject: p.Float("reject"), timeout: p.Duration("step_timeout")}
-	o := &orchestratorNode{cfg: cfg}
-	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return o }); err != nil {
+	sched, err := applySchedule(r, cl, func() *faults.Schedule {
+		return drawCrashes(r.World.Rand("faults"), time.Duration(cfg.sagas)*spacing+200*time.Millisecond)
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &orchestratorNode{cfg: cfg} }); err != nil {
 		return fmt.Errorf("saga: %w", err)
 	}
 	for range len(steps) {
@@ -90,17 +97,14 @@ func run(r *scenarios.Run) error {
 			return fmt.Errorf("saga: %w", err)
 		}
 	}
-	if p.Bool("faults") {
-		sched := drawCrashes(r.World.Rand("faults"), time.Duration(cfg.sagas)*spacing+200*time.Millisecond)
-		r.Note("faults: %s", describeCrashes(sched))
-		for _, c := range sched {
-			r.World.Schedule(sim.At(c.At), sim.HandlerFunc(func(*sim.Event) { rt.Crash(c.Node) }), sim.Event{Node: c.Node})
-			r.World.Schedule(sim.At(c.At+c.Dur), sim.HandlerFunc(func(*sim.Event) { rt.Restart(c.Node) }), sim.Event{Node: c.Node})
-		}
-	}
-	if err := r.World.RunUntil(sim.At(horizon)); err != nil {
+	// Every saga must be over within horizon-1s of the last fault's end:
+	// a --faults file or the nemesis may fail nodes for a long while.
+	heal := quietAt(cl, sched)
+	end := max(horizon, heal+horizon)
+	if err := r.World.RunUntil(sim.At(end)); err != nil {
 		return err
 	}
+	o := rt.Node(orchestrator).(*orchestratorNode).orchState
 
 	state := func(id nodes.NodeID) *serviceState { return rt.Node(id).(*service).st }
 	inv, pay, ord := state(inventory), state(payment), state(orders)
@@ -141,37 +145,21 @@ func run(r *scenarios.Run) error {
 		AtNs:     int64(r.World.Now()),
 		Balances: map[string]int64{"customer_cash": initialCash - pay.charged(), "customer_orders": orderValue},
 	}}))
-	r.Check(invariants.Liveness(requests, 0, horizon-time.Second))
+	r.Check(invariants.Liveness(requests, int64(heal), horizon-time.Second))
 	return nil
 }
 
 func sagaID(i int) string { return fmt.Sprintf("order-%d", i+1) }
 
-// crash is one window in which a service is down.
-type crash struct {
-	At, Dur time.Duration
-	Node    nodes.NodeID
-}
-
-// drawCrashes draws service crash windows across the busy part of the run.
-func drawCrashes(rng *rand.Rand, busy time.Duration) []crash {
+// drawCrashes draws the default schedule from the "faults" stream:
+// service crash windows across the busy part of the run.
+func drawCrashes(rng *rand.Rand, busy time.Duration) *faults.Schedule {
 	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
-	var out []crash
+	s := &faults.Schedule{Nodes: int(nodeCount)}
 	for t := ms(0, 100); t < busy; t += ms(100, 300) {
 		dur := ms(20, 100)
-		out = append(out, crash{At: t, Dur: dur, Node: inventory + nodes.NodeID(rng.IntN(len(steps)))})
+		s.Faults = append(s.Faults, faults.Fault{At: t, Kind: faults.Crash, Nodes: []nodes.NodeID{inventory + nodes.NodeID(rng.IntN(len(steps)))}, For: dur})
 		t += dur
 	}
-	return out
-}
-
-func describeCrashes(cs []crash) string {
-	if len(cs) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = fmt.Sprintf("%v crash %s for %v", c.At, network.Name(c.Node), c.Dur)
-	}
-	return strings.Join(parts, "; ")
+	return s
 }
