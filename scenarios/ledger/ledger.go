@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/faultline/faultline/checks/invariants"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -26,7 +26,8 @@ var Scenario = &scenarios.Scenario{
 		"crash it replays the log from the start, and after a ledger crash the ledger re-sends " +
 		"from the start, so events arrive more than once. The checks: the projection equals " +
 		"the log replayed, and money is conserved. mode=correct applies each event once, by " +
-		"its log position; mode=buggy applies every delivery, duplicates included.",
+		"its log position; mode=buggy applies every delivery, duplicates included. faults=none " +
+		"turns the seeded crashes off; --faults FILE or nemesis=true replace them.",
 	Params: []scenarios.Param{
 		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
 			Help: "correct: the projector deduplicates by log position; buggy: it applies duplicates again"},
@@ -38,7 +39,8 @@ var Scenario = &scenarios.Scenario{
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
-		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of crashes"},
+		faultsParam("the ledger or the projector crashed for 20-200ms at a time, across duration"),
+		nemesisDuration("2s"),
 	},
 	Run: run,
 }
@@ -65,12 +67,16 @@ func run(r *scenarios.Run) error {
 	p := r.Params
 	lat, _ := network.ParseDist(p.String("latency"))
 	nCli := p.Int("clients")
-	net, err := network.New(r.World, 2+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(2+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
 	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
+		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
+	net, rt := cl.Net, cl.RT
 	duration, quiet := p.Duration("duration"), p.Duration("quiet")
+	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawCrashes(r.World.Rand("faults"), 2+nCli, duration) })
+	if err != nil {
+		return err
+	}
 	cfg := &config{buggy: p.String("mode") == "buggy", accounts: p.Int("accounts"), issueEnd: sim.At(duration)}
 	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &ledger{cfg: cfg} }); err != nil {
 		return fmt.Errorf("ledger: %w", err)
@@ -78,18 +84,9 @@ func run(r *scenarios.Run) error {
 	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &projector{cfg: cfg} }); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	cli := make([]*client, nCli)
-	for c := range nCli {
-		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { cli[c] = &client{cfg: cfg}; return cli[c] }); err != nil {
+	for range nCli {
+		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &client{cfg: cfg} }); err != nil {
 			return fmt.Errorf("ledger: %w", err)
-		}
-	}
-	if p.Bool("faults") {
-		sched := drawCrashes(r.World.Rand("faults"), duration)
-		r.Note("faults: %s", describeCrashes(sched))
-		for _, c := range sched {
-			r.World.Schedule(sim.At(c.At), sim.HandlerFunc(func(*sim.Event) { rt.Crash(c.Node) }), sim.Event{Node: c.Node})
-			r.World.Schedule(sim.At(c.At+c.Dur), sim.HandlerFunc(func(*sim.Event) { rt.Restart(c.Node) }), sim.Event{Node: c.Node})
 		}
 	}
 	// Snapshot the projection every 10ms at transfer boundaries, where
@@ -107,7 +104,9 @@ func run(r *scenarios.Run) error {
 		r.World.After(10*time.Millisecond, snap, sim.Event{Node: -1})
 	}
 	r.World.After(10*time.Millisecond, snap, sim.Event{Node: -1})
-	if err := r.World.RunUntil(sim.At(duration + quiet)); err != nil {
+	// The quiet period follows the last fault, which a --faults file may
+	// put after duration.
+	if err := r.World.RunUntil(sim.At(max(duration, quietAt(cl, sched)) + quiet)); err != nil {
 		return err
 	}
 
@@ -117,9 +116,10 @@ func run(r *scenarios.Run) error {
 	rebuilt := replay(cfg.accounts, log)
 	snaps = append(snaps, invariants.Snapshot{AtNs: int64(r.World.Now()), Balances: maps.Clone(pr.balances)})
 	accepted, rejected := 0, 0
-	for _, c := range cli {
-		accepted += c.accepted
-		rejected += c.rejected
+	for c := range nCli {
+		d := rt.Node(nodes.NodeID(2 + c)).(*client).clientDisk
+		accepted += d.accepted
+		rejected += d.rejected
 	}
 	r.Metric("events", float64(len(log)))
 	r.Metric("transfers_accepted", float64(accepted))
@@ -147,33 +147,18 @@ func replay(accounts int, log []event) map[string]int64 {
 	return b
 }
 
-// crash is one window in which the ledger or the projector is down.
-type crash struct {
-	At, Dur time.Duration
-	Node    nodes.NodeID
-}
-
-func drawCrashes(rng *rand.Rand, duration time.Duration) []crash {
+// drawCrashes draws the default schedule from the "faults" stream: the
+// ledger or the projector crashed for a while, one at a time.
+func drawCrashes(rng *rand.Rand, n int, duration time.Duration) *faults.Schedule {
 	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
-	var out []crash
+	s := &faults.Schedule{Nodes: n}
 	t := ms(50, 300)
 	for {
 		dur := ms(20, 200)
 		if t+dur > duration {
-			return out
+			return s
 		}
-		out = append(out, crash{At: t, Dur: dur, Node: nodes.NodeID(rng.IntN(2))})
+		s.Faults = append(s.Faults, faults.Fault{At: t, Kind: faults.Crash, Nodes: []nodes.NodeID{nodes.NodeID(rng.IntN(2))}, For: dur})
 		t += dur + ms(100, 500)
 	}
-}
-
-func describeCrashes(cs []crash) string {
-	if len(cs) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = fmt.Sprintf("%v crash %s for %v", c.At, network.Name(c.Node), c.Dur)
-	}
-	return strings.Join(parts, "; ")
 }

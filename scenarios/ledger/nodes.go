@@ -144,12 +144,16 @@ func (p *projector) Timer(*nodes.Env, nodes.TimerID, any) {}
 // client sends transfers one at a time, retrying each with its id until
 // the ledger answers.
 type client struct {
-	cfg      *config
-	seq      int
-	cur      transfer
-	busy     bool
-	accepted int
-	rejected int
+	cfg *config
+	*clientDisk
+	cur  transfer
+	busy bool
+}
+
+// clientDisk survives a client crash: transfer ids stay unique, and the
+// counts add up over restarts.
+type clientDisk struct {
+	seq, accepted, rejected int
 }
 
 type (
@@ -158,6 +162,12 @@ type (
 )
 
 func (c *client) Start(env *nodes.Env) {
+	d, ok := env.Disk()["client"].(*clientDisk)
+	if !ok {
+		d = &clientDisk{}
+		env.Disk()["client"] = d
+	}
+	c.clientDisk = d
 	env.SetTimer(time.Duration(env.Rand().Int64N(int64(20*time.Millisecond))), nextTransfer{})
 }
 
