@@ -3,6 +3,7 @@ package lease
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -26,7 +28,8 @@ var Scenario = &scenarios.Scenario{
 		"clock passes T. A holder believes it leads while its own clock reads less than " +
 		"T - margin. Every node's clock has a seeded offset and drift, bounded so that any two " +
 		"differ by less than max_skew; holders work for a random while and then let the lease " +
-		"lapse, and seeded partitions make renewals fail. The check: at no true instant do " +
+		"lapse, and seeded partitions make renewals fail (faults=none turns them off; --faults FILE " +
+		"or nemesis=true replace them). The check: at no true instant do " +
 		"two nodes both believe they hold the lease. mode=correct uses margin = max_skew; " +
 		"mode=buggy uses max_skew/4.",
 	Params: []scenarios.Param{
@@ -40,7 +43,8 @@ var Scenario = &scenarios.Scenario{
 		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
-		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of partitions"},
+		faultsParam("a contender cut off from the server for 100-400ms at a time, across duration"),
+		nemesisDuration("3s"),
 	},
 	Run: run,
 }
@@ -63,6 +67,7 @@ type belief struct {
 type harness struct {
 	cfg     config
 	beliefs []belief
+	open    map[nodes.NodeID]belief // by contender: its current belief, ending at its expiry
 	grants  int
 }
 
@@ -85,13 +90,20 @@ func run(r *scenarios.Run) error {
 	if p.String("mode") == "buggy" {
 		margin = skew / 4
 	}
-	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: p.Float("loss")})
+	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: p.Float("loss")})
 	if err != nil {
-		return fmt.Errorf("lease: %w", err)
+		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
-	h := &harness{cfg: config{lease: p.Duration("lease"), margin: margin, issueEnd: sim.At(duration)}}
-	rng := r.World.Rand("faults")
+	rt := cl.RT
+	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, duration) })
+	if err != nil {
+		return err
+	}
+	h := &harness{cfg: config{lease: p.Duration("lease"), margin: margin, issueEnd: sim.At(duration)}, open: map[nodes.NodeID]belief{}}
+	// The clocks are the scenario's setting, not faults: they come from
+	// their own stream, so a fault schedule, the nemesis's or one given,
+	// leaves them as the seed drew them.
+	rng := r.World.Rand("clocks")
 	var clocks []string
 	for id := range n {
 		ctor := func(nodes.NodeID) nodes.Node { return &contender{h: h} }
@@ -107,19 +119,16 @@ func run(r *scenarios.Run) error {
 		clocks = append(clocks, fmt.Sprintf("%s %+v %+gppm", network.Name(nodes.NodeID(id)), off, drift))
 	}
 	r.Note("clocks: %s; margin %v", strings.Join(clocks, ", "), margin)
-	if p.Bool("faults") {
-		sched := drawFaults(rng, n, duration)
-		r.Note("faults: %s", describeFaults(sched))
-		applyFaults(r.World, net, sched)
-	}
-	if err := r.World.RunUntil(sim.At(end)); err != nil {
+	if err := r.World.RunUntil(sim.At(max(end, quietAt(cl, sched)+end-duration))); err != nil {
 		return err
 	}
-	// Close the beliefs still open: they end when their timers would fire.
-	for id := 1; id < n; id++ {
-		c := rt.Node(nodes.NodeID(id)).(*contender)
-		if c.holding {
-			h.beliefs = append(h.beliefs, belief{node: nodes.NodeID(id), startNs: c.sinceNs, end: int64(r.World.Now())})
+	// Close the beliefs still open: a live holder's at the end of the
+	// run, a crashed one's as restarted does.
+	for _, id := range slices.Sorted(maps.Keys(h.open)) {
+		if rt.Up(id) {
+			h.released(id, r.World.Now())
+		} else {
+			h.restarted(id, r.World.Now())
 		}
 	}
 	var held time.Duration
@@ -172,43 +181,22 @@ func checkOneLeader(bs []belief) (time.Duration, checks.Result) {
 	return 0, checks.Passf(OneLeaderName, "%d terms, never two leaders at once", len(bs))
 }
 
-// fault is a window in which one contender is cut off from the server.
-type fault struct {
-	At, Dur time.Duration
-	Node    nodes.NodeID
-}
-
-func drawFaults(rng *rand.Rand, n int, duration time.Duration) []fault {
+// drawFaults draws the default schedule from the "faults" stream:
+// windows in which one contender is cut off from the server (both
+// directions; the other contenders still reach both).
+func drawFaults(rng *rand.Rand, n int, duration time.Duration) *faults.Schedule {
 	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
-	var out []fault
+	s := &faults.Schedule{Nodes: n}
 	t := ms(100, 500)
 	for {
 		dur := ms(100, 400)
 		if t+dur > duration {
-			return out
+			return s
 		}
-		out = append(out, fault{At: t, Dur: dur, Node: nodes.NodeID(1 + rng.IntN(n-1))})
+		c := []nodes.NodeID{nodes.NodeID(1 + rng.IntN(n-1))}
+		s.Faults = append(s.Faults,
+			faults.Fault{At: t, Kind: faults.OneWay, From: []nodes.NodeID{server}, To: c, For: dur},
+			faults.Fault{At: t, Kind: faults.OneWay, From: c, To: []nodes.NodeID{server}, For: dur})
 		t += dur + ms(200, 600)
-	}
-}
-
-func describeFaults(fs []fault) string {
-	if len(fs) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(fs))
-	for i, f := range fs {
-		parts[i] = fmt.Sprintf("%v cut %s from %s for %v", f.At, network.Name(f.Node), network.Name(server), f.Dur)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func applyFaults(w *sim.World, net *network.Network, fs []fault) {
-	for _, f := range fs {
-		start := sim.HandlerFunc(func(*sim.Event) {
-			_ = net.SetGrudge(network.Grudge{server: {f.Node}, f.Node: {server}}, "cut "+network.Name(server)+" from "+network.Name(f.Node))
-		})
-		w.Schedule(sim.At(f.At), start, sim.Event{Node: f.Node})
-		w.Schedule(sim.At(f.At+f.Dur), sim.HandlerFunc(func(*sim.Event) { net.Heal() }), sim.Event{Node: f.Node})
 	}
 }

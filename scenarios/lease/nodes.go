@@ -18,8 +18,14 @@ type (
 
 // leaseServer grants the lease. Expiry is absolute server time, so a
 // holder's view of it is only as good as the agreement of the two clocks.
+// It writes its grant to disk before it sends it, so a restarted server
+// does not grant a lease that is still held.
 type leaseServer struct {
-	h       *harness
+	h *harness
+	*serverDisk
+}
+
+type serverDisk struct {
 	holder  nodes.NodeID // -1: none
 	expiry  sim.Time
 	waiting []nodes.NodeID
@@ -28,7 +34,17 @@ type leaseServer struct {
 // handOver is the timer data of an expiry check.
 type handOver struct{}
 
-func (s *leaseServer) Start(env *nodes.Env) { s.holder = -1 }
+func (s *leaseServer) Start(env *nodes.Env) {
+	d, ok := env.Disk()["lease"].(*serverDisk)
+	if !ok {
+		d = &serverDisk{holder: -1}
+		env.Disk()["lease"] = d
+	}
+	s.serverDisk = d
+	if s.holder != -1 {
+		env.SetTimer(max(s.expiry.Sub(env.Now()), 0), handOver{})
+	}
+}
 
 func (s *leaseServer) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 	if _, ok := msg.(acquire); !ok {
@@ -85,6 +101,7 @@ type (
 )
 
 func (c *contender) Start(env *nodes.Env) {
+	c.h.restarted(env.ID(), env.TrueNow())
 	c.wanting = true
 	env.SetTimer(time.Duration(env.Rand().Int64N(int64(20*time.Millisecond))), tick{})
 }
@@ -105,6 +122,7 @@ func (c *contender) Receive(env *nodes.Env, _ nodes.NodeID, msg any) {
 		c.workUntil = now.Add(100*time.Millisecond + time.Duration(env.Rand().Int64N(int64(300*time.Millisecond))))
 	}
 	c.until = until
+	c.h.holding(env.ID(), c.sinceNs, env.TrueNow().Add(until.Sub(now)))
 	env.CancelTimer(c.endTimer)
 	c.endTimer = env.SetTimer(until.Sub(now), beliefEnd{})
 }
@@ -135,9 +153,37 @@ func (c *contender) Timer(env *nodes.Env, _ nodes.TimerID, data any) {
 			return
 		}
 		c.holding = false
-		c.h.beliefs = append(c.h.beliefs, belief{node: env.ID(), startNs: c.sinceNs, end: int64(env.TrueNow())})
+		c.h.released(env.ID(), env.TrueNow())
 		c.restUntil = env.Now().Add(50*time.Millisecond + time.Duration(env.Rand().Int64N(int64(150*time.Millisecond))))
 	}
 }
 
 func (h *harness) issueEnd() sim.Time { return h.cfg.issueEnd }
+
+// The harness keeps each contender's open belief outside the node, so a
+// belief cut short by a crash is still counted.
+
+// holding records that node believes it holds the lease since sinceNs,
+// and, if nothing renews it, until the true time until.
+func (h *harness) holding(node nodes.NodeID, sinceNs int64, until sim.Time) {
+	h.open[node] = belief{node: node, startNs: sinceNs, end: int64(until)}
+}
+
+// released closes node's belief at now.
+func (h *harness) released(node nodes.NodeID, now sim.Time) {
+	if b, ok := h.open[node]; ok {
+		b.end = int64(now)
+		h.beliefs = append(h.beliefs, b)
+		delete(h.open, node)
+	}
+}
+
+// restarted closes the belief a crash cut short. The crash time is not
+// known here; the belief would have ended at its expiry at the latest,
+// or by the restart, so that is when it is taken to end: never later
+// than a holder that stopped renewing, which the margin allows for.
+func (h *harness) restarted(node nodes.NodeID, now sim.Time) {
+	if b, ok := h.open[node]; ok {
+		h.released(node, min(now, sim.Time(b.end)))
+	}
+}
