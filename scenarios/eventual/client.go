@@ -14,7 +14,7 @@ type client struct {
 	h   *harness
 	idx int
 
-	seq     uint64
+	*clientDisk
 	cur     any // the write or readReq in flight, or nil
 	tries   int
 	timeout nodes.TimerID
@@ -25,7 +25,18 @@ type (
 	timedOut  struct{ id uint64 }
 )
 
-func (c *client) Start(env *nodes.Env) { c.think(env) }
+// clientDisk survives a client crash, so write ids stay unique.
+type clientDisk struct{ seq uint64 }
+
+func (c *client) Start(env *nodes.Env) {
+	d, ok := env.Disk()["client"].(*clientDisk)
+	if !ok {
+		d = &clientDisk{}
+		env.Disk()["client"] = d
+	}
+	c.clientDisk = d
+	c.think(env)
+}
 
 func (c *client) think(env *nodes.Env) {
 	c.cur = nil

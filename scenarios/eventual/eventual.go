@@ -12,6 +12,7 @@ import (
 	"github.com/faultline/faultline/checks/invariants"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -25,7 +26,8 @@ var Scenario = &scenarios.Scenario{
 	Description: "A primary (n1) accepts writes and ships its log to the replicas every 20ms; " +
 		"clients write to the primary and read from random replicas. Seeded partitions cut " +
 		"replicas off, so their reads go stale; staleness is the time since the oldest write " +
-		"the replica has not applied was accepted. After the quiet period the replicas must " +
+		"the replica has not applied was accepted (faults=none turns the partitions off; --faults FILE " +
+		"or nemesis=true replace them). After the quiet period the replicas must " +
 		"agree (convergence) and every key must hold the last write the primary accepted. " +
 		"mode=correct orders writes by the primary's sequence numbers; mode=buggy resolves " +
 		"them last-writer-wins by the clients' skewed wall clocks, which loses acknowledged writes.",
@@ -42,7 +44,8 @@ var Scenario = &scenarios.Scenario{
 		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
 		{Name: "max_skew", Default: "50ms", Kind: scenarios.Duration, Help: "client clock offsets are drawn from [-max_skew/2, max_skew/2]"},
-		{Name: "faults", Default: "true", Kind: scenarios.Bool, Help: "inject the seeded schedule of partitions"},
+		faultsParam("a replica cut off from the primary for 100-500ms at a time, across duration"),
+		nemesisDuration("2s"),
 	},
 	Run: run,
 }
@@ -73,8 +76,9 @@ type harness struct {
 	replicas int
 	issueEnd sim.Time
 
-	writes    []accepted     // in the order the primary accepted them
-	index     map[uint64]int // write id -> index in writes
+	disks     map[nodes.NodeID]*storeDisk // each store's disk, from its first start
+	writes    []accepted                  // in the order the primary accepted them
+	index     map[uint64]int              // write id -> index in writes
 	staleness *sim.Histogram
 	reads     int
 	stale     int
@@ -97,25 +101,32 @@ func run(r *scenarios.Run) error {
 	lat, _ := network.ParseDist(p.String("latency"))
 	nRep, nCli := p.Int("replicas"), p.Int("clients")
 	n := 1 + nRep + nCli
-	net, err := network.New(r.World, n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
 	if err != nil {
-		return fmt.Errorf("eventual: %w", err)
+		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
+	net, rt := cl.Net, cl.RT
 	duration, quiet := p.Duration("duration"), p.Duration("quiet")
+	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, nRep, duration) })
+	if err != nil {
+		return err
+	}
 	h := &harness{
 		buggy:     p.String("mode") == "buggy",
 		keys:      p.Int("keys"),
 		replicas:  nRep,
 		issueEnd:  sim.At(duration),
 		staleness: r.World.Metrics.Histogram("staleness_ms"),
+		disks:     map[nodes.NodeID]*storeDisk{},
 	}
 	for range 1 + nRep {
 		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &store{h: h} }); err != nil {
 			return fmt.Errorf("eventual: %w", err)
 		}
 	}
-	rng := r.World.Rand("faults")
+	// The client clocks are the scenario's setting, not faults: their own
+	// stream keeps them as the seed drew them under any fault schedule.
+	rng := r.World.Rand("clocks")
 	skew := p.Duration("max_skew")
 	var skews []string
 	for c := range nCli {
@@ -129,12 +140,10 @@ func run(r *scenarios.Run) error {
 		skews = append(skews, fmt.Sprintf("%s %+v", network.Name(id), off))
 	}
 	r.Note("client clock offsets: %s", strings.Join(skews, ", "))
-	if p.Bool("faults") {
-		sched := drawFaults(rng, nRep, duration)
-		r.Note("faults: %s", describeFaults(sched))
-		applyFaults(r.World, net, sched)
-	}
-	if err := r.World.RunUntil(sim.At(duration + quiet)); err != nil {
+	// The replicas must converge within quiet of the heal: the end of the
+	// clients' window, or of the faults if they go on longer.
+	heal := max(duration, quietAt(cl, sched))
+	if err := r.World.RunUntil(sim.At(heal + quiet)); err != nil {
 		return err
 	}
 
@@ -152,11 +161,15 @@ func run(r *scenarios.Run) error {
 		r.Metric(k, v)
 	}
 	var replicas []invariants.Replica
-	for id := range 1 + nRep {
-		s := rt.Node(nodes.NodeID(id)).(*store)
-		replicas = append(replicas, invariants.Replica{Name: network.Name(nodes.NodeID(id)), State: s.values(), ReachedNs: s.changedNs})
+	for id := range nodes.NodeID(1 + nRep) {
+		d := h.disks[id]
+		var reached int64
+		if d != nil {
+			reached = d.changedNs
+		}
+		replicas = append(replicas, invariants.Replica{Name: network.Name(id), State: h.values(d), ReachedNs: reached})
 	}
-	r.Check(invariants.Convergence(replicas, int64(sim.At(duration)), quiet))
+	r.Check(invariants.Convergence(replicas, int64(sim.At(heal)), quiet))
 	r.Check(lastWriteWins(h.writes, replicas))
 	return nil
 }
@@ -200,49 +213,22 @@ func lastWriteWins(writes []accepted, replicas []invariants.Replica) checks.Resu
 	return checks.Passf(LastWriteName, "%d accepted writes took effect; %d keys hold their last write on %d replicas", len(writes), len(last), len(replicas))
 }
 
-// fault is one partition window: replica Node cut off from the primary.
-type fault struct {
-	At, Dur time.Duration
-	Node    nodes.NodeID
-}
-
-// drawFaults draws partition windows across the run from the "faults"
-// stream: each cuts one of the replicas off from the primary.
-func drawFaults(rng *rand.Rand, replicas int, duration time.Duration) []fault {
+// drawFaults draws the default schedule from the "faults" stream:
+// partition windows, each cutting one replica off from the primary in
+// both directions; clients still reach it, so its reads go stale.
+func drawFaults(rng *rand.Rand, n, replicas int, duration time.Duration) *faults.Schedule {
 	ms := func(lo, hi int64) time.Duration { return time.Duration(lo+rng.Int64N(hi-lo+1)) * time.Millisecond }
-	var out []fault
+	s := &faults.Schedule{Nodes: n}
 	t := ms(0, 200)
 	for {
 		dur := ms(100, 500)
 		if t+dur > duration {
-			return out
+			return s
 		}
-		out = append(out, fault{At: t, Dur: dur, Node: nodes.NodeID(1 + rng.IntN(replicas))})
+		rep := []nodes.NodeID{nodes.NodeID(1 + rng.IntN(replicas))}
+		s.Faults = append(s.Faults,
+			faults.Fault{At: t, Kind: faults.OneWay, From: []nodes.NodeID{primary}, To: rep, For: dur},
+			faults.Fault{At: t, Kind: faults.OneWay, From: rep, To: []nodes.NodeID{primary}, For: dur})
 		t += dur + ms(50, 300)
-	}
-}
-
-func describeFaults(fs []fault) string {
-	if len(fs) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(fs))
-	for i, f := range fs {
-		parts[i] = fmt.Sprintf("%v cut %s from %s for %v", f.At, network.Name(f.Node), network.Name(primary), f.Dur)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func applyFaults(w *sim.World, net *network.Network, fs []fault) {
-	for _, f := range fs {
-		start := sim.HandlerFunc(func(*sim.Event) {
-			// Cut the replica off from the primary only: clients still
-			// reach it, and its reads go stale.
-			g := network.Grudge{primary: {f.Node}, f.Node: {primary}}
-			_ = net.SetGrudge(g, "cut "+network.Name(primary)+" from "+network.Name(f.Node))
-		})
-		end := sim.HandlerFunc(func(*sim.Event) { net.Heal() })
-		w.Schedule(sim.At(f.At), start, sim.Event{Node: f.Node})
-		w.Schedule(sim.At(f.At+f.Dur), end, sim.Event{Node: f.Node})
 	}
 }

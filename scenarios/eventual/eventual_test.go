@@ -60,7 +60,7 @@ func TestStalenessMeasured(t *testing.T) {
 	if res.Metrics["stale_reads"] == 0 || res.Metrics["staleness_max_ms"] <= 0 || res.Metrics["staleness_p99_ms"] > res.Metrics["staleness_max_ms"] {
 		t.Fatalf("staleness not measured: %v", res.Metrics)
 	}
-	calm := execute(t, 1, map[string]string{"faults": "false", "loss": "0"})
+	calm := execute(t, 1, map[string]string{"faults": "none", "loss": "0"})
 	if calm.Metrics["staleness_max_ms"] >= res.Metrics["staleness_max_ms"] {
 		t.Fatalf("staleness without partitions %v ms, with %v ms: want less", calm.Metrics["staleness_max_ms"], res.Metrics["staleness_max_ms"])
 	}

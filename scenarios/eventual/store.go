@@ -45,29 +45,54 @@ type cell struct {
 
 // store is the primary (n1) or a replica. Every store applies the same log
 // in the same order with the same rule, so they converge to one state.
+// The log is durable: a restarted store rebuilds its state and its
+// deduplication from it.
 type store struct {
 	h *harness
-
-	log       []write // primary: every accepted write; replica: the applied prefix
-	state     map[string]cell
-	changedNs int64 // true time of the last change of state
+	*storeDisk
+	state map[string]cell
 
 	seen  map[uint64]bool      // primary: write ids already accepted
-	match map[nodes.NodeID]int // primary: replica -> its log length
+	match map[nodes.NodeID]int // primary: replica -> its log length, as far as it knows
+}
+
+type storeDisk struct {
+	log       []write // primary: every accepted write; replica: the applied prefix
+	changedNs int64   // true time of the last change of state
 }
 
 func (s *store) Start(env *nodes.Env) {
+	d, ok := env.Disk()["store"].(*storeDisk)
+	if !ok {
+		d = &storeDisk{}
+		env.Disk()["store"] = d
+	}
+	s.storeDisk = d
+	s.h.disks[env.ID()] = d
 	s.state = map[string]cell{}
+	s.seen = map[uint64]bool{}
+	for _, w := range s.log {
+		s.update(w)
+		s.seen[w.ID] = true
+	}
 	if env.ID() == primary {
-		s.seen = map[uint64]bool{}
 		s.match = map[nodes.NodeID]int{}
 		env.SetTimer(ship, nil)
 	}
 }
 
-// values returns the state without timestamps, for the checks.
-func (s *store) values() map[string]string {
-	out := make(map[string]string, len(s.state))
+// values returns the state the log d holds, without timestamps, for the
+// checks. It reads the disk, not a node: a node restarted and crashed at
+// one instant never started, and has no state of its own.
+func (h *harness) values(d *storeDisk) map[string]string {
+	s := &store{h: h, state: map[string]cell{}}
+	out := map[string]string{}
+	if d == nil {
+		return out // crashed before it ever started
+	}
+	for _, w := range d.log {
+		s.update(w)
+	}
 	for _, k := range slices.Sorted(maps.Keys(s.state)) {
 		out[k] = s.state[k].value
 	}
@@ -77,14 +102,19 @@ func (s *store) values() map[string]string {
 // apply applies one log entry. mode=correct takes the log order as the
 // truth; mode=buggy keeps the value with the highest client timestamp.
 func (s *store) apply(env *nodes.Env, w write) {
-	old, ok := s.state[w.Key]
-	if s.h.buggy && ok && (w.TS < old.ts || (w.TS == old.ts && w.ID < old.id)) {
-		return // last-writer-wins: a "newer" timestamp is already there
-	}
-	s.state[w.Key] = cell{value: w.Value, ts: w.TS, id: w.ID}
-	if !ok || old.value != w.Value {
+	if s.update(w) {
 		s.changedNs = int64(env.TrueNow())
 	}
+}
+
+// update applies w to the state and reports whether a value changed.
+func (s *store) update(w write) bool {
+	old, ok := s.state[w.Key]
+	if s.h.buggy && ok && (w.TS < old.ts || (w.TS == old.ts && w.ID < old.id)) {
+		return false // last-writer-wins: a "newer" timestamp is already there
+	}
+	s.state[w.Key] = cell{value: w.Value, ts: w.TS, id: w.ID}
+	return !ok || old.value != w.Value
 }
 
 func (s *store) Timer(env *nodes.Env, _ nodes.TimerID, _ any) {
@@ -121,7 +151,7 @@ func (s *store) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 		}
 		env.Send(from, shipAck{Len: len(s.log)}, 32)
 	case shipAck:
-		s.match[from] = max(s.match[from], m.Len)
+		s.match[from] = max(s.match[from], m.Len) // a replica's log never shrinks
 	case readReq:
 		s.h.observeRead(env.TrueNow(), len(s.log))
 		env.Send(from, readResp{ID: m.ID, Value: s.state[m.Key].value}, 64)
