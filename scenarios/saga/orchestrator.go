@@ -53,13 +53,21 @@ func (o *orchestratorNode) Start(env *nodes.Env) {
 		o.resume(env)
 		return
 	}
-	o.orchState = &orchState{bySaga: map[string]int{}}
+	o.orchState = newOrchState(o.cfg)
 	env.Disk()["sagas"] = o.orchState
+	o.cfg.disks[env.ID()] = o.orchState
 	for i := range o.cfg.sagas {
-		o.runs = append(o.runs, &sagaRun{id: sagaID(i)})
-		o.bySaga[sagaID(i)] = i
 		env.SetTimer(time.Duration(i)*spacing, startSaga{i})
 	}
+}
+
+func newOrchState(cfg *config) *orchState {
+	st := &orchState{bySaga: map[string]int{}}
+	for i := range cfg.sagas {
+		st.runs = append(st.runs, &sagaRun{id: sagaID(i)})
+		st.bySaga[sagaID(i)] = i
+	}
+	return st
 }
 
 // resume restarts the work a crash dropped with the timers: a saga not

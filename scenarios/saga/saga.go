@@ -72,6 +72,12 @@ type config struct {
 	sagas   int
 	reject  float64
 	timeout time.Duration
+
+	// disks are the nodes' durable states, registered at their first
+	// start, for the checks; node logic never reads them. The checks read
+	// the disks, not the nodes: a node restarted and crashed at one
+	// instant never started again.
+	disks map[nodes.NodeID]any
 }
 
 func run(r *scenarios.Run) error {
@@ -82,7 +88,8 @@ func run(r *scenarios.Run) error {
 		return err
 	}
 	net, rt := cl.Net, cl.RT
-	cfg := &config{buggy: p.String("mode") == "buggy", sagas: p.Int("sagas"), reject: p.Float("reject"), timeout: p.Duration("step_timeout")}
+	cfg := &config{buggy: p.String("mode") == "buggy", sagas: p.Int("sagas"), reject: p.Float("reject"), timeout: p.Duration("step_timeout"),
+		disks: map[nodes.NodeID]any{}}
 	sched, err := applySchedule(r, cl, func() *faults.Schedule {
 		return drawCrashes(r.World.Rand("faults"), time.Duration(cfg.sagas)*spacing+200*time.Millisecond)
 	})
@@ -104,9 +111,16 @@ func run(r *scenarios.Run) error {
 	if err := r.World.RunUntil(sim.At(end)); err != nil {
 		return err
 	}
-	o := rt.Node(orchestrator).(*orchestratorNode).orchState
-
-	state := func(id nodes.NodeID) *serviceState { return rt.Node(id).(*service).st }
+	o, ok := cfg.disks[orchestrator].(*orchState)
+	if !ok { // crashed before it ever started
+		o = newOrchState(cfg)
+	}
+	state := func(id nodes.NodeID) *serviceState {
+		if st, ok := cfg.disks[id].(*serviceState); ok {
+			return st
+		}
+		return newServiceState(id) // crashed before it ever started
+	}
 	inv, pay, ord := state(inventory), state(payment), state(orders)
 	var sagas []invariants.Saga
 	var requests []invariants.Request

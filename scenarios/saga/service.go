@@ -62,13 +62,18 @@ func (s *service) Start(env *nodes.Env) {
 		s.st = st
 		return
 	}
-	s.st = &serviceState{
-		name:        steps[env.ID()-inventory].name,
+	s.st = newServiceState(env.ID())
+	env.Disk()["state"] = s.st
+	s.cfg.disks[env.ID()] = s.st
+}
+
+func newServiceState(id nodes.NodeID) *serviceState {
+	return &serviceState{
+		name:        steps[id-inventory].name,
 		done:        map[string]bool{},
 		compensated: map[string]bool{},
 		rejected:    map[string]bool{},
 	}
-	env.Disk()["state"] = s.st
 }
 
 func (s *service) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
