@@ -59,6 +59,11 @@ type config struct {
 
 	// Counters the harness reads; node logic only adds to them.
 	deliveries, duplicates, starts int
+	// Disks the harness reads, registered at each node's first start: a
+	// node restarted and crashed at one instant never started again, so
+	// the checks read disks, not nodes.
+	ledgerDisk map[string]any
+	clients    map[nodes.NodeID]*clientDisk
 }
 
 func account(i int) string { return fmt.Sprintf("acct-%d", i+1) }
@@ -77,7 +82,8 @@ func run(r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
-	cfg := &config{buggy: p.String("mode") == "buggy", accounts: p.Int("accounts"), issueEnd: sim.At(duration)}
+	cfg := &config{buggy: p.String("mode") == "buggy", accounts: p.Int("accounts"), issueEnd: sim.At(duration),
+		clients: map[nodes.NodeID]*clientDisk{}}
 	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &ledger{cfg: cfg} }); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
@@ -110,14 +116,12 @@ func run(r *scenarios.Run) error {
 		return err
 	}
 
-	lg := rt.Node(ledgerID).(*ledger)
 	pr := rt.Node(projectorID).(*projector)
-	log := lg.disk()
+	log, _ := cfg.ledgerDisk["log"].([]event)
 	rebuilt := replay(cfg.accounts, log)
 	snaps = append(snaps, invariants.Snapshot{AtNs: int64(r.World.Now()), Balances: maps.Clone(pr.balances)})
 	accepted, rejected := 0, 0
-	for c := range nCli {
-		d := rt.Node(nodes.NodeID(2 + c)).(*client).clientDisk
+	for _, d := range cfg.clients {
 		accepted += d.accepted
 		rejected += d.rejected
 	}

@@ -59,6 +59,7 @@ func (l *ledger) disk() []event {
 
 func (l *ledger) Start(env *nodes.Env) {
 	l.env = env
+	l.cfg.ledgerDisk = env.Disk()
 	l.balances = replay(l.cfg.accounts, nil)
 	l.outcome = map[string]bool{}
 	for _, e := range l.disk() {
@@ -166,6 +167,7 @@ func (c *client) Start(env *nodes.Env) {
 	if !ok {
 		d = &clientDisk{}
 		env.Disk()["client"] = d
+		c.cfg.clients[env.ID()] = d
 	}
 	c.clientDisk = d
 	env.SetTimer(time.Duration(env.Rand().Int64N(int64(20*time.Millisecond))), nextTransfer{})
