@@ -65,7 +65,7 @@ type proc struct {
 	env     *Env
 	up      bool
 	epoch   int64 // bumped on crash: stale timers are ignored
-	timers  map[TimerID]bool
+	timers  timerSet
 	nextTID TimerID
 	disk    map[string]any
 	clock   Clock
@@ -87,11 +87,14 @@ type Runtime struct {
 	bug        *sim.Buggify
 }
 
-// NewRuntime returns a runtime for w and net and registers itself as the
-// network's receiver.
+// NewRuntime returns a runtime for w and net, registers itself as the
+// network's receiver and turns the network's message recycling on: the
+// runtime never keeps a *network.Message (a paused node's inbox holds
+// copies), and nodes only ever see the payload.
 func NewRuntime(w *sim.World, net *network.Network) *Runtime {
 	rt := &Runtime{w: w, net: net, processing: DefaultProcessingTime}
 	net.SetReceiver(rt)
+	net.Recycle(true)
 	return rt
 }
 
@@ -122,7 +125,7 @@ func (rt *Runtime) Add(ctor Constructor) (NodeID, error) {
 	if int(id) >= rt.net.Size() {
 		return 0, fmt.Errorf("nodes: network has %d nodes, cannot add another", rt.net.Size())
 	}
-	p := &proc{id: id, name: network.Name(id), ctor: ctor, disk: map[string]any{}, timers: map[TimerID]bool{}}
+	p := &proc{id: id, name: network.Name(id), ctor: ctor, disk: map[string]any{}}
 	p.env = &Env{rt: rt, p: p, rng: rt.w.Rand("node/" + p.name)}
 	rt.procs = append(rt.procs, p)
 	rt.boot(p)
@@ -176,7 +179,7 @@ func (rt *Runtime) deliver(p *proc, m *network.Message) {
 }
 
 func (rt *Runtime) fire(p *proc, tid TimerID, data any) {
-	delete(p.timers, tid)
+	p.timers.del(tid)
 	rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(tid)})
 	p.node.Timer(p.env, tid, data)
 }
@@ -224,7 +227,7 @@ func (rt *Runtime) drain(p *proc) {
 		case itemMsg:
 			rt.deliver(p, &it.msg)
 		case itemTimer:
-			if p.timers[it.tid] { // not cancelled while it waited
+			if p.timers.has(it.tid) { // not cancelled while it waited
 				rt.fire(p, it.tid, it.data)
 			}
 		}
@@ -254,7 +257,7 @@ func (rt *Runtime) Handle(ev *sim.Event) {
 		p.node.Start(p.env)
 	case evTimer:
 		tid := TimerID(ev.B)
-		if !p.timers[tid] {
+		if !p.timers.has(tid) {
 			return
 		}
 		if rt.deferred(p) {
@@ -283,7 +286,7 @@ func (rt *Runtime) Crash(id NodeID) {
 	}
 	p.up = false
 	p.epoch++
-	clear(p.timers)
+	p.timers.clear()
 	lost := 0
 	for _, it := range p.inbox {
 		if it.kind == itemMsg {
@@ -381,7 +384,7 @@ func (e *Env) SetTimer(d time.Duration, data any) TimerID {
 	p := e.p
 	p.nextTID++
 	tid := p.nextTID
-	p.timers[tid] = true
+	p.timers.add(tid)
 	td := p.clock.TrueDuration(d)
 	if e.rt.bug.Fire("nodes.timer_late", 0.05) {
 		td += td / 2 // a timer that fires late makes timeout races common
@@ -391,7 +394,7 @@ func (e *Env) SetTimer(d time.Duration, data any) TimerID {
 }
 
 // CancelTimer cancels a pending timer; it is a no-op if it already fired.
-func (e *Env) CancelTimer(id TimerID) { delete(e.p.timers, id) }
+func (e *Env) CancelTimer(id TimerID) { e.p.timers.del(id) }
 
 // Rand returns the node's own random stream ("node/NAME").
 func (e *Env) Rand() *rand.Rand { return e.rng }

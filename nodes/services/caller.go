@@ -2,6 +2,7 @@ package services
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/nodes"
@@ -46,28 +47,38 @@ type Caller struct {
 	reqs    map[*pipeline.Request]*request // for the pipeline's Wake lists; looked up only
 	brLevel *Level
 	late    *sim.Counter
+	spare   []*attempt // dropped attempts, for reuse
 }
 
 type request struct {
 	pr        *pipeline.Request
 	op        int
 	value     int64
-	start     sim.Time // true time
-	upstream  sim.Time // the deadline of the call this request serves, 0 = none
-	done      func(Result)
+	start     sim.Time     // true time
+	upstream  sim.Time     // the deadline of the call this request serves, 0 = none
+	done      func(Result) // nil for a Client's request, which calls client.ended
+	client    *Client
+	then      func()     // the client's follow-up, if any
 	attempts  []*attempt // outstanding
 	wake      nodes.TimerID
 	hasWake   bool
 	lastClass retry.Class
 	lastReply *Reply
+	wakeData  callerTimer // the payload of the wake timer
+	inline    [2]*attempt // attempts' first storage
 }
 
+// attempt is one attempt in flight. Dropped attempts are reused: a timer
+// that still points at one was cancelled when it was dropped, and the
+// runtime never fires a cancelled timer (the timer id is checked too, where
+// the node passes it on).
 type attempt struct {
 	id       uint64
 	n        int
 	req      *request
 	timer    nodes.TimerID
 	hasTimer bool
+	data     callerTimer // the payload of the timeout timer
 }
 
 const (
@@ -123,7 +134,14 @@ func (c *Caller) Do(env *nodes.Env, op int, upstream sim.Time, done func(Result)
 
 // DoValue is Do with a value carried in every attempt's Call.
 func (c *Caller) DoValue(env *nodes.Env, op int, value int64, upstream sim.Time, done func(Result)) {
-	r := &request{pr: c.p.NewRequest(), op: op, value: value, start: c.world.Now(), upstream: upstream, done: done}
+	c.do(env, &request{op: op, value: value, upstream: upstream, done: done})
+}
+
+// do starts r, whose op, value, upstream and completion are set.
+func (c *Caller) do(env *nodes.Env, r *request) {
+	r.pr, r.start = c.p.NewRequest(), c.world.Now()
+	r.attempts = r.inline[:0]
+	r.wakeData = callerTimer{c: c, kind: timerWake, r: r}
 	if c.c.Stats != nil {
 		c.c.Stats.Begin()
 	}
@@ -136,7 +154,8 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 	now := c.world.Now()
 	for _, s := range d.Send {
 		c.nextID++
-		a := &attempt{id: c.nextID, n: s.Attempt, req: r}
+		a := c.newAttempt()
+		a.id, a.n, a.req = c.nextID, s.Attempt, r
 		c.pending[a.id] = a
 		r.attempts = append(r.attempts, a)
 		wire := r.upstream
@@ -144,7 +163,8 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 			if t := now.Add(s.Timeout); wire == 0 || t < wire {
 				wire = t
 			}
-			a.timer, a.hasTimer = env.SetTimer(s.Timeout, &callerTimer{c: c, kind: timerTimeout, a: a}), true
+			a.data = callerTimer{c: c, kind: timerTimeout, a: a}
+			a.timer, a.hasTimer = env.SetTimer(s.Timeout, &a.data), true
 		}
 		to := c.c.To
 		if c.c.Pick != nil {
@@ -165,7 +185,7 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 			env.CancelTimer(r.wake)
 		}
 		in := max(d.WakeAt-c.local(env), 0)
-		r.wake, r.hasWake = env.SetTimer(in, &callerTimer{c: c, kind: timerWake, r: r}), true
+		r.wake, r.hasWake = env.SetTimer(in, &r.wakeData), true
 	}
 	c.breakerLevel(env)
 	if d.Done {
@@ -178,7 +198,18 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 	}
 }
 
-// drop forgets an attempt: its reply, if one comes, is late.
+// newAttempt returns a cleared attempt, reused if one is spare.
+func (c *Caller) newAttempt() *attempt {
+	if n := len(c.spare); n > 0 {
+		a := c.spare[n-1]
+		c.spare = c.spare[:n-1]
+		return a
+	}
+	return &attempt{}
+}
+
+// drop forgets an attempt: its reply, if one comes, is late. Its timer is
+// cancelled and a is kept for reuse, so the caller must not use a after.
 func (c *Caller) drop(env *nodes.Env, a *attempt) {
 	delete(c.pending, a.id)
 	if a.hasTimer {
@@ -187,10 +218,12 @@ func (c *Caller) drop(env *nodes.Env, a *attempt) {
 	r := a.req
 	for i, b := range r.attempts {
 		if b == a {
-			r.attempts = append(r.attempts[:i], r.attempts[i+1:]...)
+			r.attempts = slices.Delete(r.attempts, i, i+1)
 			break
 		}
 	}
+	*a = attempt{}
+	c.spare = append(c.spare, a)
 }
 
 func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
@@ -229,6 +262,10 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 	if c.c.Stats != nil {
 		c.c.Stats.End(c.world.Now(), r.start, res)
 	}
+	if r.done == nil {
+		r.client.ended(r.op, r.start, r.then, res)
+		return
+	}
 	r.done(res)
 }
 
@@ -240,31 +277,33 @@ func (c *Caller) Reply(env *nodes.Env, rep *Reply) {
 		c.late.Inc()
 		return
 	}
+	r, n := a.req, a.n
 	c.drop(env, a)
-	r := a.req
 	if rep.OK {
 		r.lastReply = rep
 	} else {
 		r.lastClass = rep.Class
 	}
-	c.apply(env, r, r.pr.OnResult(c.local(env), a.n, pipeline.Outcome{OK: rep.OK, Class: rep.Class, RetryAfter: rep.RetryAfter}))
+	c.apply(env, r, r.pr.OnResult(c.local(env), n, pipeline.Outcome{OK: rep.OK, Class: rep.Class, RetryAfter: rep.RetryAfter}))
 }
 
-// Timer feeds one of the caller's timers back.
-func (c *Caller) timer(env *nodes.Env, t *callerTimer) {
+// timer feeds one of the caller's timers back. id is the timer's id, or 0
+// when the node did not pass it on.
+func (c *Caller) timer(env *nodes.Env, id nodes.TimerID, t *callerTimer) {
 	switch t.kind {
 	case timerTimeout:
 		a := t.a
-		if c.pending[a.id] != a {
+		if c.pending[a.id] != a || !a.hasTimer || (id != 0 && a.timer != id) {
 			return
 		}
 		a.hasTimer = false
+		r, n := a.req, a.n
 		c.drop(env, a)
-		a.req.lastClass = retry.Timeout
-		c.apply(env, a.req, a.req.pr.OnResult(c.local(env), a.n, pipeline.Outcome{Class: retry.Timeout}))
+		r.lastClass = retry.Timeout
+		c.apply(env, r, r.pr.OnResult(c.local(env), n, pipeline.Outcome{Class: retry.Timeout}))
 	case timerWake:
 		r := t.r
-		if _, live := c.reqs[r.pr]; !live {
+		if _, live := c.reqs[r.pr]; !live || !r.hasWake || (id != 0 && r.wake != id) {
 			return
 		}
 		r.hasWake = false
@@ -275,9 +314,15 @@ func (c *Caller) timer(env *nodes.Env, t *callerTimer) {
 // RouteTimer hands timer data set by a Caller back to it and reports
 // whether it was a Caller's; nodes that own Callers call it from Timer.
 func RouteTimer(env *nodes.Env, data any) bool {
+	return routeTimer(env, 0, data)
+}
+
+// routeTimer is RouteTimer with the timer's id, which guards against a
+// payload whose attempt or request was reused.
+func routeTimer(env *nodes.Env, id nodes.TimerID, data any) bool {
 	t, ok := data.(*callerTimer)
 	if ok {
-		t.c.timer(env, t)
+		t.c.timer(env, id, t)
 	}
 	return ok
 }

@@ -196,7 +196,7 @@ func (cl *Client) Receive(env *nodes.Env, _ NodeID, msg any) {
 }
 
 // Timer implements nodes.Node.
-func (cl *Client) Timer(env *nodes.Env, _ nodes.TimerID, data any) {
+func (cl *Client) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 	switch d := data.(type) {
 	case arrival:
 		if cl.stopped() {
@@ -216,7 +216,7 @@ func (cl *Client) Timer(env *nodes.Env, _ nodes.TimerID, data any) {
 		u := d.user
 		cl.issue(env, func() { env.SetTimer(cl.c.Think.Sample(cl.users[u]), d) })
 	default:
-		RouteTimer(env, data)
+		routeTimer(env, id, data)
 	}
 }
 
@@ -236,23 +236,24 @@ func (cl *Client) pickOp() int {
 
 func (cl *Client) issue(env *nodes.Env, then func()) {
 	op := cl.pickOp()
-	start := cl.world.Now()
-	var st *Stats
 	if op < len(cl.c.OpStats) {
-		st = cl.c.OpStats[op]
-		st.Begin()
+		cl.c.OpStats[op].Begin()
 	}
-	cl.caller.Do(env, op, 0, func(r Result) {
-		if st != nil {
-			st.End(cl.world.Now(), start, r)
-		}
-		if cl.c.OnResult != nil {
-			cl.c.OnResult(op, r)
-		}
-		if then != nil {
-			then()
-		}
-	})
+	// The request calls ended when it is done; no closure to allocate.
+	cl.caller.do(env, &request{op: op, client: cl, then: then})
+}
+
+// ended completes a request issued at start.
+func (cl *Client) ended(op int, start sim.Time, then func(), r Result) {
+	if op < len(cl.c.OpStats) {
+		cl.c.OpStats[op].End(cl.world.Now(), start, r)
+	}
+	if cl.c.OnResult != nil {
+		cl.c.OnResult(op, r)
+	}
+	if then != nil {
+		then()
+	}
 }
 
 // Finish flushes the client's time series at the end of a run.

@@ -68,7 +68,7 @@ type ServerConfig struct {
 	Deps []Dep
 	// Apply, when set, computes the reply of a successful call (for
 	// scenario logic such as a versioned register). It runs when the work
-	// is done.
+	// is done. It must not keep c, which is reused after it returns.
 	Apply func(c *Call, r *Reply)
 	// Attempts, when set, counts the calls that reach this server (the
 	// attempts of the clients in front of it).
@@ -127,6 +127,7 @@ type Server struct {
 	shedq   *shed.Shedder[*job]
 	callers []*Caller // one per Dep
 	health  *health.Checker
+	spare   []*job // finished jobs, for reuse
 
 	slow      float64 // service-time factor (1 = healthy)
 	hang      float64 // probability a call is dropped without reply
@@ -253,12 +254,12 @@ func (s *Server) Receive(env *nodes.Env, from NodeID, msg any) {
 }
 
 // Timer implements nodes.Node.
-func (s *Server) Timer(env *nodes.Env, _ nodes.TimerID, data any) {
+func (s *Server) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 	switch d := data.(type) {
 	case *job:
 		s.workDone(env, d)
 	case *callerTimer:
-		RouteTimer(env, d)
+		routeTimer(env, id, d)
 	}
 }
 
@@ -286,7 +287,8 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 		env.Send(from, &Reply{ID: c.ID, Class: retry.Internal}, replySize)
 		return
 	}
-	j := &job{from: from, call: *c, arrived: now}
+	j := s.newJob()
+	j.from, j.call, j.arrived = from, *c, now
 	if s.busy < s.workers && s.QueueLen() == 0 {
 		s.begin(env, j)
 		return
@@ -312,6 +314,25 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 func (s *Server) reject(env *nodes.Env, j *job) {
 	s.shedN.Inc()
 	env.Send(j.from, &Reply{ID: j.call.ID, Class: retry.Overloaded}, replySize)
+	s.freeJob(j)
+}
+
+// newJob returns a cleared job, reused if one is spare.
+func (s *Server) newJob() *job {
+	if n := len(s.spare); n > 0 {
+		j := s.spare[n-1]
+		s.spare = s.spare[:n-1]
+		return j
+	}
+	return &job{}
+}
+
+// freeJob keeps j for reuse; j must not be used after. A job is freed
+// once: when it is replied to, rejected or dropped as expired. Its work
+// timer has fired by then (work timers are never cancelled).
+func (s *Server) freeJob(j *job) {
+	*j = job{}
+	s.spare = append(s.spare, j)
 }
 
 func (s *Server) queueChanged(now sim.Time) {
@@ -356,6 +377,7 @@ func (s *Server) dispatch(env *nodes.Env) {
 		changed = true
 		if s.c.CheckDeadline && j.call.Deadline != 0 && s.now() >= j.call.Deadline {
 			s.expired.Inc()
+			s.freeJob(j)
 			continue // the caller gave up: no reply, no work
 		}
 		s.begin(env, j)
@@ -388,12 +410,12 @@ func (s *Server) begin(env *nodes.Env, j *job) {
 func (s *Server) workDone(env *nodes.Env, j *job) {
 	if j.dep == 0 {
 		if s.broken {
-			s.finish(env, j, Reply{Class: retry.Unavailable})
+			s.finish(env, j, &Reply{Class: retry.Unavailable})
 			return
 		}
 		if s.errorRate > 0 && s.rng.Float64() < s.errorRate {
 			s.errors.Inc()
-			s.finish(env, j, Reply{Class: s.c.ErrorClass})
+			s.finish(env, j, &Reply{Class: s.c.ErrorClass})
 			return
 		}
 	}
@@ -406,12 +428,13 @@ func (s *Server) workDone(env *nodes.Env, j *job) {
 		}
 		if s.c.CheckDeadline && j.call.Deadline != 0 && s.now() >= j.call.Deadline {
 			s.expired.Inc()
+			s.freeJob(j)
 			s.release(env)
 			return
 		}
 		s.callers[i].Do(env, j.call.Op, j.call.Deadline, func(r Result) {
 			if !r.OK {
-				s.finish(env, j, Reply{Class: r.Class})
+				s.finish(env, j, &Reply{Class: r.Class})
 				return
 			}
 			j.degraded = j.degraded || r.Degraded
@@ -419,20 +442,22 @@ func (s *Server) workDone(env *nodes.Env, j *job) {
 		})
 		return
 	}
-	r := Reply{OK: true, Degraded: j.degraded}
+	r := &Reply{OK: true, Degraded: j.degraded}
 	if s.c.Apply != nil {
-		s.c.Apply(&j.call, &r)
+		s.c.Apply(&j.call, r)
 	}
 	s.finish(env, j, r)
 }
 
-func (s *Server) finish(env *nodes.Env, j *job, r Reply) {
+// finish sends r, which it owns from then on, and frees j.
+func (s *Server) finish(env *nodes.Env, j *job, r *Reply) {
 	s.served.Inc()
 	if j.call.Deadline != 0 && s.now() > j.call.Deadline {
 		s.zombie.Inc() // done for a caller that is no longer waiting
 	}
 	r.ID = j.call.ID
-	env.Send(j.from, &r, replySize)
+	env.Send(j.from, r, replySize)
+	s.freeJob(j)
 	s.release(env)
 }
 

@@ -52,7 +52,9 @@ type Result struct {
 	Value    string          // the fallback's value, when Status is Fallback
 }
 
-// Decision is what the driver must do after a call into a Request.
+// Decision is what the driver must do after a call into a Request. Send
+// and Cancel may use the request's own storage: they are valid until the
+// next call into the same Request, so act on them first.
 type Decision struct {
 	// Send lists attempts to send now, in order.
 	Send []Send
@@ -155,7 +157,9 @@ func (p *Pipeline) Throttle() *throttle.Throttle { return p.throttle }
 // NewRequest returns a request that has not started.
 func (p *Pipeline) NewRequest() *Request {
 	p.nextID++
-	return &Request{p: p, id: p.nextID}
+	r := &Request{p: p, id: p.nextID}
+	r.running = r.inlineRun[:0]
+	return r
 }
 
 type attempt struct {
@@ -180,6 +184,14 @@ type Request struct {
 	hedges   int
 	running  []*attempt
 	race     hedge.Race
+
+	// Storage that saves allocations in the common case: the first
+	// attempts (by number), running's first backing array, and the
+	// backing arrays of a Decision's Send and Cancel.
+	inlineAtt [3]attempt
+	inlineRun [2]*attempt
+	sendBuf   [2]Send
+	cancelBuf [2]int
 
 	queued       *attempt // waiting in the bulkhead
 	queuedAt     time.Duration
@@ -309,7 +321,7 @@ func (r *Request) launch(now time.Duration, isHedge bool, d *Decision) {
 		return
 	}
 	r.attempts++
-	a := &attempt{n: r.attempts, hedge: isHedge}
+	a := r.newAttempt(r.attempts, isHedge)
 	reject := func(reason fallback.Reason) {
 		if isHedge {
 			// A hedge refused locally was never tried: it costs nothing.
@@ -370,6 +382,9 @@ func (r *Request) send(now time.Duration, a *attempt, d *Decision) {
 	r.reached = true
 	r.running = append(r.running, a)
 	r.race.Launch(a.n)
+	if d.Send == nil {
+		d.Send = r.sendBuf[:0]
+	}
 	d.Send = append(d.Send, Send{Attempt: a.n, Timeout: limit, Hedge: a.hedge})
 	if h := r.p.hedger; h != nil && r.hedges < h.MaxHedges() && !r.hedgeArmed {
 		at := now + h.Delay()
@@ -452,7 +467,8 @@ func (r *Request) stop(now time.Duration, reason fallback.Reason, detail string,
 	if r.done {
 		return
 	}
-	var ids []int
+	var buf [4]int
+	ids := buf[:0]
 	for _, a := range r.running {
 		ids = append(ids, a.n)
 	}
@@ -496,6 +512,9 @@ func (r *Request) cancel(now time.Duration, ids []int, d *Decision) {
 			r.p.breaker.Cancel(now, a.permit)
 		}
 		if a.sent {
+			if d.Cancel == nil {
+				d.Cancel = r.cancelBuf[:0]
+			}
 			d.Cancel = append(d.Cancel, n)
 		}
 	}
@@ -554,26 +573,41 @@ func (r *Request) finish(now time.Duration, d *Decision) {
 	if r.done {
 		return
 	}
-	var at []time.Duration
+	wake := func(at time.Duration) {
+		if !d.HasWake || at < d.WakeAt {
+			d.WakeAt, d.HasWake = at, true
+		}
+	}
 	if dl, ok := r.deadline.At(); ok {
-		at = append(at, dl)
+		wake(dl)
 	}
 	if r.backoff {
-		at = append(at, r.backoffUntil)
+		wake(r.backoffUntil)
 	}
 	if r.hedgeArmed {
-		at = append(at, r.hedgeAt)
+		wake(r.hedgeAt)
 	}
 	if r.queued != nil {
 		if r.queueAdmit || r.queueExpired {
-			at = append(at, now)
+			wake(now)
 		} else if w := r.p.bulkhead.Config().MaxWait; w > 0 {
-			at = append(at, r.queuedAt+w)
+			wake(r.queuedAt + w)
 		}
 	}
-	if len(at) > 0 {
-		d.WakeAt, d.HasWake = slices.Min(at), true
+}
+
+// newAttempt returns attempt number n, stored in the request itself when
+// n is small. A number is reused only by a hedge that was refused before
+// it went anywhere, so no live attempt shares its storage.
+func (r *Request) newAttempt(n int, isHedge bool) *attempt {
+	var a *attempt
+	if n >= 1 && n <= len(r.inlineAtt) {
+		a = &r.inlineAtt[n-1]
+	} else {
+		a = new(attempt)
 	}
+	*a = attempt{n: n, hedge: isHedge}
+	return a
 }
 
 // accepted says whether the server took the request in, for the throttle.
