@@ -13,7 +13,7 @@ type client struct {
 	h   *harness
 	idx int
 
-	n       int // payments started
+	*clientDisk
 	req     charge
 	active  bool
 	timeout nodes.TimerID
@@ -24,7 +24,19 @@ type (
 	expired struct{ attempt int }
 )
 
+// clientDisk survives a client crash, so payment ids stay unique; a
+// payment in flight at the crash is abandoned.
+type clientDisk struct {
+	n int // payments started
+}
+
 func (c *client) Start(env *nodes.Env) {
+	d, ok := env.Disk()["client"].(*clientDisk)
+	if !ok {
+		d = &clientDisk{}
+		env.Disk()["client"] = d
+	}
+	c.clientDisk = d
 	env.SetTimer(time.Duration(env.Rand().Int64N(int64(10*time.Millisecond))), next{})
 }
 

@@ -24,7 +24,8 @@ var Scenario = &scenarios.Scenario{
 		"the service keeps it in a durable idempotency store: a retry of a finished payment " +
 		"gets the stored result, a retry of one in progress gets a retryable conflict. " +
 		"mode=buggy sends no key, so every request that arrives is charged. The check is that " +
-		"no payment was charged twice.",
+		"no payment was charged twice. There are no faults beyond the lossy links unless " +
+		"--faults FILE or nemesis=true gives a schedule.",
 	Params: []scenarios.Param{
 		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
 			Help: "correct: idempotency keys; buggy: none, so retries charge again"},
@@ -39,6 +40,13 @@ var Scenario = &scenarios.Scenario{
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "timeout", Default: "30ms", Kind: scenarios.Duration, Help: "client time-out per attempt"},
 		{Name: "attempts", Default: "8", Kind: scenarios.Int, Min: 1, Max: 100, Help: "attempts per payment before the client gives up"},
+		{Name: "nemesis.duration", Default: "1s", Kind: scenarios.Duration, Help: "length of the fault phase of nemesis=true (the default spans the payments)",
+			Validate: func(v string) error {
+				if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+					return fmt.Errorf("bad value %q (accepted: a duration > 0 such as 1s)", v)
+				}
+				return nil
+			}},
 	},
 	Run: run,
 }
@@ -68,17 +76,17 @@ func run(r *scenarios.Run) error {
 	lat, _ := network.ParseDist(p.String("latency"))
 	bank, _ := network.ParseDist(p.String("bank_latency"))
 	nCli := p.Int("clients")
-	net, err := network.New(r.World, 1+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(1+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
 	if err != nil {
-		return fmt.Errorf("idempotency: %w", err)
+		return err
 	}
+	net, rt := cl.Net, cl.RT
 	for c := range nCli {
 		reply := network.Link{Latency: lat, Loss: p.Float("reply_loss"), Duplicate: p.Float("duplicate")}
 		if err := net.SetLink(service, nodes.NodeID(1+c), reply); err != nil {
 			return fmt.Errorf("idempotency: %w", err)
 		}
 	}
-	rt := nodes.NewRuntime(r.World, net)
 	h := &harness{cfg: config{
 		buggy:    p.String("mode") == "buggy",
 		payments: p.Int("payments"),
@@ -95,9 +103,10 @@ func run(r *scenarios.Run) error {
 		}
 	}
 	// Every payment ends within attempts·(timeout+backoff) plus the bank's
-	// tail; a generous horizon lets the last late replies land.
+	// tail; a generous horizon lets the last late replies land, after
+	// the last fault if a schedule goes on longer.
 	horizon := time.Duration(h.cfg.payments*h.cfg.attempts) * (h.cfg.timeout + 60*time.Millisecond)
-	if err := r.World.RunUntil(sim.At(horizon + time.Second)); err != nil {
+	if err := r.World.RunUntil(sim.At(max(horizon, cl.QuietAt()) + time.Second)); err != nil {
 		return err
 	}
 	total := nCli * h.cfg.payments

@@ -1,0 +1,74 @@
+package idempotency
+
+import (
+	"testing"
+
+	"github.com/faultline/faultline/scenarios"
+)
+
+// quiet are settings under which mode=buggy charges once unless faults
+// make a client retry: no loss, and a time-out above the bank's latency.
+var quiet = map[string]string{"mode": "buggy", "loss": "0", "reply_loss": "0", "duplicate": "0", "timeout": "100ms"}
+
+// TestShrunkScheduleStillFails shrinks the nemesis's schedule of a run
+// that fails only because of it, and replays the minimal schedule as
+// `faultline run --faults FILE` does: it fails the same check, with the
+// trace the shrink saw.
+func TestShrunkScheduleStillFails(t *testing.T) {
+	const seed = 6
+	if res := execute(t, seed, quiet); res.Status != scenarios.StatusOK {
+		t.Fatalf("without faults: status %s, want ok: %v", res.Status, res.Checks)
+	}
+	set := map[string]string{"nemesis": "true"}
+	for k, v := range quiet {
+		set[k] = v
+	}
+	s, v, err := scenarios.Prepare("idempotency", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := scenarios.ShrinkRun(s, v, seed, scenarios.Options{}, scenarios.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sh.Minimal.Faults); n == 0 || n >= len(sh.Original.Faults) || sh.Stats.Exhausted {
+		t.Fatalf("shrunk %d faults to %d (%s)", len(sh.Original.Faults), n, sh.Stats)
+	}
+	res := scenarios.Execute(s, sh.Values, seed, scenarios.Options{Faults: sh.Minimal.String()})
+	if !scenarios.FailsLike(res, sh.How) || res.TraceHash != sh.Result.TraceHash {
+		t.Fatalf("replay of the minimal schedule: status %s, hash %s; the shrink saw %s fail %s", res.Status, res.TraceHash, sh.Result.TraceHash, sh.How)
+	}
+}
+
+// TestReplayReproducesTraceHash: the nemesis's schedule, read back from
+// a run's notes and given as --faults with the nemesis off and ties
+// broken as the nemesis run broke them, replays the run event for event.
+func TestReplayReproducesTraceHash(t *testing.T) {
+	for _, mode := range []string{"correct", "buggy"} {
+		for seed := uint64(0); seed < 4; seed++ {
+			a := execute(t, seed, map[string]string{"mode": mode, "nemesis": "true"})
+			sched, err := scenarios.ScheduleOf(a)
+			if err != nil || len(sched.Faults) == 0 {
+				t.Fatalf("%s seed %d: schedule %v, %v: want faults in the notes", mode, seed, sched, err)
+			}
+			s, v, err := scenarios.Prepare("idempotency", map[string]string{"mode": mode, "shuffle_ties": "true"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := scenarios.Execute(s, v, seed, scenarios.Options{Faults: sched.String()})
+			if b.TraceHash != a.TraceHash || b.Status != a.Status {
+				t.Fatalf("%s seed %d: replay %s/%s, original %s/%s", mode, seed, b.TraceHash, b.Status, a.TraceHash, a.Status)
+			}
+		}
+	}
+}
+
+// TestNemesisCorrectMode: under the common nemesis the correct mode holds.
+func TestNemesisCorrectMode(t *testing.T) {
+	for seed := uint64(0); seed < 50; seed++ {
+		res := execute(t, seed, map[string]string{"nemesis": "true"})
+		if res.Status != scenarios.StatusOK {
+			t.Fatalf("seed %d: status %s: %v\nreplay: %s", seed, res.Status, res.Checks, res.Replay)
+		}
+	}
+}
