@@ -23,6 +23,12 @@ type Node interface {
 	Timer(env *Env, id TimerID, data any)
 }
 
+// Stopper is implemented by nodes that hold resources beyond their
+// struct, such as a coroutine (nodes/proc). Crash calls Stop.
+type Stopper interface {
+	Stop()
+}
+
 // Constructor builds a node's volatile state. It is called at start and at
 // each restart. It receives the node's id, which is how nodes of one run
 // get different configurations (see the package example).
@@ -76,6 +82,7 @@ type proc struct {
 	inbox        []item   // FIFO of work not yet handled
 	drainPending bool     // an evDrain is scheduled
 	lastDone     sim.Time // when the last deferred item was handled
+	starting     bool     // booted, Start not yet run: work waits behind it
 }
 
 // Runtime runs the nodes of one world.
@@ -135,6 +142,7 @@ func (rt *Runtime) Add(ctor Constructor) (NodeID, error) {
 func (rt *Runtime) boot(p *proc) {
 	p.node = p.ctor(p.id)
 	p.up = true
+	p.starting = true
 	rt.w.Schedule(rt.w.Now(), rt, sim.Event{Kind: evStart, Node: p.id, A: p.epoch})
 }
 
@@ -156,7 +164,7 @@ func (rt *Runtime) Len() int { return len(rt.procs) }
 // deferred reports whether new work for p must wait in its inbox: the node
 // is paused or slow, or older work is still waiting (FIFO order).
 func (rt *Runtime) deferred(p *proc) bool {
-	return len(p.inbox) > 0 || rt.w.Now() < p.pausedUntil || p.slow > 1
+	return p.starting || len(p.inbox) > 0 || rt.w.Now() < p.pausedUntil || p.slow > 1
 }
 
 // Receive implements network.Receiver.
@@ -250,8 +258,12 @@ func (rt *Runtime) Handle(ev *sim.Event) {
 	}
 	switch ev.Kind {
 	case evStart:
+		p.starting = false
 		if rt.deferred(p) {
-			rt.enqueue(p, item{kind: itemStart})
+			// Anything already waiting arrived after the boot, so Start
+			// goes first.
+			p.inbox = append([]item{{kind: itemStart}}, p.inbox...)
+			rt.scheduleDrain(p)
 			return
 		}
 		p.node.Start(p.env)
@@ -286,6 +298,7 @@ func (rt *Runtime) Crash(id NodeID) {
 	}
 	p.up = false
 	p.epoch++
+	p.starting = false
 	p.timers.clear()
 	lost := 0
 	for _, it := range p.inbox {
@@ -301,6 +314,9 @@ func (rt *Runtime) Crash(id NodeID) {
 	p.pausedUntil = 0
 	p.lastDone = 0
 	rt.w.Trace(sim.Record{Kind: "crash", Node: id, Peer: -1})
+	if st, ok := p.node.(Stopper); ok {
+		st.Stop()
+	}
 }
 
 // Restart starts a crashed node again with fresh volatile state; its Disk
