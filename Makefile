@@ -47,7 +47,7 @@ demo: build ## the showcase: run a scenario, show a failure and its replay
 	@./scripts/demo.sh
 
 soak: ## 1 000 seeds of every scenario, twice on parallel workers, hashes compared (several minutes)
-	FAULTLINE_SOAK_SEEDS=1000 $(GO) test -count=1 -timeout 60m -run TestEveryScenarioTwice -v ./scenarios/catalog/ | grep -E '^(---|ok|FAIL|PASS)'
+	FAULTLINE_SOAK_SEEDS=1000 $(GO) test -count=1 -timeout 60m -run TestEveryScenarioTwice -v ./scenarios/catalog/ | grep -E '^ *(---|ok|FAIL|PASS)'
 
 clean: ## remove build output
 	rm -rf $(BIN)
