@@ -44,8 +44,8 @@ var Scenario = &scenarios.Scenario{
 		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
 		{Name: "max_skew", Default: "50ms", Kind: scenarios.Duration, Help: "client clock offsets are drawn from [-max_skew/2, max_skew/2]"},
-		faultsParam("a replica cut off from the primary for 100-500ms at a time, across duration"),
-		nemesisDuration("2s"),
+		scenarios.SeededFaultsParam("a replica cut off from the primary for 100-500ms at a time, across duration"),
+		scenarios.NemesisDurationParam("2s"),
 	},
 	Run: run,
 }
@@ -107,7 +107,7 @@ func run(r *scenarios.Run) error {
 	}
 	net, rt := cl.Net, cl.RT
 	duration, quiet := p.Duration("duration"), p.Duration("quiet")
-	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, nRep, duration) })
+	sched, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, nRep, duration) })
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func run(r *scenarios.Run) error {
 	r.Note("client clock offsets: %s", strings.Join(skews, ", "))
 	// The replicas must converge within quiet of the heal: the end of the
 	// clients' window, or of the faults if they go on longer.
-	heal := max(duration, quietAt(cl, sched))
+	heal := max(duration, scenarios.QuietAt(cl, sched))
 	if err := r.World.RunUntil(sim.At(heal + quiet)); err != nil {
 		return err
 	}

@@ -39,8 +39,8 @@ var Scenario = &scenarios.Scenario{
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
-		faultsParam("one server at a time isolated or crashed for 50-300ms, across duration"),
-		nemesisDuration("2s"),
+		scenarios.SeededFaultsParam("one server at a time isolated or crashed for 50-300ms, across duration"),
+		scenarios.NemesisDurationParam("2s"),
 		{Name: "op_timeout", Default: "50ms", Kind: scenarios.Duration, Help: "client time-out per attempt; after 3 attempts the op is pending"},
 		{Name: "check_timeout", Default: "10s", Kind: scenarios.Duration, Help: "wall-clock limit of the linearizability check (hitting it gives unknown); 0 means none"},
 	},
@@ -85,7 +85,7 @@ func run(r *scenarios.Run) error {
 	}
 	net, rt := cl.Net, cl.RT
 	duration, quiet := p.Duration("duration"), p.Duration("quiet")
-	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, duration) })
+	sched, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, duration) })
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func run(r *scenarios.Run) error {
 	}
 	// Clients stop issuing at duration; faults may go on longer (a
 	// --faults file), and the run lasts until they are over.
-	if err := r.World.RunUntil(sim.At(max(duration, quietAt(cl, sched)) + quiet)); err != nil {
+	if err := r.World.RunUntil(sim.At(max(duration, scenarios.QuietAt(cl, sched)) + quiet)); err != nil {
 		return err
 	}
 

@@ -43,8 +43,8 @@ var Scenario = &scenarios.Scenario{
 		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
-		faultsParam("a contender cut off from the server for 100-400ms at a time, across duration"),
-		nemesisDuration("3s"),
+		scenarios.SeededFaultsParam("a contender cut off from the server for 100-400ms at a time, across duration"),
+		scenarios.NemesisDurationParam("3s"),
 	},
 	Run: run,
 }
@@ -95,7 +95,7 @@ func run(r *scenarios.Run) error {
 		return err
 	}
 	rt := cl.RT
-	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, duration) })
+	sched, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { return drawFaults(r.World.Rand("faults"), n, duration) })
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func run(r *scenarios.Run) error {
 		clocks = append(clocks, fmt.Sprintf("%s %+v %+gppm", network.Name(nodes.NodeID(id)), off, drift))
 	}
 	r.Note("clocks: %s; margin %v", strings.Join(clocks, ", "), margin)
-	if err := r.World.RunUntil(sim.At(max(end, quietAt(cl, sched)+end-duration))); err != nil {
+	if err := r.World.RunUntil(sim.At(max(end, scenarios.QuietAt(cl, sched)+end-duration))); err != nil {
 		return err
 	}
 	// Close the beliefs still open: a live holder's at the end of the

@@ -39,8 +39,8 @@ var Scenario = &scenarios.Scenario{
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
-		faultsParam("the ledger or the projector crashed for 20-200ms at a time, across duration"),
-		nemesisDuration("2s"),
+		scenarios.SeededFaultsParam("the ledger or the projector crashed for 20-200ms at a time, across duration"),
+		scenarios.NemesisDurationParam("2s"),
 	},
 	Run: run,
 }
@@ -78,7 +78,7 @@ func run(r *scenarios.Run) error {
 	}
 	net, rt := cl.Net, cl.RT
 	duration, quiet := p.Duration("duration"), p.Duration("quiet")
-	sched, err := applySchedule(r, cl, func() *faults.Schedule { return drawCrashes(r.World.Rand("faults"), 2+nCli, duration) })
+	sched, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { return drawCrashes(r.World.Rand("faults"), 2+nCli, duration) })
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func run(r *scenarios.Run) error {
 	r.World.After(10*time.Millisecond, snap, sim.Event{Node: -1})
 	// The quiet period follows the last fault, which a --faults file may
 	// put after duration.
-	if err := r.World.RunUntil(sim.At(max(duration, quietAt(cl, sched)) + quiet)); err != nil {
+	if err := r.World.RunUntil(sim.At(max(duration, scenarios.QuietAt(cl, sched)) + quiet)); err != nil {
 		return err
 	}
 

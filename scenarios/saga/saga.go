@@ -39,8 +39,8 @@ var Scenario = &scenarios.Scenario{
 		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
 		{Name: "reject", Default: "0.1", Kind: scenarios.Prob, Help: "probability a service rejects a forward step"},
 		{Name: "step_timeout", Default: "30ms", Kind: scenarios.Duration, Help: "orchestrator time-out per attempt of a step"},
-		faultsParam("a service at a time crashed for 20-100ms while the sagas run"),
-		nemesisDuration("1s"),
+		scenarios.SeededFaultsParam("a service at a time crashed for 20-100ms while the sagas run"),
+		scenarios.NemesisDurationParam("1s"),
 	},
 	Run: run,
 }
@@ -90,7 +90,7 @@ func run(r *scenarios.Run) error {
 	net, rt := cl.Net, cl.RT
 	cfg := &config{buggy: p.String("mode") == "buggy", sagas: p.Int("sagas"), reject: p.Float("reject"), timeout: p.Duration("step_timeout"),
 		disks: map[nodes.NodeID]any{}}
-	sched, err := applySchedule(r, cl, func() *faults.Schedule {
+	sched, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule {
 		return drawCrashes(r.World.Rand("faults"), time.Duration(cfg.sagas)*spacing+200*time.Millisecond)
 	})
 	if err != nil {
@@ -106,7 +106,7 @@ func run(r *scenarios.Run) error {
 	}
 	// Every saga must be over within horizon-1s of the last fault's end:
 	// a --faults file or the nemesis may fail nodes for a long while.
-	heal := quietAt(cl, sched)
+	heal := scenarios.QuietAt(cl, sched)
 	end := max(horizon, heal+horizon)
 	if err := r.World.RunUntil(sim.At(end)); err != nil {
 		return err
