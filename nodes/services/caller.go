@@ -235,7 +235,7 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 		r.hasWake = false
 	}
 	delete(c.reqs, r.pr)
-	res := Result{}
+	res := Result{Latency: time.Duration(c.world.Now() - r.start)}
 	switch pr.Status {
 	case pipeline.Success:
 		res.OK = true

@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/patterns/health"
 	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/ratelimit"
 	"github.com/faultline/faultline/patterns/retry"
 	"github.com/faultline/faultline/patterns/shed"
 	"github.com/faultline/faultline/sim"
@@ -40,6 +41,11 @@ type ServerConfig struct {
 	// MaxQueue bounds the calls waiting for a worker: Unbounded (-1), or
 	// ≥ 0 (0: a call that finds every worker busy is rejected).
 	MaxQueue int
+	// RateLimit, when set, admits calls through a token bucket at the
+	// door: a call that finds no token is rejected at once as overloaded,
+	// without using a worker or a queue place, and counted in
+	// PREFIXrate_limited.
+	RateLimit *ratelimit.Config
 	// Shed, when set, replaces the FIFO queue with a load shedder: bounded,
 	// optionally dropping calls that waited too long, optionally LIFO.
 	Shed *shed.Config
@@ -96,6 +102,11 @@ func (c ServerConfig) Validate() error {
 			return fmt.Errorf("server shed: %w", err)
 		}
 	}
+	if c.RateLimit != nil {
+		if err := c.RateLimit.Validate(); err != nil {
+			return fmt.Errorf("server rate limit: %w", err)
+		}
+	}
 	for _, d := range c.Deps {
 		if d.Pipeline != nil {
 			if err := d.Pipeline.Validate(); err != nil {
@@ -126,6 +137,7 @@ type Server struct {
 	head    int
 	shedq   *shed.Shedder[*job]
 	callers []*Caller // one per Dep
+	limiter *ratelimit.Limiter
 	health  *health.Checker
 	spare   []*job // finished jobs, for reuse
 
@@ -136,6 +148,7 @@ type Server struct {
 
 	arrivals, served, zombie, expired, shedN, hung, errors *sim.Counter
 	chaosErr, chaosLat                                     *sim.Counter
+	limited                                                *sim.Counter
 	queueLen, busyG                                        *sim.Gauge
 	queueSeries                                            *Level
 	world                                                  *sim.World
@@ -185,6 +198,13 @@ func (s *Server) Start(env *nodes.Env) {
 	if s.c.ChaosErrorRate > 0 || s.c.ChaosLatencyRate > 0 {
 		s.chaosErr = m.Counter(p + "chaos_errors")
 		s.chaosLat = m.Counter(p + "chaos_delays")
+	}
+	if s.c.RateLimit != nil {
+		l, err := ratelimit.New(*s.c.RateLimit)
+		if err != nil {
+			panic(err)
+		}
+		s.limiter, s.limited = l, m.Counter(p+"rate_limited")
 	}
 	s.queueLen = m.Gauge(p + "queue_len")
 	s.queueLen.Set(w.Now(), 0)
@@ -278,6 +298,11 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 		return
 	}
 	s.arrivals.Inc()
+	if s.limiter != nil && !s.limiter.Allow(now.Duration()) {
+		s.limited.Inc()
+		env.Send(from, &Reply{ID: c.ID, Class: retry.Overloaded}, replySize)
+		return
+	}
 	if s.hang > 0 && s.rng.Float64() < s.hang {
 		s.hung.Inc()
 		return

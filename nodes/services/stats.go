@@ -13,6 +13,9 @@ type Result struct {
 	Degraded bool        // OK thanks to a fallback
 	Class    retry.Class // the failure class when !OK
 	Value    int64       // the reply's value, for scenario logic
+	// Latency is the time from the request's start to its end (true
+	// time), retries and hedges included.
+	Latency time.Duration
 }
 
 // Stats is the request accounting of one client population. Every request
