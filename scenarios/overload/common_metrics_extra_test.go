@@ -1,0 +1,24 @@
+package overload
+
+import "testing"
+
+// extraScenarios are the scenarios whose tests live in their own files.
+var extraScenarios = []string{"hedging"}
+
+// TestCommonMetricsExtra: the hedging, rate-limit and throttle scenarios
+// report the shared request metrics too.
+func TestCommonMetricsExtra(t *testing.T) {
+	common := []string{"requests", "succeeded", "failed", "rejected", "timed_out", "attempts", "amplification",
+		"goodput_rps", "latency_mean_ms", "latency_p50_ms", "latency_p99_ms", "latency_p999_ms"}
+	for _, name := range extraScenarios {
+		res := execute(t, name, 1, map[string]string{"duration": "3s"})
+		for _, m := range common {
+			if _, ok := res.Metrics[m]; !ok {
+				t.Errorf("%s: no metric %s", name, m)
+			}
+		}
+		if res.Metrics["requests"] == 0 {
+			t.Errorf("%s: no requests", name)
+		}
+	}
+}

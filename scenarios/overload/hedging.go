@@ -1,0 +1,117 @@
+package overload
+
+import (
+	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/scenarios"
+)
+
+func init() { scenarios.Register(Hedging) }
+
+var hedgePolicies = []string{"off", "delay", "p95"}
+
+// Hedging shows hedged requests cutting the tail latency of a service
+// with rare slow calls, and what they cost.
+var Hedging = &scenarios.Scenario{
+	Name:    "hedging",
+	Summary: "rare slow calls (2% take 20× longer) over replicas: hedging after a fixed delay or at p95 cuts p99 for a few % extra attempts; near saturation a fixed-delay hedge costs throughput",
+	Description: "`users` closed-loop users each send a request, wait for its result, think for `think`, and " +
+		"repeat. Requests go round-robin to `replicas` replicas with `workers` workers each, over links of " +
+		"one-way `latency`. The service time `service` is bimodal by default: 10 ms, but 200 ms for 2% of " +
+		"calls, so the p99 of a plain call is the slow mode. hedge=off sends one attempt. hedge=delay sends a " +
+		"second copy of a request that has not answered after `hedge_delay`, to the next replica, and takes " +
+		"whichever answers first (\"The Tail at Scale\", Dean and Barroso); hedge=p95 waits for the p95 of " +
+		"the last 100 successful attempts' latencies instead (`hedge_delay` until it has 20). The losing copy " +
+		"is not cancelled at the server: its work is done anyway and its reply counted in late_replies. With " +
+		"spare capacity, hedging cuts the p99 from the slow mode to about the hedge delay plus a fast call, " +
+		"for a few % more attempts (amplification). Near saturation (e.g. users=150) queueing makes most " +
+		"attempts slower than a fixed delay, so most requests are hedged, the servers spend their capacity " +
+		"on duplicate work, and throughput falls while latency grows; the p95 delay follows the latency up " +
+		"and hedges far fewer. Reports hedge_rate (hedges per request), capacity_rps, offered_rps (requests " +
+		"per second of the run), utilization (calls served over capacity) and the common request metrics; " +
+		"checks that no request made more than 1 + hedge.max_hedges attempts.",
+	Params: withPipeline(
+		scenarios.Param{Name: "hedge", Default: "p95", Kind: scenarios.String, Choices: hedgePolicies, Help: "hedging policy: off, a fixed delay, or the p95 of recent latencies"},
+		scenarios.Param{Name: "hedge_delay", Default: "30ms", Kind: scenarios.Duration, Help: "hedge delay for hedge=delay, and for hedge=p95 until it has 20 latencies"},
+		scenarios.Param{Name: "replicas", Default: "3", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "replicas behind the round-robin balancer"},
+		scenarios.Param{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "workers per replica"},
+		scenarios.Param{Name: "service", Default: "bimodal:10ms,200ms,0.02", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
+			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+		scenarios.Param{Name: "users", Default: "40", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "closed-loop users"},
+		scenarios.Param{Name: "think", Default: "exp:50ms", Kind: scenarios.String, Help: "users' think time between requests: " + services.DistSyntax,
+			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+		scenarios.Param{Name: "latency", Default: "uniform:500us-1500us", Kind: scenarios.String, Help: "one-way network latency: " + network.DistSyntax,
+			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long users send requests"},
+	),
+	Run: runHedging,
+}
+
+func runHedging(r *scenarios.Run) error {
+	p := r.Params
+	dist, _ := services.ParseDist(p.String("service"))
+	think, _ := services.ParseDist(p.String("think"))
+	var kv []string
+	switch p.String("hedge") {
+	case "delay":
+		kv = []string{"hedge.delay", p.Duration("hedge_delay").String()}
+	case "p95":
+		kv = []string{"hedge.delay", p.Duration("hedge_delay").String(), "hedge.quantile", "0.95"}
+	}
+	pl, err := applySets(r, mustSet(kv...))
+	if err != nil {
+		return err
+	}
+	n, workers := p.Int("replicas"), p.Int("workers")
+	lat, _ := network.ParseDist(p.String("latency"))
+	net, err := network.New(r.World, n+1, network.Link{Latency: lat})
+	if err != nil {
+		return err
+	}
+	rt := nodes.NewRuntime(r.World, net)
+	st := services.NewStats(r.World.Metrics, "")
+	ids := make([]nodes.NodeID, 0, n)
+	for range n {
+		id, _, err := addServer(rt, services.ServerConfig{Prefix: "replicas_", Workers: workers, MaxQueue: services.Unbounded,
+			Service: dist, Attempts: st.Attempts})
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	next := 0
+	pick := func() nodes.NodeID {
+		id := ids[next%n]
+		next++
+		return id
+	}
+	dur := p.Duration("duration")
+	if _, _, err := addClient(rt, services.ClientConfig{
+		Caller: services.CallerConfig{Pick: pick, Stats: st, Pipeline: pl},
+		Users:  p.Int("users"), Think: think, Stop: dur,
+	}); err != nil {
+		return err
+	}
+	if err := finish(r, rt, dur, untilIdle, st); err != nil {
+		return err
+	}
+	req, att := st.Requests.Value(), st.Attempts.Value()
+	maxAttempts := 1.0
+	if pl.Hedge != nil {
+		maxAttempts += float64(max(pl.Hedge.MaxHedges, 1))
+	}
+	if att > maxAttempts*req || att < req {
+		r.Check(checks.Failf("attempts_bounded", "%v attempts for %v requests, want between 1× and %v×", att, req, maxAttempts))
+	} else {
+		r.Check(checks.Pass("attempts_bounded"))
+	}
+	capacity := float64(n*workers) / dist.MeanDuration().Seconds()
+	served := r.World.Metrics.Counter("replicas_served").Value()
+	r.Metric("hedge_rate", ratio(att-req, req))
+	r.Metric("capacity_rps", capacity)
+	r.Metric("offered_rps", req/dur.Seconds())
+	r.Metric("utilization", ratio(served/dur.Seconds(), capacity))
+	return nil
+}
