@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/scentest"
 )
 
 // quiet are settings under which mode=buggy charges once unless faults
@@ -19,25 +20,11 @@ func TestShrunkScheduleStillFails(t *testing.T) {
 	if res := execute(t, seed, quiet); res.Status != scenarios.StatusOK {
 		t.Fatalf("without faults: status %s, want ok: %v", res.Status, res.Checks)
 	}
-	set := map[string]string{"nemesis": "true"}
-	for k, v := range quiet {
-		set[k] = v
-	}
-	s, v, err := scenarios.Prepare("idempotency", set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := scenarios.ShrinkRun(s, v, seed, scenarios.Options{}, scenarios.ShrinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sh := scentest.Shrink(t, "idempotency", seed, scentest.With(quiet, "nemesis", "true"))
 	if n := len(sh.Minimal.Faults); n == 0 || n >= len(sh.Original.Faults) || sh.Stats.Exhausted {
 		t.Fatalf("shrunk %d faults to %d (%s)", len(sh.Original.Faults), n, sh.Stats)
 	}
-	res := scenarios.Execute(s, sh.Values, seed, scenarios.Options{Faults: sh.Minimal.String()})
-	if !scenarios.FailsLike(res, sh.How) || res.TraceHash != sh.Result.TraceHash {
-		t.Fatalf("replay of the minimal schedule: status %s, hash %s; the shrink saw %s fail %s", res.Status, res.TraceHash, sh.Result.TraceHash, sh.How)
-	}
+	scentest.ReplayShrunk(t, s, sh, seed, scenarios.Options{Faults: sh.Minimal.String()})
 }
 
 // TestReplayReproducesTraceHash: the nemesis's schedule, read back from
@@ -63,12 +50,6 @@ func TestReplayReproducesTraceHash(t *testing.T) {
 	}
 }
 
-// TestNemesisCorrectMode: under the common nemesis the correct mode holds.
-func TestNemesisCorrectMode(t *testing.T) {
-	for seed := uint64(0); seed < 50; seed++ {
-		res := execute(t, seed, map[string]string{"nemesis": "true"})
-		if res.Status != scenarios.StatusOK {
-			t.Fatalf("seed %d: status %s: %v\nreplay: %s", seed, res.Status, res.Checks, res.Replay)
-		}
-	}
-}
+// TestNemesisCorrectMode: under the common nemesis the correct mode
+// holds, and each run notes the nemesis's schedule.
+func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, "idempotency", 50) }

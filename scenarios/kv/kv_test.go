@@ -1,57 +1,29 @@
 package kv
 
 import (
-	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/scentest"
 )
 
-func execute(t testing.TB, seed uint64, set map[string]string) *scenarios.Result {
-	t.Helper()
-	s, v, err := scenarios.Prepare("kv", set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return scenarios.Execute(s, v, seed, scenarios.Options{})
-}
-
 func TestCorrectModeHolds200Seeds(t *testing.T) {
-	for seed := uint64(0); seed < 200; seed++ {
-		res := execute(t, seed, nil)
-		if res.Status != scenarios.StatusOK {
-			t.Fatalf("seed %d: status %s, want ok: %v\nreplay: %s", seed, res.Status, res.Checks, res.Replay)
-		}
+	scentest.CorrectSeeds(t, "kv", 200, nil, func(seed uint64, res *scenarios.Result) {
 		if res.Metrics["ops"] < 50 || res.Metrics["pending_ops"] >= res.Metrics["ops"] {
 			t.Fatalf("seed %d: too little was checked: %v", seed, res.Metrics)
 		}
-	}
+	})
 }
 
 // TestPlantedBugIsCaught: stale reads from backups fail the check within
 // the first seeds, and the detail names a key and the replay the mode.
 func TestPlantedBugIsCaught(t *testing.T) {
-	for seed := uint64(0); seed < 20; seed++ {
-		res := execute(t, seed, map[string]string{"mode": "buggy"})
-		if res.Status == scenarios.StatusOK {
-			continue
-		}
-		if res.Status != scenarios.StatusFail {
-			t.Fatalf("seed %d: status %s, want fail or ok: %v", seed, res.Status, res.Checks)
-		}
-		c := res.Checks[0]
-		if c.Name != "linearizability" || !strings.Contains(c.Detail, `key "k`) {
-			t.Fatalf("seed %d: check %+v does not name a key", seed, c)
-		}
-		if want := fmt.Sprintf("faultline run kv --seed %d --set mode=buggy", seed); res.Replay != want {
-			t.Fatalf("replay %q, want %q", res.Replay, want)
-		}
-		return
+	res := scentest.PlantedBug(t, "kv", 20, "stale reads from backups")
+	if c := res.Checks[0]; c.Name != "linearizability" || !strings.Contains(c.Detail, `key "k`) {
+		t.Fatalf("seed %d: check %+v does not name a key", res.Seed, c)
 	}
-	t.Fatal("stale reads from backups went unnoticed for 20 seeds")
 }
 
 func TestVisualizationWrittenOnFailure(t *testing.T) {
@@ -69,50 +41,11 @@ func TestVisualizationWrittenOnFailure(t *testing.T) {
 	}
 }
 
-func TestDeterminism(t *testing.T) {
-	for _, mode := range []string{"correct", "buggy"} {
-		for seed := uint64(0); seed < 5; seed++ {
-			set := map[string]string{"mode": mode, "shuffle_ties": fmt.Sprint(seed%2 == 0)}
-			a, b := execute(t, seed, set), execute(t, seed, set)
-			if a.TraceHash != b.TraceHash || a.Events != b.Events || a.Status != b.Status {
-				t.Fatalf("%s seed %d: %s/%s then %s/%s", mode, seed, a.TraceHash, a.Status, b.TraceHash, b.Status)
-			}
-		}
-	}
-	if execute(t, 1, nil).TraceHash == execute(t, 2, nil).TraceHash {
-		t.Fatal("seeds 1 and 2 share a trace hash")
-	}
-}
+func TestDeterminism(t *testing.T) { scentest.Determinism(t, "kv", 5) }
 
 // TestSeedsToFirstFailure measures how many seeds the planted bug takes to
 // show: from each of ten starting seeds, the count of seeds run up to and
 // including the first failing one, and their median.
 func TestSeedsToFirstFailure(t *testing.T) {
-	const limit = 200
-	var counts []int
-	for start := uint64(0); start < 10_000; start += 1000 {
-		n := 0
-		for seed := start; seed < start+limit; seed++ {
-			n++
-			if execute(t, seed, map[string]string{"mode": "buggy"}).Status == scenarios.StatusFail {
-				break
-			}
-			if n == limit {
-				t.Fatalf("no failure in seeds %d..%d", start, start+limit-1)
-			}
-		}
-		counts = append(counts, n)
-	}
-	sorted := slices.Sorted(slices.Values(counts))
-	median := float64(sorted[4]+sorted[5]) / 2
-	failing := 0
-	for seed := uint64(0); seed < 100; seed++ {
-		if execute(t, seed, map[string]string{"mode": "buggy"}).Status == scenarios.StatusFail {
-			failing++
-		}
-	}
-	t.Logf("kv mode=buggy: seeds to first failure from starts 0,1000,...,9000: %v; median %g; seeds 0-99 failing: %d of 100", counts, median, failing)
-	if median > 20 {
-		t.Fatalf("median %g seeds to catch the planted bug, want <= 20", median)
-	}
+	scentest.SeedsToFirstFailure(t, "kv", map[string]string{"mode": "buggy"}, 20)
 }

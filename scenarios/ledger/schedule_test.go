@@ -3,102 +3,22 @@ package ledger
 import (
 	"testing"
 
-	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/scentest"
 )
-
-// shrinkCase is a failing mode=buggy run whose failure needs its seeded
-// faults: with faults=none it passes.
-var shrinkCase = struct {
-	seed uint64
-	set  map[string]string
-}{0, map[string]string{"mode": "buggy", "loss": "0", "duplicate": "0"}}
-
-func with(base map[string]string, kv ...string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = kv[i+1]
-	}
-	return out
-}
 
 // TestShrunkScheduleStillFails shrinks the seeded schedule of a failing
 // run and replays the minimal schedule through the faults parameter, as
 // `faultline run --faults FILE` does: it fails the same check, with the
-// trace the shrink saw, and the same run without faults passes.
+// trace the shrink saw, and the same run without faults passes. Seed
+// 0 fails with these settings because of its seeded faults.
 func TestShrunkScheduleStillFails(t *testing.T) {
-	if res := execute(t, shrinkCase.seed, with(shrinkCase.set, "faults", scenarios.NoFaults)); res.Status != scenarios.StatusOK {
-		t.Fatalf("without faults: status %s, want ok (pick a seed whose failure needs faults): %v", res.Status, res.Checks)
-	}
-	s, v, err := scenarios.Prepare("ledger", shrinkCase.set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := scenarios.ShrinkRun(s, v, shrinkCase.seed, scenarios.Options{}, scenarios.ShrinkOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(sh.Minimal.Faults); n == 0 || n > len(sh.Original.Faults) || sh.Stats.Exhausted {
-		t.Fatalf("shrunk %d faults to %d (%s)", len(sh.Original.Faults), n, sh.Stats)
-	}
-	if got, want := sh.Values.String(scenarios.FaultsParam), scenarios.ScheduleParam(sh.Minimal); got != want {
-		t.Fatalf("replay values carry faults=%q, want %q", got, want)
-	}
-	res := scenarios.Execute(s, sh.Values, shrinkCase.seed, scenarios.Options{})
-	if !scenarios.FailsLike(res, sh.How) || res.TraceHash != sh.Result.TraceHash {
-		t.Fatalf("replay of the minimal schedule: status %s, hash %s; the shrink saw %s fail %s", res.Status, res.TraceHash, sh.Result.TraceHash, sh.How)
-	}
-	again, err := scenarios.ScheduleOf(res)
-	if err != nil || again.String() != sh.Minimal.String() {
-		t.Fatalf("the replay notes %v (%v), want %v", again, err, sh.Minimal)
-	}
+	scentest.ShrinkReplays(t, "ledger", 0, map[string]string{"mode": "buggy", "loss": "0", "duplicate": "0"})
 }
 
 // TestReplayReproducesTraceHash: the seeded schedule, read back from a
 // run's notes and given as the faults parameter or as Options.Faults,
 // replays the run event for event.
-func TestReplayReproducesTraceHash(t *testing.T) {
-	for _, mode := range []string{"correct", "buggy"} {
-		for seed := uint64(0); seed < 4; seed++ {
-			set := map[string]string{"mode": mode}
-			a := execute(t, seed, set)
-			sched, err := scenarios.ScheduleOf(a)
-			if err != nil || len(sched.Faults) == 0 {
-				t.Fatalf("%s seed %d: schedule %v, %v: want faults in the notes", mode, seed, sched, err)
-			}
-			b := execute(t, seed, with(set, scenarios.FaultsParam, scenarios.ScheduleParam(sched)))
-			s, v, err := scenarios.Prepare("ledger", set)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := scenarios.Execute(s, v, seed, scenarios.Options{Faults: sched.String()})
-			for _, r := range []*scenarios.Result{b, c} {
-				if r.TraceHash != a.TraceHash || r.Status != a.Status {
-					t.Fatalf("%s seed %d: replay %s/%s, original %s/%s", mode, seed, r.TraceHash, r.Status, a.TraceHash, a.Status)
-				}
-			}
-		}
-	}
-	none := execute(t, 0, map[string]string{"faults": scenarios.NoFaults})
-	if s, err := scenarios.ScheduleOf(none); err != nil || len(s.Faults) > 0 {
-		t.Fatalf("faults=none noted faults: %v", none.Notes)
-	}
-}
+func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, "ledger", 4) }
 
 // TestNemesisCorrectMode: under the common nemesis the correct mode holds.
-func TestNemesisCorrectMode(t *testing.T) {
-	for seed := uint64(0); seed < 50; seed++ {
-		res := execute(t, seed, map[string]string{"nemesis": "true"})
-		if res.Status != scenarios.StatusOK {
-			t.Fatalf("seed %d: status %s: %v\nreplay: %s", seed, res.Status, res.Checks, res.Replay)
-		}
-		if s, _ := scenarios.ScheduleOf(res); s == nil || len(s.Faults) == 0 {
-			t.Fatalf("seed %d: no nemesis schedule in the notes", seed)
-		}
-	}
-	if res := execute(t, 0, map[string]string{"nemesis": "true", "faults": scenarios.NoFaults}); res.Status != scenarios.StatusBadInput {
-		t.Fatalf("nemesis=true with faults=none: status %s, want bad_input", res.Status)
-	}
-}
+func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, "ledger", 50) }
