@@ -10,6 +10,7 @@ var extraScenarios = []struct {
 }{
 	{"hedging", map[string]string{"duration": "3s"}},
 	{"rate-limit", map[string]string{"duration": "3s", "spike_at": "1s", "spike_for": "1s"}},
+	{"throttle", map[string]string{"duration": "3s", "overload_at": "1s", "overload_for": "1s"}},
 }
 
 // TestCommonMetricsExtra: the hedging, rate-limit and throttle scenarios
