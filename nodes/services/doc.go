@@ -4,7 +4,9 @@
 // request accounting every overload scenario reports.
 //
 // A Server has W workers and a FIFO queue (bounded or not, or a load
-// shedder from patterns/shed). Each call takes a service time drawn from a
+// shedder from patterns/shed), and optionally a token-bucket rate limiter
+// at its door (patterns/ratelimit) that rejects calls over the limit at
+// once as overloaded. Each call takes a service time drawn from a
 // Dist (exponential, constant, lognormal or bimodal), optionally stretched
 // by a load-dependent slowdown, then makes the server's downstream calls in
 // order (so chains A→B→C exist), then replies. Work whose caller already
