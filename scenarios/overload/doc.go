@@ -1,7 +1,8 @@
 // Package overload holds the request-path scenarios: queueing calibration,
 // timeouts, backoff, retry budgets, cascades, bulkheads, fallbacks, load
-// shedding, backpressure, health checks, a metastable retry storm and
-// chaos injection. Each builds servers and clients from nodes/services,
+// shedding, backpressure, health checks, a metastable retry storm, chaos
+// injection, hedging, server-side rate limiting and client-side adaptive
+// throttling. Each builds servers and clients from nodes/services,
 // reports the common request metrics (requests, succeeded, failed,
 // rejected, timed_out, attempts, amplification, goodput_rps, latency_*_ms)
 // plus its own, and checks the invariants it has.
