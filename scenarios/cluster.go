@@ -82,11 +82,15 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 		c.Schedule = s
 		r.Note("faults: %d from %s", len(s.Faults), name)
 	case nemesis:
+		kinds, _ := faults.ParseKinds(r.Params.String("nemesis.kinds"))
+		exclude, _ := faults.ParseKinds(r.Params.String("nemesis.exclude"))
 		p, err := faults.Generate(r.World.Rand("faults"), faults.NemesisOptions{
 			Nodes:    n,
 			Duration: r.Params.Duration("nemesis.duration"),
 			Quiet:    r.Params.Duration("nemesis.quiet"),
 			Core:     r.Params.Bool("nemesis.core"),
+			Kinds:    kinds,
+			Exclude:  exclude,
 		})
 		if err != nil {
 			return nil, &BadInputError{Err: fmt.Errorf("parameter nemesis: %w", err)}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"github.com/faultline/faultline/nodes/faults"
 	"maps"
 	"slices"
 	"strings"
@@ -94,6 +95,15 @@ var commonParams = []Param{
 		Validate: positiveDuration},
 	{Name: "nemesis.quiet", Default: "5s", Kind: Duration, Help: "quiet period after the fault phase, with every fault healed, for liveness checks",
 		Validate: positiveDuration},
+	{Name: "nemesis.kinds", Default: "", Kind: String, Help: "fault kinds the nemesis may draw, comma-separated (empty: each seed picks a random subset of all)",
+		Validate: validKinds},
+	{Name: "nemesis.exclude", Default: "", Kind: String, Help: "fault kinds the nemesis never draws, comma-separated, e.g. jump,drift,offset",
+		Validate: validKinds},
 	{Name: "nemesis.core", Default: "false", Kind: Bool, Help: "heal and restart a core of at least a quorum for the quiet period; nodes outside it may stay failed"},
 	{Name: "buggify", Default: "false", Kind: Bool, Help: "enable BUGGIFY sites: each site is on or off for the run (from the seed) and, when on, fires with its probability"},
+}
+
+func validKinds(v string) error {
+	_, err := faults.ParseKinds(v)
+	return err
 }

@@ -28,6 +28,10 @@ type NemesisOptions struct {
 	// Kinds, if set, are the fault kinds to use. Otherwise each seed
 	// enables a random subset of NemesisKinds (swarm testing).
 	Kinds []Kind
+	// Exclude lists kinds never to draw, e.g. clock faults for a protocol
+	// whose safety rests on bounded skew. Swarm testing picks its subset
+	// from the rest.
+	Exclude []Kind
 }
 
 // NemesisKinds are the kinds the nemesis draws from.
@@ -102,18 +106,24 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 			if !slices.Contains(NemesisKinds, k) {
 				return nil, fmt.Errorf("nemesis: kind %s cannot be generated (accepted: %s)", k, kindList(NemesisKinds))
 			}
-			if usable(k) && !slices.Contains(enabled, k) {
+			if usable(k) && !slices.Contains(enabled, k) && !slices.Contains(o.Exclude, k) {
 				enabled = append(enabled, k)
 			}
+		}
+		if len(enabled) == 0 {
+			return nil, fmt.Errorf("nemesis: no usable kind left of %s after excluding %s", kindList(o.Kinds), kindList(o.Exclude))
 		}
 	} else {
 		// Swarm testing: each kind on or off for the whole run, so that
 		// some seeds hammer on few faults and rare combinations happen.
 		var cand []Kind
 		for _, k := range NemesisKinds {
-			if usable(k) {
+			if usable(k) && !slices.Contains(o.Exclude, k) {
 				cand = append(cand, k)
 			}
+		}
+		if len(cand) == 0 {
+			return nil, fmt.Errorf("nemesis: every kind is excluded (%s)", kindList(o.Exclude))
 		}
 		for _, k := range cand {
 			if rng.IntN(2) == 0 {
@@ -322,4 +332,24 @@ func sortedKeys(m map[NodeID]bool) []NodeID {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// ParseKinds parses a comma-separated list of kinds the nemesis can draw,
+// e.g. "partition,crash,loss". The empty string is no kinds.
+func ParseKinds(s string) ([]Kind, error) {
+	var out []Kind
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		i := slices.Index(kindNames[:], name)
+		if i <= 0 || !slices.Contains(NemesisKinds, Kind(i)) {
+			return nil, fmt.Errorf("unknown fault kind %q (accepted: %s)", name, kindList(NemesisKinds))
+		}
+		if !slices.Contains(out, Kind(i)) {
+			out = append(out, Kind(i))
+		}
+	}
+	return out, nil
 }
