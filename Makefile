@@ -19,8 +19,8 @@ test: lint unit race ## lint, unit tests, and the race detector on the engine (w
 unit: ## unit, property, golden and determinism tests
 	$(GO) test -count=1 $(PKGS)
 
-race: ## the race detector on the packages that run worlds concurrently
-	$(GO) test -count=1 -race ./sim/... ./scenarios/...
+race: ## every test again under the race detector (about 2 minutes on 2 cores)
+	$(GO) test -count=1 -race $(PKGS)
 
 lint: $(STATICCHECK) ## gofmt check, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
