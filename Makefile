@@ -14,7 +14,7 @@ help: ## show the targets
 build: ## build bin/faultline
 	$(GO) build -o $(BIN)/faultline ./cmd/faultline
 
-test: lint unit race ## lint, unit tests, and the race detector on the engine (what CI runs)
+test: lint unit race ## lint, unit tests, then the race detector (what CI runs)
 
 unit: ## unit, property, golden and determinism tests
 	$(GO) test -count=1 $(PKGS)
