@@ -139,10 +139,12 @@ func has(v Values, name string) bool {
 	return ok
 }
 
-func positiveDuration(s string) error {
+// PositiveDuration is a Param.Validate for a Duration parameter that must
+// not be zero (a run length, a period).
+func PositiveDuration(s string) error {
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fmt.Errorf("bad value %q (accepted: a duration > 0 such as 5s)", s)
+	if err != nil || d <= 0 || d > MaxDuration {
+		return fmt.Errorf("bad value %q (accepted: a duration in (0s, 24h] such as 5s)", s)
 	}
 	return nil
 }

@@ -17,10 +17,16 @@ const (
 	String   Kind = iota // any text (Choices restricts it)
 	Int                  // an integer in [Min, Max]
 	Float                // a number in [Min, Max]
-	Duration             // a Go duration ≥ 0, e.g. 250ms
+	Duration             // a Go duration in [0, MaxDuration], e.g. 250ms
 	Prob                 // a probability in [0, 1]
 	Bool                 // true or false
 )
+
+// MaxDuration bounds every Duration parameter. It is the default limit on
+// simulated time (sim.DefaultLimits.MaxTime): a run stretched past it could
+// only end at that limit, and code that walks a run's span step by step
+// (series, rates) would take very long to reach it.
+const MaxDuration = 24 * time.Hour
 
 // Param describes one parameter of a scenario.
 type Param struct {
@@ -45,7 +51,7 @@ func (p Param) accepts() string {
 		}
 		return fmt.Sprintf("%s in [%g, %g]", what, p.Min, p.Max)
 	case Duration:
-		return "a duration ≥ 0 such as 250ms or 2s"
+		return "a duration in [0s, 24h] such as 250ms or 2s"
 	case Prob:
 		return "a probability in [0, 1]"
 	case Bool:
@@ -73,7 +79,7 @@ func (p Param) Check(v string) error {
 		}
 	case Duration:
 		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
+		if err != nil || d < 0 || d > MaxDuration {
 			return bad()
 		}
 	case Prob:

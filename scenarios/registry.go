@@ -92,9 +92,9 @@ var commonParams = []Param{
 		Help: "break ties between simultaneous events with the seed instead of insertion order; auto: only when nemesis=true"},
 	{Name: "nemesis", Default: "false", Kind: Bool, Help: "draw a random fault schedule from the seed (swarm testing: each seed enables a random subset of fault kinds)"},
 	{Name: "nemesis.duration", Default: "10s", Kind: Duration, Help: "length of the nemesis's fault phase",
-		Validate: positiveDuration},
+		Validate: PositiveDuration},
 	{Name: "nemesis.quiet", Default: "5s", Kind: Duration, Help: "quiet period after the fault phase, with every fault healed, for liveness checks",
-		Validate: positiveDuration},
+		Validate: PositiveDuration},
 	{Name: "nemesis.kinds", Default: "", Kind: String, Help: "fault kinds the nemesis may draw, comma-separated (empty: each seed picks a random subset of all)",
 		Validate: validKinds},
 	{Name: "nemesis.exclude", Default: "", Kind: String, Help: "fault kinds the nemesis never draws, comma-separated, e.g. jump,drift,offset",
@@ -104,6 +104,10 @@ var commonParams = []Param{
 }
 
 func validKinds(v string) error {
-	_, err := faults.ParseKinds(v)
+	kinds, err := faults.ParseKinds(v)
+	if err == nil && len(kinds) == 0 && strings.TrimSpace(v) != "" {
+		// "," would otherwise mean the same as empty: a random subset.
+		return fmt.Errorf("bad value %q: no fault kind named (accepted: kinds separated by commas, or empty)", v)
+	}
 	return err
 }

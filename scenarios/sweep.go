@@ -92,12 +92,16 @@ func ParseShard(s string) (i, n int, err error) {
 	return i, n, nil
 }
 
-// ParseWorkers parses a worker count: a positive integer, or 0 for
-// GOMAXPROCS.
+// MaxWorkers bounds -j: each worker holds a world in memory, and far more
+// workers than cores only add memory and start-up time.
+const MaxWorkers = 1024
+
+// ParseWorkers parses a worker count: an integer in [1, MaxWorkers], or 0
+// for GOMAXPROCS.
 func ParseWorkers(n int) (int, error) {
 	switch {
-	case n < 0:
-		return 0, fmt.Errorf("-j %d: want a number of workers ≥ 1 (0: GOMAXPROCS)", n)
+	case n < 0 || n > MaxWorkers:
+		return 0, fmt.Errorf("-j %d: want a number of workers in [1, %d] (0: GOMAXPROCS)", n, MaxWorkers)
 	case n == 0:
 		return runtime.GOMAXPROCS(0), nil
 	}
@@ -346,8 +350,12 @@ func ReadResults(r io.Reader) (results []*Result, good int64, err error) {
 			complete := line[len(line)-1] == '\n'
 			var res Result
 			perr := json.Unmarshal(bytes.TrimSpace(line), &res)
-			if perr == nil && res.Scenario == "" {
+			switch {
+			case perr != nil:
+			case res.Scenario == "":
 				perr = errors.New("no scenario")
+			case !slices.Contains(statuses, res.Status):
+				perr = fmt.Errorf("status %q is none of %s", res.Status, strings.Join(statuses, ", "))
 			}
 			switch {
 			case perr == nil && complete:
@@ -355,12 +363,13 @@ func ReadResults(r io.Reader) (results []*Result, good int64, err error) {
 				good += int64(len(line))
 			case len(bytes.TrimSpace(line)) == 0 && complete:
 				good += int64(len(line))
-			default:
-				// Only the last line may be torn.
-				if _, peek := br.Peek(1); peek == nil {
-					return nil, 0, fmt.Errorf("line %d: not a result: %v", lineNo, perrOr(perr))
-				}
+			case !complete:
+				// A torn last line: each result goes out in one write
+				// ending in its newline, so a crash can cut only the end.
 				return results, good, nil
+			default:
+				// A whole line that is not a result: not a result stream.
+				return nil, 0, fmt.Errorf("line %d: not a result: %v", lineNo, perrOr(perr))
 			}
 		}
 		if rerr == io.EOF {
@@ -378,6 +387,9 @@ func perrOr(err error) error {
 	}
 	return err
 }
+
+// statuses are the statuses a result can have.
+var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput}
 
 // SameRun reports why results from a stream do not belong to a sweep of
 // scenario name with params, or "" if they all do.

@@ -226,14 +226,22 @@ func TestSweepResumeSkipsDoneSeeds(t *testing.T) {
 }
 
 func TestReadResultsRejectsCorruptMiddle(t *testing.T) {
-	in := `{"scenario":"x","seed":1}` + "\n" + "garbage\n" + `{"scenario":"x","seed":2}` + "\n"
+	ok := `{"scenario":"x","seed":1,"status":"ok"}` + "\n"
+	in := ok + "garbage\n" + `{"scenario":"x","seed":2,"status":"ok"}` + "\n"
 	if _, _, err := ReadResults(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("err %v", err)
 	}
-	// A complete but unparsable last line is treated as torn.
-	res, good, err := ReadResults(strings.NewReader(`{"scenario":"x","seed":1}` + "\n" + `{"scen`))
-	if err != nil || len(res) != 1 || good != 26 {
+	// An incomplete last line is torn: dropped.
+	res, good, err := ReadResults(strings.NewReader(ok + `{"scen`))
+	if err != nil || len(res) != 1 || good != int64(len(ok)) {
 		t.Fatalf("%v %d %v", res, good, err)
+	}
+	// A whole last line that is not a result is an error, not a torn line,
+	// so --resume never truncates a file that is not a result stream.
+	for _, last := range []string{"garbage\n", `{"scenario":"x","seed":2}` + "\n"} {
+		if _, _, err := ReadResults(strings.NewReader(ok + last)); err == nil || !strings.Contains(err.Error(), "line 2") {
+			t.Fatalf("%q: err %v", last, err)
+		}
 	}
 }
 

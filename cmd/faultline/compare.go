@@ -57,6 +57,14 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		if err := report.CheckPlotPath(*plotPath); err != nil {
 			return exitUsage, usagef("%v", err)
 		}
+		if err := checkOutPath("plot", *plotPath); err != nil {
+			return exitUsage, err
+		}
+	}
+	if *outPath != "" {
+		if err := checkOutPath("out", *outPath); err != nil {
+			return exitUsage, err
+		}
 	}
 	var vary []scenarios.Vary
 	for _, s := range varies {

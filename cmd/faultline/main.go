@@ -112,7 +112,7 @@ func parse(fs *pflag.FlagSet, args []string) error {
 			fs.Usage()
 			return err
 		}
-		return usagef("%v", err)
+		return usagef("%v (see 'faultline %s --help')", err, fs.Name())
 	}
-	return nil
+	return rejectEmpty(fs)
 }

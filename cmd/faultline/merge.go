@@ -38,6 +38,11 @@ func runMerge(args []string, stdout, _ io.Writer) (int, error) {
 		}
 		want = &r
 	}
+	if *outPath != "" {
+		if err := checkOutPath("out", *outPath); err != nil {
+			return exitUsage, err
+		}
+	}
 	var all []*scenarios.Result
 	from := map[uint64]string{}
 	for _, path := range fs.Args() {

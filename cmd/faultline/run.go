@@ -125,6 +125,17 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if err := report.CheckPlotPath(*plotPath); err != nil {
 			return exitUsage, usagef("%v", err)
 		}
+		if err := checkOutPath("plot", *plotPath); err != nil {
+			return exitUsage, err
+		}
+	}
+	if *tracePath != "" {
+		if err := checkOutPath("trace", *tracePath); err != nil {
+			return exitUsage, err
+		}
+	}
+	if err := checkDir("artifacts", *artifacts); err != nil {
+		return exitUsage, err
 	}
 	seed, err := scenarios.ParseSeed(*seedStr)
 	if err != nil {

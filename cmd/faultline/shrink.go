@@ -73,16 +73,19 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	path := *out
+	if path == "" {
+		path = fmt.Sprintf("%s-seed%d.faults", sc.Name, seed)
+	}
+	if err := checkOutPath("out", path); err != nil {
+		return exitUsage, err
+	}
 	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
 	if err != nil {
 		if errors.Is(err, scenarios.ErrNotFailing) {
 			return exitUsage, usagef("%v (find a failing seed with 'faultline sweep %s --seeds 0-99 --set nemesis=true')", err, sc.Name)
 		}
 		return exitUsage, usagef("%v", err)
-	}
-	path := *out
-	if path == "" {
-		path = fmt.Sprintf("%s-seed%d.faults", sc.Name, seed)
 	}
 	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
 		sc.Name, seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -109,6 +110,9 @@ func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
+		if stream != nil {
+			stream.discard()
+		}
 		return exitUsage, err
 	}
 	if err != nil {
@@ -226,6 +230,7 @@ type resultStream struct {
 	lastSync time.Time
 	dirty    bool
 	closed   bool
+	created  bool // the file did not exist before this sweep
 }
 
 const syncEvery = time.Second
@@ -235,12 +240,17 @@ const syncEvery = time.Second
 // torn last line; without, the file must not hold results yet.
 func openStream(path string, resume bool, name string, params map[string]string) (*resultStream, []*scenarios.Result, error) {
 	var done []*scenarios.Result
+	_, err := os.Stat(path)
+	created := errors.Is(err, iofs.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, nil, usagef("--out: %v", err)
+		return nil, nil, usagef("--out %s: %v", path, cause(err))
 	}
 	fail := func(err error) (*resultStream, []*scenarios.Result, error) {
 		f.Close()
+		if created {
+			os.Remove(path)
+		}
 		return nil, nil, err
 	}
 	st, err := f.Stat()
@@ -268,7 +278,7 @@ func openStream(path string, resume bool, name string, params map[string]string)
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
 		return fail(usagef("--out: %v", err))
 	}
-	return &resultStream{f: f, path: path, lastSync: time.Now()}, done, nil
+	return &resultStream{f: f, path: path, lastSync: time.Now(), created: created}, done, nil
 }
 
 func (s *resultStream) write(r *scenarios.Result) error {
@@ -285,6 +295,15 @@ func (s *resultStream) write(r *scenarios.Result) error {
 		return s.f.Sync()
 	}
 	return nil
+}
+
+// discard closes the stream and removes its file if this sweep created
+// it: a sweep refused for bad input leaves no file behind.
+func (s *resultStream) discard() {
+	s.close()
+	if s.created {
+		os.Remove(s.path)
+	}
 }
 
 func (s *resultStream) close() error {

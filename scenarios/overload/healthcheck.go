@@ -26,7 +26,8 @@ var HealthCheck = &scenarios.Scenario{
 	Params: []scenarios.Param{
 		{Name: "check", Default: "deep", Kind: scenarios.String, Choices: []string{"none", "shallow", "deep"}, Help: "health check kind"},
 		{Name: "replicas", Default: "4", Kind: scenarios.Int, Min: 2, Max: 1000, Help: "replicas behind the balancer"},
-		{Name: "interval", Default: "1s", Kind: scenarios.Duration, Help: "probe interval"},
+		{Name: "interval", Default: "1s", Kind: scenarios.Duration, Help: "probe interval",
+			Validate: scenarios.PositiveDuration},
 		{Name: "fail_at", Default: "5500ms", Kind: scenarios.Duration, Help: "when replica 1 loses its database"},
 		{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
 		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},

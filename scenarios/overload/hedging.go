@@ -44,7 +44,8 @@ var Hedging = &scenarios.Scenario{
 			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
 		scenarios.Param{Name: "latency", Default: "uniform:500us-1500us", Kind: scenarios.String, Help: "one-way network latency: " + network.DistSyntax,
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long users send requests"},
+		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long users send requests",
+			Validate: scenarios.PositiveDuration},
 	),
 	Run: runHedging,
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/faultline/faultline/scenarios/outfile"
+)
+
+// rejectEmpty returns a usage error for a text flag given explicitly with
+// an empty value (--out ”): left alone, it would silently mean the
+// flag's default.
+func rejectEmpty(fs *pflag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *pflag.Flag) {
+		if err == nil && f.Value.Type() == "string" && f.Value.String() == "" {
+			err = usagef("--%s \"\": want a non-empty value (%s)", f.Name, f.Usage)
+		}
+	})
+	return err
+}
+
+// checkOutPath checks, before any work is done, that an output file can be
+// written at path: its directory exists and takes new files, and path is
+// not a directory. Otherwise a long run would end in a write error.
+func checkOutPath(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usagef("--%s %s: is a directory (want a file name)", flag, path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, iofs.ErrNotExist):
+		return usagef("--%s %s: directory %s does not exist (want a file in an existing directory)", flag, path, dir)
+	case err != nil:
+		return usagef("--%s %s: %v", flag, path, cause(err))
+	case !st.IsDir():
+		return usagef("--%s %s: %s is not a directory (want a file in an existing directory)", flag, path, dir)
+	}
+	f, err := outfile.Create(path)
+	if err != nil {
+		return usagef("--%s %s: cannot create files in %s: %v", flag, path, dir, cause(err))
+	}
+	f.Abort()
+	return nil
+}
+
+// checkDir checks that path is an existing directory.
+func checkDir(flag, path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return usagef("--%s %s: %v (want an existing directory)", flag, path, cause(err))
+	case !st.IsDir():
+		return usagef("--%s %s: not a directory (want an existing directory)", flag, path)
+	}
+	return nil
+}
+
+// cause strips the path from an *fs.PathError, which the message names
+// already.
+func cause(err error) error {
+	var pe *iofs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
