@@ -4,11 +4,13 @@
 package pingpong
 
 import (
+	"fmt"
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
+	"strings"
 )
 
 func init() { scenarios.Register(Scenario) }
@@ -39,11 +41,17 @@ type ball struct {
 type player struct {
 	hops  int
 	n     int
-	done  *int
+	done  []int // finished balls by origin
 	sends *sim.Counter
 }
 
+// Start serves the node's ball once: a restarted node remembers on its
+// disk that it already did.
 func (p *player) Start(env *nodes.Env) {
+	if env.Disk()["served"] != nil {
+		return
+	}
+	env.Disk()["served"] = true
 	p.pass(env, ball{Origin: env.ID()})
 }
 
@@ -60,7 +68,7 @@ func (p *player) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 	b := msg.(ball)
 	b.Hops++
 	if b.Hops >= p.hops {
-		*p.done++
+		p.done[b.Origin]++
 		env.Metrics().Histogram("ball_done_ms").Observe(float64(env.TrueNow()) / 1e6)
 		return
 	}
@@ -79,11 +87,11 @@ func run(r *scenarios.Run) error {
 		return err
 	}
 	net, rt := cl.Net, cl.RT
-	done := 0
+	done := make([]int, n)
 	sends := r.World.Metrics.Counter("passes")
 	for range n {
 		if _, err := rt.Add(func(nodes.NodeID) nodes.Node {
-			return &player{hops: r.Params.Int("hops"), n: n, done: &done, sends: sends}
+			return &player{hops: r.Params.Int("hops"), n: n, done: done, sends: sends}
 		}); err != nil {
 			return err
 		}
@@ -94,13 +102,30 @@ func run(r *scenarios.Run) error {
 	for k, v := range net.CostMetrics() {
 		r.Metric(k, v)
 	}
-	r.Metric("balls_done", float64(done))
-	if done == n {
+	finished, missing, twice := 0, []string{}, []string{}
+	for origin, k := range done {
+		finished += k
+		switch {
+		case k == 0:
+			missing = append(missing, network.Name(int32(origin)))
+		case k > 1:
+			twice = append(twice, fmt.Sprintf("%s×%d", network.Name(int32(origin)), k))
+		}
+	}
+	r.Metric("balls_done", float64(finished))
+	if len(missing) == 0 && len(twice) == 0 {
 		r.Check(checks.Pass("all_balls_arrive"))
 	} else {
 		t := net.Totals()
-		r.Check(checks.Failf("all_balls_arrive", "%d of %d balls finished; %d messages dropped (%d lost, %d by partitions, %d to down nodes)",
-			done, n, t.DroppedTotal(), t.Dropped[network.CauseLoss], t.Dropped[network.CausePartition], t.Dropped[network.CauseDown]))
+		r.Check(checks.Failf("all_balls_arrive", "%d of %d balls finished exactly once (missing: %s; more than once: %s); %d messages dropped (%d lost, %d by partitions, %d to down nodes), %d duplicated",
+			n-len(missing)-len(twice), n, list(missing), list(twice), t.DroppedTotal(), t.Dropped[network.CauseLoss], t.Dropped[network.CausePartition], t.Dropped[network.CauseDown], t.Duplicated))
 	}
 	return nil
+}
+
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ",")
 }
