@@ -83,13 +83,14 @@ func mustSet(kv ...string) *pipeline.Config {
 	return &c
 }
 
-// cluster builds the network and runtime of n nodes.
+// cluster builds the network and runtime of n nodes through the shared
+// cluster glue, so --faults FILE and nemesis=true work here too.
 func cluster(r *scenarios.Run, n int, latency time.Duration) (*nodes.Runtime, error) {
-	net, err := network.New(r.World, n, network.Link{Latency: network.Const(latency)})
+	cl, err := r.NewCluster(n, network.Link{Latency: network.Const(latency)})
 	if err != nil {
 		return nil, err
 	}
-	return nodes.NewRuntime(r.World, net), nil
+	return cl.RT, nil
 }
 
 // addServer adds a server node and returns its id and a way to reach the

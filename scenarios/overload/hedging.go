@@ -67,11 +67,11 @@ func runHedging(r *scenarios.Run) error {
 	}
 	n, workers := p.Int("replicas"), p.Int("workers")
 	lat, _ := network.ParseDist(p.String("latency"))
-	net, err := network.New(r.World, n+1, network.Link{Latency: lat})
+	cl, err := r.NewCluster(n+1, network.Link{Latency: lat})
 	if err != nil {
 		return err
 	}
-	rt := nodes.NewRuntime(r.World, net)
+	rt := cl.RT
 	st := services.NewStats(r.World.Metrics, "")
 	ids := make([]nodes.NodeID, 0, n)
 	for range n {
