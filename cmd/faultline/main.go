@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -43,6 +44,12 @@ type command struct {
 var commands = map[string]*command{}
 
 func main() {
+	// Simulations allocate many short-lived objects; a larger heap target
+	// trades memory for less GC, which matters most when sweep workers
+	// share the cores with the collector. GOGC still overrides it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
