@@ -63,7 +63,7 @@ func TestBadInput(t *testing.T) {
 		{"faults garbage", []string{"run", "pingpong", "--faults", garbage}, "want 'at TIME KIND"},
 		{"faults beyond cluster", []string{"run", "pingpong", "--faults", beyond, "--trace", filepath.Join(dir, "t.jsonl")}, `unknown node "n9"`},
 		{"faults overlap", []string{"run", "kv", "--faults", overlap}, "overlapping partition groups"},
-		{"faults on a scenario without a cluster", []string{"run", "queue", "--faults", good}, "does not take a fault schedule"},
+		{"faults on a scenario without a cluster", []string{"run", "cli-panic", "--seed", "2", "--faults", good}, "does not take a fault schedule"},
 		{"reversed seeds", []string{"sweep", "pingpong", "--seeds", "5-3"}, "reversed range"},
 		{"huge -j", []string{"sweep", "pingpong", "--seeds", "3", "-j", "100000000"}, "-j 100000000: want a number of workers in [1, 1024]"},
 		{"resume garbage", []string{"sweep", "pingpong", "--seeds", "3", "--out", garbage, "--resume"}, "line 1: not a result"},
