@@ -48,7 +48,8 @@ func Summarize(xs []float64) Summary {
 	if s.N > 1 {
 		var ss float64
 		for _, x := range v {
-			ss += (x - s.Mean) * (x - s.Mean)
+			// float64() rounds the product, so no platform fuses it into an FMA.
+			ss += float64((x - s.Mean) * (x - s.Mean))
 		}
 		s.Std = math.Sqrt(ss / float64(s.N-1))
 		s.CI95 = TQuantile(0.975, float64(s.N-1)) * s.Std / math.Sqrt(float64(s.N))

@@ -373,5 +373,6 @@ func (s *Schedule) QuietAfter() time.Duration {
 }
 
 // either is the chance that at least one of two independent events with
-// chances p and q happens; exact when either is 0.
-func either(p, q float64) float64 { return min(1, p+q-p*q) }
+// chances p and q happens; exact when either is 0. float64() rounds the
+// product, so no platform fuses it into an FMA.
+func either(p, q float64) float64 { return min(1, p+q-float64(p*q)) }

@@ -69,11 +69,13 @@ func uniformDur(rng *rand.Rand, lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(rng.Int64N(int64(hi-lo)+1))
 }
 
-func uniform(rng *rand.Rand, lo, hi float64) float64 { return lo + rng.Float64()*(hi-lo) }
+func uniform(rng *rand.Rand, lo, hi float64) float64 { return lo + float64(rng.Float64()*(hi-lo)) }
 
-// round keeps drawn values short in the text form.
+// round keeps drawn values short in the text form. Here and in uniform,
+// float64() rounds a product, so no platform fuses it into an FMA and a
+// seed draws the same plan everywhere.
 func roundDur(d, unit time.Duration) time.Duration { return max(d/unit*unit, unit) }
-func round3(x float64) float64                     { return float64(int64(x*1000+0.5)) / 1000 }
+func round3(x float64) float64                     { return float64(int64(float64(x*1000)+0.5)) / 1000 }
 
 // Generate draws a fault schedule from rng, which should be the run's
 // "faults" stream. The same stream state gives the same plan.

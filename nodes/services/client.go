@@ -224,7 +224,8 @@ func (cl *Client) pickOp() int {
 	if cl.opSum == 0 {
 		return 0
 	}
-	x := cl.rng.Float64() * cl.opSum
+	// float64() rounds the product, so no platform fuses it into an FMA.
+	x := float64(cl.rng.Float64() * cl.opSum)
 	for i, w := range cl.c.Ops {
 		if x < w {
 			return i

@@ -136,7 +136,8 @@ func (d Dist) MeanDuration() time.Duration {
 	case LogNormal:
 		return time.Duration(float64(d.Mean) * math.Exp(d.Sigma*d.Sigma/2))
 	case Bimodal:
-		return time.Duration((1-d.SlowProb)*float64(d.Mean) + d.SlowProb*float64(d.Slow))
+		// float64() rounds the product, so no platform fuses it into an FMA.
+		return time.Duration(float64((1-d.SlowProb)*float64(d.Mean)) + float64(d.SlowProb*float64(d.Slow)))
 	}
 	return d.Mean
 }

@@ -418,7 +418,8 @@ func (s *Server) begin(env *nodes.Env, j *job) {
 	d := s.c.Service.Sample(s.rng)
 	f := s.slow
 	if s.c.Slowdown > 0 {
-		f *= 1 + s.c.Slowdown*float64(s.busy-1)
+		// float64() rounds the product, so no platform fuses it into an FMA.
+		f *= 1 + float64(s.c.Slowdown*float64(s.busy-1))
 	}
 	if f != 1 {
 		d = time.Duration(float64(d) * f)

@@ -180,7 +180,8 @@ func (b Backoff) jitter(v time.Duration, rng *rand.Rand) time.Duration {
 	if b.c.Jitter == 0 || v == 0 {
 		return v
 	}
-	f := 1 + b.c.Jitter*(2*rng.Float64()-1)
+	// float64() rounds the product, so no platform fuses it into an FMA.
+	f := 1 + float64(b.c.Jitter*(2*rng.Float64()-1))
 	return capMul(v, f, b.c.Cap)
 }
 

@@ -88,7 +88,8 @@ func (t *Throttle) Config() Config { return t.c }
 func (t *Throttle) RejectProbability(now time.Duration) float64 {
 	req := float64(t.win.Sum(now, slotRequests))
 	acc := float64(t.win.Sum(now, slotAccepts))
-	return max(0, (req-t.c.K*acc)/(req+1))
+	// float64() rounds the product, so no platform fuses it into an FMA.
+	return max(0, (req-float64(t.c.K*acc))/(req+1))
 }
 
 // Allow counts a request at now and decides whether to send it. It draws

@@ -50,11 +50,12 @@ func MMcResponse(c int, lambda float64, s time.Duration) (time.Duration, bool) {
 	term, sum := 1.0, 0.0
 	for k := 0; k < c; k++ {
 		sum += term
-		term *= a / float64(k+1)
+		// float64() rounds the product, so no platform fuses it into an FMA.
+		term = float64(term * (a / float64(k+1)))
 	}
 	tail := term / (1 - rho) // a^c/c! · 1/(1-ρ)
 	pWait := tail / (sum + tail)
-	w := pWait/(float64(c)*mu-lambda) + 1/mu
+	w := pWait/(float64(float64(c)*mu)-lambda) + 1/mu
 	return time.Duration(w * 1e9), true
 }
 
