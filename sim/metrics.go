@@ -69,7 +69,8 @@ func (g *Gauge) Set(now Time, v float64) {
 	if !g.started {
 		g.started, g.start, g.since, g.max = true, now, now, v
 	}
-	g.integral += g.v * float64(now-g.since)
+	// float64() rounds the product, so no platform fuses it into an FMA.
+	g.integral += float64(g.v * float64(now-g.since))
 	g.v, g.since = v, now
 	g.max = max(g.max, v)
 }
@@ -88,7 +89,8 @@ func (g *Gauge) Mean(end Time) float64 {
 	if !g.started || end <= g.start {
 		return g.v
 	}
-	total := g.integral + g.v*float64(end-g.since)
+	// float64() rounds the product, so no platform fuses it into an FMA.
+	total := g.integral + float64(g.v*float64(end-g.since))
 	return total / float64(end-g.start)
 }
 
@@ -263,7 +265,10 @@ func (m *Metrics) Snapshot(end Time) map[string]float64 {
 		out[n+"_mean"] = g.Mean(end)
 		out[n+"_max"] = g.max
 	}
-	for n, h := range m.hists {
+	// Sorted: histograms in different units share BASE_count, and the
+	// last one written must not depend on map order.
+	for _, n := range slices.Sorted(maps.Keys(m.hists)) {
+		h := m.hists[n]
 		base, unit := splitUnit(n)
 		out[base+"_mean"+unit] = h.Mean()
 		out[base+"_p50"+unit] = h.Quantile(0.50)
