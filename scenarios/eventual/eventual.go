@@ -32,17 +32,15 @@ var Scenario = &scenarios.Scenario{
 		"mode=correct orders writes by the primary's sequence numbers; mode=buggy resolves " +
 		"them last-writer-wins by the clients' skewed wall clocks, which loses acknowledged writes.",
 	Params: []scenarios.Param{
-		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
-			Help: "correct: the primary orders writes; buggy: last-writer-wins on client wall clocks"},
+		scenarios.ModeParam("the primary orders writes", "last-writer-wins on client wall clocks"),
 		{Name: "replicas", Default: "2", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of replicas besides the primary"},
 		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
 		{Name: "keys", Default: "2", Kind: scenarios.Int, Min: 1, Max: 100, Help: "number of keys"},
 		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients issue operations; partitions happen in this window"},
 		{Name: "quiet", Default: "500ms", Kind: scenarios.Duration, Help: "fault-free time after the heal; the replicas must converge within it"},
-		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
-		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		scenarios.LatencyParam("uniform:1ms-5ms"),
+		scenarios.LossParam("0.02", ""),
+		scenarios.DuplicateParam("0.02"),
 		{Name: "max_skew", Default: "50ms", Kind: scenarios.Duration, Help: "client clock offsets are drawn from [-max_skew/2, max_skew/2]"},
 		scenarios.SeededFaultsParam("a replica cut off from the primary for 100-500ms at a time, across duration"),
 		scenarios.NemesisDurationParam("2s"),
@@ -98,10 +96,9 @@ func (h *harness) observeRead(now sim.Time, applied int) {
 
 func run(r *scenarios.Run) error {
 	p := r.Params
-	lat, _ := network.ParseDist(p.String("latency"))
 	nRep, nCli := p.Int("replicas"), p.Int("clients")
 	n := 1 + nRep + nCli
-	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(n, p.Link())
 	if err != nil {
 		return err
 	}

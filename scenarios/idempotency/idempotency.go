@@ -27,15 +27,13 @@ var Scenario = &scenarios.Scenario{
 		"no payment was charged twice. There are no faults beyond the lossy links unless " +
 		"--faults FILE or nemesis=true gives a schedule.",
 	Params: []scenarios.Param{
-		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
-			Help: "correct: idempotency keys; buggy: none, so retries charge again"},
+		scenarios.ModeParam("idempotency keys", "none, so retries charge again"),
 		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 64, Help: "number of clients"},
 		{Name: "payments", Default: "5", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "payments per client"},
-		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a request is lost"},
+		scenarios.LatencyParam("uniform:1ms-5ms"),
+		scenarios.LossParam("0.05", "request"),
 		{Name: "reply_loss", Default: "0.3", Kind: scenarios.Prob, Help: "probability a response from the service is lost"},
-		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		scenarios.DuplicateParam("0.02"),
 		{Name: "bank_latency", Default: "uniform:5ms-40ms", Kind: scenarios.String, Help: "how long the bank takes to charge: " + network.DistSyntax,
 			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
 		{Name: "timeout", Default: "30ms", Kind: scenarios.Duration, Help: "client time-out per attempt"},
@@ -76,7 +74,7 @@ func run(r *scenarios.Run) error {
 	lat, _ := network.ParseDist(p.String("latency"))
 	bank, _ := network.ParseDist(p.String("bank_latency"))
 	nCli := p.Int("clients")
-	cl, err := r.NewCluster(1+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(1+nCli, p.Link())
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/checks/linearizability"
-	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
@@ -29,16 +28,14 @@ var Scenario = &scenarios.Scenario{
 		"key. mode=correct reads from the primary's committed state; mode=buggy lets backups " +
 		"serve reads from their own copy, which lags behind, so reads go stale.",
 	Params: []scenarios.Param{
-		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
-			Help: "correct: reads go to the primary; buggy: backups serve reads (stale reads)"},
+		scenarios.ModeParam("reads go to the primary", "backups serve reads (stale reads)"),
 		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
 		{Name: "keys", Default: "2", Kind: scenarios.Int, Min: 1, Max: 100, Help: "number of keys"},
 		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients issue operations; faults happen in this window"},
 		{Name: "quiet", Default: "500ms", Kind: scenarios.Duration, Help: "fault-free time after the last operation is issued"},
-		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
-		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		scenarios.LatencyParam("uniform:1ms-5ms"),
+		scenarios.LossParam("0.05", ""),
+		scenarios.DuplicateParam("0.02"),
 		scenarios.SeededFaultsParam("one server at a time isolated or crashed for 50-300ms, across duration"),
 		scenarios.NemesisDurationParam("2s"),
 		{Name: "op_timeout", Default: "50ms", Kind: scenarios.Duration, Help: "client time-out per attempt; after 3 attempts the op is pending"},
@@ -76,10 +73,9 @@ type harness struct {
 
 func run(r *scenarios.Run) error {
 	p := r.Params
-	lat, _ := network.ParseDist(p.String("latency"))
 	nClients := p.Int("clients")
 	n := serverCount + nClients
-	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(n, p.Link())
 	if err != nil {
 		return err
 	}

@@ -33,16 +33,14 @@ var Scenario = &scenarios.Scenario{
 		"two nodes both believe they hold the lease. mode=correct uses margin = max_skew; " +
 		"mode=buggy uses max_skew/4.",
 	Params: []scenarios.Param{
-		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
-			Help: "correct: margin = max_skew; buggy: margin = max_skew/4"},
+		scenarios.ModeParam("margin = max_skew", "margin = max_skew/4"),
 		{Name: "nodes", Default: "3", Kind: scenarios.Int, Min: 2, Max: 32, Help: "number of nodes competing for the lease"},
 		{Name: "lease", Default: "200ms", Kind: scenarios.Duration, Help: "lease duration, on the server's clock"},
 		{Name: "max_skew", Default: "50ms", Kind: scenarios.Duration, Help: "bound on the difference between any two clocks, offset and drift included"},
 		{Name: "drift_ppm", Default: "100", Kind: scenarios.Float, Min: 0, Max: 10000, Help: "bound on each clock's drift, in parts per million"},
 		{Name: "duration", Default: "3s", Kind: scenarios.Duration, Help: "how long the nodes compete; partitions happen in this window"},
-		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is lost"},
+		scenarios.LatencyParam("uniform:1ms-5ms"),
+		scenarios.LossParam("0.02", ""),
 		scenarios.SeededFaultsParam("a contender cut off from the server for 100-400ms at a time, across duration"),
 		scenarios.NemesisDurationParam("3s"),
 	},
@@ -73,7 +71,6 @@ type harness struct {
 
 func run(r *scenarios.Run) error {
 	p := r.Params
-	lat, _ := network.ParseDist(p.String("latency"))
 	n := 1 + p.Int("nodes")
 	duration := p.Duration("duration")
 	end := duration + p.Duration("lease") + time.Second
@@ -90,7 +87,7 @@ func run(r *scenarios.Run) error {
 	if p.String("mode") == "buggy" {
 		margin = skew / 4
 	}
-	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: p.Float("loss")})
+	cl, err := r.NewCluster(n, p.Link())
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/checks/invariants"
-	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
@@ -29,16 +28,14 @@ var Scenario = &scenarios.Scenario{
 		"its log position; mode=buggy applies every delivery, duplicates included. faults=none " +
 		"turns the seeded crashes off; --faults FILE or nemesis=true replace them.",
 	Params: []scenarios.Param{
-		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
-			Help: "correct: the projector deduplicates by log position; buggy: it applies duplicates again"},
+		scenarios.ModeParam("the projector deduplicates by log position", "it applies duplicates again"),
 		{Name: "clients", Default: "2", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
 		{Name: "accounts", Default: "4", Kind: scenarios.Int, Min: 2, Max: 1000, Help: "number of accounts, each opened with 1000"},
 		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients send transfers; crashes happen in this window"},
 		{Name: "quiet", Default: "500ms", Kind: scenarios.Duration, Help: "fault-free time at the end for the projector to catch up"},
-		{Name: "latency", Default: "uniform:1ms-5ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0.05", Kind: scenarios.Prob, Help: "probability a message is lost"},
-		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		scenarios.LatencyParam("uniform:1ms-5ms"),
+		scenarios.LossParam("0.05", ""),
+		scenarios.DuplicateParam("0.02"),
 		scenarios.SeededFaultsParam("the ledger or the projector crashed for 20-200ms at a time, across duration"),
 		scenarios.NemesisDurationParam("2s"),
 	},
@@ -70,9 +67,8 @@ func account(i int) string { return fmt.Sprintf("acct-%d", i+1) }
 
 func run(r *scenarios.Run) error {
 	p := r.Params
-	lat, _ := network.ParseDist(p.String("latency"))
 	nCli := p.Int("clients")
-	cl, err := r.NewCluster(2+nCli, network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(2+nCli, p.Link())
 	if err != nil {
 		return err
 	}

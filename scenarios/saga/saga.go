@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/checks/invariants"
-	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
@@ -30,13 +29,11 @@ var Scenario = &scenarios.Scenario{
 		"received is conserved. faults=none turns the nemesis off; --faults FILE or nemesis=true " +
 		"replace it. mode=buggy forgets the refund when the order step fails.",
 	Params: []scenarios.Param{
-		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "buggy"},
-			Help: "correct: every step is compensated; buggy: a failed order step leaves the charge unrefunded"},
+		scenarios.ModeParam("every step is compensated", "a failed order step leaves the charge unrefunded"),
 		{Name: "sagas", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "number of orders"},
-		{Name: "latency", Default: "lognormal:5ms,0.8", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0.1", Kind: scenarios.Prob, Help: "probability a message is lost"},
-		{Name: "duplicate", Default: "0.02", Kind: scenarios.Prob, Help: "probability a message is delivered twice"},
+		scenarios.LatencyParam("lognormal:5ms,0.8"),
+		scenarios.LossParam("0.1", ""),
+		scenarios.DuplicateParam("0.02"),
 		{Name: "reject", Default: "0.1", Kind: scenarios.Prob, Help: "probability a service rejects a forward step"},
 		{Name: "step_timeout", Default: "30ms", Kind: scenarios.Duration, Help: "orchestrator time-out per attempt of a step",
 			Validate: scenarios.PositiveDuration},
@@ -83,8 +80,7 @@ type config struct {
 
 func run(r *scenarios.Run) error {
 	p := r.Params
-	lat, _ := network.ParseDist(p.String("latency"))
-	cl, err := r.NewCluster(int(nodeCount), network.Link{Latency: lat, Loss: p.Float("loss"), Duplicate: p.Float("duplicate")})
+	cl, err := r.NewCluster(int(nodeCount), p.Link())
 	if err != nil {
 		return err
 	}
