@@ -26,9 +26,8 @@ var Scenario = &scenarios.Scenario{
 	Params: []scenarios.Param{
 		{Name: "nodes", Default: "3", Kind: scenarios.Int, Min: 2, Max: 10000, Help: "number of nodes"},
 		{Name: "hops", Default: "20", Kind: scenarios.Int, Min: 1, Max: 1_000_000, Help: "hops each ball makes before it is done"},
-		{Name: "latency", Default: "1ms", Kind: scenarios.String, Help: "link latency distribution: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
-		{Name: "loss", Default: "0", Kind: scenarios.Prob, Help: "probability a message is lost"},
+		scenarios.LatencyParam("1ms"),
+		scenarios.LossParam("0", ""),
 	},
 	Run: run,
 }
@@ -79,10 +78,9 @@ func (p *player) Timer(*nodes.Env, nodes.TimerID, any) {}
 
 func run(r *scenarios.Run) error {
 	n := r.Params.Int("nodes")
-	lat, _ := network.ParseDist(r.Params.String("latency"))
 	// The cluster glue also applies the run's fault schedule (--faults
 	// FILE, or nemesis=true).
-	cl, err := r.NewCluster(n, network.Link{Latency: lat, Loss: r.Params.Float("loss")})
+	cl, err := r.NewCluster(n, r.Params.Link())
 	if err != nil {
 		return err
 	}
