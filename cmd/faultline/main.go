@@ -116,8 +116,7 @@ func newFlags(name, synopsis string, stdout io.Writer) *pflag.FlagSet {
 func parse(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // pflag has printed the usage already
 		}
 		return usagef("%v (see 'faultline %s --help')", err, fs.Name())
 	}

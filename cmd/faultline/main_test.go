@@ -98,3 +98,18 @@ func TestTraceFileIsWritten(t *testing.T) {
 		t.Fatalf("trace %q, %v", b, err)
 	}
 }
+
+// Every command prints its usage exactly once for --help and -h.
+func TestHelpPrintedOnce(t *testing.T) {
+	for name := range commands {
+		for _, flag := range []string{"--help", "-h"} {
+			code, out, errOut := cli(name, flag)
+			if code != 0 || errOut != "" {
+				t.Fatalf("%s %s: exit %d, stderr %q", name, flag, code, errOut)
+			}
+			if n := strings.Count(out, "Usage: faultline "+name); n != 1 {
+				t.Fatalf("%s %s: usage printed %d times:\n%s", name, flag, n, out)
+			}
+		}
+	}
+}
