@@ -12,7 +12,7 @@ help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
 
 build: ## build bin/faultline
-	$(GO) build -o $(BIN)/faultline ./cmd/faultline
+	$(GO) build -buildvcs=auto -o $(BIN)/faultline ./cmd/faultline
 
 test: lint unit race ## lint, unit tests, then the race detector (what CI runs)
 
