@@ -48,10 +48,16 @@ type Caller struct {
 	brLevel *Level
 	late    *sim.Counter
 	spare   []*attempt // dropped attempts, for reuse
+	// Ended requests are reused too, but only once the outermost apply has
+	// returned: until then a Wake list or a completion callback may still
+	// name them, and a reused one must not be mistaken for the old one.
+	depth     int
+	ended     []*request // ended during the current outermost apply
+	spareReqs []*request // ended before it, free for reuse
 }
 
 type request struct {
-	pr        *pipeline.Request
+	pr        pipeline.Request // inline: one allocation per request
 	op        int
 	value     int64
 	start     sim.Time     // true time
@@ -134,23 +140,37 @@ func (c *Caller) Do(env *nodes.Env, op int, upstream sim.Time, done func(Result)
 
 // DoValue is Do with a value carried in every attempt's Call.
 func (c *Caller) DoValue(env *nodes.Env, op int, value int64, upstream sim.Time, done func(Result)) {
-	c.do(env, &request{op: op, value: value, upstream: upstream, done: done})
+	r := c.newRequest()
+	r.op, r.value, r.upstream, r.done = op, value, upstream, done
+	c.do(env, r)
+}
+
+// newRequest returns a zero request, reused if one is spare.
+func (c *Caller) newRequest() *request {
+	if n := len(c.spareReqs); n > 0 {
+		r := c.spareReqs[n-1]
+		c.spareReqs = c.spareReqs[:n-1]
+		return r
+	}
+	return new(request)
 }
 
 // do starts r, whose op, value, upstream and completion are set.
 func (c *Caller) do(env *nodes.Env, r *request) {
-	r.pr, r.start = c.p.NewRequest(), c.world.Now()
+	c.p.InitRequest(&r.pr)
+	r.start = c.world.Now()
 	r.attempts = r.inline[:0]
 	r.wakeData = callerTimer{c: c, kind: timerWake, r: r}
 	if c.c.Stats != nil {
 		c.c.Stats.Begin()
 	}
-	c.reqs[r.pr] = r
+	c.reqs[&r.pr] = r
 	c.apply(env, r, r.pr.Start(c.local(env)))
 }
 
 // apply carries out a pipeline decision for r.
 func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
+	c.depth++
 	now := c.world.Now()
 	for _, s := range d.Send {
 		c.nextID++
@@ -196,6 +216,14 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 			c.apply(env, o, pr.OnTimer(c.local(env)))
 		}
 	}
+	if c.depth--; c.depth == 0 {
+		for i, e := range c.ended {
+			*e = request{}
+			c.spareReqs = append(c.spareReqs, e)
+			c.ended[i] = nil
+		}
+		c.ended = c.ended[:0]
+	}
 }
 
 // newAttempt returns a cleared attempt, reused if one is spare.
@@ -234,7 +262,7 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 		env.CancelTimer(r.wake)
 		r.hasWake = false
 	}
-	delete(c.reqs, r.pr)
+	delete(c.reqs, &r.pr)
 	res := Result{Latency: time.Duration(c.world.Now() - r.start)}
 	switch pr.Status {
 	case pipeline.Success:
@@ -262,6 +290,7 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 	if c.c.Stats != nil {
 		c.c.Stats.End(c.world.Now(), r.start, res)
 	}
+	c.ended = append(c.ended, r)
 	if r.done == nil {
 		r.client.ended(r.op, r.start, r.then, res)
 		return
@@ -303,7 +332,7 @@ func (c *Caller) timer(env *nodes.Env, id nodes.TimerID, t *callerTimer) {
 		c.apply(env, r, r.pr.OnResult(c.local(env), n, pipeline.Outcome{Class: retry.Timeout}))
 	case timerWake:
 		r := t.r
-		if _, live := c.reqs[r.pr]; !live || !r.hasWake || (id != 0 && r.wake != id) {
+		if _, live := c.reqs[&r.pr]; !live || !r.hasWake || (id != 0 && r.wake != id) {
 			return
 		}
 		r.hasWake = false

@@ -241,7 +241,9 @@ func (cl *Client) issue(env *nodes.Env, then func()) {
 		cl.c.OpStats[op].Begin()
 	}
 	// The request calls ended when it is done; no closure to allocate.
-	cl.caller.do(env, &request{op: op, client: cl, then: then})
+	r := cl.caller.newRequest()
+	r.op, r.client, r.then = op, cl, then
+	cl.caller.do(env, r)
 }
 
 // ended completes a request issued at start.

@@ -168,6 +168,11 @@ type Race struct {
 	over        bool
 }
 
+// NewRace returns a race that keeps its outstanding attempts in buf's
+// backing array while they fit, to save an allocation; buf must be empty
+// and not used by anything else. The zero Race is ready too.
+func NewRace(buf []int) Race { return Race{outstanding: buf[:0]} }
+
 // Launch records that attempt id was sent.
 func (r *Race) Launch(id int) { r.outstanding = append(r.outstanding, id) }
 

@@ -31,7 +31,12 @@ func TestDelay(t *testing.T) {
 }
 
 func TestRace(t *testing.T) {
-	var r Race
+	t.Run("zero", func(t *testing.T) { testRace(t, Race{}) })
+	// A buffer too small for three attempts must grow like a nil one.
+	t.Run("buffered", func(t *testing.T) { testRace(t, NewRace(make([]int, 0, 2))) })
+}
+
+func testRace(t *testing.T, r Race) {
 	r.Launch(1)
 	r.Launch(2)
 	r.Launch(3)

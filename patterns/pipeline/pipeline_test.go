@@ -413,3 +413,40 @@ func TestDeterminism(t *testing.T) {
 		t.Fatal("determinism run does not exercise hedging, fallback and cancellation")
 	}
 }
+
+// TestInitRequestReuse checks that a Request reinitialised after it ended
+// behaves as a fresh one from NewRequest.
+func TestInitRequestReuse(t *testing.T) {
+	cfg := mustConfig(t, "retry.max_attempts", "3", "timeout.per_attempt", "50ms", "hedge.delay", "10ms")
+	fresh, err := New(cfg, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused, err := New(cfg, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Request
+	for i := range 3 {
+		now := time.Duration(i) * 100 * ms
+		a := fresh.NewRequest()
+		reused.InitRequest(&r)
+		if a.ID() != r.ID() {
+			t.Fatalf("request %d: ids %d and %d", i, a.ID(), r.ID())
+		}
+		steps := []func(*Request) Decision{
+			func(q *Request) Decision { return q.Start(now) },
+			func(q *Request) Decision { return q.OnTimer(now + 10*ms) },
+			func(q *Request) Decision { return q.OnResult(now+20*ms, 1, Outcome{Class: retry.Timeout}) },
+			func(q *Request) Decision { return q.OnResult(now+30*ms, 2, Outcome{OK: true}) },
+		}
+		for j, step := range steps {
+			if da, dr := fmt.Sprint(step(a)), fmt.Sprint(step(&r)); da != dr {
+				t.Fatalf("request %d step %d: fresh %s, reused %s", i, j, da, dr)
+			}
+		}
+		if _, done := r.Done(); !done {
+			t.Fatalf("request %d did not end", i)
+		}
+	}
+}
