@@ -186,7 +186,13 @@ func (s *Series) Add(t Time, v float64) {
 	for len(s.buckets) <= i {
 		s.buckets = append(s.buckets, nil)
 	}
-	s.buckets[i] = append(s.buckets[i], v)
+	b := s.buckets[i]
+	if b == nil && i > 0 {
+		// Steps tend to hold as many values as the one before: size the
+		// new bucket like it instead of growing it from one.
+		b = make([]float64, 0, max(len(s.buckets[i-1]), 1))
+	}
+	s.buckets[i] = append(b, v)
 }
 
 // Point is one step of a series.

@@ -28,7 +28,7 @@ type Sink interface {
 func (w *World) Trace(r Record) {
 	r.At = w.now
 	h := mix(w.hash, uint64(r.At))
-	h = mix(h, fnv64(r.Kind))
+	h = mix(h, w.kindHash(r.Kind))
 	h = mix(h, uint64(uint32(r.Node))<<32|uint64(uint32(r.Peer)))
 	h = mix(h, r.ID)
 	if r.Detail != "" {
@@ -39,6 +39,25 @@ func (w *World) Trace(r Record) {
 		rc := r // a copy, so r itself does not escape when no sink is set
 		w.opts.Sink.Record(&rc)
 	}
+}
+
+// kindCache memoizes fnv64 of the few record kinds a run uses. A slot is
+// chosen by length and first byte and checked by content, so a collision
+// only costs a recompute.
+type kindCache [16]struct {
+	s string
+	h uint64
+}
+
+func (w *World) kindHash(s string) uint64 {
+	if len(s) == 0 {
+		return fnv64(s)
+	}
+	e := &w.kinds[(uint(len(s))+uint(s[0]))&15]
+	if e.s != s {
+		e.s, e.h = s, fnv64(s)
+	}
+	return e.h
 }
 
 // Tracing reports whether a sink is attached, so callers can skip building

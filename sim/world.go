@@ -126,6 +126,7 @@ type World struct {
 	sched   *rand.Rand
 	streams map[string]*rand.Rand
 	cur     Event
+	kinds   kindCache
 	// livelock detection
 	sameTime   uint64
 	lastTime   Time
@@ -265,8 +266,14 @@ func (w *World) run(until Time, cond func() bool) (err error) {
 	}()
 	w.stopped = false
 	w.stopReason = nil
+	lim := &w.limits
 	for {
-		if w.q.Len() == 0 || w.q.peek() > until {
+		n := w.q.Len()
+		if n == 0 {
+			return nil
+		}
+		next := w.q.peek()
+		if next > until {
 			return nil
 		}
 		if cond != nil && !cond() {
@@ -275,8 +282,13 @@ func (w *World) run(until Time, cond func() bool) (err error) {
 		if w.events >= w.budget {
 			return nil
 		}
-		if err := w.checkLimits(); err != nil {
-			return err
+		// The common case passes every limit with a few compares; the slow
+		// path re-reads the queue (cond may have changed it) and reports.
+		if cond != nil || w.events&1023 == 0 || w.events >= lim.MaxEvents || next > lim.MaxTime ||
+			n > lim.MaxPending || w.sameTime >= lim.LivelockEvents {
+			if err := w.checkLimits(); err != nil {
+				return err
+			}
 		}
 		w.step()
 		if w.stopped {
