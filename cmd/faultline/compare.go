@@ -36,8 +36,8 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() != 1 {
-		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	if _, err := scenarioArg(fs); err != nil {
+		return exitUsage, err
 	}
 	if !slices.Contains(report.Formats, *format) {
 		return exitUsage, usagef("--format %q: accepted: %s", *format, strings.Join(report.Formats, ", "))

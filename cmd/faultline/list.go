@@ -31,8 +31,8 @@ func runList(args []string, stdout, _ io.Writer) (int, error) {
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if *format != "text" && *format != "json" {
-		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	if err := oneOf("format", *format, "text", "json"); err != nil {
+		return exitUsage, err
 	}
 	all := scenarios.All()
 	if fs.NArg() > 1 {

@@ -122,3 +122,20 @@ func parse(fs *pflag.FlagSet, args []string) error {
 	}
 	return rejectEmpty(fs)
 }
+
+// scenarioArg returns the one scenario name a command takes as its only
+// argument.
+func scenarioArg(fs *pflag.FlagSet) (string, error) {
+	if fs.NArg() != 1 {
+		return "", usagef("want exactly one scenario name (see 'faultline list')")
+	}
+	return fs.Arg(0), nil
+}
+
+// oneOf checks the value of flag against the values it accepts.
+func oneOf(flag, value string, accepted ...string) error {
+	if !slices.Contains(accepted, value) {
+		return usagef("--%s %q: accepted: %s", flag, value, strings.Join(accepted, ", "))
+	}
+	return nil
+}

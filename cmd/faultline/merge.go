@@ -27,8 +27,8 @@ func runMerge(args []string, stdout, _ io.Writer) (int, error) {
 	if fs.NArg() == 0 {
 		return exitUsage, usagef("want one or more result files written by 'faultline sweep --out'")
 	}
-	if *format != "text" && *format != "json" {
-		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	if err := oneOf("format", *format, "text", "json"); err != nil {
+		return exitUsage, err
 	}
 	var want *scenarios.SeedRange
 	if *seedsStr != "" {

@@ -112,14 +112,14 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() != 1 {
-		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	if _, err := scenarioArg(fs); err != nil {
+		return exitUsage, err
 	}
-	if *format != "text" && *format != "json" {
-		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	if err := oneOf("format", *format, "text", "json"); err != nil {
+		return exitUsage, err
 	}
-	if *traceFormat != "jsonl" && *traceFormat != "perfetto" {
-		return exitUsage, usagef("--trace-format %q: accepted: jsonl, perfetto", *traceFormat)
+	if err := oneOf("trace-format", *traceFormat, "jsonl", "perfetto"); err != nil {
+		return exitUsage, err
 	}
 	if *plotPath != "" {
 		if err := report.CheckPlotPath(*plotPath); err != nil {

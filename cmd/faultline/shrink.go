@@ -48,8 +48,8 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() != 1 {
-		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	if _, err := scenarioArg(fs); err != nil {
+		return exitUsage, err
 	}
 	if *seedStr == "" {
 		return exitUsage, usagef("--seed is required: the failing seed to shrink")
@@ -61,8 +61,8 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *maxRuns <= 0 {
 		return exitUsage, usagef("--max-runs %d: want a count > 0", *maxRuns)
 	}
-	if *format != "text" && *format != "json" {
-		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	if err := oneOf("format", *format, "text", "json"); err != nil {
+		return exitUsage, err
 	}
 	// Shrink the nemesis's schedule unless told otherwise: the user gave
 	// a schedule with --faults, or set nemesis explicitly.

@@ -38,11 +38,11 @@ func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if fs.NArg() != 1 {
-		return exitUsage, usagef("want exactly one scenario name (see 'faultline list')")
+	if _, err := scenarioArg(fs); err != nil {
+		return exitUsage, err
 	}
-	if *format != "text" && *format != "json" {
-		return exitUsage, usagef("--format %q: accepted: text, json", *format)
+	if err := oneOf("format", *format, "text", "json"); err != nil {
+		return exitUsage, err
 	}
 	if *seedsStr == "" {
 		return exitUsage, usagef("--seeds is required: A-B (both included) or N (0 to N-1)")
