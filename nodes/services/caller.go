@@ -43,8 +43,8 @@ type Caller struct {
 	world   *sim.World
 	p       *pipeline.Pipeline
 	nextID  uint64
-	pending map[uint64]*attempt            // by wire id; looked up only
-	reqs    map[*pipeline.Request]*request // for the pipeline's Wake lists; looked up only
+	pending window[attempt] // by wire id
+	reqs    window[request] // live requests by pipeline request id
 	brLevel *Level
 	late    *sim.Counter
 	spare   []*attempt // dropped attempts, for reuse
@@ -117,8 +117,7 @@ func NewCaller(env *nodes.Env, c CallerConfig) *Caller {
 	if err != nil {
 		panic(fmt.Sprintf("services: pipeline: %v", err))
 	}
-	cl := &Caller{c: c, world: w, p: p, pending: map[uint64]*attempt{}, reqs: map[*pipeline.Request]*request{},
-		late: w.Metrics.Counter("late_replies")}
+	cl := &Caller{c: c, world: w, p: p, late: w.Metrics.Counter("late_replies")}
 	if p.Breaker() != nil && c.BreakerSeries != "" {
 		cl.brLevel = NewLevel(w.Metrics, c.BreakerSeries)
 	}
@@ -164,7 +163,7 @@ func (c *Caller) do(env *nodes.Env, r *request) {
 	if c.c.Stats != nil {
 		c.c.Stats.Begin()
 	}
-	c.reqs[&r.pr] = r
+	c.reqs.put(r.pr.ID(), r)
 	c.apply(env, r, r.pr.Start(c.local(env)))
 }
 
@@ -176,7 +175,7 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 		c.nextID++
 		a := c.newAttempt()
 		a.id, a.n, a.req = c.nextID, s.Attempt, r
-		c.pending[a.id] = a
+		c.pending.put(a.id, a)
 		r.attempts = append(r.attempts, a)
 		wire := r.upstream
 		if s.Timeout > 0 {
@@ -212,7 +211,7 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 		c.end(env, r, d.Result)
 	}
 	for _, pr := range d.Wake {
-		if o := c.reqs[pr]; o != nil {
+		if o := c.reqs.get(pr.ID()); o != nil && &o.pr == pr {
 			c.apply(env, o, pr.OnTimer(c.local(env)))
 		}
 	}
@@ -239,7 +238,7 @@ func (c *Caller) newAttempt() *attempt {
 // drop forgets an attempt: its reply, if one comes, is late. Its timer is
 // cancelled and a is kept for reuse, so the caller must not use a after.
 func (c *Caller) drop(env *nodes.Env, a *attempt) {
-	delete(c.pending, a.id)
+	c.pending.del(a.id)
 	if a.hasTimer {
 		env.CancelTimer(a.timer)
 	}
@@ -262,7 +261,7 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 		env.CancelTimer(r.wake)
 		r.hasWake = false
 	}
-	delete(c.reqs, &r.pr)
+	c.reqs.del(r.pr.ID())
 	res := Result{Latency: time.Duration(c.world.Now() - r.start)}
 	switch pr.Status {
 	case pipeline.Success:
@@ -301,8 +300,8 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 // Reply feeds a reply addressed to this caller. A reply to an attempt that
 // timed out or was cancelled is counted in late_replies and ignored.
 func (c *Caller) Reply(env *nodes.Env, rep *Reply) {
-	a, ok := c.pending[rep.ID]
-	if !ok {
+	a := c.pending.get(rep.ID)
+	if a == nil {
 		c.late.Inc()
 		return
 	}
@@ -322,7 +321,7 @@ func (c *Caller) timer(env *nodes.Env, id nodes.TimerID, t *callerTimer) {
 	switch t.kind {
 	case timerTimeout:
 		a := t.a
-		if c.pending[a.id] != a || !a.hasTimer || (id != 0 && a.timer != id) {
+		if c.pending.get(a.id) != a || !a.hasTimer || (id != 0 && a.timer != id) {
 			return
 		}
 		a.hasTimer = false
@@ -332,7 +331,7 @@ func (c *Caller) timer(env *nodes.Env, id nodes.TimerID, t *callerTimer) {
 		c.apply(env, r, r.pr.OnResult(c.local(env), n, pipeline.Outcome{Class: retry.Timeout}))
 	case timerWake:
 		r := t.r
-		if _, live := c.reqs[&r.pr]; !live || !r.hasWake || (id != 0 && r.wake != id) {
+		if c.reqs.get(r.pr.ID()) != r || !r.hasWake || (id != 0 && r.wake != id) {
 			return
 		}
 		r.hasWake = false
