@@ -48,6 +48,7 @@ type Caller struct {
 	brLevel *Level
 	late    *sim.Counter
 	spare   []*attempt // dropped attempts, for reuse
+	calls   chunk[Call]
 	// Ended requests are reused too, but only once the outermost apply has
 	// returned: until then a Wake list or a completion callback may still
 	// name them, and a reused one must not be mistaken for the old one.
@@ -189,7 +190,9 @@ func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
 		if c.c.Pick != nil {
 			to = c.c.Pick()
 		}
-		env.Send(to, &Call{ID: a.id, Op: r.op, Deadline: wire, Value: r.value}, callSize)
+		call := c.calls.new()
+		*call = Call{ID: a.id, Op: r.op, Deadline: wire, Value: r.value}
+		env.Send(to, call, callSize)
 	}
 	for _, n := range d.Cancel {
 		for _, a := range r.attempts {

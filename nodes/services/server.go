@@ -140,6 +140,8 @@ type Server struct {
 	limiter *ratelimit.Limiter
 	health  *health.Checker
 	spare   []*job // finished jobs, for reuse
+	jobs    chunk[job]
+	replies chunk[Reply]
 
 	slow      float64 // service-time factor (1 = healthy)
 	hang      float64 // probability a call is dropped without reply
@@ -289,18 +291,18 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 	now := s.now()
 	switch c.Op {
 	case OpHealthShallow:
-		env.Send(from, &Reply{ID: c.ID, OK: true}, replySize)
+		env.Send(from, s.reply(Reply{ID: c.ID, OK: true}), replySize)
 		return
 	case OpHealthDeep:
 		_ = s.health.Observe(env.Now().Duration(), "db", !s.broken)
 		ok := s.health.Deep(env.Now().Duration()).Status != health.Unhealthy
-		env.Send(from, &Reply{ID: c.ID, OK: ok, Class: retry.Unavailable}, replySize)
+		env.Send(from, s.reply(Reply{ID: c.ID, OK: ok, Class: retry.Unavailable}), replySize)
 		return
 	}
 	s.arrivals.Inc()
 	if s.limiter != nil && !s.limiter.Allow(now.Duration()) {
 		s.limited.Inc()
-		env.Send(from, &Reply{ID: c.ID, Class: retry.Overloaded}, replySize)
+		env.Send(from, s.reply(Reply{ID: c.ID, Class: retry.Overloaded}), replySize)
 		return
 	}
 	if s.hang > 0 && s.rng.Float64() < s.hang {
@@ -309,7 +311,7 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 	}
 	if s.c.ChaosErrorRate > 0 && s.rng.Float64() < s.c.ChaosErrorRate {
 		s.chaosErr.Inc()
-		env.Send(from, &Reply{ID: c.ID, Class: retry.Internal}, replySize)
+		env.Send(from, s.reply(Reply{ID: c.ID, Class: retry.Internal}), replySize)
 		return
 	}
 	j := s.newJob()
@@ -338,7 +340,7 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 
 func (s *Server) reject(env *nodes.Env, j *job) {
 	s.shedN.Inc()
-	env.Send(j.from, &Reply{ID: j.call.ID, Class: retry.Overloaded}, replySize)
+	env.Send(j.from, s.reply(Reply{ID: j.call.ID, Class: retry.Overloaded}), replySize)
 	s.freeJob(j)
 }
 
@@ -349,7 +351,14 @@ func (s *Server) newJob() *job {
 		s.spare = s.spare[:n-1]
 		return j
 	}
-	return &job{}
+	return s.jobs.new()
+}
+
+// reply returns r in storage carved from the server's chunk of replies.
+func (s *Server) reply(r Reply) *Reply {
+	p := s.replies.new()
+	*p = r
+	return p
 }
 
 // freeJob keeps j for reuse; j must not be used after. A job is freed
@@ -436,12 +445,12 @@ func (s *Server) begin(env *nodes.Env, j *job) {
 func (s *Server) workDone(env *nodes.Env, j *job) {
 	if j.dep == 0 {
 		if s.broken {
-			s.finish(env, j, &Reply{Class: retry.Unavailable})
+			s.finish(env, j, s.reply(Reply{Class: retry.Unavailable}))
 			return
 		}
 		if s.errorRate > 0 && s.rng.Float64() < s.errorRate {
 			s.errors.Inc()
-			s.finish(env, j, &Reply{Class: s.c.ErrorClass})
+			s.finish(env, j, s.reply(Reply{Class: s.c.ErrorClass}))
 			return
 		}
 	}
@@ -460,7 +469,7 @@ func (s *Server) workDone(env *nodes.Env, j *job) {
 		}
 		s.callers[i].Do(env, j.call.Op, j.call.Deadline, func(r Result) {
 			if !r.OK {
-				s.finish(env, j, &Reply{Class: r.Class})
+				s.finish(env, j, s.reply(Reply{Class: r.Class}))
 				return
 			}
 			j.degraded = j.degraded || r.Degraded
@@ -468,7 +477,7 @@ func (s *Server) workDone(env *nodes.Env, j *job) {
 		})
 		return
 	}
-	r := &Reply{OK: true, Degraded: j.degraded}
+	r := s.reply(Reply{OK: true, Degraded: j.degraded})
 	if s.c.Apply != nil {
 		s.c.Apply(&j.call, r)
 	}
