@@ -1,24 +1,65 @@
 package sim
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
-// queue is a 4-ary min-heap ordered by (at, key). The heap holds small
-// entries that point into a slab of events, so sifting moves 24 bytes
-// instead of a whole Event; freed slab slots are reused, so a steady state
-// allocates nothing. A 4-ary heap halves the depth of a binary one.
+// queue holds the pending events in (at, key) order. It has two tiers:
+//
+//   - a 4-ary min-heap of the events before horizon, and
+//   - a calendar after it: a ring of buckets, each 1<<shift ns wide,
+//     holding unsorted events, then an unsorted overflow for events beyond
+//     the ring.
+//
+// When the heap runs dry, the calendar's next bucket becomes the heap. A
+// simulation schedules most events well after now (timeouts, periodic
+// work), so the heap stays small, a few dozen events, while thousands wait
+// in buckets, where a push is an append. The width adapts: it doubles when
+// most events land in the overflow, and halves when a bucket about to become
+// the heap is crowded and spread out.
+//
+// The heap holds small entries that point into a slab of events, so moving
+// an entry moves 24 bytes instead of a whole Event; freed slab slots and
+// bucket storage are reused, so a steady state allocates nothing.
 //
 // pop is the engine's hot loop. Which child is least is close to a coin
 // flip, so it is chosen with arithmetic instead of branches (see before),
 // and the hole left by the root sinks to a leaf without comparing against
 // the element that refills it, which then rises from there (Floyd's
 // bottom-up variant): the last element usually belongs near the bottom.
-// Any correct heap pops the same (at, key) sequence, so the order of events
-// does not depend on this layout.
+//
+// Every event still leaves in exact (at, key) order: the tiers only decide
+// where an event waits, never which comes out first, so the order of events
+// does not depend on this layout or its widths.
 type queue struct {
-	heap []entry
+	heap []entry // the events before horizon
 	slab []Event
 	free []uint32
+	n    int // pending events in all tiers
+
+	horizon Time      // the heap holds exactly the events before it
+	shift   uint8     // a bucket is 1<<shift ns wide
+	cur     int       // ring index of the bucket starting at horizon
+	ring    [][]entry // len(ring) buckets; nil until the first far event
+	inRing  int
+	full    [ringLen / 64]uint64 // bit b: ring[b] holds events
+	over    []entry              // events at or after the ring's end
+	overMin Time
+	flat    bool    // horizon cannot advance (times near Never): heap only
+	tmp     []entry // scratch for rebucketing
 }
+
+const (
+	ringBits   = 8
+	ringLen    = 1 << ringBits
+	ringMask   = ringLen - 1
+	startShift = 16 // 65.5 µs buckets until the widths adapt
+	maxShift   = 56
+	// crowded is the bucket size above which a bucket about to become
+	// the heap is split by halving the width.
+	crowded = 64
+)
 
 type entry struct {
 	at   Time
@@ -40,9 +81,10 @@ func before(a, b *entry) int {
 	return int(borrow)
 }
 
-func (q *queue) Len() int { return len(q.heap) }
+func (q *queue) Len() int { return q.n }
 
-// push adds e with tie-break key in O(log n).
+// push adds e with tie-break key: O(1) into the calendar, O(log n) into
+// the heap.
 func (q *queue) push(e *Event, key uint64) {
 	var slot uint32
 	if n := len(q.free); n > 0 {
@@ -53,9 +95,44 @@ func (q *queue) push(e *Event, key uint64) {
 		slot = uint32(len(q.slab))
 		q.slab = append(q.slab, *e)
 	}
-	h := append(q.heap, entry{at: e.At, key: key, slot: slot})
-	q.heap = h
-	q.up(len(h)-1, h[len(h)-1])
+	q.n++
+	q.place(entry{at: e.At, key: key, slot: slot})
+}
+
+// place puts x in the tier its time belongs to.
+func (q *queue) place(x entry) {
+	if x.at < q.horizon || q.flat {
+		h := append(q.heap, x)
+		q.heap = h
+		q.up(len(h)-1, x)
+		return
+	}
+	if q.ring == nil {
+		q.initRing()
+	}
+	if d := uint64(x.at-q.horizon) >> q.shift; d < ringLen {
+		b := (q.cur + int(d)) & ringMask
+		q.ring[b] = append(q.ring[b], x)
+		q.full[b>>6] |= 1 << (b & 63)
+		q.inRing++
+		return
+	}
+	if len(q.over) == 0 || x.at < q.overMin {
+		q.overMin = x.at
+	}
+	q.over = append(q.over, x)
+}
+
+// initRing sets up the calendar with a few entries' room per bucket, carved
+// from one allocation: short runs then allocate little for it.
+func (q *queue) initRing() {
+	const room = 4
+	q.ring = make([][]entry, ringLen)
+	backing := make([]entry, ringLen*room)
+	for i := range q.ring {
+		q.ring[i] = backing[i*room : i*room : (i+1)*room]
+	}
+	q.shift = startShift
 }
 
 // up places x at hole i or above it.
@@ -72,8 +149,37 @@ func (q *queue) up(i int, x entry) {
 	h[i] = x
 }
 
-// pop removes the least event into *out in O(log n).
+// down places x at hole i or below it.
+func (q *queue) down(i int, x entry) {
+	h := q.heap
+	n := len(h)
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		for j := c + 1; j < min(c+4, n); j++ {
+			if h[j].less(&h[m]) {
+				m = j
+			}
+		}
+		if !h[m].less(&x) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = x
+}
+
+// pop removes the least event into *out in O(log n). The queue must not be
+// empty.
 func (q *queue) pop(out *Event) {
+	if len(q.heap) == 0 {
+		q.fill()
+	}
+	q.n--
 	h := q.heap
 	top := h[0]
 	*out = q.slab[top.slot]
@@ -116,8 +222,170 @@ func (q *queue) pop(out *Event) {
 
 // peek returns the least event's time, or Never.
 func (q *queue) peek() Time {
-	if len(q.heap) == 0 {
+	if q.n == 0 {
 		return Never
 	}
+	if len(q.heap) == 0 {
+		q.fill()
+	}
 	return q.heap[0].at
+}
+
+// fill refills the empty heap from the calendar: the next non-empty
+// bucket becomes the heap, and horizon moves past it.
+func (q *queue) fill() {
+	for len(q.heap) == 0 && q.n > 0 {
+		if q.inRing == 0 {
+			// Everything left is in the overflow: restart the ring at
+			// its earliest event.
+			q.horizon, q.cur = q.overMin, 0
+			q.redistribute()
+			continue
+		}
+		if k := q.nextFull(); k > 0 {
+			q.skip(k)
+			continue
+		}
+		b := q.ring[q.cur]
+		if len(b) > crowded && q.shift > 0 && q.spread(b) && 16*(len(q.over)+q.farHalf()) < q.inRing {
+			q.rebucket(q.shift - 1)
+			continue
+		}
+		q.heap = append(q.heap, b...)
+		clear(b)
+		q.ring[q.cur] = b[:0]
+		q.full[q.cur>>6] &^= 1 << (q.cur & 63)
+		q.inRing -= len(b)
+		for i := (len(q.heap) - 2) / 4; i >= 0; i-- {
+			q.down(i, q.heap[i])
+		}
+		q.skip(1)
+	}
+}
+
+// nextFull returns how many buckets after the current one the next
+// non-empty bucket is. The ring must hold an event.
+func (q *queue) nextFull() int {
+	for d := 0; ; {
+		i := (q.cur + d) & ringMask
+		if w := q.full[i>>6] >> (i & 63); w != 0 {
+			return d + bits.TrailingZeros64(w)
+		}
+		d += 64 - i&63
+	}
+}
+
+// farHalf counts the events in the ring's far half, which halving the
+// width would move to the overflow. Halving is worth it only if nearly all
+// events stay in the ring; the bound is stricter than the one that doubles
+// the width (in redistribute), so that the two never undo each other.
+func (q *queue) farHalf() int {
+	n := 0
+	for d := ringLen / 2; d < ringLen; d++ {
+		n += len(q.ring[(q.cur+d)&ringMask])
+	}
+	return n
+}
+
+// spread reports whether bucket b's events straddle the middle of its
+// width, so that halving the width would split them.
+func (q *queue) spread(b []entry) bool {
+	mid := q.horizon + Time(1)<<(q.shift-1)
+	lo, hi := false, false
+	for i := range b {
+		if b[i].at < mid {
+			lo = true
+		} else {
+			hi = true
+		}
+	}
+	return lo && hi
+}
+
+// skip moves horizon k buckets on, past empty or emptied buckets, and
+// pulls overflow events into the ring once it has come close to them.
+func (q *queue) skip(k int) {
+	w := uint64(k) << q.shift
+	if w > uint64(math.MaxInt64-q.horizon) {
+		q.flatten()
+		return
+	}
+	q.horizon += Time(w)
+	q.cur = (q.cur + k) & ringMask
+	// Waiting until the overflow reaches the ring's first half, not just
+	// its end, lets one scan move half a ring's worth of events. A jump
+	// over empty buckets may pass overflow events: they go to the heap.
+	if len(q.over) > 0 && (q.overMin < q.horizon || uint64(q.overMin-q.horizon)>>q.shift < ringLen/2) {
+		q.redistribute()
+	}
+}
+
+// inRange reports whether time t, at or after horizon, falls within the
+// ring.
+func (q *queue) inRange(t Time) bool { return uint64(t-q.horizon)>>q.shift < ringLen }
+
+// redistribute moves the overflow events that fall within the ring into
+// their buckets (or the heap, if a jump over empty buckets has passed
+// them). When most of the overflow stays, the buckets are too
+// narrow for the events' spread, and scanning it again soon would be
+// wasted: the width doubles until most fit.
+func (q *queue) redistribute() {
+	keep := q.over[:0]
+	lo := Time(math.MaxInt64)
+	for _, x := range q.over {
+		if x.at < q.horizon || q.inRange(x.at) {
+			q.place(x)
+		} else {
+			keep = append(keep, x)
+			lo = min(lo, x.at)
+		}
+	}
+	moved := len(q.over) - len(keep)
+	clear(q.over[len(keep):])
+	q.over, q.overMin = keep, lo
+	if len(keep) > 8 && moved < len(keep) {
+		for len(q.over) > 8 && len(q.over) > q.inRing/8 && q.shift < maxShift {
+			q.rebucket(q.shift + 1)
+		}
+	}
+}
+
+// rebucket changes the bucket width to 1<<shift and places every calendar
+// event again, relative to the same horizon.
+func (q *queue) rebucket(shift uint8) {
+	all := q.tmp[:0]
+	for i := range q.ring {
+		all = append(all, q.ring[i]...)
+		clear(q.ring[i])
+		q.ring[i] = q.ring[i][:0]
+	}
+	all = append(all, q.over...)
+	clear(q.over)
+	q.over = q.over[:0]
+	q.full = [ringLen / 64]uint64{}
+	q.inRing, q.cur, q.shift = 0, 0, shift
+	for _, x := range all {
+		q.place(x)
+	}
+	clear(all)
+	q.tmp = all[:0]
+}
+
+// flatten moves every calendar event into the heap for good: horizon is
+// within a bucket of the largest time and cannot advance.
+func (q *queue) flatten() {
+	q.flat = true
+	for i := range q.ring {
+		for _, x := range q.ring[i] {
+			q.place(x)
+		}
+		clear(q.ring[i])
+		q.ring[i] = q.ring[i][:0]
+	}
+	for _, x := range q.over {
+		q.place(x)
+	}
+	clear(q.over)
+	q.over, q.inRing = q.over[:0], 0
+	q.full = [ringLen / 64]uint64{}
 }

@@ -257,3 +257,177 @@ func TestQueuePopClearsSlot(t *testing.T) {
 		}
 	}
 }
+
+// checkTiers verifies the queue's tiers: the heap is ordered and holds only
+// events before horizon, each bucket holds the events of its width, the
+// overflow lies beyond the ring's first half, and the counts and bits
+// agree.
+func checkTiers(t *rapid.T, q *queue) {
+	h := q.heap
+	for i := range h {
+		if i > 0 && h[i].less(&h[(i-1)/4]) {
+			t.Fatalf("heap order broken at %d", i)
+		}
+		if !q.flat && h[i].at >= q.horizon {
+			t.Fatalf("heap holds time %d at or after horizon %d", h[i].at, q.horizon)
+		}
+	}
+	n := len(h) + len(q.over)
+	inRing := 0
+	for b := range q.ring {
+		d := (b - q.cur) & ringMask
+		lo := q.horizon + Time(d)<<q.shift
+		for _, x := range q.ring[b] {
+			if x.at < lo || uint64(x.at-lo)>>q.shift != 0 {
+				t.Fatalf("bucket %d (from %d, width 2^%d) holds time %d", d, lo, q.shift, x.at)
+			}
+		}
+		inRing += len(q.ring[b])
+		if full := q.full[b>>6]&(1<<(b&63)) != 0; full != (len(q.ring[b]) > 0) {
+			t.Fatalf("bucket %d: full bit %v with %d events", b, full, len(q.ring[b]))
+		}
+	}
+	if inRing != q.inRing || n+inRing != q.n {
+		t.Fatalf("counts: ring %d (recorded %d), total %d (recorded %d)", inRing, q.inRing, n+inRing, q.n)
+	}
+	for _, x := range q.over {
+		if x.at < q.overMin || x.at < q.horizon || uint64(x.at-q.horizon)>>q.shift < ringLen/2 {
+			t.Fatalf("overflow holds time %d (min %d, horizon %d, width 2^%d)", x.at, q.overMin, q.horizon, q.shift)
+		}
+	}
+}
+
+// TestQueueTiersMatchReference runs simulation-like workloads, where each
+// push is now plus a delay drawn at one of several scales, with pops in
+// between, so that events spread over buckets, crowd one, spill to the
+// overflow and make the widths adapt. Pops must come out in (at, key)
+// order, exactly as from a sorted list.
+func TestQueueTiersMatchReference(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var q queue
+		type ev struct {
+			at  Time
+			key uint64
+		}
+		var pending []ev
+		now := Time(rapid.Int64Range(0, 1<<40).Draw(t, "start"))
+		scales := rapid.SliceOfN(rapid.IntRange(0, 50), 1, 4).Draw(t, "scales")
+		shuffle := rapid.Bool().Draw(t, "shuffle")
+		seq := uint64(0)
+		// In bucket units the delays land in every part of the ring and
+		// just past it, whatever the width has become.
+		buckets := rapid.Bool().Draw(t, "buckets")
+		push := func() {
+			s := scales[rapid.IntRange(0, len(scales)-1).Draw(t, "scale")]
+			d := Time(rapid.Int64Range(0, 1<<s).Draw(t, "delay"))
+			if buckets && q.ring != nil {
+				n := rapid.OneOf(rapid.IntRange(0, 2), rapid.IntRange(ringLen/3, ringLen/2),
+					rapid.IntRange(3*ringLen/4, 5*ringLen/4), rapid.IntRange(0, 3*ringLen)).Draw(t, "buckets")
+				d = Time(n)<<q.shift + d&(1<<q.shift-1)
+			}
+			seq++
+			key := seq
+			if shuffle {
+				key = rapid.Uint64().Draw(t, "key")
+			}
+			q.push(&Event{At: now + d, A: int64(key)}, key)
+			pending = append(pending, ev{now + d, key})
+		}
+		pop := func() {
+			m := 0
+			for j := range pending {
+				if pending[j].at < pending[m].at || (pending[j].at == pending[m].at && pending[j].key < pending[m].key) {
+					m = j
+				}
+			}
+			if got := q.peek(); got != pending[m].at {
+				t.Fatalf("peek = %d, want %d", got, pending[m].at)
+			}
+			var got Event
+			q.pop(&got)
+			if got.At != pending[m].at || uint64(got.A) != pending[m].key {
+				t.Fatalf("pop (%d, %d), want (%d, %d)", got.At, got.A, pending[m].at, pending[m].key)
+			}
+			now = got.At
+			pending = slices.Delete(pending, m, m+1)
+		}
+		for range rapid.IntRange(0, 200).Draw(t, "bursts") {
+			// A burst of pushes, then of pops: bursts fill buckets and
+			// the overflow past what single steps would.
+			for range rapid.OneOf(rapid.IntRange(0, 2), rapid.IntRange(0, 300)).Draw(t, "pushes") {
+				push()
+			}
+			for range rapid.OneOf(rapid.IntRange(0, 2), rapid.IntRange(0, 300)).Draw(t, "pops") {
+				if len(pending) == 0 {
+					break
+				}
+				pop()
+			}
+			checkTiers(t, &q)
+		}
+	})
+}
+
+// TestQueueJumpPastOverflow: a jump over empty buckets to a far bucket must
+// not pass an event still waiting in the overflow.
+func TestQueueJumpPastOverflow(t *testing.T) {
+	var q queue
+	w := Time(1) << startShift
+	push := func(at Time, key uint64) { q.push(&Event{At: at, A: int64(key)}, key) }
+	pop := func() Time {
+		var ev Event
+		q.pop(&ev)
+		return ev.At
+	}
+	push(10*w, 1)
+	pop()                // the ring now starts at bucket 11
+	push(11*w+300*w, 2)  // beyond the ring: overflow
+	for i := range 100 { // move the ring on by 100 buckets, one at a time
+		push(Time(12+i)*w, uint64(3+i))
+		pop()
+	}
+	push(111*w+250*w, 200) // in the ring, after the overflow event
+	if got, want := pop(), 11*w+300*w; got != want {
+		t.Fatalf("popped time %d, want the overflow event's %d", got, want)
+	}
+	if got, want := pop(), 111*w+250*w; got != want {
+		t.Fatalf("popped time %d, want %d", got, want)
+	}
+}
+
+// TestQueueShortSequences tries many short push and pop sequences whose
+// delays are whole buckets, so that the ring's edge cases (jumps over empty
+// buckets, the overflow's threshold, the ring's end) meet in few steps, more
+// often than long random runs make them meet.
+func TestQueueShortSequences(t *testing.T) {
+	rng := NewStream(1, "short-sequences")
+	w := Time(1) << startShift
+	delays := []int{0, 1, 2, ringLen/4 - 1, ringLen / 4, ringLen/2 - 1, ringLen / 2, ringLen/2 + 1, ringLen - 1, ringLen, ringLen + 1, 2 * ringLen}
+	for range 20_000 {
+		var q queue
+		var pending []popped
+		now, seq := Time(0), uint64(0)
+		for range 2 + rng.IntN(10) {
+			if rng.IntN(3) > 0 || len(pending) == 0 {
+				seq++
+				at := now + Time(delays[rng.IntN(len(delays))])*w + Time(rng.IntN(2))
+				q.push(&Event{At: at, A: int64(seq)}, seq)
+				pending = append(pending, popped{at: at, key: seq})
+				continue
+			}
+			m := 0
+			for j := range pending {
+				if cmpTimeKey(pending[j], pending[m]) < 0 {
+					m = j
+				}
+			}
+			var ev Event
+			q.pop(&ev)
+			if ev.At != pending[m].at || uint64(ev.A) != pending[m].key {
+				t.Fatalf("popped (%d, %d), want (%d, %d)", ev.At, ev.A, pending[m].at, pending[m].key)
+			}
+			now = ev.At
+			pending = slices.Delete(pending, m, m+1)
+		}
+	}
+}
