@@ -6,7 +6,7 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME    ?= 20s
 PKGS        := ./...
 
-.PHONY: help build test unit race lint fuzz bench demo soak clean
+.PHONY: help build test unit race lint fuzz bench pgo demo soak clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: build ## benchmarks: engine vs bare heap, network, sweeps; then one speed table of every scenario
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/ ./nodes/... ./scenarios/...
 	$(BIN)/faultline bench
+
+pgo: build ## refresh cmd/faultline/default.pgo, the profile go build optimizes the CLI with
+	$(BIN)/faultline bench --seeds 60 --cpuprofile cmd/faultline/default.pgo >/dev/null
+	$(GO) build -buildvcs=auto -o $(BIN)/faultline ./cmd/faultline
 
 demo: build ## the showcase: run a scenario, show a failure and its replay
 	@./scripts/demo.sh

@@ -83,6 +83,8 @@ func TestBadInput(t *testing.T) {
 		{"shrink out into missing dir", []string{"shrink", "kv", "--seed", "1", "--set", "mode=buggy", "--out", out("x.faults")}, "does not exist"},
 		{"list unknown scenario", []string{"list", "bogus"}, `unknown scenario "bogus"`},
 		{"bench zero seeds", []string{"bench", "--seeds", "0"}, "--seeds 0"},
+		{"bench profile into missing dir", []string{"bench", "--cpuprofile", out("p.pprof"), "pingpong"}, "no such file"},
+		{"bench profile, unknown scenario", []string{"bench", "--cpuprofile", filepath.Join(dir, "p.pprof"), "bogus"}, `unknown scenario "bogus"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

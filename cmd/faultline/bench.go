@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/outfile"
 )
 
 func init() {
@@ -16,9 +18,10 @@ func init() {
 // runBench runs each scenario at its defaults for a few seeds and prints
 // simulated seconds per wall second and events per wall second. Wall time
 // is measured here, outside the worlds.
-func runBench(args []string, stdout, _ io.Writer) (int, error) {
-	fs := newFlags("bench", "bench [--seeds N] [SCENARIO ...]", stdout)
+func runBench(args []string, stdout, _ io.Writer) (code int, err error) {
+	fs := newFlags("bench", "bench [--seeds N] [--cpuprofile FILE] [SCENARIO ...]", stdout)
 	seeds := fs.Int("seeds", 5, "seeds per scenario")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to FILE (for go tool pprof, or as cmd/faultline/default.pgo)")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -35,6 +38,24 @@ func runBench(args []string, stdout, _ io.Writer) (int, error) {
 			}
 			list = append(list, s)
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := outfile.Create(*cpuProfile)
+		if err != nil {
+			return exitUsage, usagef("--cpuprofile %s: %v", *cpuProfile, err)
+		}
+		defer f.Abort()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return exitFail, fmt.Errorf("--cpuprofile %s: %w", *cpuProfile, err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if code == exitOK && err == nil {
+				if err = f.Commit(); err != nil {
+					code = exitFail
+				}
+			}
+		}()
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tseeds\tsim_s\twall_ms\tsim_s_per_wall_s\tevents\tevents_per_s\t")

@@ -99,6 +99,21 @@ func TestTraceFileIsWritten(t *testing.T) {
 	}
 }
 
+func TestBenchWritesCPUProfile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cpu.pprof")
+	code, out, e := cli("bench", "--seeds", "1", "--cpuprofile", p, "pingpong")
+	if code != 0 {
+		t.Fatal(e)
+	}
+	if !strings.Contains(out, "pingpong") {
+		t.Fatalf("no speed table: %q", out)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // pprof profiles are gzipped
+		t.Fatalf("profile %d bytes, %v", len(b), err)
+	}
+}
+
 // Every command prints its usage exactly once for --help and -h.
 func TestHelpPrintedOnce(t *testing.T) {
 	for name := range commands {
