@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // queue holds the pending events in (at, key) order. It has two tiers:
@@ -14,10 +16,12 @@ import (
 //
 // When the heap runs dry, the calendar's next bucket becomes the heap. A
 // simulation schedules most events well after now (timeouts, periodic
-// work), so the heap stays small, a few dozen events, while thousands wait
-// in buckets, where a push is an append. The width adapts: it doubles when
+// work), so the heap stays small, a few events, while thousands wait in
+// buckets, where a push is an append. The width adapts: it doubles when
 // most events land in the overflow, and halves when a bucket about to become
-// the heap is crowded and spread out.
+// the heap is crowded and spread out. A world with few pending events does
+// not need the calendar: it is turned on only once the heap has grown past
+// calendarOn events, and off again when fewer than calendarOff wait.
 //
 // The heap holds small entries that point into a slab of events, so moving
 // an entry moves 24 bytes instead of a whole Event; freed slab slots and
@@ -41,24 +45,29 @@ type queue struct {
 	horizon Time      // the heap holds exactly the events before it
 	shift   uint8     // a bucket is 1<<shift ns wide
 	cur     int       // ring index of the bucket starting at horizon
-	ring    [][]entry // len(ring) buckets; nil until the first far event
+	ring    [][]entry // ringLen buckets; nil until the calendar first starts
 	inRing  int
 	full    [ringLen / 64]uint64 // bit b: ring[b] holds events
 	over    []entry              // events at or after the ring's end
 	overMin Time
-	flat    bool    // horizon cannot advance (times near Never): heap only
+	on      bool    // the calendar is in use; off, every event is in the heap
+	stuck   bool    // horizon reached the end of time: heap only for good
+	pinned  bool    // tests: the calendar stays on however few events wait
 	tmp     []entry // scratch for rebucketing
 }
 
 const (
-	ringBits   = 8
-	ringLen    = 1 << ringBits
-	ringMask   = ringLen - 1
-	startShift = 16 // 65.5 µs buckets until the widths adapt
-	maxShift   = 56
+	ringBits = 8
+	ringLen  = 1 << ringBits
+	ringMask = ringLen - 1
+	// The calendar is turned on when the heap holds more than calendarOn
+	// events and off when fewer than calendarOff are pending in all.
+	calendarOn  = 128
+	calendarOff = 16
+	maxShift    = 56
 	// crowded is the bucket size above which a bucket about to become
 	// the heap is split by halving the width.
-	crowded = 64
+	crowded = 8
 )
 
 type entry struct {
@@ -101,14 +110,14 @@ func (q *queue) push(e *Event, key uint64) {
 
 // place puts x in the tier its time belongs to.
 func (q *queue) place(x entry) {
-	if x.at < q.horizon || q.flat {
+	if !q.on || x.at < q.horizon {
 		h := append(q.heap, x)
 		q.heap = h
 		q.up(len(h)-1, x)
+		if !q.on && len(h) > calendarOn && !q.stuck {
+			q.start()
+		}
 		return
-	}
-	if q.ring == nil {
-		q.initRing()
 	}
 	if d := uint64(x.at-q.horizon) >> q.shift; d < ringLen {
 		b := (q.cur + int(d)) & ringMask
@@ -132,7 +141,6 @@ func (q *queue) initRing() {
 	for i := range q.ring {
 		q.ring[i] = backing[i*room : i*room : (i+1)*room]
 	}
-	q.shift = startShift
 }
 
 // up places x at hole i or above it.
@@ -235,6 +243,10 @@ func (q *queue) peek() Time {
 // bucket becomes the heap, and horizon moves past it.
 func (q *queue) fill() {
 	for len(q.heap) == 0 && q.n > 0 {
+		if q.n < calendarOff && !q.pinned {
+			q.stop()
+			return
+		}
 		if q.inRing == 0 {
 			// Everything left is in the overflow: restart the ring at
 			// its earliest event.
@@ -307,7 +319,8 @@ func (q *queue) spread(b []entry) bool {
 func (q *queue) skip(k int) {
 	w := uint64(k) << q.shift
 	if w > uint64(math.MaxInt64-q.horizon) {
-		q.flatten()
+		q.stop()
+		q.stuck = true
 		return
 	}
 	q.horizon += Time(w)
@@ -371,21 +384,46 @@ func (q *queue) rebucket(shift uint8) {
 	q.tmp = all[:0]
 }
 
-// flatten moves every calendar event into the heap for good: horizon is
-// within a bucket of the largest time and cannot advance.
-func (q *queue) flatten() {
-	q.flat = true
+// start turns the calendar on once the heap has grown: every event moves
+// into it, and the next fill takes the first bucket back. The width starts
+// at about four times the events' typical spacing (from the earlier three
+// quarters of them, so that a few far-off events do not stretch it).
+func (q *queue) start() {
+	if q.heap[0].at < 0 {
+		return // simulated time starts at 0; negative times stay in the heap
+	}
+	all := append(q.tmp[:0], q.heap...)
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.at, b.at) })
+	lo := all[0].at
+	k := 3 * len(all) / 4
+	spacing := uint64(all[k].at-lo) / uint64(k)
+	if q.ring == nil {
+		q.initRing()
+	}
+	q.on, q.horizon, q.cur = true, lo, 0
+	q.shift = uint8(min(max(bits.Len64(4*spacing)-1, 0), maxShift))
+	q.heap = q.heap[:0]
+	for _, x := range all {
+		q.place(x)
+	}
+	clear(all)
+	q.tmp = all[:0]
+}
+
+// stop turns the calendar off, with every event back in the heap: few are
+// left, and a small heap beats the calendar's bookkeeping.
+func (q *queue) stop() {
+	q.on = false
 	for i := range q.ring {
-		for _, x := range q.ring[i] {
-			q.place(x)
-		}
+		q.heap = append(q.heap, q.ring[i]...)
 		clear(q.ring[i])
 		q.ring[i] = q.ring[i][:0]
 	}
-	for _, x := range q.over {
-		q.place(x)
-	}
+	q.heap = append(q.heap, q.over...)
 	clear(q.over)
 	q.over, q.inRing = q.over[:0], 0
 	q.full = [ringLen / 64]uint64{}
+	for i := (len(q.heap) - 2) / 4; i >= 0; i-- {
+		q.down(i, q.heap[i])
+	}
 }

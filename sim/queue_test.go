@@ -268,7 +268,7 @@ func checkTiers(t *rapid.T, q *queue) {
 		if i > 0 && h[i].less(&h[(i-1)/4]) {
 			t.Fatalf("heap order broken at %d", i)
 		}
-		if !q.flat && h[i].at >= q.horizon {
+		if q.on && h[i].at >= q.horizon {
 			t.Fatalf("heap holds time %d at or after horizon %d", h[i].at, q.horizon)
 		}
 	}
@@ -297,6 +297,14 @@ func checkTiers(t *rapid.T, q *queue) {
 	}
 }
 
+// pinnedQueue returns a queue whose calendar is on from the start, with
+// buckets 1<<shift ns wide, and stays on: small tests then reach its code.
+func pinnedQueue(shift uint8) *queue {
+	q := &queue{on: true, pinned: true, shift: shift}
+	q.initRing()
+	return q
+}
+
 // TestQueueTiersMatchReference runs simulation-like workloads, where each
 // push is now plus a delay drawn at one of several scales, with pops in
 // between, so that events spread over buckets, crowd one, spill to the
@@ -304,7 +312,10 @@ func checkTiers(t *rapid.T, q *queue) {
 // order, exactly as from a sorted list.
 func TestQueueTiersMatchReference(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		var q queue
+		q := &queue{}
+		if rapid.Bool().Draw(t, "pinned") {
+			q = pinnedQueue(uint8(rapid.IntRange(0, 30).Draw(t, "shift")))
+		}
 		type ev struct {
 			at  Time
 			key uint64
@@ -320,7 +331,7 @@ func TestQueueTiersMatchReference(t *testing.T) {
 		push := func() {
 			s := scales[rapid.IntRange(0, len(scales)-1).Draw(t, "scale")]
 			d := Time(rapid.Int64Range(0, 1<<s).Draw(t, "delay"))
-			if buckets && q.ring != nil {
+			if buckets && q.on {
 				n := rapid.OneOf(rapid.IntRange(0, 2), rapid.IntRange(ringLen/3, ringLen/2),
 					rapid.IntRange(3*ringLen/4, 5*ringLen/4), rapid.IntRange(0, 3*ringLen)).Draw(t, "buckets")
 				d = Time(n)<<q.shift + d&(1<<q.shift-1)
@@ -363,7 +374,7 @@ func TestQueueTiersMatchReference(t *testing.T) {
 				}
 				pop()
 			}
-			checkTiers(t, &q)
+			checkTiers(t, q)
 		}
 	})
 }
@@ -371,8 +382,8 @@ func TestQueueTiersMatchReference(t *testing.T) {
 // TestQueueJumpPastOverflow: a jump over empty buckets to a far bucket must
 // not pass an event still waiting in the overflow.
 func TestQueueJumpPastOverflow(t *testing.T) {
-	var q queue
-	w := Time(1) << startShift
+	q := pinnedQueue(16)
+	w := Time(1) << 16
 	push := func(at Time, key uint64) { q.push(&Event{At: at, A: int64(key)}, key) }
 	pop := func() Time {
 		var ev Event
@@ -401,10 +412,10 @@ func TestQueueJumpPastOverflow(t *testing.T) {
 // often than long random runs make them meet.
 func TestQueueShortSequences(t *testing.T) {
 	rng := NewStream(1, "short-sequences")
-	w := Time(1) << startShift
+	w := Time(1) << 16
 	delays := []int{0, 1, 2, ringLen/4 - 1, ringLen / 4, ringLen/2 - 1, ringLen / 2, ringLen/2 + 1, ringLen - 1, ringLen, ringLen + 1, 2 * ringLen}
 	for range 20_000 {
-		var q queue
+		q := pinnedQueue(16)
 		var pending []popped
 		now, seq := Time(0), uint64(0)
 		for range 2 + rng.IntN(10) {
@@ -429,5 +440,27 @@ func TestQueueShortSequences(t *testing.T) {
 			now = ev.At
 			pending = slices.Delete(pending, m, m+1)
 		}
+	}
+}
+
+// TestQueueEndOfTime: events at the largest times, Never included, leave
+// in order even though horizon cannot move past them.
+func TestQueueEndOfTime(t *testing.T) {
+	q := pinnedQueue(20)
+	times := []Time{Never, 5, Never - 1, Never - 1<<20, 1 << 62, Never, 7}
+	for i, at := range times {
+		q.push(&Event{At: at, A: int64(i)}, uint64(i))
+	}
+	want := slices.Clone(times)
+	slices.Sort(want)
+	for i, w := range want {
+		var ev Event
+		q.pop(&ev)
+		if ev.At != w {
+			t.Fatalf("pop %d: time %d, want %d", i, ev.At, w)
+		}
+	}
+	if !q.stuck || q.on {
+		t.Fatalf("stuck %v, on %v: want the calendar off for good", q.stuck, q.on)
 	}
 }
