@@ -132,6 +132,17 @@ func (q *queue) place(x entry) {
 	q.over = append(q.over, x)
 }
 
+// keepScratch keeps buf for the next rebucketing unless it is large: a
+// copy of every pending event would otherwise stay allocated for good.
+func (q *queue) keepScratch(buf []entry) {
+	if cap(buf) > 4096 {
+		q.tmp = nil
+		return
+	}
+	clear(buf)
+	q.tmp = buf[:0]
+}
+
 // initRing sets up the calendar with a few entries' room per bucket, carved
 // from one allocation: short runs then allocate little for it.
 func (q *queue) initRing() {
@@ -355,6 +366,9 @@ func (q *queue) redistribute() {
 	}
 	moved := len(q.over) - len(keep)
 	clear(q.over[len(keep):])
+	if cap(keep) > 4096 && len(keep) < cap(keep)/4 {
+		keep = slices.Clone(keep) // let a drained overflow's storage go
+	}
 	q.over, q.overMin = keep, lo
 	if len(keep) > 8 && moved < len(keep) {
 		for len(q.over) > 8 && len(q.over) > q.inRing/8 && q.shift < maxShift {
@@ -373,15 +387,16 @@ func (q *queue) rebucket(shift uint8) {
 		q.ring[i] = q.ring[i][:0]
 	}
 	all = append(all, q.over...)
-	clear(q.over)
 	q.over = q.over[:0]
+	if cap(q.over) > 4096 {
+		q.over = nil // most events will land in the ring: let a big overflow go
+	}
 	q.full = [ringLen / 64]uint64{}
 	q.inRing, q.cur, q.shift = 0, 0, shift
 	for _, x := range all {
 		q.place(x)
 	}
-	clear(all)
-	q.tmp = all[:0]
+	q.keepScratch(all)
 }
 
 // start turns the calendar on once the heap has grown: every event moves
@@ -406,8 +421,7 @@ func (q *queue) start() {
 	for _, x := range all {
 		q.place(x)
 	}
-	clear(all)
-	q.tmp = all[:0]
+	q.keepScratch(all)
 }
 
 // stop turns the calendar off, with every event back in the heap: few are
