@@ -101,10 +101,11 @@ func (c Config) withDefaults() Config {
 
 // Hedger keeps the latency window and says when to hedge.
 type Hedger struct {
-	c    Config
-	ring []time.Duration
-	next int
-	full bool
+	c      Config
+	ring   []time.Duration // the window, oldest at next once full
+	sorted []time.Duration // the same latencies in order
+	next   int
+	full   bool
 }
 
 // New returns a hedger set by c, or an error if c is invalid.
@@ -113,7 +114,7 @@ func New(c Config) (*Hedger, error) {
 		return nil, err
 	}
 	c = c.withDefaults()
-	return &Hedger{c: c, ring: make([]time.Duration, c.Window)}, nil
+	return &Hedger{c: c, ring: make([]time.Duration, c.Window), sorted: make([]time.Duration, 0, c.Window)}, nil
 }
 
 // Config returns the configuration in use, defaults filled in.
@@ -122,31 +123,30 @@ func (h *Hedger) Config() Config { return h.c }
 // MaxHedges is the extra attempts allowed per request.
 func (h *Hedger) MaxHedges() int { return h.c.MaxHedges }
 
-// Observe records the latency of a successful attempt.
+// Observe records the latency of a successful attempt. The window is also
+// kept in order, one insertion per latency, so that Delay, asked on every
+// request, does not sort.
 func (h *Hedger) Observe(latency time.Duration) {
+	if h.full {
+		i, _ := slices.BinarySearch(h.sorted, h.ring[h.next])
+		h.sorted = slices.Delete(h.sorted, i, i+1)
+	}
+	i, _ := slices.BinarySearch(h.sorted, latency)
+	h.sorted = slices.Insert(h.sorted, i, latency)
 	h.ring[h.next] = latency
 	h.next = (h.next + 1) % len(h.ring)
 	h.full = h.full || h.next == 0
 }
 
-func (h *Hedger) samples() []time.Duration {
-	if h.full {
-		return h.ring
-	}
-	return h.ring[:h.next]
-}
-
 // Delay returns how long to wait for an attempt before hedging it.
 func (h *Hedger) Delay() time.Duration {
-	s := h.samples()
+	s := h.sorted
 	if h.c.Quantile == 0 || len(s) < h.c.MinSamples {
 		return h.c.Delay
 	}
-	sorted := slices.Clone(s)
-	slices.Sort(sorted)
 	// nearest rank
-	i := max(int(math.Ceil(h.c.Quantile*float64(len(sorted))))-1, 0)
-	return sorted[i]
+	i := max(int(math.Ceil(h.c.Quantile*float64(len(s))))-1, 0)
+	return s[i]
 }
 
 // Verdict is what a Race says after a result.

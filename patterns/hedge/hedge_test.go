@@ -2,6 +2,7 @@ package hedge
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -155,4 +156,32 @@ func Example() {
 	// hedge after 50ms
 	// won [1]
 	// ignored []
+}
+
+// The kept-in-order window gives exactly the nearest-rank quantile of the
+// last Window latencies, after every observation.
+func TestDelayMatchesSortedWindow(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		window := rapid.IntRange(1, 30).Draw(t, "window")
+		q := rapid.Float64Range(0, 1).Draw(t, "quantile")
+		minSamples := rapid.IntRange(1, window).Draw(t, "min_samples")
+		h, err := New(Config{Delay: 7 * ms, Quantile: q, Window: window, MinSamples: minSamples})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []time.Duration
+		for i, l := range rapid.SliceOfN(rapid.IntRange(0, 20), 0, 100).Draw(t, "latencies_ms") {
+			h.Observe(time.Duration(l) * ms)
+			seen = append(seen, time.Duration(l)*ms)
+			kept := slices.Clone(seen[max(0, len(seen)-window):])
+			slices.Sort(kept)
+			want := 7 * ms
+			if q > 0 && len(kept) >= minSamples {
+				want = kept[max(int(math.Ceil(q*float64(len(kept))))-1, 0)]
+			}
+			if got := h.Delay(); got != want {
+				t.Fatalf("after %d latencies: delay %v, want %v (window %v)", i+1, got, want, kept)
+			}
+		}
+	})
 }
