@@ -238,6 +238,9 @@ func TestEngineSteadyStateAllocs(t *testing.T) {
 		w.After(1, c, Event{})
 	}
 	_ = w.RunUntil(Time(time.Second)) // warm up the heap's capacity
+	if !w.q.on {
+		t.Fatal("the calendar is off with 1 000 events pending; this test means to cover it")
+	}
 	allocs := testing.AllocsPerRun(10, func() {
 		_ = w.RunUntil(w.Now().Add(10 * time.Millisecond))
 	})
