@@ -316,11 +316,7 @@ func TestQueueTiersMatchReference(t *testing.T) {
 		if rapid.Bool().Draw(t, "pinned") {
 			q = pinnedQueue(uint8(rapid.IntRange(0, 30).Draw(t, "shift")))
 		}
-		type ev struct {
-			at  Time
-			key uint64
-		}
-		var pending []ev
+		var pending []popped
 		now := Time(rapid.Int64Range(0, 1<<40).Draw(t, "start"))
 		scales := rapid.SliceOfN(rapid.IntRange(0, 50), 1, 4).Draw(t, "scales")
 		shuffle := rapid.Bool().Draw(t, "shuffle")
@@ -342,25 +338,13 @@ func TestQueueTiersMatchReference(t *testing.T) {
 				key = rapid.Uint64().Draw(t, "key")
 			}
 			q.push(&Event{At: now + d, A: int64(key)}, key)
-			pending = append(pending, ev{now + d, key})
+			pending = append(pending, popped{at: now + d, key: key})
 		}
 		pop := func() {
-			m := 0
-			for j := range pending {
-				if pending[j].at < pending[m].at || (pending[j].at == pending[m].at && pending[j].key < pending[m].key) {
-					m = j
-				}
+			if got := q.peek(); got != least(pending).at {
+				t.Fatalf("peek = %d, want %d", got, least(pending).at)
 			}
-			if got := q.peek(); got != pending[m].at {
-				t.Fatalf("peek = %d, want %d", got, pending[m].at)
-			}
-			var got Event
-			q.pop(&got)
-			if got.At != pending[m].at || uint64(got.A) != pending[m].key {
-				t.Fatalf("pop (%d, %d), want (%d, %d)", got.At, got.A, pending[m].at, pending[m].key)
-			}
-			now = got.At
-			pending = slices.Delete(pending, m, m+1)
+			pending, now = popLeast(t, q, pending)
 		}
 		for range rapid.IntRange(0, 200).Draw(t, "bursts") {
 			// A burst of pushes, then of pops: bursts fill buckets and
@@ -426,19 +410,7 @@ func TestQueueShortSequences(t *testing.T) {
 				pending = append(pending, popped{at: at, key: seq})
 				continue
 			}
-			m := 0
-			for j := range pending {
-				if cmpTimeKey(pending[j], pending[m]) < 0 {
-					m = j
-				}
-			}
-			var ev Event
-			q.pop(&ev)
-			if ev.At != pending[m].at || uint64(ev.A) != pending[m].key {
-				t.Fatalf("popped (%d, %d), want (%d, %d)", ev.At, ev.A, pending[m].at, pending[m].key)
-			}
-			now = ev.At
-			pending = slices.Delete(pending, m, m+1)
+			pending, now = popLeast(t, q, pending)
 		}
 	}
 }
@@ -463,4 +435,22 @@ func TestQueueEndOfTime(t *testing.T) {
 	if !q.stuck || q.on {
 		t.Fatalf("stuck %v, on %v: want the calendar off for good", q.stuck, q.on)
 	}
+}
+
+// least returns the least of pending by (at, key).
+func least(pending []popped) popped {
+	return slices.MinFunc(pending, cmpTimeKey)
+}
+
+// popLeast pops from q, checks that the least of pending came out (the
+// event's A carries its key), and returns pending without it and its time.
+func popLeast(t interface{ Fatalf(string, ...any) }, q *queue, pending []popped) ([]popped, Time) {
+	want := least(pending)
+	m := slices.IndexFunc(pending, func(p popped) bool { return cmpTimeKey(p, want) == 0 })
+	var ev Event
+	q.pop(&ev)
+	if ev.At != want.at || uint64(ev.A) != want.key {
+		t.Fatalf("popped (%d, %d), want (%d, %d)", ev.At, ev.A, want.at, want.key)
+	}
+	return slices.Delete(pending, m, m+1), ev.At
 }
