@@ -11,15 +11,27 @@ import (
 // chain handles each event by scheduling one more at a random later time,
 // so the number of pending events stays constant.
 type chain struct {
-	w   *World
-	rng *rand.Rand
+	w     *World
+	rng   *rand.Rand
+	delta func(*rand.Rand) time.Duration // nil: timeDelta
 }
 
 func (c *chain) Handle(ev *Event) {
-	c.w.After(timeDelta(c.rng), c, Event{Kind: 1, Node: ev.Node, A: ev.A + 1})
+	d := timeDelta
+	if c.delta != nil {
+		d = c.delta
+	}
+	c.w.After(d(c.rng), c, Event{Kind: 1, Node: ev.Node, A: ev.A + 1})
 }
 
 func timeDelta(rng *rand.Rand) (d time.Duration) { return time.Duration(1 + rng.Uint64N(1_000_000)) }
+
+// mixedDelta spreads delays over every scale from 1 ns to about an hour
+// (log-uniform), the hardest case for the queue's calendar widths.
+func mixedDelta(rng *rand.Rand) time.Duration {
+	e := rng.IntN(42)
+	return time.Duration(1<<e + rng.Uint64N(1<<e))
+}
 
 // bareItem and bareHeap are the baseline: a hand-written binary heap loop
 // doing the same work with no engine around it.
@@ -76,40 +88,52 @@ var sizes = []int{10, 1_000, 100_000}
 // doing the same work in the same run. Compare the two ns/op figures.
 func BenchmarkEngine(b *testing.B) {
 	for _, n := range sizes {
-		b.Run("engine/pending="+strconv.Itoa(n), func(b *testing.B) {
-			w := New(1, Options{Limits: Limits{MaxEvents: 1 << 62}})
-			c := &chain{w: w, rng: w.Rand("bench")}
-			for i := range n {
-				w.After(timeDelta(c.rng), c, Event{Node: int32(i)})
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			if err := w.RunEvents(uint64(b.N)); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		})
-		b.Run("bareheap/pending="+strconv.Itoa(n), func(b *testing.B) {
-			rng := NewStream(1, "bench")
-			h := make(bareHeap, 0, n+1)
-			var seq uint64
-			for range n {
-				seq++
-				h.push(bareItem{at: int64(timeDelta(rng)), seq: seq})
-			}
-			var hash uint64
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				it := h.pop()
-				hash ^= uint64(it.at)
-				seq++
-				h.push(bareItem{at: it.at + int64(timeDelta(rng)), seq: seq})
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			_ = hash
-		})
+		benchEngine(b, n, "", timeDelta)
 	}
+}
+
+// BenchmarkEngineMixedScales is BenchmarkEngine with delays from 1 ns to an
+// hour at once, which the calendar cannot fit one bucket width to.
+func BenchmarkEngineMixedScales(b *testing.B) {
+	for _, n := range sizes {
+		benchEngine(b, n, "/mixed", mixedDelta)
+	}
+}
+
+func benchEngine(b *testing.B, n int, suffix string, delta func(*rand.Rand) time.Duration) {
+	b.Run("engine/pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
+		w := New(1, Options{Limits: Limits{MaxEvents: 1 << 62, MaxTime: Never - 1}})
+		c := &chain{w: w, rng: w.Rand("bench"), delta: delta}
+		for i := range n {
+			w.After(delta(c.rng), c, Event{Node: int32(i)})
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		if err := w.RunEvents(uint64(b.N)); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("bareheap/pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
+		rng := NewStream(1, "bench")
+		h := make(bareHeap, 0, n+1)
+		var seq uint64
+		for range n {
+			seq++
+			h.push(bareItem{at: int64(delta(rng)), seq: seq})
+		}
+		var hash uint64
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			it := h.pop()
+			hash ^= uint64(it.at)
+			seq++
+			h.push(bareItem{at: it.at + int64(delta(rng)), seq: seq})
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		_ = hash
+	})
 }
 
 // BenchmarkMillionPending holds 1 000 000 pending events and reports the
