@@ -239,14 +239,21 @@ func (q *queue) pop(out *Event) {
 	q.up(i, x)
 }
 
-// peek returns the least event's time, or Never.
+// peek returns the least event's time, or Never. The common case is
+// small enough to inline into the run loop.
 func (q *queue) peek() Time {
+	if len(q.heap) > 0 {
+		return q.heap[0].at
+	}
+	return q.peekFill()
+}
+
+//go:noinline
+func (q *queue) peekFill() Time {
 	if q.n == 0 {
 		return Never
 	}
-	if len(q.heap) == 0 {
-		q.fill()
-	}
+	q.fill()
 	return q.heap[0].at
 }
 
