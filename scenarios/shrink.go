@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type ShrinkStats struct {
 	Runs      int  // calls of the predicate (cached candidates not counted)
 	Removed   int  // items removed by delta debugging
 	Shortened int  // accepted timing simplifications
+	Softened  int  // accepted magnitude reductions (probability, factor, shift, drift)
 	Exhausted bool // MaxRuns was reached before the result was minimal
 }
 
@@ -177,9 +179,10 @@ func Simplify[T any](items []T, fails func([]T) bool, simpler func(T) []T, maxRu
 
 // ShrinkSchedule minimises a failing fault schedule: delta debugging over
 // its faults first (fewest faults), then, fault by fault, halving its
-// duration and its start time (shortest and earliest), keeping a change
-// only if fails still holds. fails(s) is assumed true. Faults keep their
-// order and the result is a new schedule.
+// duration and its start time (shortest and earliest), then its magnitude
+// (mildest: see milderFault), keeping a change only if fails still holds.
+// fails(s) is assumed true. Faults keep their order and the result is a
+// new schedule.
 func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o ShrinkOptions) (*faults.Schedule, ShrinkStats) {
 	o = o.withDefaults()
 	wrap := func(fs []faults.Fault) bool {
@@ -190,6 +193,8 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 	st.Runs += runs
 	st.Removed = len(s.Faults) - len(kept)
 	kept, st.Shortened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, o.MaxRuns-st.Runs)
+	st.Runs += runs
+	kept, st.Softened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, o.MaxRuns-st.Runs)
 	st.Runs += runs
 	st.Exhausted = st.Runs >= o.MaxRuns
 	return &faults.Schedule{Nodes: s.Nodes, Faults: kept}, st
@@ -211,6 +216,49 @@ func simplerFault(f faults.Fault, unit time.Duration) []faults.Fault {
 		out = append(out, g)
 	}
 	return out
+}
+
+// milderFault returns the fault with its magnitude halved toward harmless,
+// or nothing once it is as mild as it goes: a loss or duplication
+// probability down to 0.01, the excess over 1 of a slow or clog factor down
+// to x1.1, a clock offset or jump down to unit, a drift down to 1 ppm.
+// Values are rounded so that they print short (0.3 → 0.15 → 0.07).
+func milderFault(f faults.Fault, unit time.Duration) []faults.Fault {
+	g := f
+	switch f.Kind {
+	case faults.Loss, faults.Dup:
+		if f.Prob <= 0.01 {
+			return nil
+		}
+		g.Prob = max(math.Floor(f.Prob*50)/100, 0.01)
+	case faults.Slow, faults.Clog:
+		if f.Factor <= 1.1 {
+			return nil
+		}
+		g.Factor = max(1+math.Floor((f.Factor-1)*5)/10, 1.1)
+	case faults.Offset, faults.Jump:
+		if f.Shift.Abs() <= unit {
+			return nil
+		}
+		g.Shift = f.Shift / 2 / unit * unit
+		if g.Shift == 0 {
+			g.Shift = unit
+			if f.Shift < 0 {
+				g.Shift = -unit
+			}
+		}
+	case faults.Drift:
+		if math.Abs(f.PPM) <= 1 {
+			return nil
+		}
+		g.PPM = math.Trunc(f.PPM / 2)
+		if g.PPM == 0 {
+			g.PPM = math.Copysign(1, f.PPM)
+		}
+	default:
+		return nil
+	}
+	return []faults.Fault{g}
 }
 
 // FirstFailure names how a result failed: its first failing check (a
@@ -246,6 +294,9 @@ func FailsLike(res *Result, how string) bool {
 // String summarises the stats on one line.
 func (st ShrinkStats) String() string {
 	s := fmt.Sprintf("%d runs, %d faults removed, %d timings shortened", st.Runs, st.Removed, st.Shortened)
+	if st.Softened > 0 {
+		s += fmt.Sprintf(", %d magnitudes reduced", st.Softened)
+	}
 	if st.Exhausted {
 		s += " (run budget exhausted: the result may not be minimal)"
 	}

@@ -172,3 +172,70 @@ func TestFirstFailureAndFailsLike(t *testing.T) {
 		}
 	}
 }
+
+func TestMilderFault(t *testing.T) {
+	unit := time.Millisecond
+	tests := []struct {
+		name string
+		f    faults.Fault
+		want []string // the successive milder faults, until none
+	}{
+		{"loss", faults.Fault{Kind: faults.Loss, Prob: 0.3}, []string{"0.15", "0.07", "0.03", "0.01"}},
+		{"dup", faults.Fault{Kind: faults.Dup, Prob: 0.015}, []string{"0.01"}},
+		{"slow", faults.Fault{Kind: faults.Slow, Factor: 4}, []string{"2.5", "1.7", "1.3", "1.1"}},
+		{"clog below 1", faults.Fault{Kind: faults.Clog, Factor: 0.5}, nil},
+		{"offset", faults.Fault{Kind: faults.Offset, Shift: -5 * time.Millisecond}, []string{"-2ms", "-1ms"}},
+		{"jump", faults.Fault{Kind: faults.Jump, Shift: 3 * time.Millisecond}, []string{"1ms"}},
+		{"drift", faults.Fault{Kind: faults.Drift, PPM: -500}, []string{"-250", "-125", "-62", "-31", "-15", "-7", "-3", "-1"}},
+		{"crash", faults.Fault{Kind: faults.Crash}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for f := tc.f; ; {
+				c := milderFault(f, unit)
+				if len(c) == 0 {
+					break
+				}
+				f = c[0]
+				switch f.Kind {
+				case faults.Loss, faults.Dup:
+					got = append(got, fmt.Sprint(f.Prob))
+				case faults.Slow, faults.Clog:
+					got = append(got, fmt.Sprint(f.Factor))
+				case faults.Offset, faults.Jump:
+					got = append(got, f.Shift.String())
+				case faults.Drift:
+					got = append(got, fmt.Sprint(f.PPM))
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("milder faults %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A failure that needs loss of at least 5% on one link shrinks to the
+// mildest loss that still fails.
+func TestShrinkScheduleReducesMagnitude(t *testing.T) {
+	s, err := faults.Parse("at 1s loss n1->n2 0.3 for 2s\nat 2s crash n3 for 1s\n", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fails := func(c *faults.Schedule) bool {
+		for _, f := range c.Faults {
+			if f.Kind == faults.Loss && f.Prob >= 0.05 {
+				return true
+			}
+		}
+		return false
+	}
+	got, st := ShrinkSchedule(s, fails, ShrinkOptions{})
+	if want := "at 0s loss n1->n2 0.07 for 1ms\n"; got.String() != want {
+		t.Fatalf("shrunk to\n%s(%v), want\n%s", got, st, want)
+	}
+	if st.Softened != 2 || !strings.Contains(st.String(), "2 magnitudes reduced") {
+		t.Fatalf("stats %v", st)
+	}
+}
