@@ -23,6 +23,9 @@ type Clock struct {
 
 // Read returns the local reading at true time t.
 func (c Clock) Read(t sim.Time) sim.Time {
+	if c.DriftPPM == 0 {
+		return t + sim.Time(c.Offset) // the drift term is exactly 0
+	}
 	return t + sim.Time(c.Offset) + sim.Time(float64(t-c.Anchor)*c.DriftPPM/1e6)
 }
 
