@@ -390,7 +390,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 func (nw *Network) schedule(l *linkState, m *Message, at sim.Time) {
 	l.c.inFlight++
 	nw.inFlight++
-	nw.w.Schedule(at, nw, sim.Event{Kind: evDeliver, Node: m.To, A: int64(m.ID), Ptr: m})
+	nw.w.Post(at, nw, evDeliver, m.To, int64(m.ID), 0, m)
 }
 
 // latency draws the delay of one message: propagation, plus the reorder

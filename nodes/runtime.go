@@ -405,7 +405,7 @@ func (e *Env) SetTimer(d time.Duration, data any) TimerID {
 	if e.rt.bug.Fire("nodes.timer_late", 0.05) {
 		td += td / 2 // a timer that fires late makes timeout races common
 	}
-	e.rt.w.After(td, e.rt, sim.Event{Kind: evTimer, Node: p.id, A: p.epoch, B: int64(tid), Ptr: data})
+	e.rt.w.Post(e.rt.w.Now().Add(td), e.rt, evTimer, p.id, p.epoch, int64(tid), data)
 	return tid
 }
 

@@ -95,17 +95,24 @@ func (q *queue) Len() int { return q.n }
 // push adds e with tie-break key: O(1) into the calendar, O(log n) into
 // the heap.
 func (q *queue) push(e *Event, key uint64) {
+	q.pushArgs(e.At, e.h, e.Kind, e.Node, e.A, e.B, e.Ptr, key)
+}
+
+// pushArgs is push with the event given field by field, written straight
+// into its slab slot: no Event is built and copied on the way.
+func (q *queue) pushArgs(at Time, h Handler, kind uint16, node int32, a, b int64, ptr any, key uint64) {
 	var slot uint32
 	if n := len(q.free); n > 0 {
 		slot = q.free[n-1]
 		q.free = q.free[:n-1]
-		q.slab[slot] = *e
 	} else {
 		slot = uint32(len(q.slab))
-		q.slab = append(q.slab, *e)
+		q.slab = append(q.slab, Event{})
 	}
+	e := &q.slab[slot]
+	e.At, e.Kind, e.Node, e.A, e.B, e.Ptr, e.h = at, kind, node, a, b, ptr, h
 	q.n++
-	q.place(entry{at: e.At, key: key, slot: slot})
+	q.place(entry{at: at, key: key, slot: slot})
 }
 
 // place puts x in the tier its time belongs to.

@@ -260,3 +260,40 @@ func TestRunEventsBudget(t *testing.T) {
 		t.Fatalf("events %d, err %v", w.Events(), err)
 	}
 }
+
+// Post is Schedule without the Event: the same events in the same order
+// give the same trace hash.
+func TestPostIsSchedule(t *testing.T) {
+	run := func(post bool) uint64 {
+		w := New(3, Options{ShuffleTies: true})
+		var h HandlerFunc
+		h = func(ev *Event) {
+			if ev.A < 200 {
+				at := w.Now().Add(time.Duration(ev.A % 7))
+				if post {
+					w.Post(at, h, 2, ev.Node, ev.A+1, ev.B, ev.Ptr)
+				} else {
+					w.Schedule(at, h, Event{Kind: 2, Node: ev.Node, A: ev.A + 1, B: ev.B, Ptr: ev.Ptr})
+				}
+			}
+		}
+		for i := range 5 {
+			w.Schedule(Time(i), h, Event{Kind: 1, Node: int32(i), A: int64(i)})
+		}
+		if err := w.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return w.TraceHash()
+	}
+	if a, b := run(false), run(true); a != b {
+		t.Fatalf("Schedule gave hash %x, Post %x", a, b)
+	}
+	w := New(1, Options{})
+	_ = w.RunUntil(10)
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Post in the past did not panic")
+		}
+	}()
+	w.Post(5, HandlerFunc(func(*Event) {}), 0, 0, 0, 0, nil)
+}

@@ -177,17 +177,28 @@ func (w *World) Current() *Event { return &w.cur }
 // Schedule queues e for handler h at time at (not before now). It panics if
 // at is in the past, which is a bug in the caller.
 func (w *World) Schedule(at Time, h Handler, e Event) {
+	e.At = at
+	e.h = h
+	w.q.push(&e, w.key(at))
+}
+
+// Post queues an event for h at time at, like Schedule with an Event of
+// these fields, but without building and copying one: for hot paths.
+func (w *World) Post(at Time, h Handler, kind uint16, node int32, a, b int64, ptr any) {
+	w.q.pushArgs(at, h, kind, node, a, b, ptr, w.key(at))
+}
+
+// key returns the tie-break key of an event scheduled at at, which must
+// not be in the past.
+func (w *World) key(at Time) uint64 {
 	if at < w.now {
 		panic(fmt.Sprintf("sim: schedule at %v before now %v", at, w.now))
 	}
-	e.At = at
-	e.h = h
 	w.seq++
-	key := w.seq
 	if w.sched != nil {
-		key = w.sched.Uint64()
+		return w.sched.Uint64()
 	}
-	w.q.push(&e, key)
+	return w.seq
 }
 
 // After queues e for h after d.
