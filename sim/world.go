@@ -177,9 +177,7 @@ func (w *World) Current() *Event { return &w.cur }
 // Schedule queues e for handler h at time at (not before now). It panics if
 // at is in the past, which is a bug in the caller.
 func (w *World) Schedule(at Time, h Handler, e Event) {
-	e.At = at
-	e.h = h
-	w.q.push(&e, w.key(at))
+	w.q.pushArgs(at, h, e.Kind, e.Node, e.A, e.B, e.Ptr, w.key(at))
 }
 
 // Post queues an event for h at time at, like Schedule with an Event of
@@ -203,7 +201,8 @@ func (w *World) key(at Time) uint64 {
 
 // After queues e for h after d.
 func (w *World) After(d time.Duration, h Handler, e Event) {
-	w.Schedule(w.now.Add(d), h, e)
+	at := w.now.Add(d)
+	w.q.pushArgs(at, h, e.Kind, e.Node, e.A, e.B, e.Ptr, w.key(at))
 }
 
 // Interrupt asks a running world to stop at the next check (every 1024
