@@ -25,7 +25,8 @@ import (
 //
 // The heap holds small entries that point into a slab of events, so moving
 // an entry moves 24 bytes instead of a whole Event; freed slab slots and
-// bucket storage are reused, so a steady state allocates nothing.
+// bucket storage are reused, so a steady state allocates nothing. Entries
+// hold no pointers, so storage past a slice's length is never cleared.
 //
 // pop is the engine's hot loop. Which child is least is close to a coin
 // flip, so it is chosen with arithmetic instead of branches (see before),
@@ -92,14 +93,9 @@ func before(a, b *entry) int {
 
 func (q *queue) Len() int { return q.n }
 
-// push adds e with tie-break key: O(1) into the calendar, O(log n) into
-// the heap.
-func (q *queue) push(e *Event, key uint64) {
-	q.pushArgs(e.At, e.h, e.Kind, e.Node, e.A, e.B, e.Ptr, key)
-}
-
-// pushArgs is push with the event given field by field, written straight
-// into its slab slot: no Event is built and copied on the way.
+// pushArgs adds an event with tie-break key, O(1) into the calendar and
+// O(log n) into the heap. The event comes field by field and is written
+// straight into its slab slot: no Event is built and copied on the way.
 func (q *queue) pushArgs(at Time, h Handler, kind uint16, node int32, a, b int64, ptr any, key uint64) {
 	var slot uint32
 	if n := len(q.free); n > 0 {
@@ -146,7 +142,6 @@ func (q *queue) keepScratch(buf []entry) {
 		q.tmp = nil
 		return
 	}
-	clear(buf)
 	q.tmp = buf[:0]
 }
 
@@ -288,14 +283,12 @@ func (q *queue) fill() {
 			q.rebucket(q.shift - 1)
 			continue
 		}
-		q.heap = append(q.heap, b...)
-		clear(b)
-		q.ring[q.cur] = b[:0]
+		// The heap is empty: the bucket becomes it, and the bucket takes the
+		// heap's storage, instead of copying the events across.
+		q.heap, q.ring[q.cur] = b, q.heap[:0]
 		q.full[q.cur>>6] &^= 1 << (q.cur & 63)
 		q.inRing -= len(b)
-		for i := (len(q.heap) - 2) / 4; i >= 0; i-- {
-			q.down(i, q.heap[i])
-		}
+		q.heapify()
 		q.skip(1)
 	}
 }
@@ -379,7 +372,6 @@ func (q *queue) redistribute() {
 		}
 	}
 	moved := len(q.over) - len(keep)
-	clear(q.over[len(keep):])
 	if cap(keep) > 4096 && len(keep) < cap(keep)/4 {
 		keep = slices.Clone(keep) // let a drained overflow's storage go
 	}
@@ -394,19 +386,12 @@ func (q *queue) redistribute() {
 // rebucket changes the bucket width to 1<<shift and places every calendar
 // event again, relative to the same horizon.
 func (q *queue) rebucket(shift uint8) {
-	all := q.tmp[:0]
-	for i := range q.ring {
-		all = append(all, q.ring[i]...)
-		clear(q.ring[i])
-		q.ring[i] = q.ring[i][:0]
-	}
-	all = append(all, q.over...)
+	all := q.drain(q.tmp[:0])
 	q.over = q.over[:0]
 	if cap(q.over) > 4096 {
 		q.over = nil // most events will land in the ring: let a big overflow go
 	}
-	q.full = [ringLen / 64]uint64{}
-	q.inRing, q.cur, q.shift = 0, 0, shift
+	q.cur, q.shift = 0, shift
 	for _, x := range all {
 		q.place(x)
 	}
@@ -442,15 +427,25 @@ func (q *queue) start() {
 // left, and a small heap beats the calendar's bookkeeping.
 func (q *queue) stop() {
 	q.on = false
+	q.heap = q.drain(q.heap)
+	q.over = q.over[:0]
+	q.heapify()
+}
+
+// drain appends every calendar event, ring then overflow, to dst and
+// empties the ring; the caller resets the overflow.
+func (q *queue) drain(dst []entry) []entry {
 	for i := range q.ring {
-		q.heap = append(q.heap, q.ring[i]...)
-		clear(q.ring[i])
+		dst = append(dst, q.ring[i]...)
 		q.ring[i] = q.ring[i][:0]
 	}
-	q.heap = append(q.heap, q.over...)
-	clear(q.over)
-	q.over, q.inRing = q.over[:0], 0
 	q.full = [ringLen / 64]uint64{}
+	q.inRing = 0
+	return append(dst, q.over...)
+}
+
+// heapify restores the heap order over the whole heap, bottom up.
+func (q *queue) heapify() {
 	for i := (len(q.heap) - 2) / 4; i >= 0; i-- {
 		q.down(i, q.heap[i])
 	}

@@ -8,6 +8,11 @@ import (
 	"pgregory.net/rapid"
 )
 
+// push adds e with tie-break key: the tests' way to call pushArgs.
+func (q *queue) push(e *Event, key uint64) {
+	q.pushArgs(e.At, e.h, e.Kind, e.Node, e.A, e.B, e.Ptr, key)
+}
+
 // queueOp is one step of a random interleaving: a push of (at, key), or a
 // pop when push is false.
 type queueOp struct {

@@ -127,6 +127,7 @@ type World struct {
 	streams map[string]*rand.Rand
 	cur     Event
 	kinds   kindCache
+	rec     Record // the record passed to the sink
 	// livelock detection
 	sameTime   uint64
 	lastTime   Time
@@ -223,11 +224,8 @@ func mix(h, x uint64) uint64 {
 	return h ^ (h >> 29)
 }
 
-// step handles the next event. It returns false if the queue is empty.
-func (w *World) step() bool {
-	if w.q.Len() == 0 {
-		return false
-	}
+// step handles the next event; run has checked that there is one.
+func (w *World) step() {
 	w.q.pop(&w.cur)
 	ev := &w.cur
 	if ev.At == w.lastTime {
@@ -240,7 +238,6 @@ func (w *World) step() bool {
 	w.events++
 	w.hash = mix(mix(mix(w.hash, uint64(ev.At)), uint64(ev.Kind)<<32|uint64(uint32(ev.Node))), uint64(ev.A))
 	ev.h.Handle(ev)
-	return true
 }
 
 // RunUntil handles every event due at or before t, then advances the clock
