@@ -126,6 +126,13 @@ func (d Dist) String() string {
 const DistSyntax = "DURATION | uniform:MIN-MAX | normal:MEAN,STDDEV | lognormal:MEDIAN,SIGMA | pareto:SCALE,ALPHA"
 
 // ParseDist parses a distribution, e.g. "5ms", "uniform:1ms-9ms",
+// ValidateDist reports whether s parses as a Dist, with ParseDist's error:
+// a parameter's Validate.
+func ValidateDist(s string) error {
+	_, err := ParseDist(s)
+	return err
+}
+
 // "normal:10ms,2ms", "lognormal:10ms,0.5", "pareto:1ms,1.5".
 func ParseDist(s string) (Dist, error) {
 	kind, args, ok := strings.Cut(s, ":")

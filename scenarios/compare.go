@@ -168,17 +168,6 @@ func (c *Comparison) Metrics() []string {
 	return slices.Sorted(maps.Keys(common))
 }
 
-// SeriesNames returns the names of the series any row recorded, sorted.
-func (c *Comparison) SeriesNames() []string {
-	names := map[string]bool{}
-	for _, r := range c.Rows {
-		for n := range r.Series {
-			names[n] = true
-		}
-	}
-	return slices.Sorted(maps.Keys(names))
-}
-
 // Compare runs every configuration on every seed of opts.Seeds, on
 // parallel workers, and gathers the samples. Runs are handed out seed by
 // seed (all configurations of seed 0, then of seed 1, ...), so an

@@ -12,7 +12,7 @@ func ModeParam(correct, buggy string) Param {
 // LatencyParam declares latency, a link latency distribution.
 func LatencyParam(def string) Param {
 	return Param{Name: "latency", Default: def, Kind: String, Help: "link latency distribution: " + network.DistSyntax,
-		Validate: func(v string) error { _, err := network.ParseDist(v); return err }}
+		Validate: network.ValidateDist}
 }
 
 // LossParam declares loss, the probability a message is lost; what names

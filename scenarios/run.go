@@ -42,6 +42,14 @@ func (r *Run) Check(res checks.Result) { r.checks = append(r.checks, res) }
 // world's registry.
 func (r *Run) Metric(name string, v float64) { r.metrics[name] = v }
 
+// Metrics records every metric of m, as Metric does, e.g. the network's
+// CostMetrics.
+func (r *Run) Metrics(m map[string]float64) {
+	for k, v := range m {
+		r.metrics[k] = v
+	}
+}
+
 // Note records a line the run prints with its result, e.g. the fault
 // schedule or the knobs a nemesis drew.
 func (r *Run) Note(format string, args ...any) {

@@ -36,6 +36,13 @@ const DistSyntax = "exp:MEAN | const:D | lognormal:MEDIAN,SIGMA | bimodal:FAST,S
 func Exp(m time.Duration) Dist { return Dist{Kind: Exponential, Mean: m} }
 
 // ParseDist parses a service-time distribution, e.g. "exp:10ms", "10ms",
+// ValidateDist reports whether s parses as a Dist, with ParseDist's error:
+// a parameter's Validate.
+func ValidateDist(s string) error {
+	_, err := ParseDist(s)
+	return err
+}
+
 // "const:5ms", "lognormal:10ms,0.5", "bimodal:5ms,200ms,0.05".
 func ParseDist(s string) (Dist, error) {
 	bad := func(why string) (Dist, error) {

@@ -154,9 +154,7 @@ func run(r *scenarios.Run) error {
 	r.Metric("acked_writes", float64(acked))
 	r.Metric("reads", float64(h.reads))
 	r.Metric("stale_reads", float64(h.stale))
-	for k, v := range net.CostMetrics() {
-		r.Metric(k, v)
-	}
+	r.Metrics(net.CostMetrics())
 	var replicas []invariants.Replica
 	for id := range nodes.NodeID(1 + nRep) {
 		d := h.disks[id]

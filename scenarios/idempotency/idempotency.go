@@ -35,7 +35,7 @@ var Scenario = &scenarios.Scenario{
 		{Name: "reply_loss", Default: "0.3", Kind: scenarios.Prob, Help: "probability a response from the service is lost"},
 		scenarios.DuplicateParam("0.02"),
 		{Name: "bank_latency", Default: "uniform:5ms-40ms", Kind: scenarios.String, Help: "how long the bank takes to charge: " + network.DistSyntax,
-			Validate: func(v string) error { _, err := network.ParseDist(v); return err }},
+			Validate: network.ValidateDist},
 		{Name: "timeout", Default: "30ms", Kind: scenarios.Duration, Help: "client time-out per attempt"},
 		{Name: "attempts", Default: "8", Kind: scenarios.Int, Min: 1, Max: 100, Help: "attempts per payment before the client gives up"},
 		{Name: "nemesis.duration", Default: "1s", Kind: scenarios.Duration, Help: "length of the fault phase of nemesis=true (the default spans the payments)",
@@ -119,9 +119,7 @@ func run(r *scenarios.Run) error {
 		charged[e.Key] = true
 	}
 	r.Metric("double_charges", float64(len(h.effects)-len(charged)))
-	for k, v := range net.CostMetrics() {
-		r.Metric(k, v)
-	}
+	r.Metrics(net.CostMetrics())
 	r.Check(invariants.Idempotency(h.effects))
 	return nil
 }

@@ -123,9 +123,7 @@ func run(r *scenarios.Run) error {
 	if total > 0 {
 		r.Metric("availability", float64(ok)/float64(total))
 	}
-	for k, v := range net.CostMetrics() {
-		r.Metric(k, v)
-	}
+	r.Metrics(net.CostMetrics())
 	r.Check(linearizability.Check(h.history, linearizability.Options{
 		Timeout:      p.Duration("check_timeout"),
 		VisualizeDir: r.ArtifactDir,

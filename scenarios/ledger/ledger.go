@@ -127,9 +127,7 @@ func run(r *scenarios.Run) error {
 	r.Metric("deliveries", float64(cfg.deliveries))
 	r.Metric("duplicate_deliveries", float64(cfg.duplicates))
 	r.Metric("replays", float64(cfg.starts-1))
-	for k, v := range net.CostMetrics() {
-		r.Metric(k, v)
-	}
+	r.Metrics(net.CostMetrics())
 	r.Check(invariants.EventSourcing(rebuilt, pr.balances))
 	r.Check(invariants.Conservation(total, snaps))
 	return nil

@@ -31,7 +31,7 @@ var Backpressure = &scenarios.Scenario{
 		{Name: "capacity", Default: "50", Kind: scenarios.Int, Min: 1, Max: 1e6, Help: "queue capacity when bounded"},
 		{Name: "rate", Default: "200", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "items produced per second when not paused"},
 		{Name: "service", Default: "exp:10ms", Kind: scenarios.String, Help: "consumer time per item: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		{Name: "item_bytes", Default: "1024", Kind: scenarios.Int, Min: 1, Max: 1e9, Help: "memory per queued item"},
 		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long the producer runs"},
 	},

@@ -27,7 +27,7 @@ var Queue = &scenarios.Scenario{
 		{Name: "rate", Default: "70", Kind: scenarios.Float, Min: 0.001, Max: 1e6, Help: "arrivals per second (Poisson)"},
 		{Name: "workers", Default: "2", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers (c in M/M/c)"},
 		{Name: "service", Default: "exp:20ms", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		{Name: "queue", Default: "-1", Kind: scenarios.Int, Min: -1, Max: 1e9, Help: "queue bound: -1 unbounded, 0 none"},
 		{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "how long arrivals last; the queue then drains",
 			Validate: scenarios.PositiveDuration},

@@ -43,7 +43,7 @@ var RateLimit = &scenarios.Scenario{
 		scenarios.Param{Name: "spike_for", Default: "10s", Kind: scenarios.Duration, Help: "how long the spike lasts"},
 		scenarios.Param{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
 		scenarios.Param{Name: "service", Default: "exp:20ms", Kind: scenarios.String, Help: "service time at one busy worker: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		scenarios.Param{Name: "slowdown", Default: "0.1", Kind: scenarios.Float, Min: 0, Max: 100, Help: "service-time stretch per other busy worker"},
 		scenarios.Param{Name: "timeout", Default: "1s", Kind: scenarios.Duration, Help: "per-request timeout"},
 		scenarios.Param{Name: "duration", Default: "40s", Kind: scenarios.Duration, Help: "how long clients send requests"},

@@ -36,7 +36,7 @@ var RetryStorm = &scenarios.Scenario{
 		scenarios.Param{Name: "rate", Default: "45", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
 		scenarios.Param{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
 		scenarios.Param{Name: "service", Default: "exp:80ms", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		scenarios.Param{Name: "timeout", Default: "500ms", Kind: scenarios.Duration, Help: "per-attempt timeout"},
 		scenarios.Param{Name: "deadline", Default: "1.5s", Kind: scenarios.Duration, Help: "overall deadline of a request, retries included"},
 		scenarios.Param{Name: "trigger", Default: "dip", Kind: scenarios.String, Choices: []string{"dip", "spike", "none"}, Help: "capacity dip or load spike"},

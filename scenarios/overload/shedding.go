@@ -27,7 +27,7 @@ var LoadShedding = &scenarios.Scenario{
 		{Name: "max_queue", Default: "20", Kind: scenarios.Int, Min: 0, Max: 1e6, Help: "queue bound for bounded and codel"},
 		{Name: "workers", Default: "4", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
 		{Name: "service", Default: "exp:40ms", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
 	},
 	Run: runShedding,

@@ -53,7 +53,7 @@ var Throttle = &scenarios.Scenario{
 		scenarios.Param{Name: "overload_for", Default: "30s", Kind: scenarios.Duration, Help: "how long the overload lasts"},
 		scenarios.Param{Name: "workers", Default: "4", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "backend workers"},
 		scenarios.Param{Name: "service", Default: "exp:40ms", Kind: scenarios.String, Help: "backend service time: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		scenarios.Param{Name: "max_queue", Default: "20", Kind: scenarios.Int, Min: 0, Max: 1e6, Help: "backend queue places; a call that finds them full is rejected"},
 		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "how long clients send requests"},
 	),

@@ -36,7 +36,7 @@ var Timeout = &scenarios.Scenario{
 		scenarios.Param{Name: "rate", Default: "50", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
 		scenarios.Param{Name: "a_workers", Default: "10", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "A's workers"},
 		scenarios.Param{Name: "b_service", Default: "exp:10ms", Kind: scenarios.String, Help: "B's service time: " + services.DistSyntax,
-			Validate: func(v string) error { _, err := services.ParseDist(v); return err }},
+			Validate: services.ValidateDist},
 		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
 	),
 	Run: runTimeout,

@@ -97,9 +97,7 @@ func run(r *scenarios.Run) error {
 	if err := r.World.Run(); err != nil {
 		return err
 	}
-	for k, v := range net.CostMetrics() {
-		r.Metric(k, v)
-	}
+	r.Metrics(net.CostMetrics())
 	finished, missing, twice := 0, []string{}, []string{}
 	for origin, k := range done {
 		finished += k

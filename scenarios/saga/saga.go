@@ -142,9 +142,7 @@ func run(r *scenarios.Run) error {
 	r.Metric("sagas_committed", float64(committed))
 	r.Metric("sagas_compensated", float64(compensated))
 	r.Metric("compensations_sent", float64(o.compSends))
-	for k, v := range net.CostMetrics() {
-		r.Metric(k, v)
-	}
+	r.Metrics(net.CostMetrics())
 	r.Check(invariants.SagaAtomicity(sagas))
 	// The customer's wealth, cash plus the price of the orders it holds,
 	// is conserved: nobody pays for nothing, nobody gets goods for free.
