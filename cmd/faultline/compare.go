@@ -78,12 +78,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	set := map[string]string{}
-	for _, s := range rf.set {
-		k, v, _ := scenarios.ParseSet(s) // already checked by prepare
-		set[k] = v
-	}
-	configs, err := scenarios.Configs(sc, set, vary)
+	configs, err := scenarios.Configs(sc, rf.params, vary)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}

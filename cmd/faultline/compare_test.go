@@ -126,3 +126,19 @@ func TestCompareOutAndPlotFiles(t *testing.T) {
 		t.Fatal("a failed plot left a file")
 	}
 }
+
+// A scenario that takes its schedule as a parameter gets the --faults
+// file in every compared configuration, as run does.
+func TestCompareKeepsFaultsFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "k.faults")
+	if err := os.WriteFile(p, []byte("at 100ms crash n2 for 50ms\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, e := cli("compare", "kv", "--vary", "clients=2,3", "--seeds", "2", "--faults", p, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	if n := strings.Count(out, `"faults": "at 100ms crash n2 for 50ms"`); n != 2 {
+		t.Fatalf("%d of 2 rows carry the schedule:\n%s", n, out)
+	}
+}

@@ -31,6 +31,9 @@ type runFlags struct {
 	maxPending int
 	maxWall    time.Duration
 	faults     string
+	// params holds, once prepare has run, the --set values, plus the
+	// schedule of --faults for a scenario that takes it as a parameter.
+	params map[string]string
 }
 
 func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
@@ -77,7 +80,8 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		}
 		// Check the form now; node names are checked against the cluster
 		// size when the scenario builds its cluster (StatusBadInput).
-		if _, err := faults.ParseFile(rf.faults, string(text), 0); err != nil {
+		sched, err := faults.ParseFile(rf.faults, string(text), 0)
+		if err != nil {
 			return nil, vals, scenarios.Options{}, usagef("--faults %v", err)
 		}
 		opts.Faults, opts.FaultsFile = string(text), rf.faults
@@ -85,10 +89,6 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 			// The scenario takes its schedule as a parameter rather than
 			// through Run.NewCluster: hand the file over that way, and the
 			// replay command carries the schedule inline.
-			sched, err := faults.ParseFile(rf.faults, string(text), 0)
-			if err != nil {
-				return nil, vals, scenarios.Options{}, usagef("--faults %v", err)
-			}
 			set[scenarios.FaultsParam] = scenarios.ScheduleParam(sched)
 			if sc, vals, err = scenarios.Prepare(name, set); err != nil {
 				return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
@@ -96,6 +96,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 			opts.Faults, opts.FaultsFile = "", ""
 		}
 	}
+	rf.params = set
 	return sc, vals, opts, nil
 }
 

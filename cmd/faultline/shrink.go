@@ -66,7 +66,10 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	// Shrink the nemesis's schedule unless told otherwise: the user gave
 	// a schedule with --faults, or set nemesis explicitly.
-	if rf.faults == "" && !slices.ContainsFunc(rf.set, func(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "nemesis=") }) {
+	if rf.faults == "" && !slices.ContainsFunc(rf.set, func(s string) bool {
+		k, _, err := scenarios.ParseSet(s)
+		return err == nil && k == "nemesis"
+	}) {
 		rf.set = append(rf.set, "nemesis=true")
 	}
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
