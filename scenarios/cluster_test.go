@@ -7,24 +7,25 @@ import (
 
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/scenarios"
-	_ "github.com/faultline/faultline/scenarios/pingpong" // a scenario that uses NewCluster
+	"github.com/faultline/faultline/scenarios/pingpong" // a scenario that uses NewCluster
 	"github.com/faultline/faultline/sim"
 )
 
-func init() {
-	scenarios.Register(&scenarios.Scenario{
-		Name:    "test-no-cluster",
-		Summary: "a scenario that builds no cluster",
-		Run: func(r *scenarios.Run) error {
-			r.Check(checks.Pass("nothing"))
-			return nil
-		},
-	})
+// byName holds the scenarios these tests run by name.
+var byName = scenarios.MustCatalog(pingpong.Scenario, noClusterScenario, seededScenario)
+
+var noClusterScenario = &scenarios.Scenario{
+	Name:    "test-no-cluster",
+	Summary: "a scenario that builds no cluster",
+	Run: func(r *scenarios.Run) error {
+		r.Check(checks.Pass("nothing"))
+		return nil
+	},
 }
 
 func runPingpong(t *testing.T, seed uint64, set map[string]string, opts scenarios.Options) *scenarios.Result {
 	t.Helper()
-	s, v, err := scenarios.Prepare("pingpong", set)
+	s, v, err := byName.Prepare("pingpong", set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,12 +84,12 @@ func TestClusterBadFaultFile(t *testing.T) {
 			}
 		})
 	}
-	s, v, _ := scenarios.Prepare("test-no-cluster", nil)
+	s, v, _ := byName.Prepare("test-no-cluster", nil)
 	res := scenarios.Execute(s, v, 1, scenarios.Options{Faults: "at 1s crash n1"})
 	if res.Status != scenarios.StatusBadInput || !strings.Contains(res.Error, "does not take a fault schedule") {
 		t.Fatalf("faults given to a scenario without a cluster: %s %q", res.Status, res.Error)
 	}
-	s, v, _ = scenarios.Prepare("test-no-cluster", map[string]string{"nemesis": "true"})
+	s, v, _ = byName.Prepare("test-no-cluster", map[string]string{"nemesis": "true"})
 	if res := scenarios.Execute(s, v, 1, scenarios.Options{}); res.Status != scenarios.StatusBadInput {
 		t.Fatalf("nemesis=true on a scenario without a cluster: %s", res.Status)
 	}

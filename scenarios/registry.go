@@ -1,12 +1,12 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
-	"github.com/faultline/faultline/nodes/faults"
-	"maps"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/faultline/faultline/nodes/faults"
 )
 
 // Scenario is a named, parameterised simulation.
@@ -15,57 +15,115 @@ type Scenario struct {
 	Summary string // one line
 	// Description is a paragraph: what the scenario shows and how.
 	Description string
-	Params      []Param
+	// Nodes names the scenario's nodes as fault files address them, e.g.
+	// "n1 = server, n2.. = clients". Optional; `list NAME` shows it.
+	Nodes  string
+	Params []Param
 	// Run builds the world on r.World from r.Params and runs it. It returns
 	// the error of the world's run, if any; check outcomes go to r.Check.
 	Run func(r *Run) error
 }
 
-var (
-	mu       sync.RWMutex
-	registry = map[string]*Scenario{}
-)
-
-// Register adds s to the catalogue. It panics on a duplicate name or a
-// malformed scenario, which are programming errors.
-func Register(s *Scenario) {
-	mu.Lock()
-	defer mu.Unlock()
-	if s.Name == "" || s.Run == nil {
-		panic("scenarios: Register needs a name and a Run function")
-	}
-	if _, dup := registry[s.Name]; dup {
-		panic("scenarios: duplicate scenario " + s.Name)
+// Check reports what is wrong with s as a catalogue entry: no name, no Run
+// function, or a default that its own parameter refuses.
+func (s *Scenario) Check() error {
+	switch {
+	case s == nil:
+		return errors.New("nil scenario")
+	case s.Name == "":
+		return errors.New("scenario with no name")
+	case strings.ContainsAny(s.Name, " \t\n'\"=,"):
+		return fmt.Errorf("scenario %q: a name is one word without quotes, '=' or ','", s.Name)
+	case s.Run == nil:
+		return fmt.Errorf("scenario %s: no Run function", s.Name)
 	}
 	if _, err := Resolve(s.AllParams(), nil); err != nil {
-		panic(fmt.Sprintf("scenarios: %s has a bad default: %v", s.Name, err))
+		return fmt.Errorf("scenario %s: bad default: %w", s.Name, err)
 	}
-	registry[s.Name] = s
+	return nil
+}
+
+// Values resolves set against s's parameters: every parameter gets its
+// default unless set gives it a value. Errors are bad input.
+func (s *Scenario) Values(set map[string]string) (Values, error) {
+	v, err := Resolve(s.AllParams(), set)
+	if err != nil {
+		return Values{}, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	return v, nil
+}
+
+// Catalog is a set of scenarios by name. It holds no global state: a
+// program builds one from the scenarios it offers (the built-in ones come
+// from scenarios/catalog.All, a user's own from their packages).
+type Catalog struct {
+	list []*Scenario // sorted by name
+}
+
+// NewCatalog checks every scenario and returns them as a catalogue. A
+// duplicate name or a malformed scenario is an error that names it.
+func NewCatalog(ss ...*Scenario) (*Catalog, error) {
+	c := &Catalog{list: make([]*Scenario, 0, len(ss))}
+	for _, s := range ss {
+		if err := s.Check(); err != nil {
+			return nil, err
+		}
+		if _, dup := c.find(s.Name); dup {
+			return nil, fmt.Errorf("scenario %s: two scenarios have this name", s.Name)
+		}
+		i, _ := c.find(s.Name)
+		c.list = slices.Insert(c.list, i, s)
+	}
+	return c, nil
+}
+
+// MustCatalog is NewCatalog for fixed lists known to be good, such as
+// tests; it panics on an error.
+func MustCatalog(ss ...*Scenario) *Catalog {
+	c, err := NewCatalog(ss...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func (c *Catalog) find(name string) (int, bool) {
+	return slices.BinarySearchFunc(c.list, name, func(s *Scenario, n string) int { return strings.Compare(s.Name, n) })
 }
 
 // Lookup returns the scenario called name, or an error that lists the
 // scenarios there are.
-func Lookup(name string) (*Scenario, error) {
-	mu.RLock()
-	defer mu.RUnlock()
-	s, ok := registry[name]
-	if !ok {
-		return nil, fmt.Errorf("unknown scenario %q (accepted: %s)", name, strings.Join(names(), ", "))
+func (c *Catalog) Lookup(name string) (*Scenario, error) {
+	if i, ok := c.find(name); ok {
+		return c.list[i], nil
 	}
-	return s, nil
+	return nil, fmt.Errorf("unknown scenario %q (accepted: %s)", name, strings.Join(c.Names(), ", "))
 }
 
-func names() []string { return slices.Sorted(maps.Keys(registry)) }
-
-// All returns every registered scenario, sorted by name.
-func All() []*Scenario {
-	mu.RLock()
-	defer mu.RUnlock()
-	out := make([]*Scenario, 0, len(registry))
-	for _, n := range names() {
-		out = append(out, registry[n])
+// Names returns the scenarios' names, sorted.
+func (c *Catalog) Names() []string {
+	out := make([]string, len(c.list))
+	for i, s := range c.list {
+		out[i] = s.Name
 	}
 	return out
+}
+
+// All returns every scenario, sorted by name.
+func (c *Catalog) All() []*Scenario { return slices.Clone(c.list) }
+
+// Prepare validates a scenario name and parameter settings without
+// running anything. Errors are bad input.
+func (c *Catalog) Prepare(name string, set map[string]string) (*Scenario, Values, error) {
+	s, err := c.Lookup(name)
+	if err != nil {
+		return nil, Values{}, err
+	}
+	v, err := s.Values(set)
+	if err != nil {
+		return nil, Values{}, err
+	}
+	return s, v, nil
 }
 
 // AllParams returns the scenario's parameters followed by the common ones

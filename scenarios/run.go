@@ -70,6 +70,20 @@ type Options struct {
 	// FaultsFile names the file Faults came from, for error messages and
 	// the replay command.
 	FaultsFile string
+	// Program is the command that replay lines start with: the binary the
+	// user ran, e.g. "mybin" or "go run ./cmd/mybin". Empty means
+	// "faultline".
+	Program string
+}
+
+// DefaultProgram starts replay lines when Options.Program is empty.
+const DefaultProgram = "faultline"
+
+func (o Options) program() string {
+	if o.Program == "" {
+		return DefaultProgram
+	}
+	return o.Program
 }
 
 // Status of a finished run.
@@ -119,27 +133,13 @@ type Result struct {
 // Failed reports whether the run did not end ok.
 func (r *Result) Failed() bool { return r.Status != StatusOK }
 
-// Prepare validates a scenario name and parameter settings without
-// running anything. Errors are bad input.
-func Prepare(name string, set map[string]string) (*Scenario, Values, error) {
-	s, err := Lookup(name)
-	if err != nil {
-		return nil, Values{}, err
-	}
-	v, err := Resolve(s.AllParams(), set)
-	if err != nil {
-		return nil, Values{}, fmt.Errorf("scenario %s: %w", name, err)
-	}
-	return s, v, nil
-}
-
 // Execute runs scenario s with values v for seed. It never panics: a panic
 // in node or scenario code becomes a result with status "panic".
 func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink})
 	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}, opts: opts, scenario: s}
 	r.Buggify = sim.NewBuggify(w, has(v, "buggify") && v.Bool("buggify"))
-	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: ReplayCommand(s, v, seed)}
+	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: replayCommand(opts.program(), s, v, seed)}
 	if opts.FaultsFile != "" {
 		res.Replay += " --faults " + shellQuote(opts.FaultsFile)
 	}
@@ -224,8 +224,12 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 // the scenario, the seed, and every parameter that differs from its
 // default, in sorted order.
 func ReplayCommand(s *Scenario, v Values, seed uint64) string {
+	return replayCommand(DefaultProgram, s, v, seed)
+}
+
+func replayCommand(program string, s *Scenario, v Values, seed uint64) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "faultline run %s --seed %d", s.Name, seed)
+	fmt.Fprintf(&b, "%s run %s --seed %d", program, s.Name, seed)
 	def := map[string]string{}
 	for _, p := range s.AllParams() {
 		def[p.Name] = p.Default

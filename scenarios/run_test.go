@@ -47,11 +47,10 @@ var testScenario = &Scenario{
 	},
 }
 
-func init() { Register(testScenario) }
-
 func exec(t *testing.T, set map[string]string, opts Options) *Result {
 	t.Helper()
-	s, v, err := Prepare("runner-test", set)
+	s := testScenario
+	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +92,8 @@ func TestExecuteStatuses(t *testing.T) {
 }
 
 func TestReplayCommandQuotes(t *testing.T) {
-	s, v, err := Prepare("runner-test", map[string]string{"x": "5", "behave": "fail"})
+	s := testScenario
+	v, err := s.Values(map[string]string{"x": "5", "behave": "fail"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +106,37 @@ func TestReplayCommandQuotes(t *testing.T) {
 }
 
 func TestLookupUnknown(t *testing.T) {
-	_, err := Lookup("nope")
+	c := MustCatalog(testScenario, sweepScenario)
+	_, err := c.Lookup("nope")
 	if err == nil || !strings.Contains(err.Error(), "runner-test") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCatalogRefusesBadEntries(t *testing.T) {
+	bad := *testScenario
+	bad.Params = []Param{{Name: "n", Default: "x", Kind: Int}}
+	tests := []struct {
+		name string
+		list []*Scenario
+		want string
+	}{
+		{"duplicate", []*Scenario{testScenario, sweepScenario, testScenario}, "runner-test: two scenarios have this name"},
+		{"bad default", []*Scenario{&bad}, "scenario runner-test: bad default"},
+		{"no name", []*Scenario{{Run: testScenario.Run}}, "no name"},
+		{"no run", []*Scenario{{Name: "x"}}, "scenario x: no Run function"},
+		{"nil", []*Scenario{nil}, "nil scenario"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewCatalog(tt.list...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("got %v, want one line with %q", err, tt.want)
+			}
+		})
+	}
+	c := MustCatalog(testScenario, sweepScenario)
+	if got := c.Names(); len(got) != 2 || got[0] > got[1] {
+		t.Fatalf("names %v, want two, sorted", got)
 	}
 }

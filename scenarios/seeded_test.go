@@ -42,42 +42,40 @@ func faultNotes(res *scenarios.Result) (out []string) {
 	return out
 }
 
-func init() {
-	scenarios.Register(&scenarios.Scenario{
-		Name:    "test-seeded",
-		Summary: "three idle nodes under a seeded schedule: n2 isolated once",
-		Params: []scenarios.Param{
-			scenarios.SeededFaultsParam("n2 isolated once"),
-			scenarios.NemesisDurationParam("300ms"),
-		},
-		Run: func(r *scenarios.Run) error {
-			cl, err := r.NewCluster(3, network.Link{Latency: network.Const(time.Millisecond)})
-			if err != nil {
+var seededScenario = &scenarios.Scenario{
+	Name:    "test-seeded",
+	Summary: "three idle nodes under a seeded schedule: n2 isolated once",
+	Params: []scenarios.Param{
+		scenarios.SeededFaultsParam("n2 isolated once"),
+		scenarios.NemesisDurationParam("300ms"),
+	},
+	Run: func(r *scenarios.Run) error {
+		cl, err := r.NewCluster(3, network.Link{Latency: network.Const(time.Millisecond)})
+		if err != nil {
+			return err
+		}
+		draws := 0
+		s, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { draws++; return seededDraw() })
+		if err != nil {
+			return err
+		}
+		for range 3 {
+			if _, err := cl.RT.Add(func(nodes.NodeID) nodes.Node { return idle{} }); err != nil {
 				return err
 			}
-			draws := 0
-			s, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { draws++; return seededDraw() })
-			if err != nil {
-				return err
-			}
-			for range 3 {
-				if _, err := cl.RT.Add(func(nodes.NodeID) nodes.Node { return idle{} }); err != nil {
-					return err
-				}
-			}
-			quiet := scenarios.QuietAt(cl, s)
-			if err := r.World.RunUntil(sim.At(quiet + time.Millisecond)); err != nil {
-				return err
-			}
-			r.Metric("draws", float64(draws))
-			r.Metric("quiet_at_ms", float64(quiet)/1e6)
-			if s != nil && s == cl.Schedule {
-				r.Metric("cluster_schedule", 1)
-			}
-			r.Check(checks.Pass("nothing"))
-			return nil
-		},
-	})
+		}
+		quiet := scenarios.QuietAt(cl, s)
+		if err := r.World.RunUntil(sim.At(quiet + time.Millisecond)); err != nil {
+			return err
+		}
+		r.Metric("draws", float64(draws))
+		r.Metric("quiet_at_ms", float64(quiet)/1e6)
+		if s != nil && s == cl.Schedule {
+			r.Metric("cluster_schedule", 1)
+		}
+		r.Check(checks.Pass("nothing"))
+		return nil
+	},
 }
 
 // TestApplySchedule: the faults parameter picks the schedule in force;
@@ -106,7 +104,7 @@ func TestApplySchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, v, err := scenarios.Prepare("test-seeded", tt.set)
+			s, v, err := byName.Prepare("test-seeded", tt.set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +138,7 @@ func TestApplySchedule(t *testing.T) {
 // and QuietAt is where the nemesis's quiet period starts: at
 // nemesis.duration, whose default NemesisDurationParam set to 300ms.
 func TestQuietAtNemesis(t *testing.T) {
-	s, v, err := scenarios.Prepare("test-seeded", map[string]string{"nemesis": "true"})
+	s, v, err := byName.Prepare("test-seeded", map[string]string{"nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +181,7 @@ func TestQuietAt(t *testing.T) {
 // TestSeededParams: the parameters' defaults, and the values they refuse
 // with an error that says what they accept.
 func TestSeededParams(t *testing.T) {
-	s, err := scenarios.Lookup("test-seeded")
+	s, err := byName.Lookup("test-seeded")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,13 +201,13 @@ func TestSeededParams(t *testing.T) {
 		{"nemesis.duration", "0s", "accepted: a duration > 0"},
 		{"nemesis.duration", "2", "bad value"},
 	} {
-		_, _, err := scenarios.Prepare("test-seeded", map[string]string{tt.key: tt.value})
+		_, _, err := byName.Prepare("test-seeded", map[string]string{tt.key: tt.value})
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.key) {
 			t.Errorf("%s=%s: error %v, want one naming %s and saying %q", tt.key, tt.value, err, tt.key, tt.want)
 		}
 	}
 	for _, ok := range []string{"seeded", "none", "at 1s crash n2 for 1s", "at 1s crash n2 for 1s; at 2s isolate n1 for 3s"} {
-		if _, _, err := scenarios.Prepare("test-seeded", map[string]string{"faults": ok}); err != nil {
+		if _, _, err := byName.Prepare("test-seeded", map[string]string{"faults": ok}); err != nil {
 			t.Errorf("faults=%s: %v", ok, err)
 		}
 	}

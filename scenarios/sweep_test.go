@@ -61,11 +61,10 @@ var sweepScenario = &Scenario{
 	},
 }
 
-func init() { Register(sweepScenario) }
-
 func prepSweep(t testing.TB, set map[string]string) (*Scenario, Values) {
 	t.Helper()
-	s, v, err := Prepare("sweep-test", set)
+	s := sweepScenario
+	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,14 @@ func ExampleRun() {
 	// with quorums: ok after 50 reads
 }
 
-// The same protocol as a registered scenario (see scenario.go for the
-// scenarios.Register call): Prepare validates the parameters, Execute
+// The same protocol as a scenario (see scenario.go): Values validates
+// the parameters, Execute
 // runs one seed and returns the metrics, the checks, the trace hash and
 // the command that replays the run. Options.Faults is the text of a
 // fault file, as `faultline run --faults FILE` passes it.
 func Example_scenario() {
-	s, v, err := scenarios.Prepare("example-register", map[string]string{"ops": "100"})
+	s := register.Scenario
+	v, err := s.Values(map[string]string{"ops": "100"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -49,7 +50,7 @@ func Example_scenario() {
 	fmt.Println("replay:", res.Replay)
 
 	// Bad input is an error that names the parameter.
-	_, _, err = scenarios.Prepare("example-register", map[string]string{"ops": "0"})
+	_, err = s.Values(map[string]string{"ops": "0"})
 	fmt.Println(err)
 	// Output:
 	// status: fail

@@ -35,7 +35,8 @@ func TestDeterministic(t *testing.T) {
 			t.Fatalf("quorum=%v: %x then %x", quorum, a.TraceHash, b.TraceHash)
 		}
 	}
-	s, v, err := scenarios.Prepare("example-register", map[string]string{"nemesis": "true"})
+	s := Scenario
+	v, err := s.Values(map[string]string{"nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,8 @@ func TestQuorumSurvivesRapid(t *testing.T) {
 // first 20 fails, and the shrinker cuts its schedule down to at most two
 // faults that still cause the same failure.
 func TestNemesisFindsAndShrinks(t *testing.T) {
-	s, v, err := scenarios.Prepare("example-register", map[string]string{"nemesis": "true"})
+	s := Scenario
+	v, err := s.Values(map[string]string{"nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,5 +133,5 @@ func TestNemesisFindsAndShrinks(t *testing.T) {
 // TestQuorumHoldsOverSeeds runs the fixed protocol under the nemesis with
 // proptest, as a CI job would.
 func TestQuorumHoldsOverSeeds(t *testing.T) {
-	proptest.Run(t, "example-register", map[string]string{"quorum": "true", "nemesis": "true"})
+	proptest.Run(t, Scenario, map[string]string{"quorum": "true", "nemesis": "true"})
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the register as a named scenario. It builds its nodes with
 // Run.NewCluster, so it takes the common parameters nemesis=true (a
 // fault schedule drawn from the seed) and a schedule from --faults FILE

@@ -26,7 +26,7 @@ const metamorphicSeeds = 3
 // without a sink.)
 func TestSinkDoesNotChangeResult(t *testing.T) {
 	variants := []map[string]string{nil, {"nemesis": "true", "buggify": "true"}}
-	for _, s := range scenarios.All() {
+	for _, s := range All() {
 		for _, set := range variants {
 			name := s.Name
 			if set != nil {
@@ -38,7 +38,7 @@ func TestSinkDoesNotChangeResult(t *testing.T) {
 }
 
 func checkSinkDoesNotChangeResult(t *testing.T, s *scenarios.Scenario, set map[string]string) {
-	_, v, err := scenarios.Prepare(s.Name, set)
+	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
 	}

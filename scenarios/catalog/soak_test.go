@@ -29,9 +29,9 @@ func soakSeeds(t *testing.T) uint64 {
 func TestEveryScenarioTwice(t *testing.T) {
 	n := soakSeeds(t)
 	workers := runtime.GOMAXPROCS(0)
-	for _, s := range scenarios.All() {
+	for _, s := range All() {
 		t.Run(s.Name, func(t *testing.T) {
-			_, v, err := scenarios.Prepare(s.Name, nil)
+			v, err := s.Values(nil)
 			if err != nil {
 				t.Fatal(err)
 			}

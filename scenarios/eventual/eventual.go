@@ -17,8 +17,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the eventual scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "eventual",

@@ -10,11 +10,11 @@ import (
 
 func execute(t testing.TB, seed uint64, set map[string]string) *scenarios.Result {
 	t.Helper()
-	return scentest.Execute(t, "eventual", seed, set)
+	return scentest.Execute(t, Scenario, seed, set)
 }
 
 func TestCorrectModeHolds200Seeds(t *testing.T) {
-	scentest.CorrectSeeds(t, "eventual", 200, nil, func(seed uint64, res *scenarios.Result) {
+	scentest.CorrectSeeds(t, Scenario, 200, nil, func(seed uint64, res *scenarios.Result) {
 		if res.Metrics["writes"] < 30 || res.Metrics["reads"] < 30 || len(res.Checks) != 2 {
 			t.Fatalf("seed %d: too little was checked: %v %v", seed, res.Metrics, res.Checks)
 		}
@@ -24,7 +24,7 @@ func TestCorrectModeHolds200Seeds(t *testing.T) {
 // TestPlantedBugIsCaught: last-writer-wins on skewed clocks loses a write
 // within the first seeds; the detail names the key, and the replay the mode.
 func TestPlantedBugIsCaught(t *testing.T) {
-	res := scentest.PlantedBug(t, "eventual", 20, "lost writes")
+	res := scentest.PlantedBug(t, Scenario, 20, "lost writes")
 	if c := res.Checks[1]; c.Name != LastWriteName || c.OK || !strings.Contains(c.Detail, `key "k`) {
 		t.Fatalf("seed %d: check %+v does not name a key", res.Seed, c)
 	}
@@ -43,11 +43,11 @@ func TestStalenessMeasured(t *testing.T) {
 	}
 }
 
-func TestDeterminism(t *testing.T) { scentest.Determinism(t, "eventual", 5) }
+func TestDeterminism(t *testing.T) { scentest.Determinism(t, Scenario, 5) }
 
 // TestSeedsToFirstFailure measures how many seeds the planted bug takes to
 // show: from each of ten starting seeds, the count of seeds run up to and
 // including the first failing one, and their median.
 func TestSeedsToFirstFailure(t *testing.T) {
-	scentest.SeedsToFirstFailure(t, "eventual", map[string]string{"mode": "buggy"}, 20)
+	scentest.SeedsToFirstFailure(t, Scenario, map[string]string{"mode": "buggy"}, 20)
 }

@@ -12,7 +12,7 @@ import (
 // replay with no faults still fails the same check.
 func TestShrunkScheduleStillFails(t *testing.T) {
 	const seed = 0
-	s, sh := scentest.Shrink(t, "eventual", seed, map[string]string{"mode": "buggy"})
+	s, sh := scentest.Shrink(t, Scenario, seed, map[string]string{"mode": "buggy"})
 	if len(sh.Original.Faults) == 0 || len(sh.Minimal.Faults) != 0 || sh.Values.String(scenarios.FaultsParam) != scenarios.NoFaults {
 		t.Fatalf("shrunk %d faults to %v, replay faults=%q: want none", len(sh.Original.Faults), sh.Minimal, sh.Values.String(scenarios.FaultsParam))
 	}
@@ -25,7 +25,7 @@ func TestShrunkScheduleStillFails(t *testing.T) {
 // TestReplayReproducesTraceHash: the seeded schedule, read back from a
 // run's notes and given as the faults parameter or as Options.Faults,
 // replays the run event for event.
-func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, "eventual", 4) }
+func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, Scenario, 4) }
 
 // TestNemesisCorrectMode: under the common nemesis the correct mode holds.
-func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, "eventual", 50) }
+func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, Scenario, 50) }

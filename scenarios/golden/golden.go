@@ -23,8 +23,8 @@ func Update() bool { return *update }
 
 // Record runs scenario with the settings set for seed and returns its
 // trace as JSON Lines, with the result.
-func Record(scenario string, set map[string]string, seed uint64) ([]byte, *scenarios.Result, error) {
-	s, v, err := scenarios.Prepare(scenario, set)
+func Record(s *scenarios.Scenario, set map[string]string, seed uint64) ([]byte, *scenarios.Result, error) {
+	v, err := s.Values(set)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -41,7 +41,7 @@ func Record(scenario string, set map[string]string, seed uint64) ([]byte, *scena
 // (relative to the test's package, e.g. "testdata/seed7.jsonl") and fails
 // t on a difference. With -faultline.update it writes the file instead.
 // It returns the run's result.
-func Trace(t testing.TB, path, scenario string, set map[string]string, seed uint64) *scenarios.Result {
+func Trace(t testing.TB, path string, scenario *scenarios.Scenario, set map[string]string, seed uint64) *scenarios.Result {
 	t.Helper()
 	got, res, err := Record(scenario, set, seed)
 	if err != nil {

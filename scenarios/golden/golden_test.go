@@ -7,28 +7,28 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/faultline/faultline/scenarios/pingpong"
+	"github.com/faultline/faultline/scenarios/pingpong"
 )
 
 var pingSet = map[string]string{"hops": "3", "loss": "0.1", "latency": "uniform:1ms-3ms"}
 
 func TestPingpongGolden(t *testing.T) {
-	res := Trace(t, filepath.Join("testdata", "pingpong-seed7.jsonl"), "pingpong", pingSet, 7)
+	res := Trace(t, filepath.Join("testdata", "pingpong-seed7.jsonl"), pingpong.Scenario, pingSet, 7)
 	if res.Events == 0 {
 		t.Fatal("empty run")
 	}
 }
 
 func TestDeterministic(t *testing.T) {
-	a, ra, err := Record("pingpong", pingSet, 11)
+	a, ra, err := Record(pingpong.Scenario, pingSet, 11)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, rb, _ := Record("pingpong", pingSet, 11)
+	b, rb, _ := Record(pingpong.Scenario, pingSet, 11)
 	if d := Diff(a, b); d != "" || ra.TraceHash != rb.TraceHash {
 		t.Fatalf("seed 11 twice: hashes %s, %s\n%s", ra.TraceHash, rb.TraceHash, d)
 	}
-	c, _, _ := Record("pingpong", pingSet, 12)
+	c, _, _ := Record(pingpong.Scenario, pingSet, 12)
 	if Diff(a, c) == "" {
 		t.Fatal("seeds 11 and 12 gave the same trace")
 	}

@@ -11,8 +11,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the idempotency scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "idempotency",

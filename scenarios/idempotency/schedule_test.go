@@ -20,7 +20,7 @@ func TestShrunkScheduleStillFails(t *testing.T) {
 	if res := execute(t, seed, quiet); res.Status != scenarios.StatusOK {
 		t.Fatalf("without faults: status %s, want ok: %v", res.Status, res.Checks)
 	}
-	s, sh := scentest.Shrink(t, "idempotency", seed, scentest.With(quiet, "nemesis", "true"))
+	s, sh := scentest.Shrink(t, Scenario, seed, scentest.With(quiet, "nemesis", "true"))
 	if n := len(sh.Minimal.Faults); n == 0 || n >= len(sh.Original.Faults) || sh.Stats.Exhausted {
 		t.Fatalf("shrunk %d faults to %d (%s)", len(sh.Original.Faults), n, sh.Stats)
 	}
@@ -38,7 +38,8 @@ func TestReplayReproducesTraceHash(t *testing.T) {
 			if err != nil || len(sched.Faults) == 0 {
 				t.Fatalf("%s seed %d: schedule %v, %v: want faults in the notes", mode, seed, sched, err)
 			}
-			s, v, err := scenarios.Prepare("idempotency", map[string]string{"mode": mode, "shuffle_ties": "true"})
+			s := Scenario
+			v, err := s.Values(map[string]string{"mode": mode, "shuffle_ties": "true"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,4 +53,4 @@ func TestReplayReproducesTraceHash(t *testing.T) {
 
 // TestNemesisCorrectMode: under the common nemesis the correct mode
 // holds, and each run notes the nemesis's schedule.
-func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, "idempotency", 50) }
+func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, Scenario, 50) }

@@ -12,8 +12,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the kv scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "kv",

@@ -10,7 +10,7 @@ import (
 )
 
 func TestCorrectModeHolds200Seeds(t *testing.T) {
-	scentest.CorrectSeeds(t, "kv", 200, nil, func(seed uint64, res *scenarios.Result) {
+	scentest.CorrectSeeds(t, Scenario, 200, nil, func(seed uint64, res *scenarios.Result) {
 		if res.Metrics["ops"] < 50 || res.Metrics["pending_ops"] >= res.Metrics["ops"] {
 			t.Fatalf("seed %d: too little was checked: %v", seed, res.Metrics)
 		}
@@ -20,7 +20,7 @@ func TestCorrectModeHolds200Seeds(t *testing.T) {
 // TestPlantedBugIsCaught: stale reads from backups fail the check within
 // the first seeds, and the detail names a key and the replay the mode.
 func TestPlantedBugIsCaught(t *testing.T) {
-	res := scentest.PlantedBug(t, "kv", 20, "stale reads from backups")
+	res := scentest.PlantedBug(t, Scenario, 20, "stale reads from backups")
 	if c := res.Checks[0]; c.Name != "linearizability" || !strings.Contains(c.Detail, `key "k`) {
 		t.Fatalf("seed %d: check %+v does not name a key", res.Seed, c)
 	}
@@ -28,7 +28,8 @@ func TestPlantedBugIsCaught(t *testing.T) {
 
 func TestVisualizationWrittenOnFailure(t *testing.T) {
 	dir := t.TempDir()
-	s, v, err := scenarios.Prepare("kv", map[string]string{"mode": "buggy"})
+	s := Scenario
+	v, err := s.Values(map[string]string{"mode": "buggy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +42,11 @@ func TestVisualizationWrittenOnFailure(t *testing.T) {
 	}
 }
 
-func TestDeterminism(t *testing.T) { scentest.Determinism(t, "kv", 5) }
+func TestDeterminism(t *testing.T) { scentest.Determinism(t, Scenario, 5) }
 
 // TestSeedsToFirstFailure measures how many seeds the planted bug takes to
 // show: from each of ten starting seeds, the count of seeds run up to and
 // including the first failing one, and their median.
 func TestSeedsToFirstFailure(t *testing.T) {
-	scentest.SeedsToFirstFailure(t, "kv", map[string]string{"mode": "buggy"}, 20)
+	scentest.SeedsToFirstFailure(t, Scenario, map[string]string{"mode": "buggy"}, 20)
 }

@@ -10,11 +10,11 @@ import (
 
 func execute(t testing.TB, seed uint64, set map[string]string) *scenarios.Result {
 	t.Helper()
-	return scentest.Execute(t, "lease", seed, set)
+	return scentest.Execute(t, Scenario, seed, set)
 }
 
 func TestCorrectModeHolds200Seeds(t *testing.T) {
-	scentest.CorrectSeeds(t, "lease", 200, nil, func(seed uint64, res *scenarios.Result) {
+	scentest.CorrectSeeds(t, Scenario, 200, nil, func(seed uint64, res *scenarios.Result) {
 		if len(res.Checks) != 1 || res.Metrics["grants"] < 3 {
 			t.Fatalf("seed %d: too little was checked: %v %v", seed, res.Metrics, res.Checks)
 		}
@@ -24,7 +24,7 @@ func TestCorrectModeHolds200Seeds(t *testing.T) {
 // TestPlantedBugIsCaught: a margin below the skew gives two leaders within
 // the first seeds; the detail names both nodes.
 func TestPlantedBugIsCaught(t *testing.T) {
-	res := scentest.PlantedBug(t, "lease", 20, "two leaders")
+	res := scentest.PlantedBug(t, Scenario, 20, "two leaders")
 	if c := res.Checks[0]; c.Name != OneLeaderName || !strings.Contains(c.Detail, `both held the lease`) {
 		t.Fatalf("seed %d: check %+v does not name a key", res.Seed, c)
 	}
@@ -58,11 +58,11 @@ func TestDriftBeyondSkewIsRejected(t *testing.T) {
 	}
 }
 
-func TestDeterminism(t *testing.T) { scentest.Determinism(t, "lease", 5) }
+func TestDeterminism(t *testing.T) { scentest.Determinism(t, Scenario, 5) }
 
 // TestSeedsToFirstFailure measures how many seeds the planted bug takes to
 // show: from each of ten starting seeds, the count of seeds run up to and
 // including the first failing one, and their median.
 func TestSeedsToFirstFailure(t *testing.T) {
-	scentest.SeedsToFirstFailure(t, "lease", map[string]string{"mode": "buggy"}, 20)
+	scentest.SeedsToFirstFailure(t, Scenario, map[string]string{"mode": "buggy"}, 20)
 }

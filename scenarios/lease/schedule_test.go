@@ -15,13 +15,13 @@ import (
 // trace the shrink saw, and the same run without faults passes. Seed 0
 // fails with mode=buggy because of its seeded faults.
 func TestShrunkScheduleStillFails(t *testing.T) {
-	scentest.ShrinkReplays(t, "lease", 0, map[string]string{"mode": "buggy"})
+	scentest.ShrinkReplays(t, Scenario, 0, map[string]string{"mode": "buggy"})
 }
 
 // TestReplayReproducesTraceHash: the seeded schedule, read back from a
 // run's notes and given as the faults parameter or as Options.Faults,
 // replays the run event for event.
-func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, "lease", 4) }
+func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, Scenario, 4) }
 
 // untolerated are the fault kinds a lease cannot survive: clocks that
 // leave the max_skew bound, and a holder that stops (pause) or lags

@@ -13,8 +13,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the ledger scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "ledger",

@@ -10,7 +10,7 @@ import (
 
 func TestCorrectModeHolds200Seeds(t *testing.T) {
 	dups, replays := 0.0, 0.0
-	scentest.CorrectSeeds(t, "ledger", 200, nil, func(seed uint64, res *scenarios.Result) {
+	scentest.CorrectSeeds(t, Scenario, 200, nil, func(seed uint64, res *scenarios.Result) {
 		if seed == 199 && (dups < 1000 || replays < 100) {
 			t.Fatalf("200 seeds: %v duplicate deliveries, %v replays: want both exercised", dups, replays)
 		}
@@ -25,17 +25,17 @@ func TestCorrectModeHolds200Seeds(t *testing.T) {
 // TestPlantedBugIsCaught: a projector without dedup diverges from the log
 // within the first seeds; the detail names an account.
 func TestPlantedBugIsCaught(t *testing.T) {
-	res := scentest.PlantedBug(t, "ledger", 20, "duplicated deliveries")
+	res := scentest.PlantedBug(t, Scenario, 20, "duplicated deliveries")
 	if c := res.Checks[0]; c.Name != "event_sourcing" || !strings.Contains(c.Detail, `key "acct-`) {
 		t.Fatalf("seed %d: check %+v does not name a key", res.Seed, c)
 	}
 }
 
-func TestDeterminism(t *testing.T) { scentest.Determinism(t, "ledger", 5) }
+func TestDeterminism(t *testing.T) { scentest.Determinism(t, Scenario, 5) }
 
 // TestSeedsToFirstFailure measures how many seeds the planted bug takes to
 // show: from each of ten starting seeds, the count of seeds run up to and
 // including the first failing one, and their median.
 func TestSeedsToFirstFailure(t *testing.T) {
-	scentest.SeedsToFirstFailure(t, "ledger", map[string]string{"mode": "buggy"}, 20)
+	scentest.SeedsToFirstFailure(t, Scenario, map[string]string{"mode": "buggy"}, 20)
 }

@@ -12,13 +12,13 @@ import (
 // trace the shrink saw, and the same run without faults passes. Seed
 // 0 fails with these settings because of its seeded faults.
 func TestShrunkScheduleStillFails(t *testing.T) {
-	scentest.ShrinkReplays(t, "ledger", 0, map[string]string{"mode": "buggy", "loss": "0", "duplicate": "0"})
+	scentest.ShrinkReplays(t, Scenario, 0, map[string]string{"mode": "buggy", "loss": "0", "duplicate": "0"})
 }
 
 // TestReplayReproducesTraceHash: the seeded schedule, read back from a
 // run's notes and given as the faults parameter or as Options.Faults,
 // replays the run event for event.
-func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, "ledger", 4) }
+func TestReplayReproducesTraceHash(t *testing.T) { scentest.ReplayReproduces(t, Scenario, 4) }
 
 // TestNemesisCorrectMode: under the common nemesis the correct mode holds.
-func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, "ledger", 50) }
+func TestNemesisCorrectMode(t *testing.T) { scentest.NemesisCorrect(t, Scenario, 50) }

@@ -14,8 +14,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Backoff) }
-
 // Backoff compares backoff policies for clients contending on one
 // versioned value with optimistic concurrency.
 var Backoff = &scenarios.Scenario{

@@ -12,8 +12,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Backpressure) }
-
 // Backpressure shows a producer outpacing its consumer, with and without a
 // bounded queue that pushes back.
 var Backpressure = &scenarios.Scenario{

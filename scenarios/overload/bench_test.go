@@ -11,7 +11,9 @@ import (
 // whole run. It reports simx, simulated seconds per wall-clock second,
 // and events/s, the engine's handled events per wall-clock second.
 func BenchmarkRetryStorm(b *testing.B) {
-	s, v, err := scenarios.Prepare("retry-storm", nil)
+	s := RetryStorm
+
+	v, err := s.Values(nil)
 	if err != nil {
 		b.Fatal(err)
 	}

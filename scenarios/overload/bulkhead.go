@@ -9,8 +9,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Bulkhead) }
-
 var bulkheadOps = []string{"search", "checkout", "profile"}
 
 // Bulkhead shows one slow dependency taking a shared worker pool, and

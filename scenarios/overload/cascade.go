@@ -7,8 +7,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Cascade) }
-
 // Cascade shows a slow dependency exhausting its caller, and a circuit
 // breaker containing it.
 var Cascade = &scenarios.Scenario{

@@ -7,8 +7,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Chaos) }
-
 // Chaos injects errors and latency in front of a server, and compares the
 // client's resilience with and without retries and a fallback.
 var Chaos = &scenarios.Scenario{

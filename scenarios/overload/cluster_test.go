@@ -10,7 +10,9 @@ import (
 // The request-path scenarios build their nodes through the shared cluster
 // glue, so a fault file and the nemesis reach them like any scenario.
 func TestFaultsReachOverloadScenarios(t *testing.T) {
-	s, v, err := scenarios.Prepare("retry-storm", map[string]string{"duration": "20s", "trigger_at": "14s"})
+	s := RetryStorm
+
+	v, err := s.Values(map[string]string{"duration": "20s", "trigger_at": "14s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func TestFaultsReachOverloadScenarios(t *testing.T) {
 	if cut.Metrics["succeeded"] >= plain.Metrics["succeeded"] {
 		t.Fatalf("a 3s partition between client and server did not cost requests: %v vs %v", cut.Metrics["succeeded"], plain.Metrics["succeeded"])
 	}
-	_, nv, err := scenarios.Prepare("retry-storm", map[string]string{"duration": "10s", "nemesis": "true"})
+	nv, err := RetryStorm.Values(map[string]string{"duration": "10s", "nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}

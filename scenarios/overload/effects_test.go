@@ -3,8 +3,6 @@ package overload
 import (
 	"strings"
 	"testing"
-
-	"github.com/faultline/faultline/scenarios"
 )
 
 // effect is one expected direction: metric under config a compared with
@@ -109,7 +107,7 @@ func TestPipelineKeys(t *testing.T) {
 	if res.Params["breaker.failure_threshold"] != "3" {
 		t.Fatalf("params %v", res.Params)
 	}
-	_, _, err := scenarios.Prepare("retry-storm", map[string]string{"retry.backoff": "bogus"})
+	_, err := RetryStorm.Values(map[string]string{"retry.backoff": "bogus"})
 	if err == nil || !strings.Contains(err.Error(), "retry.backoff") || !strings.Contains(err.Error(), "full-jitter") {
 		t.Fatalf("bad key value: %v", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Fallback) }
-
 // Fallback shows graceful degradation when a non-critical dependency goes
 // down.
 var Fallback = &scenarios.Scenario{

@@ -9,8 +9,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(HealthCheck) }
-
 // HealthCheck shows a load balancer that keeps routing to a replica that
 // lost its database unless its health checks look deep enough.
 var HealthCheck = &scenarios.Scenario{

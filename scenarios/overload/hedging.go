@@ -8,8 +8,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Hedging) }
-
 var hedgePolicies = []string{"off", "delay", "p95"}
 
 // Hedging shows hedged requests cutting the tail latency of a service

@@ -6,10 +6,14 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
+// byName is the package's scenarios, so tests can name them.
+var byName = scenarios.MustCatalog(Queue, Timeout, Backoff, RetryBudget, Cascade, Bulkhead, Fallback,
+	LoadShedding, Backpressure, HealthCheck, RetryStorm, Chaos, Hedging, RateLimit, Throttle)
+
 // execute runs scenario name once and fails the test on a bad status.
 func execute(t *testing.T, name string, seed uint64, set map[string]string) *scenarios.Result {
 	t.Helper()
-	s, v, err := scenarios.Prepare(name, set)
+	s, v, err := byName.Prepare(name, set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Queue) }
-
 // Queue is the calibration scenario: an M/M/c queue whose mean response
 // time must agree with the Erlang C formula.
 var Queue = &scenarios.Scenario{

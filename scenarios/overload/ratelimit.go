@@ -11,8 +11,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(RateLimit) }
-
 // RateLimit shows server-side admission by a token bucket under a load
 // spike, against none.
 var RateLimit = &scenarios.Scenario{

@@ -9,8 +9,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(RetryBudget) }
-
 // RetryBudget compares retry policies against a server that fails a
 // fraction of calls.
 var RetryBudget = &scenarios.Scenario{

@@ -11,8 +11,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(RetryStorm) }
-
 var stormPolicies = []string{"naive", "budget", "breaker", "backoff", "shed"}
 
 // RetryStorm is the metastable-failure demo.

@@ -8,8 +8,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(LoadShedding) }
-
 // LoadShedding shows a server at 2× overload with and without shedding.
 var LoadShedding = &scenarios.Scenario{
 	Name:    "load-shedding",

@@ -11,8 +11,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Throttle) }
-
 // Throttle shows client-side adaptive throttling cutting the load that
 // retries of rejected requests put on an overloaded backend.
 var Throttle = &scenarios.Scenario{

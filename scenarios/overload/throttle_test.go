@@ -3,8 +3,6 @@ package overload
 import (
 	"strings"
 	"testing"
-
-	"github.com/faultline/faultline/scenarios"
 )
 
 // TestThrottleCutsBackendLoad: in an overload, client-side throttling cuts
@@ -52,7 +50,7 @@ func TestThrottleKZeroIsOff(t *testing.T) {
 	if a.TraceHash != b.TraceHash || a.Metrics["throttled"] != 0 {
 		t.Fatalf("k=0 with throttle.window set throttles: %v vs %v", a.Metrics["throttled"], b.Metrics["throttled"])
 	}
-	if _, _, err := scenarios.Prepare("throttle", map[string]string{"k": "0.5"}); err == nil || !strings.Contains(err.Error(), "k") {
+	if _, err := Throttle.Values(map[string]string{"k": "0.5"}); err == nil || !strings.Contains(err.Error(), "k") {
 		t.Fatal("k=0.5 accepted")
 	}
 }

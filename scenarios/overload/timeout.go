@@ -8,8 +8,6 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() { scenarios.Register(Timeout) }
-
 // Timeout shows a caller's workers exhausted by a dependency that never
 // answers, and bounded by a timeout.
 var Timeout = &scenarios.Scenario{

@@ -13,8 +13,6 @@ import (
 	"strings"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the pingpong scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "pingpong",

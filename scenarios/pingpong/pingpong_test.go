@@ -17,7 +17,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func execute(t *testing.T, seed uint64, set map[string]string, opts scenarios.Options) *scenarios.Result {
 	t.Helper()
-	s, v, err := scenarios.Prepare("pingpong", set)
+	s := Scenario
+
+	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,8 @@ func TestGOMAXPROCS(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range out {
 			wg.Go(func() {
-				s, v, _ := scenarios.Prepare("pingpong", map[string]string{"nodes": "7", "shuffle_ties": "true", "latency": "normal:2ms,1ms"})
+				s := Scenario
+				v, _ := s.Values(map[string]string{"nodes": "7", "shuffle_ties": "true", "latency": "normal:2ms,1ms"})
 				out[i] = scenarios.Execute(s, v, uint64(i), scenarios.Options{}).TraceHash
 			})
 		}

@@ -72,9 +72,9 @@ func ForSeeds(t *testing.T, fn func(t *testing.T, seed uint64)) {
 // Run runs scenario with the parameter settings set over the selected
 // seeds and fails on the first seed whose run does not end ok (a failed
 // or unknown check, a limit, a panic).
-func Run(t *testing.T, scenario string, set map[string]string) {
+func Run(t *testing.T, s *scenarios.Scenario, set map[string]string) {
 	t.Helper()
-	Seeds(t, scenario, set, func(t *testing.T, res *scenarios.Result) {
+	Seeds(t, s, set, func(t *testing.T, res *scenarios.Result) {
 		if res.Failed() {
 			t.Errorf("status %s%s", res.Status, describe(res))
 		}
@@ -85,10 +85,10 @@ func Run(t *testing.T, scenario string, set map[string]string) {
 // run's result; prop fails the subtest to fail the property. When it
 // does, the run is replayed with a trace sink (its trace hash must not
 // change: that is the determinism self-check) and the trace is written
-// to the trace directory. Bad scenario names and settings fail the test.
-func Seeds(t *testing.T, scenario string, set map[string]string, prop func(t *testing.T, res *scenarios.Result)) {
+// to the trace directory. Bad settings fail the test.
+func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func(t *testing.T, res *scenarios.Result)) {
 	t.Helper()
-	s, v, err := scenarios.Prepare(scenario, set)
+	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
 	}

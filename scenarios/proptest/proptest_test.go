@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/scenarios"
-	_ "github.com/faultline/faultline/scenarios/pingpong"
+	"github.com/faultline/faultline/scenarios/pingpong"
 )
 
 func TestRunPattern(t *testing.T) {
@@ -77,14 +77,14 @@ func TestSeedRangeFlags(t *testing.T) {
 
 func TestRunPasses(t *testing.T) {
 	setFlag(t, "faultline.seeds", "5")
-	Run(t, "pingpong", map[string]string{"nodes": "4"})
+	Run(t, pingpong.Scenario, map[string]string{"nodes": "4"})
 }
 
 func TestSeedsIsDeterministic(t *testing.T) {
 	setFlag(t, "faultline.seeds", "3-8")
 	collect := func() []string {
 		var hashes []string
-		Seeds(t, "pingpong", nil, func(t *testing.T, res *scenarios.Result) {
+		Seeds(t, pingpong.Scenario, nil, func(t *testing.T, res *scenarios.Result) {
 			hashes = append(hashes, res.TraceHash)
 		})
 		return hashes
@@ -101,7 +101,7 @@ func TestHelperFailingProperty(t *testing.T) {
 	if os.Getenv("FAULTLINE_PROPTEST_HELPER") != "1" {
 		t.Skip("run by TestFailureIsReplayable")
 	}
-	Run(t, "pingpong", map[string]string{"loss": "0.05"})
+	Run(t, pingpong.Scenario, map[string]string{"loss": "0.05"})
 }
 
 func TestFailureIsReplayable(t *testing.T) {

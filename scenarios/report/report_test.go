@@ -15,43 +15,38 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() {
-	scenarios.Register(&scenarios.Scenario{
-		Name:    "report-test",
-		Summary: "requests whose latency grows with delay",
-		Params:  []scenarios.Param{{Name: "delay", Default: "10ms", Kind: scenarios.Duration}},
-		Run: func(r *scenarios.Run) error {
-			w := r.World
-			rng := w.Rand("work")
-			load := 1 + w.Rand("load").Float64()
-			lat := w.Metrics.Histogram("latency_ms")
-			good := w.Metrics.Series("goodput_rps", sim.SeriesRate, time.Second)
-			q := w.Metrics.Series("queue_len", sim.SeriesMean, time.Second)
-			for i := range 40 {
-				at := sim.Time(i) * sim.Time(100*time.Millisecond)
-				d := time.Duration(load * float64(r.Params.Duration("delay")) * (0.5 + rng.Float64()))
-				w.Schedule(at+sim.Time(d), sim.HandlerFunc(func(*sim.Event) {
-					lat.ObserveDuration(d)
-					good.Add(w.Now(), 1)
-					q.Add(w.Now(), float64(i%5))
-					w.Metrics.Counter("succeeded").Inc()
-				}), sim.Event{})
-			}
-			if err := w.Run(); err != nil {
-				return err
-			}
-			r.Check(checks.Pass("ok"))
-			return nil
-		},
-	})
+var reportScenario = &scenarios.Scenario{
+	Name:    "report-test",
+	Summary: "requests whose latency grows with delay",
+	Params:  []scenarios.Param{{Name: "delay", Default: "10ms", Kind: scenarios.Duration}},
+	Run: func(r *scenarios.Run) error {
+		w := r.World
+		rng := w.Rand("work")
+		load := 1 + w.Rand("load").Float64()
+		lat := w.Metrics.Histogram("latency_ms")
+		good := w.Metrics.Series("goodput_rps", sim.SeriesRate, time.Second)
+		q := w.Metrics.Series("queue_len", sim.SeriesMean, time.Second)
+		for i := range 40 {
+			at := sim.Time(i) * sim.Time(100*time.Millisecond)
+			d := time.Duration(load * float64(r.Params.Duration("delay")) * (0.5 + rng.Float64()))
+			w.Schedule(at+sim.Time(d), sim.HandlerFunc(func(*sim.Event) {
+				lat.ObserveDuration(d)
+				good.Add(w.Now(), 1)
+				q.Add(w.Now(), float64(i%5))
+				w.Metrics.Counter("succeeded").Inc()
+			}), sim.Event{})
+		}
+		if err := w.Run(); err != nil {
+			return err
+		}
+		r.Check(checks.Pass("ok"))
+		return nil
+	},
 }
 
 func comparison(t *testing.T) *scenarios.Comparison {
 	t.Helper()
-	s, err := scenarios.Lookup("report-test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := reportScenario
 	vary := []scenarios.Vary{{Key: "delay", Values: []string{"10ms", "5ms", "20ms"}}}
 	cfgs, err := scenarios.Configs(s, nil, vary)
 	if err != nil {

@@ -12,8 +12,6 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-func init() { scenarios.Register(Scenario) }
-
 // Scenario is the saga scenario.
 var Scenario = &scenarios.Scenario{
 	Name:    "saga",

@@ -7,11 +7,11 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-// Shrink shrinks the fault schedule of scenario name's run of seed with
+// Shrink shrinks the fault schedule of scenario s's run of seed with
 // set, and returns the scenario and the outcome; an error fails t.
-func Shrink(t testing.TB, name string, seed uint64, set map[string]string) (*scenarios.Scenario, *scenarios.Shrunk) {
+func Shrink(t testing.TB, s *scenarios.Scenario, seed uint64, set map[string]string) (*scenarios.Scenario, *scenarios.Shrunk) {
 	t.Helper()
-	s, v, err := scenarios.Prepare(name, set)
+	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,12 +41,12 @@ func ReplayShrunk(t testing.TB, s *scenarios.Scenario, sh *scenarios.Shrunk, see
 // budget; and the minimal schedule, replayed through the faults
 // parameter as `faultline run --faults FILE` does, must fail the same
 // check with the trace the shrink saw and note that schedule.
-func ShrinkReplays(t testing.TB, name string, seed uint64, set map[string]string) {
+func ShrinkReplays(t testing.TB, s *scenarios.Scenario, seed uint64, set map[string]string) {
 	t.Helper()
-	if res := Execute(t, name, seed, With(set, scenarios.FaultsParam, scenarios.NoFaults)); res.Status != scenarios.StatusOK {
+	if res := Execute(t, s, seed, With(set, scenarios.FaultsParam, scenarios.NoFaults)); res.Status != scenarios.StatusOK {
 		t.Fatalf("without faults: status %s, want ok (pick a seed whose failure needs faults): %v", res.Status, res.Checks)
 	}
-	s, sh := Shrink(t, name, seed, set)
+	s, sh := Shrink(t, s, seed, set)
 	if n := len(sh.Minimal.Faults); n == 0 || n > len(sh.Original.Faults) || sh.Stats.Exhausted {
 		t.Fatalf("shrunk %d faults to %d (%s)", len(sh.Original.Faults), n, sh.Stats)
 	}
@@ -65,18 +65,18 @@ func ShrinkReplays(t testing.TB, name string, seed uint64, set map[string]string
 // read back from the run's notes and given as the faults parameter or as
 // Options.Faults, replays the run event for event; and that faults=none
 // notes no faults.
-func ReplayReproduces(t testing.TB, name string, n uint64) {
+func ReplayReproduces(t testing.TB, s *scenarios.Scenario, n uint64) {
 	t.Helper()
 	for _, mode := range []string{"correct", "buggy"} {
 		for seed := range n {
 			set := map[string]string{"mode": mode}
-			a := Execute(t, name, seed, set)
+			a := Execute(t, s, seed, set)
 			sched, err := scenarios.ScheduleOf(a)
 			if err != nil || len(sched.Faults) == 0 {
 				t.Fatalf("%s seed %d: schedule %v, %v: want faults in the notes", mode, seed, sched, err)
 			}
-			b := Execute(t, name, seed, With(set, scenarios.FaultsParam, scenarios.ScheduleParam(sched)))
-			s, v, err := scenarios.Prepare(name, set)
+			b := Execute(t, s, seed, With(set, scenarios.FaultsParam, scenarios.ScheduleParam(sched)))
+			v, err := s.Values(set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func ReplayReproduces(t testing.TB, name string, n uint64) {
 			}
 		}
 	}
-	none := Execute(t, name, 0, map[string]string{scenarios.FaultsParam: scenarios.NoFaults})
+	none := Execute(t, s, 0, map[string]string{scenarios.FaultsParam: scenarios.NoFaults})
 	if s, err := scenarios.ScheduleOf(none); err != nil || len(s.Faults) > 0 {
 		t.Fatalf("faults=none noted faults: %v", none.Notes)
 	}
@@ -99,10 +99,10 @@ func ReplayReproduces(t testing.TB, name string, n uint64) {
 // the nemesis's schedule. For a scenario that takes the faults
 // parameter, nemesis=true with faults=none must also be bad input, as the
 // two give different schedules.
-func NemesisCorrect(t testing.TB, name string, n uint64) {
+func NemesisCorrect(t testing.TB, s *scenarios.Scenario, n uint64) {
 	t.Helper()
 	for seed := range n {
-		res := Execute(t, name, seed, map[string]string{"nemesis": "true"})
+		res := Execute(t, s, seed, map[string]string{"nemesis": "true"})
 		if res.Status != scenarios.StatusOK {
 			t.Fatalf("seed %d: status %s: %v\nreplay: %s", seed, res.Status, res.Checks, res.Replay)
 		}
@@ -110,14 +110,10 @@ func NemesisCorrect(t testing.TB, name string, n uint64) {
 			t.Fatalf("seed %d: no nemesis schedule in the notes", seed)
 		}
 	}
-	s, err := scenarios.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !slices.ContainsFunc(s.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
 		return
 	}
-	if res := Execute(t, name, 0, map[string]string{"nemesis": "true", scenarios.FaultsParam: scenarios.NoFaults}); res.Status != scenarios.StatusBadInput {
+	if res := Execute(t, s, 0, map[string]string{"nemesis": "true", scenarios.FaultsParam: scenarios.NoFaults}); res.Status != scenarios.StatusBadInput {
 		t.Fatalf("nemesis=true with faults=none: status %s, want bad_input", res.Status)
 	}
 }

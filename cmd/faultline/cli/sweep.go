@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -17,28 +17,28 @@ import (
 )
 
 func init() {
-	commands["sweep"] = &command{summary: "run a scenario over a range of seeds, in parallel", run: runSweep}
+	commands["sweep"] = &command{summary: "run a scenario over a range of seeds, in parallel", run: (*App).runSweep}
 }
 
 // sweepSynopsis is the usage line of sweep.
 const sweepSynopsis = "sweep SCENARIO --seeds A-B [--set key=value ...] [-j N] [--fail-fast] [--out FILE.jsonl [--resume]] [--shard i/n] [--format text|json] [--quiet]"
 
-func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("sweep", sweepSynopsis, stdout)
+func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := a.newFlags("sweep", sweepSynopsis, stdout)
 	var rf runFlags
 	seedsStr := fs.String("seeds", "", "seeds to run: A-B (both included) or N (0 to N-1); required")
 	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
 	failFast := fs.Bool("fail-fast", false, "stop at the lowest failing seed (with any -j: every seed up to it is run and reported)")
 	outPath := fs.String("out", "", "append each result to FILE as a JSON line, as runs finish, in seed order")
 	resume := fs.Bool("resume", false, "continue the sweep in --out: skip the seeds it holds (it must be of the same scenario and parameters)")
-	shardStr := fs.String("shard", "", "run only part i of n of the seeds (0 ≤ i < n), e.g. 0/4; join the outputs with 'faultline merge'")
+	shardStr := fs.String("shard", "", "run only part i of n of the seeds (0 ≤ i < n), e.g. 0/4; join the outputs with '"+a.Name+" merge'")
 	format := fs.String("format", "text", "output format: text or json")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
-	addRunFlags(fs, &rf)
-	if err := parse(fs, args); err != nil {
+	a.addRunFlags(fs, &rf)
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if _, err := scenarioArg(fs); err != nil {
+	if _, err := a.scenarioArg(fs); err != nil {
 		return exitUsage, err
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	commands["shrink"] = &command{summary: "minimise the fault schedule of a failing seed", run: runShrink}
+	commands["shrink"] = &command{summary: "minimise the fault schedule of a failing seed", run: (*App).runShrink}
 }
 
 // shrinkJSON is the --format json output of shrink.
@@ -37,18 +37,18 @@ type shrinkJSON struct {
 // for bad input, including a seed that does not fail (nothing to shrink)
 // and a scenario that cannot take a schedule; 1 if the file cannot be
 // written.
-func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("shrink", "shrink SCENARIO --seed N [--set key=value ...] [--out FILE] [--max-runs N] [--format text|json]", stdout)
+func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := a.newFlags("shrink", "shrink SCENARIO --seed N [--set key=value ...] [--out FILE] [--max-runs N] [--format text|json]", stdout)
 	var rf runFlags
 	seedStr := fs.String("seed", "", "the failing seed to shrink (required)")
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
 	maxRuns := fs.Int("max-runs", 500, "most runs the shrink may use")
 	format := fs.String("format", "text", "output format: text or json")
-	addRunFlags(fs, &rf)
-	if err := parse(fs, args); err != nil {
+	a.addRunFlags(fs, &rf)
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if _, err := scenarioArg(fs); err != nil {
+	if _, err := a.scenarioArg(fs); err != nil {
 		return exitUsage, err
 	}
 	if *seedStr == "" {
@@ -86,7 +86,7 @@ func runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
 	if err != nil {
 		if errors.Is(err, scenarios.ErrNotFailing) {
-			return exitUsage, usagef("%v (find a failing seed with 'faultline sweep %s --seeds 0-99 --set nemesis=true')", err, sc.Name)
+			return exitUsage, usagef("%v (find a failing seed with '%s sweep %s --seeds 0-99 --set nemesis=true')", err, a.Name, sc.Name)
 		}
 		return exitUsage, usagef("%v", err)
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -12,27 +12,27 @@ import (
 )
 
 func init() {
-	commands["bench"] = &command{summary: "measure simulation speed of every scenario at its defaults", run: runBench}
+	commands["bench"] = &command{summary: "measure simulation speed of every scenario at its defaults", run: (*App).runBench}
 }
 
 // runBench runs each scenario at its defaults for a few seeds and prints
 // simulated seconds per wall second and events per wall second. Wall time
 // is measured here, outside the worlds.
-func runBench(args []string, stdout, _ io.Writer) (code int, err error) {
-	fs := newFlags("bench", "bench [--seeds N] [--cpuprofile FILE] [SCENARIO ...]", stdout)
+func (a *App) runBench(args []string, stdout, _ io.Writer) (code int, err error) {
+	fs := a.newFlags("bench", "bench [--seeds N] [--cpuprofile FILE] [SCENARIO ...]", stdout)
 	seeds := fs.Int("seeds", 5, "seeds per scenario")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the runs to FILE (for go tool pprof, or as cmd/faultline/default.pgo)")
-	if err := parse(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if *seeds <= 0 {
 		return exitUsage, usagef("--seeds %d: want a count > 0", *seeds)
 	}
-	list := scenarios.All()
+	list := a.catalog.All()
 	if fs.NArg() > 0 {
 		list = nil
 		for _, n := range fs.Args() {
-			s, err := scenarios.Lookup(n)
+			s, err := a.catalog.Lookup(n)
 			if err != nil {
 				return exitUsage, usagef("%v", err)
 			}
@@ -60,7 +60,7 @@ func runBench(args []string, stdout, _ io.Writer) (code int, err error) {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tseeds\tsim_s\twall_ms\tsim_s_per_wall_s\tevents\tevents_per_s\t")
 	for _, s := range list {
-		_, vals, err := scenarios.Prepare(s.Name, nil)
+		_, vals, err := a.catalog.Prepare(s.Name, nil)
 		if err != nil {
 			return exitUsage, usagef("%v", err)
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	commands["list"] = &command{summary: "list the scenarios and their parameters", run: runList}
+	commands["list"] = &command{summary: "list the scenarios and their parameters", run: (*App).runList}
 }
 
 type listParam struct {
@@ -25,21 +25,21 @@ type listEntry struct {
 	Params      []listParam `json:"params"`
 }
 
-func runList(args []string, stdout, _ io.Writer) (int, error) {
-	fs := newFlags("list", "list [--format text|json] [SCENARIO]", stdout)
+func (a *App) runList(args []string, stdout, _ io.Writer) (int, error) {
+	fs := a.newFlags("list", "list [--format text|json] [SCENARIO]", stdout)
 	format := fs.String("format", "text", "output format: text or json")
-	if err := parse(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
 	}
-	all := scenarios.All()
+	all := a.catalog.All()
 	if fs.NArg() > 1 {
 		return exitUsage, usagef("want at most one scenario name")
 	}
 	if fs.NArg() == 1 {
-		s, err := scenarios.Lookup(fs.Arg(0))
+		s, err := a.catalog.Lookup(fs.Arg(0))
 		if err != nil {
 			return exitUsage, usagef("%v", err)
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -13,19 +13,19 @@ import (
 )
 
 func init() {
-	commands["merge"] = &command{summary: "join the result streams of sweep shards and summarize them", run: runMerge}
+	commands["merge"] = &command{summary: "join the result streams of sweep shards and summarize them", run: (*App).runMerge}
 }
 
-func runMerge(args []string, stdout, _ io.Writer) (int, error) {
-	fs := newFlags("merge", "merge FILE.jsonl ... [--seeds A-B] [--out merged.jsonl] [--format text|json]", stdout)
+func (a *App) runMerge(args []string, stdout, _ io.Writer) (int, error) {
+	fs := a.newFlags("merge", "merge FILE.jsonl ... [--seeds A-B] [--out merged.jsonl] [--format text|json]", stdout)
 	seedsStr := fs.String("seeds", "", "the seeds the shards must cover together, A-B or N (default: from the lowest to the highest seed found)")
 	outPath := fs.String("out", "", "write the merged results to FILE, one JSON line per seed, in seed order")
 	format := fs.String("format", "text", "output format: text or json")
-	if err := parse(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if fs.NArg() == 0 {
-		return exitUsage, usagef("want one or more result files written by 'faultline sweep --out'")
+		return exitUsage, usagef("want one or more result files written by '%s sweep --out'", a.Name)
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
@@ -57,7 +57,7 @@ func runMerge(args []string, stdout, _ io.Writer) (int, error) {
 			return exitUsage, usagef("%s: %v", path, err)
 		}
 		if st != nil && good < st.Size() {
-			return exitUsage, usagef("%s: its last line is torn (the sweep was killed); finish it with 'faultline sweep ... --out %s --resume'", path, path)
+			return exitUsage, usagef("%s: its last line is torn (the sweep was killed); finish it with '%s sweep ... --out %s --resume'", path, a.Name, path)
 		}
 		if len(results) == 0 {
 			continue

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	commands["run"] = &command{summary: "run one scenario for one seed", run: runRun}
+	commands["run"] = &command{summary: "run one scenario for one seed", run: (*App).runRun}
 }
 
 // runFlags are the flags shared by every command that runs scenarios.
@@ -34,10 +34,12 @@ type runFlags struct {
 	// params holds, once prepare has run, the --set values, plus the
 	// schedule of --faults for a scenario that takes it as a parameter.
 	params map[string]string
+	app    *App
 }
 
-func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
-	fs.StringArrayVar(&rf.set, "set", nil, "set a scenario parameter, key=value (repeatable; see 'faultline list SCENARIO')")
+func (a *App) addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
+	rf.app = a
+	fs.StringArrayVar(&rf.set, "set", nil, "set a scenario parameter, key=value (repeatable; see '"+a.Name+" list SCENARIO')")
 	fs.Uint64Var(&rf.maxEvents, "max-events", sim.DefaultLimits.MaxEvents, "end a run as 'limit' after this many events")
 	fs.DurationVar(&rf.maxTime, "max-time", time.Duration(sim.DefaultLimits.MaxTime), "end a run as 'limit' past this simulated time")
 	fs.IntVar(&rf.maxPending, "max-pending", sim.DefaultLimits.MaxPending, "end a run as 'limit' with more pending events than this")
@@ -47,6 +49,7 @@ func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
 
 // prepare validates the scenario and the run flags.
 func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values, scenarios.Options, error) {
+	a := rf.app
 	set := map[string]string{}
 	for _, s := range rf.set {
 		k, v, err := scenarios.ParseSet(s)
@@ -55,7 +58,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		}
 		set[k] = v
 	}
-	sc, vals, err := scenarios.Prepare(name, set)
+	sc, vals, err := a.catalog.Prepare(name, set)
 	if err != nil {
 		return nil, scenarios.Values{}, scenarios.Options{}, usagef("%v", err)
 	}
@@ -72,6 +75,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 	opts := scenarios.Options{
 		Limits:    sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
 		WallLimit: rf.maxWall,
+		Program:   a.Name,
 	}
 	if rf.faults != "" {
 		text, err := os.ReadFile(rf.faults)
@@ -90,7 +94,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 			// through Run.NewCluster: hand the file over that way, and the
 			// replay command carries the schedule inline.
 			set[scenarios.FaultsParam] = scenarios.ScheduleParam(sched)
-			if sc, vals, err = scenarios.Prepare(name, set); err != nil {
+			if sc, vals, err = a.catalog.Prepare(name, set); err != nil {
 				return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
 			}
 			opts.Faults, opts.FaultsFile = "", ""
@@ -100,8 +104,8 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 	return sc, vals, opts, nil
 }
 
-func runRun(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--faults FILE] [--trace FILE [--trace-format jsonl|perfetto]]", stdout)
+func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := a.newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--faults FILE] [--trace FILE [--trace-format jsonl|perfetto]]", stdout)
 	var rf runFlags
 	seedStr := fs.String("seed", "1", "the run's seed (a non-negative integer)")
 	format := fs.String("format", "text", "output format: text or json")
@@ -109,11 +113,11 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
 	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
-	addRunFlags(fs, &rf)
-	if err := parse(fs, args); err != nil {
+	a.addRunFlags(fs, &rf)
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if _, err := scenarioArg(fs); err != nil {
+	if _, err := a.scenarioArg(fs); err != nil {
 		return exitUsage, err
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {
@@ -183,7 +187,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if *plotPath != "" {
 		if len(res.Series) == 0 {
-			fmt.Fprintf(stderr, "faultline run: --plot: scenario %s records no time series; no plot written\n", sc.Name)
+			fmt.Fprintf(stderr, "%s run: --plot: scenario %s records no time series; no plot written\n", a.Name, sc.Name)
 		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{{Label: fmt.Sprintf("seed %d", seed), Series: res.Series}}); err != nil {
 			return exitFail, err
 		}

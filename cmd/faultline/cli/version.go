@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -11,12 +11,12 @@ import (
 const version = "0.1.0"
 
 func init() {
-	commands["version"] = &command{summary: "print the version", run: runVersion}
+	commands["version"] = &command{summary: "print the version", run: (*App).runVersion}
 }
 
-func runVersion(args []string, stdout, _ io.Writer) (int, error) {
-	fs := newFlags("version", "version", stdout)
-	if err := parse(fs, args); err != nil {
+func (a *App) runVersion(args []string, stdout, _ io.Writer) (int, error) {
+	fs := a.newFlags("version", "version", stdout)
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if fs.NArg() > 0 {
@@ -30,6 +30,6 @@ func runVersion(args []string, stdout, _ io.Writer) (int, error) {
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "faultline %s (commit %s, %s)\n", version, rev, runtime.Version())
+	fmt.Fprintf(stdout, "%s %s (commit %s, %s)\n", a.Name, version, rev, runtime.Version())
 	return exitOK, nil
 }

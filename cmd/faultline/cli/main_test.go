@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -7,11 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/faultline/faultline/scenarios/catalog"
 )
+
+// testApp is the built-in catalogue plus the scenarios of these tests.
+func testApp() App {
+	return App{Name: "faultline", Scenarios: append(catalog.All(), cliPanic)}
+}
 
 func cli(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
-	code = run(args, &o, &e)
+	code = testApp().Run(args, &o, &e)
 	return code, o.String(), e.String()
 }
 

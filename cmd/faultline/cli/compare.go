@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -13,13 +13,13 @@ import (
 )
 
 func init() {
-	commands["compare"] = &command{summary: "compare configurations over the same seeds, with confidence intervals", run: runCompare}
+	commands["compare"] = &command{summary: "compare configurations over the same seeds, with confidence intervals", run: (*App).runCompare}
 }
 
 const compareSynopsis = "compare SCENARIO --vary key=v1,v2 [--vary ...] --seeds N|A-B [--set key=value ...] [--format table|markdown|csv|json] [--metrics a,b] [--baseline key=v,...] [--plot FILE.svg|.png] [--out FILE] [-j N] [--quiet]"
 
-func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlags("compare", compareSynopsis, stdout)
+func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := a.newFlags("compare", compareSynopsis, stdout)
 	var rf runFlags
 	var varies, baselines []string
 	fs.StringArrayVar(&varies, "vary", nil, "a parameter and its values, key=v1,v2 (repeatable: rows are the cartesian product; separate values with ';' when they contain commas)")
@@ -32,11 +32,11 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	outPath := fs.String("out", "", "write the report to FILE instead of stdout")
 	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
-	addRunFlags(fs, &rf)
-	if err := parse(fs, args); err != nil {
+	a.addRunFlags(fs, &rf)
+	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if _, err := scenarioArg(fs); err != nil {
+	if _, err := a.scenarioArg(fs); err != nil {
 		return exitUsage, err
 	}
 	if !slices.Contains(report.Formats, *format) {
@@ -123,7 +123,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		metrics = scenarios.DefaultMetrics(cmp.Metrics())
 	}
 	if cmp.SeedsDone == 0 {
-		fmt.Fprintln(stderr, "faultline compare: interrupted before any seed finished for every row")
+		fmt.Fprintf(stderr, "%s compare: interrupted before any seed finished for every row\n", a.Name)
 		return exitInterrupted, nil
 	}
 	var buf bytes.Buffer
@@ -147,7 +147,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		failed += row.Failures
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "faultline compare: %d of %d runs failed a check; %s\n", failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp))
+		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp))
 	}
 	switch {
 	case cmp.Interrupted:

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -15,26 +15,24 @@ import (
 	"github.com/faultline/faultline/scenarios"
 )
 
-func init() {
-	// cli-panic panics on odd seeds and fails on multiples of 4.
-	scenarios.Register(&scenarios.Scenario{
-		Name:    "cli-panic",
-		Summary: "panics on odd seeds, fails on multiples of 4",
-		Run: func(r *scenarios.Run) error {
-			if r.Seed%2 == 1 {
-				panic("odd seed")
-			}
-			if err := r.World.Run(); err != nil {
-				return err
-			}
-			if r.Seed%4 == 0 {
-				r.Check(checks.Failf("planted", "seed %d", r.Seed))
-			} else {
-				r.Check(checks.Pass("planted"))
-			}
-			return nil
-		},
-	})
+// cliPanic panics on odd seeds and fails on multiples of 4.
+var cliPanic = &scenarios.Scenario{
+	Name:    "cli-panic",
+	Summary: "panics on odd seeds, fails on multiples of 4",
+	Run: func(r *scenarios.Run) error {
+		if r.Seed%2 == 1 {
+			panic("odd seed")
+		}
+		if err := r.World.Run(); err != nil {
+			return err
+		}
+		if r.Seed%4 == 0 {
+			r.Check(checks.Failf("planted", "seed %d", r.Seed))
+		} else {
+			r.Check(checks.Pass("planted"))
+		}
+		return nil
+	},
 }
 
 func TestSweepBadInput(t *testing.T) {
