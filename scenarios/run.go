@@ -74,6 +74,12 @@ type Options struct {
 	// user ran, e.g. "mybin" or "go run ./cmd/mybin". Empty means
 	// "faultline".
 	Program string
+	// CheckDeterminism executes the run twice and compares the trace
+	// hashes. When they differ the result has StatusNondeterministic and
+	// names the first trace record where the executions part; both traces
+	// are written to ArtifactDir (or the OS's temporary directory). It
+	// costs a little more than twice a plain run.
+	CheckDeterminism bool
 }
 
 // DefaultProgram starts replay lines when Options.Program is empty.
@@ -136,10 +142,16 @@ func (r *Result) Failed() bool { return r.Status != StatusOK }
 // Execute runs scenario s with values v for seed. It never panics: a panic
 // in node or scenario code becomes a result with status "panic".
 func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
+	if opts.CheckDeterminism {
+		return checkDeterminism(s, v, seed, opts)
+	}
 	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink})
+	if b, ok := opts.Sink.(worldBinder); ok {
+		b.bind(w)
+	}
 	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}, opts: opts, scenario: s}
 	r.Buggify = sim.NewBuggify(w, has(v, "buggify") && v.Bool("buggify"))
-	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: replayCommand(opts.program(), s, v, seed)}
+	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: opts.ReplayCommand(s, v, seed)}
 	if opts.FaultsFile != "" {
 		res.Replay += " --faults " + shellQuote(opts.FaultsFile)
 	}
@@ -225,6 +237,11 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 // default, in sorted order.
 func ReplayCommand(s *Scenario, v Values, seed uint64) string {
 	return replayCommand(DefaultProgram, s, v, seed)
+}
+
+// ReplayCommand is the package's ReplayCommand started with o.Program.
+func (o Options) ReplayCommand(s *Scenario, v Values, seed uint64) string {
+	return replayCommand(o.program(), s, v, seed)
 }
 
 func replayCommand(program string, s *Scenario, v Values, seed uint64) string {

@@ -357,6 +357,20 @@ type Shrunk struct {
 	Stats  ShrinkStats
 }
 
+// ScheduleValues returns v as a run from a fault file (Options.Faults)
+// needs it to replay a run of v: the nemesis off, and ties broken as the
+// run of v broke them.
+func ScheduleValues(s *Scenario, v Values) (Values, error) {
+	m := v.Map()
+	if has(v, "shuffle_ties") {
+		m["shuffle_ties"] = strconv.FormatBool(shuffleTies(s, v))
+	}
+	if has(v, "nemesis") {
+		m["nemesis"] = "false"
+	}
+	return Resolve(s.AllParams(), m)
+}
+
 // ErrNotFailing is returned by ShrinkRun for a seed whose run ends ok.
 var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 
@@ -381,16 +395,7 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	if err != nil {
 		return nil, err
 	}
-	// The candidates run without the nemesis, from the schedule alone;
-	// ties keep being broken as the original run broke them.
-	m := v.Map()
-	if has(v, "shuffle_ties") {
-		m["shuffle_ties"] = strconv.FormatBool(shuffleTies(s, v))
-	}
-	if has(v, "nemesis") {
-		m["nemesis"] = "false"
-	}
-	rv, err := Resolve(s.AllParams(), m)
+	rv, err := ScheduleValues(s, v)
 	if err != nil {
 		return nil, err
 	}

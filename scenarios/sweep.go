@@ -389,7 +389,7 @@ func perrOr(err error) error {
 }
 
 // statuses are the statuses a result can have.
-var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput}
+var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput, StatusNondeterministic}
 
 // SameRun reports why results from a stream do not belong to a sweep of
 // scenario name with params, or "" if they all do.

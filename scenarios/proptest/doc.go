@@ -15,6 +15,20 @@
 //	-faultline.seeds N|A-B run seeds 0..N-1, or A..B (default: DefaultSeeds seeds from 0)
 //	-faultline.trace DIR   write the traces of failing runs to DIR
 //	                       (default: DIR/faultline-traces under the OS temp dir)
+//	-faultline.determinism N  run the first N seeds of each property twice and
+//	                       compare trace hashes (default 3; -1 every seed, 0 none)
+//	-faultline.shrink      shrink a failing seed's fault schedule and print the
+//	                       minimal one, sorted by time, with both replays
+//	-faultline.shrink.runs N  bound a shrink to N runs (default 200)
+//	-faultline.faults FILE apply the schedule in FILE (e.g. a shrunk one) to
+//	                       every run, with the nemesis off
+//
+// The determinism self-check catches node code that reads a real clock,
+// the global random source, map order or a goroutine's state: such a seed
+// fails with status nondeterministic, the first trace record where the
+// two executions part, and both traces. It costs one more execution of
+// each checked seed. Set Program so that CLI replay lines name the binary
+// that runs the scenario (a user's own, built on cmd/faultline/cli).
 //
 // The faultline command imports neither this package nor checks/gen (a
 // test guards it): both are for test binaries, and rapid, which checks/gen

@@ -18,10 +18,24 @@ import (
 // -faultline.seed nor -faultline.seeds is given.
 var DefaultSeeds uint64 = 20
 
+// Program starts the CLI replay lines that failures print: the binary
+// that runs the test's scenarios, e.g. "go run ./cmd/mybin" for a user's
+// own binary built on cmd/faultline/cli. Set it in TestMain or init.
+var Program = scenarios.DefaultProgram
+
+// DefaultDeterminismSeeds is how many seeds at the start of each
+// property run twice to check determinism when -faultline.determinism
+// is not given.
+const DefaultDeterminismSeeds = 3
+
 var (
-	seedFlag  = flag.String("faultline.seed", "", "run only this seed (a non-negative integer)")
-	seedsFlag = flag.String("faultline.seeds", "", "seeds to run: N for 0..N-1, or A-B (both included)")
-	traceFlag = flag.String("faultline.trace", "", "directory for the JSONL traces of failing runs (default: faultline-traces in the OS temp dir)")
+	seedFlag   = flag.String("faultline.seed", "", "run only this seed (a non-negative integer)")
+	seedsFlag  = flag.String("faultline.seeds", "", "seeds to run: N for 0..N-1, or A-B (both included)")
+	traceFlag  = flag.String("faultline.trace", "", "directory for the JSONL traces of failing runs (default: faultline-traces in the OS temp dir)")
+	determFlag = flag.Int("faultline.determinism", DefaultDeterminismSeeds, "run the first N seeds of each property twice and compare trace hashes (-1: every seed; failing seeds always are)")
+	shrinkFlag = flag.Bool("faultline.shrink", false, "shrink the fault schedule of a failing seed and print the minimal schedule and its replay")
+	shrinkRuns = flag.Int("faultline.shrink.runs", 200, "the most runs a shrink may take")
+	faultsFlag = flag.String("faultline.faults", "", "apply the fault schedule in FILE to every run (as `faultline run --faults FILE`), e.g. a shrunk one")
 )
 
 // SeedRange returns the seeds the flags select. Errors name the flag.
@@ -92,23 +106,84 @@ func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts, err := runOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Faults != "" {
+		// A schedule from a file replaces the nemesis's, as in a shrink.
+		if v, err = scenarios.ScheduleValues(s, v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	testName := t.Name()
+	checked := 0
 	ForSeeds(t, func(t *testing.T, seed uint64) {
-		res := scenarios.Execute(s, v, seed, scenarios.Options{})
+		o := opts
+		if n := *determFlag; n < 0 || checked < n {
+			o.CheckDeterminism = true
+			checked++
+		}
+		res := scenarios.Execute(s, v, seed, o)
+		if res.Status == scenarios.StatusNondeterministic {
+			t.Errorf("%s\nreplay: %s", res.Error, res.Replay)
+			return
+		}
 		t.Cleanup(func() {
 			if !t.Failed() {
 				return
 			}
 			t.Logf("replay the run with:\n\t%s", res.Replay)
-			path, err := writeTrace(s, v, seed, res, testName)
+			path, err := writeTrace(s, v, seed, res, testName, opts)
 			if err != nil {
 				t.Errorf("trace: %v", err)
 				return
 			}
 			t.Logf("trace (hash %s) written to %s", res.TraceHash, path)
+			if *shrinkFlag {
+				shrink(t, s, v, seed, opts, testName)
+			}
 		})
 		prop(t, res)
 	})
+}
+
+// runOptions returns the run options the flags select.
+func runOptions() (scenarios.Options, error) {
+	opts := scenarios.Options{Program: Program}
+	if *faultsFlag != "" {
+		text, err := os.ReadFile(*faultsFlag)
+		if err != nil {
+			return opts, fmt.Errorf("-faultline.faults: %w", err)
+		}
+		opts.Faults, opts.FaultsFile = string(text), *faultsFlag
+	}
+	return opts, nil
+}
+
+// shrink shrinks the failing seed's fault schedule, writes the minimal
+// one next to the traces, and logs it with the commands that replay it.
+func shrink(t *testing.T, s *scenarios.Scenario, v scenarios.Values, seed uint64, opts scenarios.Options, testName string) {
+	sh, err := scenarios.ShrinkRun(s, v, seed, opts, scenarios.ShrinkOptions{MaxRuns: *shrinkRuns})
+	if err != nil {
+		t.Logf("shrink: %v", err)
+		return
+	}
+	path := filepath.Join(TraceDir(), strings.TrimSuffix(TraceFile(testName, seed), ".jsonl")+".faults")
+	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
+		s.Name, seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal)
+	if err := outfile.Write(path, []byte(text)); err != nil {
+		t.Logf("shrink: %v", err)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "shrunk %d faults to %d (%s); minimal schedule, sorted by time:", len(sh.Original.Faults), len(sh.Minimal.Faults), sh.Stats)
+	for _, l := range sh.Minimal.Lines() {
+		fmt.Fprintf(&b, "\n\t%s", l)
+	}
+	fmt.Fprintf(&b, "\nwritten to %s; replay it with:\n\t%s -faultline.seed=%d -faultline.faults=%s\n\t%s --faults %s",
+		path, GoTestCommand(testName, packageDir()), seed, shellQuote(path), opts.ReplayCommand(s, sh.Values, seed), shellQuote(path))
+	t.Log(b.String())
 }
 
 // describe summarises what went wrong in a run.
@@ -146,7 +221,7 @@ func TraceFile(testName string, seed uint64) string {
 }
 
 // writeTrace runs seed again with a JSONL sink and writes the trace.
-func writeTrace(s *scenarios.Scenario, v scenarios.Values, seed uint64, first *scenarios.Result, testName string) (string, error) {
+func writeTrace(s *scenarios.Scenario, v scenarios.Values, seed uint64, first *scenarios.Result, testName string, opts scenarios.Options) (string, error) {
 	dir := TraceDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -158,7 +233,8 @@ func writeTrace(s *scenarios.Scenario, v scenarios.Values, seed uint64, first *s
 	}
 	defer f.Abort()
 	sink := sim.NewJSONLSink(f)
-	again := scenarios.Execute(s, v, seed, scenarios.Options{Sink: sink})
+	opts.Sink = sink
+	again := scenarios.Execute(s, v, seed, opts)
 	if err := sink.Flush(); err != nil {
 		return "", err
 	}

@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/examples/register"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/pingpong"
 )
@@ -157,5 +160,50 @@ func TestCLIDoesNotImportTestPackages(t *testing.T) {
 		case "pgregory.net/rapid", "github.com/faultline/faultline/scenarios/proptest", "github.com/faultline/faultline/checks/gen", "testing":
 			t.Errorf("cmd/faultline imports %s", d)
 		}
+	}
+}
+
+// TestHelperShrinkingProperty fails on purpose under the nemesis;
+// TestShrinkFromGoTest runs it in a child process with -faultline.shrink.
+func TestHelperShrinkingProperty(t *testing.T) {
+	if os.Getenv("FAULTLINE_PROPTEST_HELPER") != "1" {
+		t.Skip("run by TestShrinkFromGoTest")
+	}
+	Run(t, register.Scenario, map[string]string{"nemesis": "true"})
+}
+
+func TestShrinkFromGoTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child test processes")
+	}
+	dir := t.TempDir()
+	child := func(extra ...string) string {
+		args := append([]string{"-test.run=^TestHelperShrinkingProperty$", "-test.v", "-faultline.seed=0", "-faultline.trace=" + dir}, extra...)
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "FAULTLINE_PROPTEST_HELPER=1")
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("the failing helper passed:\n%s", out)
+		}
+		return string(out)
+	}
+	log := child("-faultline.shrink")
+	m := regexp.MustCompile(`shrunk (\d+) faults to (\d+) `).FindStringSubmatch(log)
+	if m == nil {
+		t.Fatalf("no shrink in the output:\n%s", log)
+	}
+	if n, _ := strconv.Atoi(m[2]); n < 1 || n > 3 {
+		t.Errorf("shrunk to %s faults, want 1 to 3:\n%s", m[2], log)
+	}
+	path := filepath.Join(dir, "TestHelperShrinkingProperty-seed0.faults")
+	for _, want := range []string{"minimal schedule, sorted by time:", "-faultline.faults='" + path + "'", "faultline run example-register --seed 0", "--faults '" + path + "'"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("output lacks %q:\n%s", want, log)
+		}
+	}
+	// The go test replay of the minimal schedule fails the same way.
+	again := child("-faultline.faults="+path, "-faultline.determinism=0")
+	if !strings.Contains(again, "fail no_stale_reads") {
+		t.Errorf("replay of the minimal schedule does not fail as the shrink's did:\n%s", again)
 	}
 }

@@ -31,6 +31,7 @@ type runFlags struct {
 	maxPending int
 	maxWall    time.Duration
 	faults     string
+	determin   bool
 	// params holds, once prepare has run, the --set values, plus the
 	// schedule of --faults for a scenario that takes it as a parameter.
 	params map[string]string
@@ -45,6 +46,7 @@ func (a *App) addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
 	fs.IntVar(&rf.maxPending, "max-pending", sim.DefaultLimits.MaxPending, "end a run as 'limit' with more pending events than this")
 	fs.DurationVar(&rf.maxWall, "max-wall", 5*time.Minute, "end a run as 'limit' after this much wall-clock time (0: none)")
 	fs.StringVar(&rf.faults, "faults", "", "apply the fault schedule in FILE, one fault per line (see docs/faults.md)")
+	fs.BoolVar(&rf.determin, "check-determinism", false, "execute every run twice and compare trace hashes; a difference is status 'nondeterministic', with the first event where the runs part and both traces")
 }
 
 // prepare validates the scenario and the run flags.
@@ -73,9 +75,10 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		return nil, vals, scenarios.Options{}, usagef("--max-wall %v: want a duration ≥ 0", rf.maxWall)
 	}
 	opts := scenarios.Options{
-		Limits:    sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
-		WallLimit: rf.maxWall,
-		Program:   a.Name,
+		Limits:           sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
+		WallLimit:        rf.maxWall,
+		Program:          a.Name,
+		CheckDeterminism: rf.determin,
 	}
 	if rf.faults != "" {
 		text, err := os.ReadFile(rf.faults)

@@ -100,7 +100,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		Scenario: sc.Name, Seed: seed, Fails: sh.How,
 		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
 		Runs: sh.Stats.Runs, Exhausted: sh.Stats.Exhausted, Out: path,
-		Replay:    scenarios.ReplayCommand(sc, sh.Values, seed) + " --faults " + quoteArg(path),
+		Replay:    opts.ReplayCommand(sc, sh.Values, seed) + " --faults " + quoteArg(path),
 		TraceHash: res.TraceHash,
 	}
 	for _, c := range res.Checks {
