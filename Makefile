@@ -6,7 +6,7 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME    ?= 20s
 PKGS        := ./...
 
-.PHONY: help build test unit race lint fuzz bench pgo demo soak clean
+.PHONY: help build test unit race outside lint fuzz bench pgo demo soak clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -14,13 +14,16 @@ help: ## show the targets
 build: ## build bin/faultline
 	$(GO) build -buildvcs=auto -o $(BIN)/faultline ./cmd/faultline
 
-test: lint unit race ## lint, unit tests, then the race detector (what CI runs)
+test: lint unit race outside ## lint, unit tests, the race detector, then the outside module in examples/fencing (what CI runs)
 
 unit: ## unit, property, golden and determinism tests
 	$(GO) test -count=1 $(PKGS)
 
 race: ## every test again under the race detector (about 2 minutes on 2 cores)
 	$(GO) test -count=1 -race $(PKGS)
+
+outside: $(STATICCHECK) ## examples/fencing as an outside user's module: vet, staticcheck, its tests (they build and run its own binary)
+	cd examples/fencing && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -count=1 ./...
 
 lint: $(STATICCHECK) ## gofmt check, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -9,6 +9,7 @@ import (
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/faults"
+	"github.com/faultline/faultline/sim"
 )
 
 // BadInputError is an input error found once the run started, e.g. a
@@ -43,6 +44,16 @@ func (c *Cluster) QuietAt() time.Duration {
 		return c.Schedule.QuietAfter()
 	}
 	return 0
+}
+
+// RunUntilQuiet runs the world until settle past QuietAt: through the
+// fault schedule, then settle of quiet time for the system to recover and
+// its liveness to be checked. It is for protocols that never go idle
+// (heartbeats, leases, clients that loop), for which World.Run would not
+// return. Without a fault schedule it runs for settle.
+func (c *Cluster) RunUntilQuiet(settle time.Duration) error {
+	w := c.RT.World()
+	return w.RunUntil(sim.Time(c.QuietAt() + settle))
 }
 
 // NewCluster builds a network of n nodes whose links use links, and the

@@ -236,6 +236,13 @@ func (p *P) Reply(to NodeID, req *Request, body any) uint64 {
 	return p.env.Send(to, &Response{ID: req.ID, Body: body}, sizeOf(body))
 }
 
+// Reply answers req, received from node to, with body, from a
+// handler-style node (nodes.Node) rather than a process: a server written
+// as Receive handlers serves clients that use P.Call. It does not block.
+func Reply(env *nodes.Env, to NodeID, req *Request, body any) uint64 {
+	return env.Send(to, &Response{ID: req.ID, Body: body}, sizeOf(body))
+}
+
 // Recv blocks until a message arrives and returns it with its sender.
 // Messages are received in arrival order; those that arrived while the
 // process was busy wait in its mailbox. Responses are never received

@@ -147,7 +147,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		failed += row.Failures
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp))
+		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(opts, sc, cmp))
 	}
 	switch {
 	case cmp.Interrupted:
@@ -158,10 +158,10 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-func firstFailedReplay(sc *scenarios.Scenario, c *scenarios.Comparison) string {
+func firstFailedReplay(opts scenarios.Options, sc *scenarios.Scenario, c *scenarios.Comparison) string {
 	for _, row := range c.Rows {
 		if len(row.FailedSeeds) > 0 {
-			return "replay one: " + scenarios.ReplayCommand(sc, row.Values, row.FailedSeeds[0])
+			return "replay one: " + opts.ReplayCommand(sc, row.Values, row.FailedSeeds[0])
 		}
 	}
 	return ""

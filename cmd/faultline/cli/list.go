@@ -22,6 +22,7 @@ type listEntry struct {
 	Name        string      `json:"name"`
 	Summary     string      `json:"summary"`
 	Description string      `json:"description"`
+	Nodes       string      `json:"nodes,omitempty"`
 	Params      []listParam `json:"params"`
 }
 
@@ -47,7 +48,7 @@ func (a *App) runList(args []string, stdout, _ io.Writer) (int, error) {
 	}
 	entries := make([]listEntry, 0, len(all))
 	for _, s := range all {
-		e := listEntry{Name: s.Name, Summary: s.Summary, Description: s.Description, Params: []listParam{}}
+		e := listEntry{Name: s.Name, Summary: s.Summary, Description: s.Description, Nodes: s.Nodes, Params: []listParam{}}
 		for _, p := range s.AllParams() {
 			e.Params = append(e.Params, listParam{Name: p.Name, Default: p.Default, Help: p.Help})
 		}
@@ -65,6 +66,9 @@ func (a *App) runList(args []string, stdout, _ io.Writer) (int, error) {
 		fmt.Fprintf(stdout, "%s: %s\n", e.Name, e.Summary)
 		if fs.NArg() == 1 {
 			fmt.Fprintf(stdout, "\n%s\n\n", e.Description)
+			if e.Nodes != "" {
+				fmt.Fprintf(stdout, "nodes: %s\n\n", e.Nodes)
+			}
 		}
 		for _, p := range e.Params {
 			fmt.Fprintf(stdout, "  %-28s %-12s %s\n", p.Name, "="+p.Default, p.Help)
