@@ -28,7 +28,8 @@ type Run struct {
 
 	opts     Options
 	scenario *Scenario
-	cluster  bool // NewCluster was called
+	cluster  bool     // NewCluster was called
+	built    *Cluster // the cluster NewCluster built, for its schedule
 
 	checks  []checks.Result
 	metrics map[string]float64
@@ -178,6 +179,7 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 		}
 	}
 	r.noteBuggify()
+	r.noteScheduleReach(w.Now())
 	finish(res, r, w, err, opts)
 	return res
 }
