@@ -432,3 +432,21 @@ func (e *Env) Log(format string, args ...any) {
 
 // World returns the world, for code that needs true time or streams.
 func (e *Env) World() *sim.World { return e.rt.w }
+
+// Always asserts that cond holds here every time; a run where it does not
+// fails its check "always NAME".
+func (e *Env) Always(name string, cond bool) { e.rt.w.Assertions().Always(name, cond) }
+
+// Sometimes asserts that cond is true here at least once across a sweep
+// or an exploration; a sweep lists those that never were, so a test
+// shows whether it reaches the dangerous case at all.
+func (e *Env) Sometimes(name string, cond bool) { e.rt.w.Assertions().Sometimes(name, cond) }
+
+// Reachable records that this point was reached; a sweep lists those
+// that never were.
+func (e *Env) Reachable(name string) { e.rt.w.Assertions().Reachable(name) }
+
+// Cover records a state fingerprint for guided exploration, e.g.
+// fmt.Sprintf("role=%s term=%d", role, term): schedules that reach new
+// fingerprints are kept and mutated further.
+func (e *Env) Cover(fingerprint string) { e.rt.w.Assertions().Cover(fingerprint) }

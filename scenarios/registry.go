@@ -17,8 +17,12 @@ type Scenario struct {
 	Description string
 	// Nodes names the scenario's nodes as fault files address them, e.g.
 	// "n1 = server, n2.. = clients". Optional; `list NAME` shows it.
-	Nodes  string
-	Params []Param
+	Nodes string
+	// Assertions names the Sometimes and Reachable assertions the
+	// scenario's nodes make, so that a sweep lists one that no run
+	// reached even though no run evaluated it. Optional.
+	Assertions []string
+	Params     []Param
 	// Run builds the world on r.World from r.Params and runs it. It returns
 	// the error of the world's run, if any; check outcomes go to r.Check.
 	Run func(r *Run) error

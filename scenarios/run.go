@@ -131,10 +131,24 @@ type Result struct {
 	Limit     string             `json:"limit,omitempty"`
 	Stack     string             `json:"stack,omitempty"`
 	Replay    string             `json:"replay"`
+	// Assertions are the run's named Always, Sometimes and Reachable
+	// assertions (nodes.Env.Always ...), sorted by name.
+	Assertions []AssertionResult `json:"assertions,omitempty"`
+	// Coverage are the state fingerprints the run recorded (Env.Cover),
+	// for exploration; not part of the JSON output.
+	Coverage []string `json:"-"`
 	// Series are the time series the run recorded (sim.Metrics.Series),
 	// one point per step up to the end of the run, for plots. They are
 	// not part of the JSON output.
 	Series map[string][]sim.Point `json:"-"`
+}
+
+// AssertionResult is what a run saw of one named assertion.
+type AssertionResult struct {
+	Name      string `json:"name"`
+	Kind      string `json:"kind"` // always, sometimes, reachable
+	Evaluated uint64 `json:"evaluated"`
+	True      uint64 `json:"true"`
 }
 
 // Failed reports whether the run did not end ok.
@@ -208,6 +222,15 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 			res.Status = StatusUnknown
 		}
 	}
+	for _, a := range w.Reported().Report() {
+		res.Assertions = append(res.Assertions, AssertionResult{Name: a.Name, Kind: a.Kind.String(), Evaluated: a.Evaluated, True: a.True})
+		if !a.OK() {
+			c := checks.Failf("always "+a.Name, "false %d of %d times, first at sim time %v", a.Evaluated-a.True, a.Evaluated, a.FirstFalse)
+			res.Checks = append(res.Checks, CheckResult{Name: c.Name, OK: false, Outcome: c.Outcome.String(), Detail: c.Detail})
+			res.Status = StatusFail
+		}
+	}
+	res.Coverage = w.Reported().Covered()
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError

@@ -145,6 +145,9 @@ type SweepSummary struct {
 	Statuses     map[string]int `json:"statuses"`
 	Interrupted  bool           `json:"interrupted"`
 	FailFast     bool           `json:"fail_fast"`
+	// Assertions are the runs' Sometimes, Reachable and Always assertions
+	// across seeds, sorted by name.
+	Assertions []SweepAssertion `json:"assertions,omitempty"`
 }
 
 func newSweepSummary(name string, params map[string]string, seeds SeedRange) *SweepSummary {
@@ -163,6 +166,7 @@ func SummarizeSweep(name string, params map[string]string, seeds SeedRange, resu
 }
 
 func (s *SweepSummary) add(r *Result) {
+	s.addAssertions(r)
 	s.Runs++
 	s.Statuses[r.Status]++
 	if r.Failed() {
@@ -220,6 +224,7 @@ func Sweep(s *Scenario, v Values, opts SweepOptions) (*SweepSummary, error) {
 		},
 		func(r *Result) bool { return opts.FailFast && r.Failed() })
 	sum.Interrupted = interrupted
+	sum.declare(s.Assertions)
 	slices.Sort(sum.Failed)
 	return sum, cbErr
 }

@@ -152,6 +152,9 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 		line += ", INTERRUPTED"
 	}
 	fmt.Fprintln(w, line)
+	if never := sum.NeverTrue(); len(never) > 0 {
+		fmt.Fprintf(w, "never true in any run (sometimes, reachable): %s\n", strings.Join(never, ", "))
+	}
 	if len(sum.Failed) == 0 {
 		return nil
 	}
