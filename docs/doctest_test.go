@@ -111,7 +111,7 @@ func TestDocs(t *testing.T) {
 		}
 		t.Run(p.rel, func(t *testing.T) {
 			t.Parallel()
-			checkPage(t, root, binDir, p)
+			checkPage(t, root, binDir, p, t.Errorf)
 		})
 	}
 }
@@ -294,7 +294,9 @@ func workDir(t *testing.T, root string) string {
 	return dir
 }
 
-func checkPage(t *testing.T, root, binDir string, p *page) {
+// checkPage runs the commands of one page and reports each output that
+// differs from the page with mismatch (or, with -update, rewrites it).
+func checkPage(t *testing.T, root, binDir string, p *page, mismatch func(format string, args ...any)) {
 	dir := workDir(t, root)
 	type edit struct {
 		start, end int
@@ -316,7 +318,7 @@ func checkPage(t *testing.T, root, binDir string, p *page) {
 			if c.markdown {
 				where = "after the block"
 			}
-			t.Errorf("%s:%d: $ %s\nthe page shows (-, %s) and the command prints (+):\n%s\nrefresh with: go test ./docs/ -run TestDocs -update",
+			mismatch("%s:%d: $ %s\nthe page shows (-, %s) and the command prints (+):\n%s\nrefresh with: go test ./docs/ -run TestDocs -update",
 				p.rel, c.line, c.shell, where, diff(shown, got))
 		}
 	}
@@ -424,7 +426,8 @@ func matches(shown, got []string) bool {
 // shown line that still matches stays as it is (a line cut short with " …"
 // stays cut), and between two aligned lines the printed lines replace the
 // shown ones, unless the shown ones held a `...`, which then stands for
-// them again.
+// the printed lines again (see gap). A `...` is dropped only when fewer
+// lines are printed than the shown lines around it need.
 func merge(shown, got []string) []string {
 	n, m := len(shown), len(got)
 	lcs := make([][]int, n+1)
@@ -441,13 +444,28 @@ func merge(shown, got []string) []string {
 		}
 	}
 	var out []string
-	// gap closes a stretch of unaligned lines: shown[i0:i], got[j0:j].
+	// gap closes a stretch of unaligned lines, shown[i0:i] and got[j0:j].
+	// If the shown ones hold a `...`, the shown lines before the first one
+	// and after the last one changed: the printed lines take their places,
+	// and one `...` stands for the rest.
 	gap := func(i0, i, j0, j int) {
-		if k := slices.IndexFunc(shown[i0:i], isElision); k >= 0 {
-			out = append(out, shown[i0+k])
+		first := slices.IndexFunc(shown[i0:i], isElision)
+		if first < 0 {
+			out = append(out, got[j0:j]...)
 			return
 		}
-		out = append(out, got[j0:j]...)
+		last := i - i0 - 1
+		for !isElision(shown[i0+last]) {
+			last--
+		}
+		pre, post := first, i-i0-1-last
+		if pre+post > j-j0 {
+			out = append(out, got[j0:j]...)
+			return
+		}
+		out = append(out, got[j0:j0+pre]...)
+		out = append(out, shown[i0+first])
+		out = append(out, got[j-post:j]...)
 	}
 	i, j, i0, j0 := 0, 0, 0, 0
 	for i < n && j < m {
