@@ -24,7 +24,8 @@
 //     by a Markdown table, is compared with the table, a blank line, the
 //     caption line after it (the form of `compare --format markdown`) and
 //     the lines right after the caption that start with "faultline " (what
-//     the command says on stderr).
+//     the command says on stderr). To add such a command, put a
+//     placeholder table (`| x |` and `|:--|`) after its block, and -update.
 //   - `<!-- doctest: skip -->` as the last non-blank line before a block
 //     leaves the block out.
 //
