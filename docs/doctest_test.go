@@ -8,8 +8,8 @@
 //   - A block runs when one of its `$ ` lines is a faultline command
 //     (`faultline`, `bin/faultline` or `./bin/faultline`, all run the binary
 //     this test builds). Every `$ ` line of such a block runs, in order, with
-//     `sh -c`, so setup lines such as `$ mkdir -p art` work. The pages of one
-//     file share one temporary working directory, in which every top-level
+//     `sh -c`, so setup lines such as `$ mkdir -p art` work. The commands of
+//     one page share one temporary working directory, in which every top-level
 //     entry of the repository (examples/, docs/, ...) is linked, so a file a
 //     page names by a path from the repository root is there, and files a
 //     command writes land in the temporary directory.
@@ -361,7 +361,7 @@ func run(t *testing.T, dir, binDir, shell string) []string {
 
 // progress is a plain progress line of sweep or compare, which depends on
 // wall time; --quiet leaves it out, and so does the comparison.
-var progress = regexp.MustCompile(`^faultline \S+ \S+: \d+/\d+ runs .*runs/s`)
+var progress = regexp.MustCompile(`^faultline .*: \d+/\d+ runs \(\d+%\), \d+ failed, [\d.]+ runs/s, ETA `)
 
 // normalize drops trailing spaces, progress lines and trailing blank lines.
 func normalize(lines []string) []string {
