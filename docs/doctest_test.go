@@ -319,8 +319,10 @@ func checkPage(t *testing.T, root, binDir string, p *page, mismatch func(format 
 			if c.markdown {
 				where = "after the block"
 			}
+			// Diffed against what -update would write, so a `...` of the
+			// page does not show up as every line it stands for.
 			mismatch("%s:%d: $ %s\nthe page shows (-, %s) and the command prints (+):\n%s\nrefresh with: go test ./docs/ -run TestDocs -update",
-				p.rel, c.line, c.shell, where, diff(shown, got))
+				p.rel, c.line, c.shell, where, diff(shown, merge(shown, got)))
 		}
 	}
 	if len(edits) == 0 {
