@@ -56,14 +56,16 @@ func (c *Cluster) RunUntilQuiet(settle time.Duration) error {
 	return w.RunUntil(sim.Time(c.QuietAt() + settle))
 }
 
-// NewCluster builds a network of n nodes whose links use links, and the
+// NewCluster builds a network of n nodes whose links use links, changed by
+// the common parameters net (every link) and links (one link each), and the
 // node runtime on it, then applies the run's fault schedule: the text of
 // Options.Faults (parsed now that n is known), or, with the parameter
 // nemesis=true, a schedule drawn from the seed's "faults" stream. The
 // schedule, and the nemesis's knobs, go into the run's notes, one line
 // each, in the text form of a fault file. Add the nodes to c.RT next.
 //
-// A fault file that does not parse for n nodes returns a *BadInputError;
+// A fault file that does not parse for n nodes, or a links value that names
+// a node beyond n, returns a *BadInputError;
 // return it from the scenario's Run and the run ends with StatusBadInput.
 // A run has at most one cluster.
 func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
@@ -74,6 +76,9 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 	net, err := network.New(r.World, n, links)
 	if err != nil {
 		return nil, err
+	}
+	if err := applyLinkParams(net, r.scenario, r.Params, n); err != nil {
+		return nil, &BadInputError{Err: err}
 	}
 	c := &Cluster{Net: net, RT: nodes.NewRuntime(r.World, net)}
 	r.built = c

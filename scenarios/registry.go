@@ -163,6 +163,8 @@ var commonParams = []Param{
 		Validate: validKinds},
 	{Name: "nemesis.core", Default: "false", Kind: Bool, Help: "heal and restart a core of at least a quorum for the quiet period; nodes outside it may stay failed"},
 	{Name: "buggify", Default: "false", Kind: Bool, Help: "enable BUGGIFY sites: each site is on or off for the run (from the seed) and, when on, fires with its probability"},
+	netParam,
+	linksParam,
 }
 
 func validKinds(v string) error {
