@@ -141,6 +141,8 @@ type Result struct {
 	// one point per step up to the end of the run, for plots. They are
 	// not part of the JSON output.
 	Series map[string][]sim.Point `json:"-"`
+
+	nodes int // the cluster's size, when the run built one
 }
 
 // AssertionResult is what a run saw of one named assertion.
@@ -231,6 +233,9 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 		}
 	}
 	res.Coverage = w.Reported().Covered()
+	if r.built != nil {
+		res.nodes = r.built.Net.Size()
+	}
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError

@@ -371,6 +371,23 @@ func ScheduleValues(s *Scenario, v Values) (Values, error) {
 	return Resolve(s.AllParams(), m)
 }
 
+// ExecuteSchedule runs s for seed with the fault schedule c and the
+// values rv of ScheduleValues: through Options.Faults, or the parameter
+// FaultsParam for a scenario that takes its schedule that way.
+func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *faults.Schedule) *Result {
+	opts.Faults, opts.FaultsFile = c.String(), ""
+	if s.declares(FaultsParam) {
+		m := rv.Map()
+		m[FaultsParam] = ScheduleParam(c)
+		var err error
+		if rv, err = Resolve(s.AllParams(), m); err != nil {
+			return &Result{Scenario: s.Name, Seed: seed, Status: StatusBadInput, Error: err.Error()}
+		}
+		opts.Faults = ""
+	}
+	return Execute(s, rv, seed, opts)
+}
+
 // ErrNotFailing is returned by ShrinkRun for a seed whose run ends ok.
 var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 
@@ -402,18 +419,7 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	byParam := s.declares(FaultsParam)
 	last := map[string]*Result{}
 	run := func(c *faults.Schedule) *Result {
-		o, cv := opts, rv
-		o.Faults, o.FaultsFile = c.String(), ""
-		if byParam {
-			m := rv.Map()
-			m[FaultsParam] = ScheduleParam(c)
-			var err error
-			if cv, err = Resolve(s.AllParams(), m); err != nil {
-				return &Result{Status: StatusBadInput, Error: err.Error()}
-			}
-			o.Faults = ""
-		}
-		res := Execute(s, cv, seed, o)
+		res := ExecuteSchedule(s, rv, seed, opts, c)
 		last[c.String()] = res
 		return res
 	}
