@@ -267,7 +267,7 @@ func (r *Request) OnResult(now time.Duration, n int, o Outcome) Decision {
 	if p.budget != nil {
 		if o.OK {
 			p.budget.OnSuccess(now)
-		} else {
+		} else if p.retryableOrPushback(o) {
 			p.budget.OnFailure(now)
 		}
 	}
@@ -618,6 +618,19 @@ func (r *Request) newAttempt(n int, isHedge bool) *attempt {
 	}
 	*a = attempt{n: n, hedge: isHedge}
 	return a
+}
+
+// retryableOrPushback says whether a failure counts against the retry
+// budget. gRFC A6 charges only a retryable status or server pushback: a
+// malformed request says nothing about the server's health.
+func (p *Pipeline) retryableOrPushback(o Outcome) bool {
+	if o.RetryAfter != 0 {
+		return true
+	}
+	if p.retry != nil {
+		return p.retry.Retryable(o.Class)
+	}
+	return slices.Contains(retry.DefaultRetryOn, o.Class)
 }
 
 // accepted says whether the server took the request in, for the throttle.

@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/patterns/retry"
+)
+
+// TestTokenBudgetChargesRetryableFailuresOnly follows gRFC A6 ("Retry
+// Throttling"): only a failure with a retryable status, or one carrying
+// server pushback, takes a token. Malformed-request errors must not use up
+// the budget a real outage needs.
+func TestTokenBudgetChargesRetryableFailuresOnly(t *testing.T) {
+	tests := []struct {
+		name       string
+		o          Outcome
+		wantTokens float64
+	}{
+		{"non-retryable class leaves the bucket full", Outcome{Class: retry.Invalid}, 10},
+		{"retryable class takes one token", Outcome{Class: retry.Unavailable}, 9},
+		{"pushback takes one token even when not retryable", Outcome{Class: retry.Invalid, RetryAfter: -1}, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustConfig(t, "retry.max_attempts", "1", "budget.kind", "token")
+			p, err := New(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := p.NewRequest()
+			d := r.Start(0)
+			r.OnResult(10*time.Millisecond, d.Send[0].Attempt, tt.o)
+			if got := p.Budget().Balance(0); got != tt.wantTokens {
+				t.Errorf("tokens = %g, want %g", got, tt.wantTokens)
+			}
+		})
+	}
+}
+
+// TestInvalidRequestsLeaveRetriesForAnOutage is the user-visible effect: six
+// malformed requests, then an outage. The outage's failures are still retried.
+func TestInvalidRequestsLeaveRetriesForAnOutage(t *testing.T) {
+	cfg := mustConfig(t, "retry.max_attempts", "2", "retry.backoff", "none", "budget.kind", "token")
+	p, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Duration(0)
+	for range 6 {
+		r := p.NewRequest()
+		d := r.Start(now)
+		now += time.Millisecond
+		r.OnResult(now, d.Send[0].Attempt, Outcome{Class: retry.Invalid})
+	}
+	r := p.NewRequest()
+	d := r.Start(now)
+	now += time.Millisecond
+	d = r.OnResult(now, d.Send[0].Attempt, Outcome{Class: retry.Unavailable})
+	if len(d.Send) != 1 {
+		t.Fatalf("the outage's first failure was not retried: %+v", d)
+	}
+}
