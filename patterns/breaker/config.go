@@ -32,7 +32,9 @@ const (
 type Config struct {
 	// FailureThreshold is the consecutive failures that trip the breaker.
 	// If FailureThreshold is 0 and neither rate threshold is set, 5 is used;
-	// if a rate threshold is set, 0 turns the consecutive rule off.
+	// if a rate threshold is set, 0 turns the consecutive rule off. A
+	// negative value always turns it off (Set("failure_threshold", "0")
+	// stores -1).
 	FailureThreshold int
 	// FailureRateThreshold in [0,1] trips on the window's failure rate.
 	// If it is 0, the failure-rate rule is off.
@@ -88,12 +90,15 @@ func (c *Config) Set(key, value string) error {
 	switch key {
 	case "failure_threshold":
 		c.FailureThreshold, err = params.Count(key, value)
+		if err == nil && c.FailureThreshold == 0 {
+			c.FailureThreshold = -1
+		}
 	case "failure_rate_threshold":
 		c.FailureRateThreshold, err = params.Probability(key, value)
 	case "slow_call_rate_threshold":
 		c.SlowCallRateThreshold, err = params.Probability(key, value)
 	case "slow_call_duration":
-		c.SlowCallDuration, err = params.Duration(key, value)
+		c.SlowCallDuration, err = params.PositiveDuration(key, value)
 	case "window":
 		var k string
 		k, err = params.Enum(key, value, windowKinds)
@@ -101,11 +106,11 @@ func (c *Config) Set(key, value string) error {
 	case "window_size":
 		c.WindowSize, err = params.IntRange(key, value, 1, 1_000_000)
 	case "window_duration":
-		c.WindowDuration, err = params.Duration(key, value)
+		c.WindowDuration, err = params.PositiveDuration(key, value)
 	case "minimum_calls":
 		c.MinimumCalls, err = params.IntRange(key, value, 1, 1_000_000)
 	case "open_duration":
-		c.OpenDuration, err = params.Duration(key, value)
+		c.OpenDuration, err = params.PositiveDuration(key, value)
 	case "half_open_probes":
 		c.HalfOpenProbes, err = params.IntRange(key, value, 1, 1_000_000)
 	case "success_threshold":
@@ -121,8 +126,6 @@ func prob(f float64) bool { return !math.IsNaN(f) && f >= 0 && f <= 1 }
 // Validate checks the fields and their relationships.
 func (c Config) Validate() error {
 	switch {
-	case c.FailureThreshold < 0:
-		return params.Errorf("failure_threshold", "must be >= 0, got %d", c.FailureThreshold)
 	case !prob(c.FailureRateThreshold):
 		return params.Errorf("failure_rate_threshold", "must be in [0, 1], got %g", c.FailureRateThreshold)
 	case !prob(c.SlowCallRateThreshold):
@@ -160,6 +163,9 @@ func (c Config) Validate() error {
 func (c Config) withDefaults() Config {
 	if c.FailureThreshold == 0 && c.FailureRateThreshold == 0 && c.SlowCallRateThreshold == 0 {
 		c.FailureThreshold = DefaultFailureThreshold
+	}
+	if c.FailureThreshold < 0 {
+		c.FailureThreshold = 0
 	}
 	if c.SlowCallDuration == 0 {
 		c.SlowCallDuration = DefaultSlowCallDuration

@@ -93,7 +93,7 @@ func (c *Config) Set(key, value string) error {
 			c.MinRetriesPerSec = -1
 		}
 	case "ttl":
-		c.TTL, err = params.Duration(key, value)
+		c.TTL, err = params.PositiveDuration(key, value)
 	case "max_attempts_per_request":
 		c.MaxAttemptsPerRequest, err = params.Count(key, value)
 		if err == nil && c.MaxAttemptsPerRequest == 0 {
