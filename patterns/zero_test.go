@@ -55,12 +55,18 @@ func TestZeroIsNeverSilentlyReplaced(t *testing.T) {
 	{
 		var c budget.Config
 		add("budget.ttl", time.Duration(0), func() error { return c.Set("ttl", "0") },
-			func() (any, error) { b, err := budget.New(c); return cfgOr(b, func(b *budget.Budget) any { return b.Config().TTL }), err })
+			func() (any, error) {
+				b, err := budget.New(c)
+				return cfgOr(b, func(b *budget.Budget) any { return b.Config().TTL }), err
+			})
 	}
 	{
 		var c hedge.Config
 		add("hedge.delay", time.Duration(0), func() error { return c.Set("delay", "0") },
-			func() (any, error) { h, err := hedge.New(c); return cfgOr(h, func(h *hedge.Hedger) any { return h.Delay() }), err })
+			func() (any, error) {
+				h, err := hedge.New(c)
+				return cfgOr(h, func(h *hedge.Hedger) any { return h.Delay() }), err
+			})
 	}
 	for _, k := range []string{"base", "cap"} {
 		var c retry.BackoffConfig
@@ -76,12 +82,18 @@ func TestZeroIsNeverSilentlyReplaced(t *testing.T) {
 	{
 		var c shed.Config
 		add("shed.interval", time.Duration(0), func() error { return c.Set("interval", "0") },
-			func() (any, error) { s, err := shed.New[int](c); return cfgOr(s, func(s *shed.Shedder[int]) any { return s.Config().Interval }), err })
+			func() (any, error) {
+				s, err := shed.New[int](c)
+				return cfgOr(s, func(s *shed.Shedder[int]) any { return s.Config().Interval }), err
+			})
 	}
 	{
 		var c throttle.Config
 		add("throttle.window", time.Duration(0), func() error { return c.Set("window", "0") },
-			func() (any, error) { th, err := throttle.New(c); return cfgOr(th, func(t *throttle.Throttle) any { return t.Config().Window }), err })
+			func() (any, error) {
+				th, err := throttle.New(c)
+				return cfgOr(th, func(t *throttle.Throttle) any { return t.Config().Window }), err
+			})
 	}
 	{
 		var c idempotency.Config
