@@ -17,6 +17,21 @@ const (
 	TimeWindow  WindowKind = "time"
 )
 
+// EvaluateOn names when the rate rules are checked.
+type EvaluateOn string
+
+// The evaluation points.
+const (
+	// EveryCall checks the rates after every recorded call, success or
+	// failure, as Resilience4j does.
+	EveryCall EvaluateOn = "every-call"
+	// OnFailure checks them only after a failure, as gobreaker calls
+	// ReadyToTrip only from onFailure.
+	OnFailure EvaluateOn = "failure"
+)
+
+var evaluateOns = []string{string(EveryCall), string(OnFailure)}
+
 // Defaults.
 const (
 	DefaultFailureThreshold = 5
@@ -58,6 +73,16 @@ type Config struct {
 	OpenDuration time.Duration
 	// HalfOpenProbes is the calls admitted while half-open. If 0, 1 is used.
 	HalfOpenProbes int
+	// Interval, if not 0, clears the closed breaker's counts (consecutive
+	// failures and the window) once it has passed, as gobreaker's Interval:
+	// when a call or result finds the expiry strictly in the past, a new
+	// generation begins and the next expiry is now + Interval. Results of
+	// calls admitted in an earlier generation are ignored. If Interval is
+	// 0, the counts are never cleared while closed.
+	Interval time.Duration
+	// EvaluateOn is when the rate rules are checked. If EvaluateOn is "",
+	// EveryCall is used.
+	EvaluateOn EvaluateOn
 	// SuccessThreshold is the successful probes that close the breaker.
 	// If SuccessThreshold is 0, HalfOpenProbes is used.
 	SuccessThreshold int
@@ -81,6 +106,8 @@ func (c *Config) Params() []params.Param {
 		{Name: "open_duration", Default: DefaultOpenDuration.String(), Help: "time spent open before probing"},
 		{Name: "half_open_probes", Default: strconv.Itoa(DefaultHalfOpenProbes), Help: "calls admitted while half-open"},
 		{Name: "success_threshold", Default: "half_open_probes", Help: "successful probes that close the breaker (<= half_open_probes)"},
+		{Name: "interval", Default: "0", Help: "clear the closed breaker's counts this often, as gobreaker's Interval (0 = never)"},
+		{Name: "evaluate_on", Default: string(EveryCall), Help: "when rate rules are checked: every-call (Resilience4j) or failure (gobreaker)"},
 	}
 }
 
@@ -115,6 +142,12 @@ func (c *Config) Set(key, value string) error {
 		c.HalfOpenProbes, err = params.IntRange(key, value, 1, 1_000_000)
 	case "success_threshold":
 		c.SuccessThreshold, err = params.IntRange(key, value, 1, 1_000_000)
+	case "interval":
+		c.Interval, err = params.Duration(key, value)
+	case "evaluate_on":
+		var e string
+		e, err = params.Enum(key, value, evaluateOns)
+		c.EvaluateOn = EvaluateOn(e)
 	default:
 		err = params.UnknownKey(key, c.Params())
 	}
@@ -142,11 +175,18 @@ func (c Config) Validate() error {
 		return params.Errorf("open_duration", "must be >= 0, got %v", c.OpenDuration)
 	case c.HalfOpenProbes < 0:
 		return params.Errorf("half_open_probes", "must be >= 1, got %d", c.HalfOpenProbes)
+	case c.Interval < 0:
+		return params.Errorf("interval", "must be >= 0, got %v", c.Interval)
 	case c.SuccessThreshold < 0:
 		return params.Errorf("success_threshold", "must be >= 1, got %d", c.SuccessThreshold)
 	}
 	if c.Window != "" {
 		if _, err := params.Enum("window", string(c.Window), windowKinds); err != nil {
+			return err
+		}
+	}
+	if c.EvaluateOn != "" {
+		if _, err := params.Enum("evaluate_on", string(c.EvaluateOn), evaluateOns); err != nil {
 			return err
 		}
 	}
@@ -172,6 +212,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Window == "" {
 		c.Window = CountWindow
+	}
+	if c.EvaluateOn == "" {
+		c.EvaluateOn = EveryCall
 	}
 	if c.WindowSize == 0 {
 		c.WindowSize = DefaultWindowSize
