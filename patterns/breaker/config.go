@@ -34,7 +34,7 @@ var evaluateOns = []string{string(EveryCall), string(OnFailure)}
 
 // Defaults.
 const (
-	DefaultFailureThreshold = 5
+	DefaultFailureThreshold = 6 // gobreaker: ConsecutiveFailures > 5
 	DefaultSlowCallDuration = time.Second
 	DefaultWindowSize       = 100
 	DefaultWindowDuration   = 10 * time.Second
@@ -46,7 +46,8 @@ const (
 // Config sets a circuit breaker.
 type Config struct {
 	// FailureThreshold is the consecutive failures that trip the breaker.
-	// If FailureThreshold is 0 and neither rate threshold is set, 5 is used;
+	// If FailureThreshold is 0 and neither rate threshold is set, 6 is used
+	// (gobreaker's default ReadyToTrip, ConsecutiveFailures > 5);
 	// if a rate threshold is set, 0 turns the consecutive rule off. A
 	// negative value always turns it off (Set("failure_threshold", "0")
 	// stores -1).
