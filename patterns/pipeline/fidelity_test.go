@@ -61,3 +61,44 @@ func TestInvalidRequestsLeaveRetriesForAnOutage(t *testing.T) {
 		t.Fatalf("the outage's first failure was not retried: %+v", d)
 	}
 }
+
+// TestRetryBreakerStopsRetriesNotCalls: Brooker's circuit breaker on
+// retries. While the recent failure rate is at or above the threshold, a
+// failed request is not retried, but every request still makes its first
+// attempt; a plain breaker would refuse those too.
+func TestRetryBreakerStopsRetriesNotCalls(t *testing.T) {
+	cfg := mustConfig(t, "retry.max_attempts", "3", "retry.backoff", "none",
+		"retry_breaker.failure_rate_threshold", "0.5", "retry_breaker.window_size", "4", "retry_breaker.minimum_calls", "4")
+	p, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Duration(0)
+	var firsts, retries int
+	var last Result
+	for range 10 {
+		r := p.NewRequest()
+		d := r.Start(now)
+		for len(d.Send) > 0 {
+			if d.Send[0].Attempt == 1 {
+				firsts++
+			} else {
+				retries++
+			}
+			now += time.Millisecond
+			d = r.OnResult(now, d.Send[0].Attempt, Outcome{Class: retry.Unavailable})
+		}
+		last, _ = r.Done()
+	}
+	if firsts != 10 {
+		t.Errorf("first attempts = %d, want all 10", firsts)
+	}
+	// Request 1 makes 3 attempts (2 retries) and request 2 its first: 4
+	// failures fill the window, and from then on nothing is retried.
+	if retries != 2 {
+		t.Errorf("retries = %d, want 2", retries)
+	}
+	if last.Detail != "retry-breaker-open" || last.Attempts != 1 {
+		t.Errorf("last request: %+v, want one attempt and detail retry-breaker-open", last)
+	}
+}
