@@ -80,7 +80,7 @@ type Options struct {
 	// limit depends on the speed and load of the machine.
 	Timeout time.Duration
 	// ExplainTimeout bounds the explanation of a proven failure: which keys
-	// fail, and where. If it is 0, DefaultExplainTimeout (10s) is used; a
+	// fail, and where. If it is 0, DefaultExplainTimeout (2s) is used; a
 	// negative value means no limit. Hitting it never changes the verdict,
 	// only the detail, which then says so.
 	ExplainTimeout time.Duration

@@ -13,7 +13,7 @@ import (
 
 // DefaultExplainTimeout bounds the explanation of a failure when
 // Options.ExplainTimeout is 0.
-const DefaultExplainTimeout = 10 * time.Second
+const DefaultExplainTimeout = 2 * time.Second
 
 // spec is what the engine needs to know about a model.
 type spec struct {
