@@ -34,7 +34,7 @@ type HistoryOp struct {
 	// a dequeue that found the queue empty (JSON null).
 	Output     string
 	OutputNull bool
-	// Values is what a set read returned.
+	// Values is what a set read returned: non-nil, even for an empty set.
 	Values []string
 	// HasOutput reports whether the line had an "output" field.
 	HasOutput bool
