@@ -112,7 +112,7 @@ func hop(line, client int, op, key, value string, call, ret int64) HistoryOp {
 }
 
 func out(op HistoryOp, v string) HistoryOp { op.Output, op.HasOutput = v, true; return op }
-func null(op HistoryOp) HistoryOp         { op.OutputNull, op.HasOutput = true, true; return op }
+func null(op HistoryOp) HistoryOp          { op.OutputNull, op.HasOutput = true, true; return op }
 func vals(op HistoryOp, v ...string) HistoryOp {
 	op.Values, op.HasOutput = append([]string{}, v...), true
 	return op
