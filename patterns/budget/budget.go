@@ -64,7 +64,7 @@ func (c *Config) Params() []params.Param {
 		{Name: "max_tokens", Default: params.FormatFloat(DefaultMaxTokens), Help: "token: bucket size, in (0, 1000]"},
 		{Name: "token_ratio", Default: params.FormatFloat(DefaultTokenRatio), Help: "token: tokens a success adds, in (0, 1]"},
 		{Name: "percent_can_retry", Default: params.FormatFloat(DefaultPercentCanRetry), Help: "ratio: retries earned per request (0.2 = 20%), in [0, 1000]; 0 = reserve only"},
-		{Name: "min_retries_per_sec", Default: params.FormatFloat(DefaultMinRetriesPerSec), Help: "ratio: reserve in retries per second"},
+		{Name: "min_retries_per_sec", Default: params.FormatFloat(DefaultMinRetriesPerSec), Help: "ratio: reserve in retries per second (0 = none)"},
 		{Name: "ttl", Default: DefaultTTL.String(), Help: "ratio: lifetime of a deposit, in [1s, 60s]"},
 		{Name: "max_attempts_per_request", Default: strconv.Itoa(DefaultMaxAttemptsPerRequest), Help: "attempts of one request, hedges included"},
 	}
