@@ -96,8 +96,8 @@ func TestDeterminism(t *testing.T) {
 		}
 		return s
 	}
-	if run() != run() {
-		t.Fatal("two runs differ")
+	if a, b := run(), run(); a != b {
+		t.Fatalf("two runs differ:\n%s\n%s", a, b)
 	}
 }
 
