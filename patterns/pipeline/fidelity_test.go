@@ -102,3 +102,42 @@ func TestRetryBreakerStopsRetriesNotCalls(t *testing.T) {
 		t.Errorf("last request: %+v, want one attempt and detail retry-breaker-open", last)
 	}
 }
+
+// TestHedgeAsksTheBudget: as in gRPC, a hedge is an extra attempt that the
+// retry throttle must allow; with the token bucket at or below half, the
+// hedge is not sent.
+func TestHedgeAsksTheBudget(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		failFirst int
+		wantHedge bool
+	}{
+		{"full bucket hedges", 0, true},
+		{"drained bucket does not", 2, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustConfig(t, "retry.max_attempts", "2", "hedge.delay", "10ms", "budget.kind", "token", "budget.max_tokens", "2")
+			p, err := New(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Duration(0)
+			for range tt.failFirst {
+				r := p.NewRequest()
+				d := r.Start(now)
+				now += time.Millisecond
+				r.OnResult(now, d.Send[0].Attempt, Outcome{Class: retry.Unavailable})
+				r.OnTimer(now + time.Second) // let any retry or hedge go, then drop it
+			}
+			r := p.NewRequest()
+			d := r.Start(now)
+			if !d.HasWake || d.WakeAt != now+10*time.Millisecond {
+				t.Fatalf("no hedge timer: %+v", d)
+			}
+			d = r.OnTimer(d.WakeAt)
+			if got := len(d.Send) == 1 && d.Send[0].Hedge; got != tt.wantHedge {
+				t.Fatalf("hedge sent = %v, want %v (%+v)", got, tt.wantHedge, d)
+			}
+		})
+	}
+}
