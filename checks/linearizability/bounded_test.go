@@ -1,6 +1,7 @@
 package linearizability
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -63,5 +64,16 @@ func TestLimitHitIsUnknown(t *testing.T) {
 	r := Check(slowKey("b", 11), Options{Timeout: 100 * time.Millisecond})
 	if r.Outcome != checks.Unknown {
 		t.Fatalf("outcome %v, want unknown; detail: %s", r.Outcome, r.Detail)
+	}
+}
+
+// TestSlowKeyDoesNotStarveTheFailingOne: the slow key sorts first and there
+// is one processor; the failing key is still explained within the limit.
+func TestSlowKeyDoesNotStarveTheFailingOne(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ops := append(slowKey("a", 11), put(0, "b", "1", 0, 10), get(1, "b", "2", 20, 30))
+	r := Check(ops, Options{Timeout: 5 * time.Second, ExplainTimeout: 300 * time.Millisecond})
+	if r.Outcome != checks.Fail || !strings.Contains(r.Detail, `key "b": only 1 of 2 ops linearize`) {
+		t.Fatalf("got %v", r)
 	}
 }
