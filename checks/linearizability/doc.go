@@ -29,6 +29,13 @@
 // unless the explanation hit its limit: the detail then says how many keys
 // were left undecided, and which keys it names depends on machine speed.
 //
+// [CheckHistory] checks a user's own history against one of the models
+// listed by [Models]: register, kv, set, queue and mutex. [ParseHistory]
+// reads such a history in JSON Lines, with errors that name the line, and
+// [CheckFile] does both and returns a [FileReport] with the exit status a
+// command gives: 0 for OK, 1 for Fail or Unknown, and an [InputError] (exit
+// status 2) for bad input.
+//
 // On failure, if [Options].VisualizeDir is set, porcupine's HTML
 // visualization is written there (whole or not at all) and named in the
 // result's Artifact. This is the one place in checks/ that writes a file.
