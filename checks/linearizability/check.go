@@ -143,6 +143,15 @@ type historyStats struct {
 	checked, keys, pending, dropped int
 }
 
+// historyString is String for CheckHistory: keys only for keyed models.
+func (s historyStats) historyString(keyed bool) string {
+	where := ""
+	if keyed {
+		where = fmt.Sprintf(" on %d keys", s.keys)
+	}
+	return fmt.Sprintf("%d ops%s checked, %d of them pending, %d dropped (failed, or pending reads)", s.checked, where, s.pending, s.dropped)
+}
+
 func (s historyStats) String() string {
 	return fmt.Sprintf("%d ops on %d keys checked, %d of them pending, %d dropped (failed, or pending gets)",
 		s.checked, s.keys, s.pending, s.dropped)

@@ -357,7 +357,7 @@ func CheckHistory(ops []HistoryOp, model string, opts Options) (checks.Result, e
 	if err != nil {
 		return checks.Result{}, err
 	}
-	summary := fmt.Sprintf("model %s: %s", m.Name, st)
+	summary := fmt.Sprintf("model %s: %s", m.Name, st.historyString(m.keyed))
 	if len(history) == 0 {
 		return checks.Passf(Name, "%s; nothing to check", summary), nil
 	}

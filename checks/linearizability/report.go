@@ -1,6 +1,8 @@
 package linearizability
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,15 +35,22 @@ type FileReport struct {
 	Elapsed  time.Duration  `json:"-"` // wall clock: kept out of the output, which must not vary
 }
 
-// InputError is bad input: the model name, the file, or a line of it. Field
-// names the setting at fault ("model", "history", "timeout"), so a command
-// can name its flag.
+// InputError is bad input: the model name, a limit, the file or a line of
+// it. Flag names the setting at fault as a command's flag ("model",
+// "timeout"), or is "" for the history file, whose errors name the file and
+// the line.
 type InputError struct {
-	Field string
-	Err   error
+	Flag string
+	Err  error
 }
 
-func (e *InputError) Error() string { return e.Field + ": " + e.Err.Error() }
+// Error renders "--model: unknown model ..." or "h.jsonl: line 3: ...".
+func (e *InputError) Error() string {
+	if e.Flag == "" {
+		return e.Err.Error()
+	}
+	return "--" + e.Flag + ": " + e.Err.Error()
+}
 func (e *InputError) Unwrap() error { return e.Err }
 
 // CheckFile checks the history at o.Path against o.Model. An *InputError
@@ -50,19 +59,29 @@ func (e *InputError) Unwrap() error { return e.Err }
 func CheckFile(o FileOptions) (FileReport, error) {
 	rep := FileReport{History: o.Path, Model: o.Model}
 	if _, err := lookupModel(o.Model); err != nil {
-		return rep, &InputError{Field: "model", Err: err}
+		return rep, &InputError{Flag: "model", Err: err}
 	}
 	if o.Check.Timeout < 0 {
-		return rep, &InputError{Field: "timeout", Err: fmt.Errorf("%v is negative (accepted: a duration >= 0; 0 means no limit)", o.Check.Timeout)}
+		return rep, &InputError{Flag: "timeout", Err: fmt.Errorf("%v is negative (accepted: a duration >= 0; 0 means no limit)", o.Check.Timeout)}
 	}
 	start := time.Now()
 	r, err := CheckHistoryFile(o.Path, o.Model, o.Check)
 	rep.Elapsed = time.Since(start)
 	if err != nil {
-		return rep, &InputError{Field: "history", Err: err}
+		return rep, &InputError{Err: err}
 	}
 	rep.Outcome, rep.Detail, rep.Artifact = r.Outcome, r.Detail, r.Artifact
 	return rep, nil
+}
+
+// JSON renders the report as one line of JSON, with no HTML escaping
+// (a detail's "->" stays readable).
+func (r FileReport) JSON() []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(r) // a FileReport always encodes
+	return b.Bytes()
 }
 
 // ExitCode is 0 for OK and 1 for Fail or Unknown: Unknown never passes.

@@ -23,27 +23,27 @@ func TestCheckFile(t *testing.T) {
 	bad := write("bad.jsonl", `{"op":"write","value":"1","call":0,"return":1}`+"\n"+`{"op":"read","output":"2","call":2,"return":3}`+"\n")
 	truncated := write("trunc.jsonl", `{"op":"write","value":"1","call":0,"return":1}`+"\n"+`{"op":"read","outp`)
 	tests := []struct {
-		name      string
-		o         FileOptions
-		wantErr   string
-		wantExit  int
-		wantField string
+		name     string
+		o        FileOptions
+		wantErr  string
+		wantExit int
+		wantFlag string
 	}{
 		{"ok", FileOptions{Path: good, Model: "register"}, "", 0, ""},
 		{"fail", FileOptions{Path: bad, Model: "register"}, "", 1, ""},
-		{"unknown model", FileOptions{Path: good, Model: "regster"}, `model: unknown model "regster" (accepted: register, kv, set, queue, mutex)`, 0, "model"},
-		{"truncated", FileOptions{Path: truncated, Model: "register"}, "trunc.jsonl: line 2: truncated", 0, "history"},
-		{"missing file", FileOptions{Path: filepath.Join(dir, "none"), Model: "kv"}, "history: open", 0, "history"},
-		{"op of another model", FileOptions{Path: good, Model: "queue"}, `good.jsonl: line 1: model queue has no op "write"`, 0, "history"},
-		{"negative timeout", FileOptions{Path: good, Model: "kv", Check: Options{Timeout: -time.Second}}, "timeout: -1s is negative", 0, "timeout"},
+		{"unknown model", FileOptions{Path: good, Model: "regster"}, `--model: unknown model "regster" (accepted: register, kv, set, queue, mutex)`, 0, "model"},
+		{"truncated", FileOptions{Path: truncated, Model: "register"}, "trunc.jsonl: line 2: truncated", 0, ""},
+		{"missing file", FileOptions{Path: filepath.Join(dir, "none"), Model: "kv"}, "open ", 0, ""},
+		{"op of another model", FileOptions{Path: good, Model: "queue"}, `good.jsonl: line 1: model queue has no op "write"`, 0, ""},
+		{"negative timeout", FileOptions{Path: good, Model: "kv", Check: Options{Timeout: -time.Second}}, "--timeout: -1s is negative", 0, "timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := CheckFile(tt.o)
 			if tt.wantErr != "" {
 				ie, ok := err.(*InputError)
-				if !ok || !strings.Contains(err.Error(), tt.wantErr) || ie.Field != tt.wantField || !IsInputError(err) {
-					t.Fatalf("error %v, want an InputError on %s with %q", err, tt.wantField, tt.wantErr)
+				if !ok || !strings.Contains(err.Error(), tt.wantErr) || ie.Flag != tt.wantFlag || !IsInputError(err) {
+					t.Fatalf("error %v, want an InputError on %q with %q", err, tt.wantFlag, tt.wantErr)
 				}
 				return
 			}
@@ -53,8 +53,9 @@ func TestCheckFile(t *testing.T) {
 			if rep.ExitCode() != tt.wantExit {
 				t.Fatalf("exit %d, want %d: %s", rep.ExitCode(), tt.wantExit, rep.Text())
 			}
-			b, _ := json.Marshal(rep)
-			if !strings.Contains(string(b), `"outcome":"`+rep.Outcome.String()+`"`) || strings.Contains(string(b), "Elapsed") {
+			b := rep.JSON()
+			var back map[string]any
+			if err := json.Unmarshal(b, &back); err != nil || back["outcome"] != rep.Outcome.String() || back["Elapsed"] != nil || strings.Contains(string(b), `\u003e`) {
 				t.Errorf("json %s", b)
 			}
 		})
