@@ -111,7 +111,7 @@ func registerModel(keyed bool) historyModel {
 		case "append":
 			return true, "=" + regValue(st) + in.value
 		case "cas":
-			matched := st != unset && regValue(st) == in.expect
+			matched := regValue(st) == in.expect // unset is "" here, as for a read
 			next := st
 			if matched {
 				next = "=" + in.value
