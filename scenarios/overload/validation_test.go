@@ -43,6 +43,14 @@ func TestValidation(t *testing.T) {
 			}
 		}
 	})
+	t.Run("Brooker's 0.1 retries above 10% failures", func(t *testing.T) {
+		// Finagle's ratio budget at 10%, the nearest to Brooker's bucket.
+		set := map[string]string{"outage_for": "0s", "duration": "20s", "policy": "budget", "budget.kind": "ratio",
+			"budget.percent_can_retry": "0.1", "budget.min_retries_per_sec": "0", "error_rate": "0.5"}
+		if a := m("retry-budget", set, "amplification"); a < 1.08 || a > 1.12 {
+			t.Errorf("ratio budget at 50%% failures: amplification %.3f, want about 1.1", a)
+		}
+	})
 	t.Run("SRE client-side throttling", func(t *testing.T) {
 		// With K=2 the backend receives about K times what it accepts,
 		// and goodput stays at capacity.
