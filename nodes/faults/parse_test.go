@@ -183,8 +183,10 @@ func genSchedule(n int) *rapid.Generator[*Schedule] {
 			}
 		}
 		switch f.Kind {
-		case Slow:
+		case Slow, SlowDisk:
 			f.Factor = rapid.Float64Range(1, 1e6).Draw(t, "factor")
+		case WriteErr, BitFlip, BadSector, LostWrite:
+			f.Prob = rapid.Float64Range(0, 1).Draw(t, "p")
 		case Clog:
 			f.Factor = rapid.Float64Range(1e-3, 1e6).Draw(t, "factor")
 		case Loss, Dup:
