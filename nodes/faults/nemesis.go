@@ -46,7 +46,9 @@ var StorageKinds = []Kind{SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, Lost
 // which decide what unsynced data survives, and every storage fault.
 var StorageProfile = append([]Kind{Crash}, StorageKinds...)
 
-func generable(k Kind) bool { return slices.Contains(NemesisKinds, k) || slices.Contains(StorageKinds, k) }
+func generable(k Kind) bool {
+	return slices.Contains(NemesisKinds, k) || slices.Contains(StorageKinds, k)
+}
 
 // Plan is what the nemesis drew for one seed.
 type Plan struct {
