@@ -9,4 +9,5 @@ import (
 	_ "github.com/faultline/faultline/scenarios/lease"       // register
 	_ "github.com/faultline/faultline/scenarios/ledger"      // register
 	_ "github.com/faultline/faultline/scenarios/saga"        // register
+	_ "github.com/faultline/faultline/scenarios/wal"         // register
 )
