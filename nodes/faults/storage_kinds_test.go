@@ -1,12 +1,17 @@
 package faults
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/storage"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -105,3 +110,49 @@ func TestStorageFaultParse(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyStorageFaults: storage faults set the target's disk while
+// they last, overlapping rates combine, and their ends restore it.
+func TestApplyStorageFaults(t *testing.T) {
+	w := sim.New(1, sim.Options{})
+	net, err := network.New(w, 2, network.Link{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := nodes.NewRuntime(w, net)
+	for range 2 {
+		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return idle{} }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := MustParse("at 10ms diskfull n1 for 10ms\nat 30ms writeerr n2 1 for 10ms\nat 30ms writeerr n2 0.5 for 20ms", 2)
+	if _, err := Apply(s, rt, net); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		at     time.Duration
+		n1, n2 error
+	}{
+		{5 * time.Millisecond, nil, nil},
+		{15 * time.Millisecond, storage.ErrNoSpace, nil},
+		{35 * time.Millisecond, nil, storage.ErrIO},
+		{60 * time.Millisecond, nil, nil},
+	}
+	for _, tt := range want {
+		if err := w.RunUntil(sim.At(tt.at)); err != nil {
+			t.Fatal(err)
+		}
+		for id, wantErr := range []error{tt.n1, tt.n2} {
+			err := rt.Storage(nodes.NodeID(id)).Append("f", []byte("x"))
+			if !errors.Is(err, wantErr) && !(wantErr == nil && err == nil) {
+				t.Fatalf("at %v n%d: append %v, want %v", tt.at, id+1, err, wantErr)
+			}
+		}
+	}
+}
+
+type idle struct{}
+
+func (idle) Start(*nodes.Env)                      {}
+func (idle) Receive(*nodes.Env, nodes.NodeID, any) {}
+func (idle) Timer(*nodes.Env, nodes.TimerID, any)  {}
