@@ -143,15 +143,19 @@ func (rt *Runtime) Storage(id NodeID) *storage.Disk {
 	return p.store
 }
 
-// synced hands a completed sync to the node as a timer that fires now,
-// so it waits behind a pause like any timer.
+// synced hands a completed sync to the node as a timer that fires now:
+// at once, or behind a pause or a slow node's queue like any timer.
 func (rt *Runtime) synced(p *proc, s storage.Synced) {
 	if !p.up {
 		return
 	}
 	p.nextTID++
 	p.timers.add(p.nextTID)
-	rt.w.Post(rt.w.Now(), rt, evTimer, p.id, p.epoch, int64(p.nextTID), s)
+	if rt.deferred(p) {
+		rt.enqueue(p, item{kind: itemTimer, tid: p.nextTID, data: s})
+		return
+	}
+	rt.fire(p, p.nextTID, s)
 }
 
 // SetProcessingTime sets the base processing time that Slow stretches.

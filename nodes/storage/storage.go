@@ -34,8 +34,8 @@ type span struct{ off, n int64 }
 func (s span) end() int64 { return s.off + s.n }
 
 // file is one append-only file. cur is what reads see; dur, a prefix of
-// cur, is what survives a crash. Bytes are never changed in place, so
-// dur and cur may share their array.
+// cur, is what survives a crash. A byte is never changed in place once
+// it is below len(dur), so dur and cur share their array.
 type file struct {
 	id      uint64
 	cur     []byte
@@ -76,6 +76,8 @@ type Disk struct {
 	used   int64
 	epoch  int64
 	busy   sim.Time // the device is busy until then
+	queue  []syncOp // syncs in flight, in completion order
+	head   int
 
 	slow                       float64
 	writeErr, flip, bad, lostP float64
@@ -230,8 +232,10 @@ func (d *Disk) Truncate(name string, size int64) error {
 		return fmt.Errorf("truncate %s to %d: %w (size %d)", name, size, ErrRange, len(f.cur))
 	}
 	d.used -= int64(len(f.cur)) - size
-	f.cur = f.cur[:size:size]
-	f.dur = f.dur[:min(int64(len(f.dur)), size):min(int64(len(f.dur)), size)]
+	// Bytes below len(dur) are never written again, so the array can
+	// be reused past size.
+	f.cur = f.cur[:size]
+	f.dur = f.dur[:min(int64(len(f.dur)), size)]
 	f.pending = clip(f.pending, size)
 	f.lost = clip(f.lost, size)
 	return nil
@@ -307,8 +311,14 @@ func (d *Disk) Sync(name string, tag any) error {
 	}
 	done := max(now, d.busy).Add(lat)
 	d.busy = done
-	op := &syncOp{f: f, name: name, n: int64(len(f.cur)), fail: d.draw(d.writeErr), start: now, tag: tag}
-	d.w.Schedule(done, d, sim.Event{Kind: evSync, Node: d.node, A: d.epoch, Ptr: op})
+	// Completion times never decrease, so the queue is in completion
+	// order; an event completes the head, whichever of two simultaneous
+	// events runs first.
+	if d.head == len(d.queue) {
+		d.queue, d.head = d.queue[:0], 0
+	}
+	d.queue = append(d.queue, syncOp{f: f, name: name, n: int64(len(f.cur)), fail: d.draw(d.writeErr), start: now, tag: tag})
+	d.w.Post(done, d, evSync, d.node, d.epoch, 0, nil)
 	return nil
 }
 
@@ -317,7 +327,9 @@ func (d *Disk) Handle(ev *sim.Event) {
 	if ev.A != d.epoch {
 		return // the node crashed meanwhile
 	}
-	op := ev.Ptr.(*syncOp)
+	op := d.queue[d.head]
+	d.queue[d.head] = syncOp{}
+	d.head++
 	d.syncs.Inc()
 	d.syncMs.ObserveDuration(time.Duration(d.w.Now() - op.start))
 	f := op.f
@@ -358,7 +370,15 @@ func (d *Disk) persist(f *file, n int64) {
 		f.cur, f.lost = cur[:len(cur):len(cur)], keep
 	}
 	f.dur = f.cur[:n:n]
-	f.pending = slices.DeleteFunc(f.pending, func(s span) bool { return s.end() <= n })
+	// pending is in offset order: the durable ones are a prefix.
+	k := 0
+	for k < len(f.pending) && f.pending[k].end() <= n {
+		k++
+	}
+	f.pending = f.pending[k:]
+	if len(f.pending) == 0 {
+		f.pending = f.pending[:0:0] // let the array go
+	}
 	if len(f.pending) > 0 && f.pending[0].off < n {
 		f.pending[0] = span{n, f.pending[0].end() - n}
 	}
@@ -371,6 +391,8 @@ func (d *Disk) persist(f *file, n int64) {
 func (d *Disk) Crash() {
 	d.epoch++
 	d.busy = 0
+	clear(d.queue)
+	d.queue, d.head = d.queue[:0], 0
 	for _, name := range d.List() {
 		f := d.files[name]
 		before, synced := int64(len(f.cur)), int64(len(f.dur))
