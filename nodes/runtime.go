@@ -150,12 +150,13 @@ func (rt *Runtime) synced(p *proc, s storage.Synced) {
 		return
 	}
 	p.nextTID++
-	p.timers.add(p.nextTID)
 	if rt.deferred(p) {
+		p.timers.add(p.nextTID)
 		rt.enqueue(p, item{kind: itemTimer, tid: p.nextTID, data: s})
 		return
 	}
-	rt.fire(p, p.nextTID, s)
+	rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(p.nextTID)})
+	p.node.Timer(p.env, p.nextTID, s)
 }
 
 // SetProcessingTime sets the base processing time that Slow stretches.

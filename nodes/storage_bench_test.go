@@ -28,13 +28,21 @@ func benchEnv(b *testing.B) (*sim.World, *Runtime, *Env) {
 	return w, rt, rt.procs[0].env
 }
 
-const benchBatch = 1000 // operations between runs of the world
+const (
+	benchBatch = 1000    // operations between runs of the world
+	benchWorld = 100_000 // operations per world: a large run, not a never-ending one
+)
 
 // BenchmarkMessageSend: one message of 100 bytes sent and delivered.
 func BenchmarkMessageSend(b *testing.B) {
 	w, _, env := benchEnv(b)
 	b.ReportAllocs()
 	for i := range b.N {
+		if i%benchWorld == benchWorld-1 {
+			b.StopTimer()
+			w, _, env = benchEnv(b)
+			b.StartTimer()
+		}
 		env.Send(1, i, 100)
 		if i%benchBatch == benchBatch-1 {
 			if err := w.Run(); err != nil {
@@ -71,6 +79,12 @@ func BenchmarkStorageAppendSync(b *testing.B) {
 	d := env.Storage()
 	b.ReportAllocs()
 	for i := range b.N {
+		if i%benchWorld == benchWorld-1 {
+			b.StopTimer()
+			w, _, env = benchEnv(b)
+			d = env.Storage()
+			b.StartTimer()
+		}
 		if err := d.Append("f", payload100); err != nil {
 			b.Fatal(err)
 		}
@@ -94,6 +108,13 @@ func BenchmarkStorageSync(b *testing.B) {
 	_ = d.Append("f", payload100)
 	b.ReportAllocs()
 	for i := range b.N {
+		if i%benchWorld == benchWorld-1 {
+			b.StopTimer()
+			w, _, env = benchEnv(b)
+			d = env.Storage()
+			_ = d.Append("f", payload100)
+			b.StartTimer()
+		}
 		if err := d.Sync("f", nil); err != nil {
 			b.Fatal(err)
 		}
@@ -115,9 +136,10 @@ func BenchmarkStorageRead(b *testing.B) {
 	for range 100 {
 		_ = d.Append("f", payload100)
 	}
+	buf := make([]byte, 100)
 	b.ReportAllocs()
 	for i := range b.N {
-		if _, err := d.ReadAt("f", int64(i%100)*100, 100); err != nil {
+		if _, err := d.ReadAt("f", buf, int64(i%100)*100); err != nil {
 			b.Fatal(err)
 		}
 	}

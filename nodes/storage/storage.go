@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -150,52 +151,61 @@ func (d *Disk) Append(name string, data []byte) error {
 	return nil
 }
 
-// ReadAt returns up to n bytes of file name from offset off, in a new
-// slice; fewer than n when the file ends first. A read may come back
-// corrupted (a flipped bit) or fail with ErrIO under storage faults: a
-// reader that checks a checksum notices the first, and calls Detected.
-func (d *Disk) ReadAt(name string, off int64, n int) ([]byte, error) {
+// ReadAt reads len(p) bytes of file name from offset off into p, as
+// io.ReaderAt does: it returns the count read, and io.EOF with it when the
+// file ends first. A read may come back corrupted (a flipped bit) or fail
+// with ErrIO under storage faults: a reader that checks a checksum
+// notices the first, and calls Detected.
+func (d *Disk) ReadAt(name string, p []byte, off int64) (int, error) {
 	f := d.files[name]
 	if f == nil {
-		return nil, fmt.Errorf("read %s: %w", name, ErrNotExist)
+		return 0, fmt.Errorf("read %s: %w", name, ErrNotExist)
 	}
-	if off < 0 || n < 0 || off > int64(len(f.cur)) {
-		return nil, fmt.Errorf("read %s at %d: %w (size %d)", name, off, ErrRange, len(f.cur))
+	if off < 0 || off > int64(len(f.cur)) {
+		return 0, fmt.Errorf("read %s at %d: %w (size %d)", name, off, ErrRange, len(f.cur))
 	}
-	end := min(off+int64(n), int64(len(f.cur)))
+	end := min(off+int64(len(p)), int64(len(f.cur)))
 	if end > off {
 		sec := uint64(d.m.SectorBytes)
 		first, last := uint64(off)/sec, uint64(end-1)/sec
 		if len(d.badSectors) > 0 {
 			for s := first; s <= last; s++ {
 				if d.badSectors[[2]uint64{f.id, s}] {
-					return nil, fmt.Errorf("read %s sector %d: %w", name, s, ErrIO)
+					return 0, fmt.Errorf("read %s sector %d: %w", name, s, ErrIO)
 				}
 			}
 		}
 		if d.draw(d.bad) {
 			s := first + d.rng.Uint64N(last-first+1)
 			d.badSectors[[2]uint64{f.id, s}] = true
-			return nil, fmt.Errorf("read %s sector %d: %w", name, s, ErrIO)
+			return 0, fmt.Errorf("read %s sector %d: %w", name, s, ErrIO)
 		}
 	}
-	out := slices.Clone(f.cur[off:end])
-	if len(out) > 0 && d.draw(d.flip) {
-		bit := d.rng.IntN(len(out) * 8)
-		out[bit/8] ^= 1 << (bit % 8)
+	n := copy(p, f.cur[off:end])
+	if n > 0 && d.draw(d.flip) {
+		bit := d.rng.IntN(n * 8)
+		p[bit/8] ^= 1 << (bit % 8)
 		d.flipped.Inc()
 	}
-	d.bytesRead.Add(float64(len(out)))
-	return out, nil
+	d.bytesRead.Add(float64(n))
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
-// ReadFile returns the whole of file name, as ReadAt does.
+// ReadFile returns the whole of file name in a new slice, as ReadAt
+// reads it.
 func (d *Disk) ReadFile(name string) ([]byte, error) {
 	f := d.files[name]
 	if f == nil {
 		return nil, fmt.Errorf("read %s: %w", name, ErrNotExist)
 	}
-	return d.ReadAt(name, 0, len(f.cur))
+	b := make([]byte, len(f.cur))
+	if _, err := d.ReadAt(name, b, 0); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Detected counts a corrupted read that the reader caught with a
@@ -344,7 +354,7 @@ func (d *Disk) Handle(ev *sim.Event) {
 	} else if !f.removed {
 		d.persist(f, min(op.n, int64(len(f.cur))))
 	}
-	d.w.Trace(sim.Record{Kind: "disk_sync", Node: d.node, Peer: -1, ID: uint64(op.n), Detail: op.name})
+	d.w.Trace(sim.Record{Kind: "disk_sync", Node: d.node, Peer: -1, ID: uint64(op.n)})
 	d.notify(Synced{Name: op.name, Tag: op.tag, Err: err})
 }
 

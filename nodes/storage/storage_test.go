@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -306,8 +307,9 @@ func workload(t testing.TB, seed uint64) uint64 {
 			r.run(t)
 			d.Crash()
 		}
-		if b, err := d.ReadAt("f", int64(rng.IntN(100)), 64); err == nil {
-			for _, c := range b {
+		b := make([]byte, 64)
+		if n, err := d.ReadAt("f", b, int64(rng.IntN(100))); err == nil || errors.Is(err, io.EOF) {
+			for _, c := range b[:n] {
 				h = h*31 + uint64(c)
 			}
 		}

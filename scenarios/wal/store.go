@@ -219,9 +219,9 @@ func (s *store) readBack(env *nodes.Env, p put) bool {
 func (s *store) read(env *nodes.Env, key string, version uint64, off, n int64) (rec, bool) {
 	d := env.Storage()
 	verify := s.cfg.mode != modeUnchecked
+	b := make([]byte, n)
 	for range readTries {
-		b, err := d.ReadAt(logName, off, int(n))
-		if err != nil {
+		if _, err := d.ReadAt(logName, b, off); err != nil {
 			continue
 		}
 		r, ok := decode(b, verify)

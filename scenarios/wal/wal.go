@@ -171,7 +171,8 @@ func finalChecks(r *scenarios.Run, cfg *config, rt *nodes.Runtime) {
 		}
 		for _, k := range sortedKeys(st.index) {
 			e := st.index[k]
-			b, err := d.ReadAt(logName, e.off, int(e.n))
+			b := make([]byte, e.n)
+			_, err := d.ReadAt(logName, b, e.off)
 			r2, ok := decode(b, false)
 			if v, known := sent[k]; err != nil || !ok || !known || e.version > v || r2.key != k || r2.version != e.version ||
 				string(r2.value) != string(valueOf(k, e.version)) {
