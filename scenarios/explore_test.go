@@ -18,7 +18,9 @@ func TestExploreIsDeterministic(t *testing.T) {
 		var hashes []string
 		sum, err := scenarios.Explore(register.Scenario, v, scenarios.ExploreOptions{
 			Runs: 40, Seed: 7, Workers: workers,
-			OnRun: func(_ int, _ scenarios.CorpusEntry, res *scenarios.Result, _ bool) { hashes = append(hashes, res.TraceHash) },
+			OnRun: func(_ int, _ scenarios.CorpusEntry, res *scenarios.Result, _ bool) {
+				hashes = append(hashes, res.TraceHash)
+			},
 		})
 		if err != nil {
 			t.Fatal(err)
