@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/services/load"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -132,6 +133,13 @@ type ClientConfig struct {
 	Stream string
 	// OnResult, when set, sees every result.
 	OnResult func(op int, r Result)
+	// Shape scales the offered load over time: the open-loop rate (on
+	// top of Open's profile), or the number of active closed-loop users.
+	// The zero value is constant, which draws exactly as no shape.
+	Shape load.Shape
+	// OfferedSeries, when set, records each request issued as a rate
+	// series of that name (requests per second), for plots.
+	OfferedSeries string
 }
 
 // Client is a node that generates requests.
@@ -142,6 +150,8 @@ type Client struct {
 	rng    *rand.Rand
 	users  []*rand.Rand
 	opSum  float64
+	// offered records issued requests when OfferedSeries is set.
+	offered *sim.Series
 }
 
 type arrival struct{}
@@ -169,10 +179,15 @@ func (cl *Client) Start(env *nodes.Env) {
 	for _, w := range cl.c.Ops {
 		cl.opSum += w
 	}
-	if cl.c.Open != nil && cl.c.Open.MaxRate() > 0 {
+	if cl.c.OfferedSeries != "" {
+		cl.offered = cl.world.Metrics.Series(cl.c.OfferedSeries, sim.SeriesRate, SeriesStep)
+	}
+	if cl.c.Open != nil && cl.maxRate() > 0 {
 		cl.scheduleArrival(env)
 	}
-	for i := range cl.c.Users {
+	// A shape may raise the population above Users: the extra users
+	// draw from streams of their own and stay idle until needed.
+	for i := range cl.maxUsers() {
 		rng := cl.world.Rand(stream + "/" + strconv.Itoa(i))
 		cl.users = append(cl.users, rng)
 		env.SetTimer(cl.c.Think.Sample(rng), &userTimer{user: i})
@@ -183,8 +198,45 @@ func (cl *Client) stopped() bool {
 	return cl.c.Stop > 0 && cl.world.Now().Duration() >= cl.c.Stop
 }
 
+// maxRate is the peak of the open-loop rate, profile and shape together.
+func (cl *Client) maxRate() float64 {
+	p := cl.c.Open
+	if cl.c.Shape.IsConstant() {
+		return p.MaxRate()
+	}
+	return p.MaxRate() * cl.c.Shape.MaxRate(p.Rate) / p.Rate
+}
+
+// rateAt is the open-loop rate at t, profile and shape together.
+func (cl *Client) rateAt(t time.Duration) float64 {
+	p := cl.c.Open
+	if cl.c.Shape.IsConstant() {
+		return p.RateAt(t)
+	}
+	return p.RateAt(t) * cl.c.Shape.Rate(t, p.Rate) / p.Rate
+}
+
+func (cl *Client) maxUsers() int {
+	if cl.c.Users == 0 || cl.c.Shape.IsConstant() {
+		return cl.c.Users
+	}
+	return int(math.Ceil(float64(cl.c.Users) * cl.c.Shape.MaxScale()))
+}
+
+// activeUsers is how many closed-loop users the shape wants at t.
+func (cl *Client) activeUsers(t time.Duration) int {
+	if cl.c.Shape.IsConstant() {
+		return cl.c.Users
+	}
+	return int(math.Round(float64(cl.c.Users) * cl.c.Shape.Scale(t)))
+}
+
+// idlePoll is how often an idle closed-loop user checks whether the
+// shape wants it again; a constant, so idling draws nothing.
+const idlePoll = 100 * time.Millisecond
+
 func (cl *Client) scheduleArrival(env *nodes.Env) {
-	gap := time.Duration(cl.rng.ExpFloat64() / cl.c.Open.MaxRate() * 1e9)
+	gap := time.Duration(cl.rng.ExpFloat64() / cl.maxRate() * 1e9)
 	env.SetTimer(gap, arrival{})
 }
 
@@ -202,10 +254,9 @@ func (cl *Client) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 		if cl.stopped() {
 			return
 		}
-		p := cl.c.Open
 		// Thinning: candidates come at the peak rate, each kept with
 		// probability rate(now)/peak, which is exact for any profile.
-		if p.Kind == Steady || cl.rng.Float64()*p.MaxRate() < p.RateAt(cl.world.Now().Duration()) {
+		if (cl.c.Open.Kind == Steady && cl.c.Shape.IsConstant()) || cl.rng.Float64()*cl.maxRate() < cl.rateAt(cl.world.Now().Duration()) {
 			cl.issue(env, nil)
 		}
 		cl.scheduleArrival(env)
@@ -214,6 +265,10 @@ func (cl *Client) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 			return
 		}
 		u := d.user
+		if u >= cl.activeUsers(cl.world.Now().Duration()) {
+			env.SetTimer(idlePoll, d)
+			return
+		}
 		cl.issue(env, func() { env.SetTimer(cl.c.Think.Sample(cl.users[u]), d) })
 	default:
 		routeTimer(env, id, data)
@@ -236,6 +291,9 @@ func (cl *Client) pickOp() int {
 }
 
 func (cl *Client) issue(env *nodes.Env, then func()) {
+	if cl.offered != nil {
+		cl.offered.Add(cl.world.Now(), 1)
+	}
 	op := cl.pickOp()
 	if op < len(cl.c.OpStats) {
 		cl.c.OpStats[op].Begin()

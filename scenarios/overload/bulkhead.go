@@ -74,11 +74,11 @@ func runBulkhead(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: front, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 		Ops: []float64{1, 1, 1}, OpStats: ops,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	search := rt.Node(0).(*services.Server)

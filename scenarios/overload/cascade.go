@@ -66,11 +66,11 @@ func runCascade(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: a, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 		Ops: []float64{1, 1}, OpStats: paths,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	sa, sf := p.Duration("slow_at"), p.Duration("slow_for")

@@ -56,10 +56,10 @@ func runChaos(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: pl},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	if err := finish(r, rt, dur, 3*time.Second, st); err != nil {

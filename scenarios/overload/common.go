@@ -45,7 +45,7 @@ func pipelineParams() []scenarios.Param {
 
 // withPipeline appends the pipeline keys to a scenario's own parameters.
 func withPipeline(ps ...scenarios.Param) []scenarios.Param {
-	return append(ps, pipelineParams()...)
+	return append(append(ps, loadShapeParam()), pipelineParams()...)
 }
 
 // applySets applies the pipeline keys the user set over base (which may be

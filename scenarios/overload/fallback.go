@@ -66,10 +66,10 @@ func runFallback(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: page, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	da, df := p.Duration("down_at"), p.Duration("down_for")

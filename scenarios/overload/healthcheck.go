@@ -29,6 +29,7 @@ var HealthCheck = &scenarios.Scenario{
 		{Name: "fail_at", Default: "5500ms", Kind: scenarios.Duration, Help: "when replica 1 loses its database"},
 		{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
 		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+		loadShapeParam(),
 	},
 	Run: runHealthCheck,
 }
@@ -119,10 +120,10 @@ func runHealthCheck(r *scenarios.Run) error {
 		}
 		return ids[next%n] // nothing looks healthy: try anyway
 	}
-	lb.Client = services.NewClient(services.ClientConfig{
+	lb.Client = services.NewClient(shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{Pick: pick, Stats: st, Pipeline: mustSet("timeout.per_attempt", "1s")},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
-	})
+	}))
 	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return lb }); err != nil {
 		return err
 	}

@@ -87,10 +87,10 @@ func runHedging(r *scenarios.Run) error {
 		return id
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{Pick: pick, Stats: st, Pipeline: pl},
 		Users:  p.Int("users"), Think: think, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	if err := finish(r, rt, dur, untilIdle, st); err != nil {

@@ -30,6 +30,7 @@ var Queue = &scenarios.Scenario{
 		{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "how long arrivals last; the queue then drains",
 			Validate: scenarios.PositiveDuration},
 		{Name: "tolerance", Default: "0.15", Kind: scenarios.Float, Min: 0, Max: 10, Help: "relative error allowed against Erlang C"},
+		loadShapeParam(),
 	},
 	Run: runQueue,
 }
@@ -72,11 +73,11 @@ func runQueue(r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")},
 		Stop:   dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	if err := finish(r, rt, dur, untilIdle, st); err != nil {
@@ -92,6 +93,8 @@ func runQueue(r *scenarios.Run) error {
 	case !stable:
 		r.Note("utilization ≥ 1: the queue is unstable, Erlang C does not apply")
 		r.Check(checks.Unknownf(name, "utilization ≥ 1"))
+	case !shapeOf(r).IsConstant():
+		r.Check(checks.Unknownf(name, "Erlang C needs a constant load (load_shape=constant)"))
 	case dist.Kind != services.Exponential || p.Int("queue") != services.Unbounded:
 		r.Metric("theory_latency_mean_ms", float64(theory)/1e6)
 		r.Check(checks.Unknownf(name, "Erlang C needs exponential service and an unbounded queue"))

@@ -87,7 +87,7 @@ func runRateLimit(r *scenarios.Run) error {
 	}
 	okLat, rejLat := m.Histogram("ok_latency_ms"), m.Histogram("rejected_latency_ms")
 	prof := services.Profile{Kind: services.Spike, Rate: p.Float("rate"), Peak: p.Float("rate") * p.Float("spike"), At: at0, For: span}
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: pl},
 		Open:   &prof, Stop: dur,
 		OnResult: func(_ int, res services.Result) {
@@ -98,7 +98,7 @@ func runRateLimit(r *scenarios.Run) error {
 				rejLat.ObserveDuration(res.Latency)
 			}
 		},
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	limited := m.Counter("server_rate_limited")

@@ -67,10 +67,10 @@ func runRetryBudget(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: pl, BreakerSeries: "breaker_state"},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	oa, of := p.Duration("outage_at"), p.Duration("outage_for")

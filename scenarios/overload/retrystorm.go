@@ -93,10 +93,10 @@ func runRetryStorm(r *scenarios.Run) error {
 	if p.String("trigger") == "spike" {
 		prof = services.Profile{Kind: services.Spike, Rate: p.Float("rate"), Peak: p.Float("rate") * p.Float("spike"), At: at0, For: span}
 	}
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: pl, BreakerSeries: "breaker_state"},
 		Open:   &prof, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	if p.String("trigger") == "dip" {

@@ -27,6 +27,7 @@ var LoadShedding = &scenarios.Scenario{
 		{Name: "service", Default: "exp:40ms", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
 			Validate: services.ValidateDist},
 		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+		loadShapeParam(),
 	},
 	Run: runShedding,
 }
@@ -52,10 +53,10 @@ func runShedding(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: mustSet("timeout.per_attempt", "1s")},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("load") * capacity}, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	if err := finish(r, rt, dur, 2*time.Second, st); err != nil {

@@ -93,7 +93,7 @@ func runThrottle(r *scenarios.Run) error {
 	}
 	throttled := m.Counter("throttled")
 	prof := services.Profile{Kind: services.Spike, Rate: p.Float("base") * capacity, Peak: p.Float("load") * capacity, At: at0, For: span}
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: pl},
 		Open:   &prof, Stop: dur,
 		OnResult: func(_ int, res services.Result) {
@@ -101,7 +101,7 @@ func runThrottle(r *scenarios.Run) error {
 				throttled.Inc()
 			}
 		},
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	shed := m.Counter("server_shed")

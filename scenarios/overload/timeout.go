@@ -76,10 +76,10 @@ func runTimeout(r *scenarios.Run) error {
 		return err
 	}
 	dur := p.Duration("duration")
-	if _, _, err := addClient(rt, services.ClientConfig{
+	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{To: a, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
-	}); err != nil {
+	})); err != nil {
 		return err
 	}
 	rt.Node(b).(*services.Server).SetHang(p.Float("hang"))

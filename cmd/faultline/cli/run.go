@@ -60,6 +60,9 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		}
 		set[k] = v
 	}
+	if err := expandLoadFile(set); err != nil {
+		return nil, scenarios.Values{}, scenarios.Options{}, err
+	}
 	sc, vals, err := a.catalog.Prepare(name, set)
 	if err != nil {
 		return nil, scenarios.Values{}, scenarios.Options{}, usagef("%v", err)
