@@ -169,15 +169,19 @@ func level(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
 
 // CapacityOptions control a capacity search.
 type CapacityOptions struct {
-	Set     map[string]string // fixed parameters
-	Vary    []Vary            // configurations to compare by capacity
-	Load    LoadRange
-	SLOs    []SLO
-	Seeds   SeedRange
-	Workers int
-	Run     Options
-	OnRun   func(*Result)
-	Stop    <-chan struct{}
+	Set   map[string]string // fixed parameters
+	Vary  []Vary            // configurations to compare by capacity
+	Load  LoadRange
+	SLOs  []SLO
+	Seeds SeedRange // the most seeds a level runs
+	// MinSeeds, when > 0, makes the search sequential: every level runs
+	// MinSeeds seeds, then the seeds double until the intervals decide
+	// every capacity or Seeds runs out. 0 runs every seed at once.
+	MinSeeds int
+	Workers  int
+	Run      Options
+	OnRun    func(*Result)
+	Stop     <-chan struct{}
 }
 
 // CapacityLevel is one offered load of a configuration's curve.
@@ -249,26 +253,76 @@ func Capacity(s *Scenario, opts CapacityOptions) (*CapacityResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmp := Compare(s, CompareOptions{Configs: configs, Varied: VaryKeys(vary), Seeds: opts.Seeds,
-		Workers: opts.Workers, Run: opts.Run, OnRun: opts.OnRun, Stop: opts.Stop})
-	res := &CapacityResult{Scenario: s.Name, Load: opts.Load.Key, Seeds: opts.Seeds, SeedsDone: cmp.SeedsDone, Interrupted: cmp.Interrupted}
+	res := &CapacityResult{Scenario: s.Name, Load: opts.Load.Key, Seeds: opts.Seeds}
+	rows := make([]*Row, len(configs))
+	for i := range rows {
+		rows[i] = &Row{Config: configs[i], Samples: map[string][]float64{}}
+	}
+	// Seeds come in rounds, every level on the same seeds; the search
+	// stops at the first round after which every row's capacity is
+	// decided by the intervals, or when the seeds run out.
+	for res.SeedsDone < int(opts.Seeds.Count) {
+		n := min(max(opts.MinSeeds, res.SeedsDone), int(opts.Seeds.Count)-res.SeedsDone)
+		if opts.MinSeeds <= 0 {
+			n = int(opts.Seeds.Count)
+		}
+		cmp := Compare(s, CompareOptions{Configs: configs, Varied: VaryKeys(vary),
+			Seeds:   SeedRange{First: opts.Seeds.First + uint64(res.SeedsDone), Count: uint64(n)},
+			Workers: opts.Workers, Run: opts.Run, OnRun: opts.OnRun, Stop: opts.Stop})
+		for i, r := range cmp.Rows {
+			appendSamples(rows[i], r, res.SeedsDone, cmp.SeedsDone)
+		}
+		res.SeedsDone += cmp.SeedsDone
+		res.Rows = judgeRows(rows, levels, opts.SLOs, VaryKeys(opts.Vary))
+		if cmp.Interrupted {
+			res.Interrupted = true
+			break
+		}
+		if !slices.ContainsFunc(res.Rows, func(r *CapacityRow) bool { return !r.Decided }) {
+			break
+		}
+	}
 	for _, slo := range opts.SLOs {
 		res.SLOs = append(res.SLOs, slo.String())
 	}
-	userKeys := VaryKeys(opts.Vary)
-	for i := 0; i < len(cmp.Rows); i += len(levels) {
-		first := cmp.Rows[i]
+	return res, nil
+}
+
+// appendSamples adds the first done seeds of next to acc, which holds
+// had seeds; a metric missing on either side is NaN there.
+func appendSamples(acc, next *Row, had, done int) {
+	acc.Failures += next.Failures
+	for k, xs := range next.Samples {
+		for len(acc.Samples[k]) < had {
+			acc.Samples[k] = append(acc.Samples[k], math.NaN())
+		}
+		acc.Samples[k] = append(acc.Samples[k], xs[:done]...)
+	}
+	for k, xs := range acc.Samples {
+		for len(xs) < had+done {
+			xs = append(xs, math.NaN())
+		}
+		acc.Samples[k] = xs
+	}
+}
+
+// judgeRows groups rows (each configuration's levels adjacent) into
+// capacity rows and judges them.
+func judgeRows(rows []*Row, levels []float64, slos []SLO, userKeys []string) []*CapacityRow {
+	var out []*CapacityRow
+	for i := 0; i < len(rows); i += len(levels) {
+		first := rows[i]
 		row := &CapacityRow{Label: first.Config.label(userKeys), Varied: map[string]string{}}
 		for _, k := range userKeys {
 			row.Varied[k] = first.Varied[k]
 		}
 		for j, x := range levels {
-			row.Levels = append(row.Levels, judgeLevel(cmp.Rows[i+j], x, opts.SLOs))
+			row.Levels = append(row.Levels, judgeLevel(rows[i+j], x, slos))
 		}
 		row.decide()
-		res.Rows = append(res.Rows, row)
+		out = append(out, row)
 	}
-	return res, nil
+	return out
 }
 
 func judgeLevel(r *Row, load float64, slos []SLO) *CapacityLevel {

@@ -19,7 +19,7 @@ func init() {
 	commands["capacity"] = &command{summary: "find the largest offered load that meets every SLO, with confidence", run: (*App).runCapacity}
 }
 
-const capacitySynopsis = "capacity SCENARIO --slo 'METRIC<BOUND' [--slo ...] --load key=LO..HI [--levels N] [--seeds N|A-B] [--vary key=v1,v2 ...] [--set key=value ...] [--format text|json] [--plot FILE.svg|.png] [-j N] [--quiet]"
+const capacitySynopsis = "capacity SCENARIO --slo 'METRIC<BOUND' [--slo ...] --load key=LO..HI [--levels N] [--seeds N|A-B] [--min-seeds N] [--vary key=v1,v2 ...] [--set key=value ...] [--format text|json] [--plot FILE.svg|.png] [-j N] [--quiet]"
 
 func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags("capacity", capacitySynopsis, stdout)
@@ -28,7 +28,8 @@ func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) 
 	fs.StringArrayVar(&sloArgs, "slo", nil, "an objective on a metric's mean across seeds, "+scenarios.SLOSyntax+" (repeatable; all must hold)")
 	loadStr := fs.String("load", "", "the parameter that sets the offered load and its range, key=LO..HI, e.g. rate=10..1000; required")
 	levels := fs.Int("levels", 10, "load levels, evenly spaced from LO to HI")
-	seedsStr := fs.String("seeds", "10", "seeds every level runs: N (0 to N-1) or A-B (both included)")
+	seedsStr := fs.String("seeds", "20", "the most seeds a level runs: N (0 to N-1) or A-B (both included)")
+	minSeeds := fs.Int("min-seeds", 5, "seeds of the first round; the seeds then double until the intervals decide every capacity (0: run every seed at once)")
 	fs.StringArrayVar(&varies, "vary", nil, "configurations to compare by capacity, key=v1,v2 (repeatable)")
 	format := fs.String("format", "text", "output format: text or json")
 	plotPath := fs.String("plot", "", "draw the degradation curves (goodput, p50, p99, errors against load, knee marked) to FILE.svg or FILE.png")
@@ -48,6 +49,10 @@ func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) 
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
 	}
+	if *minSeeds < 0 {
+		return exitUsage, usagef("--min-seeds %d: want a count ≥ 0", *minSeeds)
+	}
+	opts.MinSeeds = *minSeeds
 	if *plotPath != "" {
 		if err := report.CheckPlotPath(*plotPath); err != nil {
 			return exitUsage, usagef("%v", err)
@@ -194,6 +199,9 @@ func fmtNum(x float64) string {
 func writeCapacityText(w io.Writer, res *scenarios.CapacityResult) {
 	fmt.Fprintf(w, "capacity of %s: the largest %s meeting %s (means over %d seeds, 95%% intervals)\n",
 		res.Scenario, res.Load, strings.Join(res.SLOs, " and "), res.SeedsDone)
+	if res.SeedsDone < int(res.Seeds.Count) && !res.Interrupted {
+		fmt.Fprintf(w, "stopped after %d of %d seeds: the intervals decided every capacity\n", res.SeedsDone, res.Seeds.Count)
+	}
 	for _, row := range res.Rows {
 		fmt.Fprintln(w)
 		label := row.Label
@@ -245,7 +253,7 @@ func capacitySentence(res *scenarios.CapacityResult, row *scenarios.CapacityRow)
 	for _, x := range c.Confidence {
 		conf = min(conf, x)
 	}
-	s := fmt.Sprintf("capacity %s=%s (every SLO met with confidence ≥ %.1f%%)", res.Load, fmtNum(c.Load), 100*conf)
+	s := fmt.Sprintf("capacity %s=%s (every SLO met, confidence %s)", res.Load, fmtNum(c.Load), fmtConf(conf))
 	switch {
 	case row.Capacity+1 == len(row.Levels):
 		return s + "; the top of the range: raise HI"
@@ -255,12 +263,21 @@ func capacitySentence(res *scenarios.CapacityResult, row *scenarios.CapacityRow)
 	return s + "; " + fmt.Sprintf("%s=%s is undecided: more seeds would decide it", res.Load, fmtNum(row.Levels[row.Capacity+1].Load))
 }
 
+// fmtConf formats a one-sided confidence; past 99.9% the digits say
+// nothing more.
+func fmtConf(c float64) string {
+	if c > 0.999 {
+		return ">99.9%"
+	}
+	return fmt.Sprintf("%.1f%%", 100*c)
+}
+
 // failing names the SLOs a level misses and the confidence of each.
 func failing(res *scenarios.CapacityResult, l *scenarios.CapacityLevel) string {
 	var parts []string
 	for i, v := range l.Verdicts {
 		if v != scenarios.Meets {
-			parts = append(parts, fmt.Sprintf("%s %s (confidence %.1f%%)", string(v), res.SLOs[i], 100*l.Confidence[i]))
+			parts = append(parts, fmt.Sprintf("%s %s (confidence %s)", string(v), res.SLOs[i], fmtConf(l.Confidence[i])))
 		}
 	}
 	return strings.Join(parts, ", ")
