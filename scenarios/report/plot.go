@@ -42,7 +42,7 @@ func LinesOf(c *scenarios.Comparison) []Line {
 }
 
 // seriesOrder puts the usual series first, then the others by name.
-var seriesOrder = []string{"goodput_rps", "latency_p99_ms", "queue_len", "breaker_state"}
+var seriesOrder = []string{"offered_rps", "goodput_rps", "latency_p99_ms", "queue_len", "breaker_state"}
 
 // PlotFormats are the accepted plot file extensions.
 var PlotFormats = []string{".svg", ".png"}
