@@ -151,6 +151,9 @@ func (a *App) capacityOptions(name string, rf *runFlags, sloArgs, varies []strin
 	if !slices.ContainsFunc(sc.AllParams(), func(p scenarios.Param) bool { return p.Name == lr.Key }) {
 		return opts, usagef("--load %s: scenario %s has no such parameter (see '%s list %s')", lr.Key, sc.Name, a.Name, sc.Name)
 	}
+	if sh := strings.TrimSpace(rf.params[loadShapeParam]); strings.HasPrefix(sh, "replay:") && lr.Key == "rate" {
+		return opts, usagef("--load rate: a replayed load_shape sets requests per second itself and ignores rate; use a shape that scales the rate")
+	}
 	opts.Set, opts.Run = rf.params, runOpts
 	return opts, nil
 }
@@ -240,6 +243,38 @@ func writeCapacityText(w io.Writer, res *scenarios.CapacityResult) {
 		}
 		writeAligned(w, rows)
 	}
+	if len(res.Rows) > 1 {
+		writeRanking(w, res)
+	}
+}
+
+// writeRanking lists the configurations by capacity, highest first.
+func writeRanking(w io.Writer, res *scenarios.CapacityResult) {
+	rows := slices.Clone(res.Rows)
+	slices.SortStableFunc(rows, func(a, b *scenarios.CapacityRow) int {
+		x, y := a.CapacityLoad(), b.CapacityLoad()
+		switch {
+		case x == y || math.IsNaN(x) && math.IsNaN(y):
+			return 0
+		case math.IsNaN(y) || x > y:
+			return -1
+		}
+		return 1
+	})
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "by capacity:")
+	var cells [][]string
+	for _, r := range rows {
+		c := "none in range"
+		if r.Capacity >= 0 {
+			c = res.Load + "=" + fmtNum(r.CapacityLoad())
+		}
+		if !r.Decided {
+			c += " (the level above is undecided)"
+		}
+		cells = append(cells, []string{r.Label, c})
+	}
+	writeAligned(w, cells)
 }
 
 // capacitySentence says what the intervals decided for one row.

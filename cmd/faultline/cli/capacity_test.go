@@ -37,6 +37,7 @@ func TestCapacityBadInput(t *testing.T) {
 		{"bad format", append(base, "--slo", "latency_p99_ms<5", "--format", "xml"), `--format "xml"`},
 		{"bad load file line", append(base, "--slo", "latency_p99_ms<5", "--set", "load_shape=file:"+badFile), "bad.load:2: \"5s ten\""},
 		{"missing load file", append(base, "--slo", "latency_p99_ms<5", "--set", "load_shape=file:"+filepath.Join(dir, "none")), "--set load_shape"},
+		{"replay ignores rate", append(base, "--slo", "latency_p99_ms<5", "--set", "load_shape=replay:0s=4"), "ignores rate"},
 		{"bad load shape", append(base, "--slo", "latency_p99_ms<5", "--set", "load_shape=wave:2"), `unknown kind "wave"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
