@@ -28,7 +28,8 @@ type Run struct {
 
 	opts     Options
 	scenario *Scenario
-	cluster  bool // NewCluster was called
+	cluster  bool      // NewCluster was called
+	deadline time.Time // end of the wall-clock budget; zero: none
 
 	checks  []checks.Result
 	metrics map[string]float64
@@ -56,12 +57,30 @@ func (r *Run) Note(format string, args ...any) {
 	r.notes = append(r.notes, fmt.Sprintf(format, args...))
 }
 
+// CheckTimeout bounds the wall-clock timeout d of a check (0: none) by
+// what is left of the run's wall-clock budget, so that --max-wall covers
+// checks too. A run whose budget runs out ends in StatusLimit.
+func (r *Run) CheckTimeout(d time.Duration) time.Duration {
+	if r.deadline.IsZero() {
+		return d
+	}
+	left := max(time.Until(r.deadline), time.Millisecond) // 0 would mean no limit
+	if d == 0 || left < d {
+		return left
+	}
+	return d
+}
+
 // Options control a run beyond its parameters. They never change the
 // result of a run that stays within its limits.
 type Options struct {
-	Sink        sim.Sink
-	Limits      sim.Limits
-	WallLimit   time.Duration // 0: no wall-clock limit
+	Sink      sim.Sink
+	Limits    sim.Limits
+	WallLimit time.Duration // 0: no wall-clock limit; checks get what is left (Run.CheckTimeout)
+	// MemoryLimit ends the run as StatusLimit when the process's heap
+	// grows past this many bytes; 0: none. The heap is shared by every
+	// run of the process, so in a sweep it bounds them together.
+	MemoryLimit uint64
 	ArtifactDir string
 	// Faults is a fault schedule in the text form of nodes/faults, applied
 	// by Run.NewCluster once the cluster size is known. A schedule that
@@ -139,15 +158,17 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink})
 	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}, opts: opts, scenario: s}
 	r.Buggify = sim.NewBuggify(w, has(v, "buggify") && v.Bool("buggify"))
-	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: ReplayCommand(s, v, seed)}
-	if opts.FaultsFile != "" {
-		res.Replay += " --faults " + shellQuote(opts.FaultsFile)
-	}
+	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map()}
+	// The watchdogs live outside the world; they only raise a flag the
+	// world polls, so they cannot change a run that stays within limits.
+	var dog watchdog
 	if opts.WallLimit > 0 {
-		// The watchdog lives outside the world; it only raises a flag the
-		// world polls, so it cannot change a run that finishes in time.
-		t := time.AfterFunc(opts.WallLimit, w.Interrupt)
+		r.deadline = time.Now().Add(opts.WallLimit)
+		t := time.AfterFunc(opts.WallLimit, func() { dog.trip(limitWall, w) })
 		defer t.Stop()
+	}
+	if opts.MemoryLimit > 0 {
+		defer dog.watchMemory(opts.MemoryLimit, w)()
 	}
 	err := func() (err error) {
 		defer func() {
@@ -166,11 +187,16 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 		}
 	}
 	r.noteBuggify()
-	finish(res, r, w, err, opts)
+	if !r.deadline.IsZero() && !time.Now().Before(r.deadline) {
+		dog.trip(limitWall, nil) // the checks ran out the budget
+	}
+	finish(res, r, w, err, opts, &dog)
+	res.Replay = replayOf(s, v, seed, opts, res.Limit)
+	shareArtifacts(res.Checks)
 	return res
 }
 
-func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
+func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *watchdog) {
 	res.SimTimeNs = int64(w.Now())
 	res.Events = w.Events()
 	res.TraceHash = fmt.Sprintf("%016x", w.TraceHash())
@@ -197,6 +223,14 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError
+	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
+		// A watchdog fired: while the world ran, or while checks ran
+		// (whose verdict, cut short, may then be unknown).
+		res.Status = StatusLimit
+		res.Limit = limit
+		res.Error = fmt.Sprintf("limit %s (%s) reached at sim time %v after %d events", limit, dog.bound(opts), w.Now(), w.Events())
+		return
+	}
 	switch {
 	case err == nil:
 	case errors.As(err, &be):
@@ -212,8 +246,8 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 		res.Error = le.Error()
 	case errors.Is(err, sim.ErrInterrupted):
 		res.Status = StatusLimit
-		res.Limit = "wall_time"
-		res.Error = fmt.Sprintf("limit wall_time (%v) reached at sim time %v after %d events", opts.WallLimit, w.Now(), w.Events())
+		res.Limit = "interrupted"
+		res.Error = fmt.Sprintf("interrupted at sim time %v after %d events", w.Now(), w.Events())
 	default:
 		res.Status = StatusFail
 		res.Error = err.Error()

@@ -49,14 +49,14 @@ func checkOutPath(flag, path string) error {
 	return nil
 }
 
-// checkDir checks that path is an existing directory.
-func checkDir(flag, path string) error {
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return usagef("--%s %s: %v (want an existing directory)", flag, path, cause(err))
-	case !st.IsDir():
-		return usagef("--%s %s: not a directory (want an existing directory)", flag, path)
+// makeDir makes sure path is a directory, creating it (and its parents)
+// if it does not exist.
+func makeDir(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		return usagef("--%s %s: not a directory (want a directory, created if missing)", flag, path)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return usagef("--%s %s: %v (want a directory, created if missing)", flag, path, cause(err))
 	}
 	return nil
 }

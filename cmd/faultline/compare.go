@@ -78,6 +78,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	configs, err := scenarios.Configs(sc, rf.params, vary)
 	if err != nil {
 		return exitUsage, usagef("%v", err)

@@ -54,9 +54,17 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		// No command is bad usage: a script that forgets one must not pass.
+		fmt.Fprintf(stderr, "faultline: want a command (accepted: %s; see 'faultline --help')\n", strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
 		usage(stdout)
 		return exitOK
+	case "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -30,6 +30,7 @@ type runFlags struct {
 	maxTime    time.Duration
 	maxPending int
 	maxWall    time.Duration
+	maxMemory  byteSize
 	faults     string
 	// params holds, once prepare has run, the --set values, plus the
 	// schedule of --faults for a scenario that takes it as a parameter.
@@ -42,6 +43,8 @@ func addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
 	fs.DurationVar(&rf.maxTime, "max-time", time.Duration(sim.DefaultLimits.MaxTime), "end a run as 'limit' past this simulated time")
 	fs.IntVar(&rf.maxPending, "max-pending", sim.DefaultLimits.MaxPending, "end a run as 'limit' with more pending events than this")
 	fs.DurationVar(&rf.maxWall, "max-wall", 5*time.Minute, "end a run as 'limit' after this much wall-clock time (0: none)")
+	rf.maxMemory = defaultMaxMemory
+	fs.Var(&rf.maxMemory, "max-memory", "end a run as 'limit' when the heap grows past this size, e.g. 512MiB (0: none)")
 	fs.StringVar(&rf.faults, "faults", "", "apply the fault schedule in FILE, one fault per line (see docs/faults.md)")
 }
 
@@ -71,7 +74,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 	}
 	opts := scenarios.Options{
 		Limits:    sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
-		WallLimit: rf.maxWall,
+		WallLimit: rf.maxWall, MemoryLimit: uint64(rf.maxMemory),
 	}
 	if rf.faults != "" {
 		text, err := os.ReadFile(rf.faults)
@@ -103,12 +106,12 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--faults FILE] [--trace FILE [--trace-format jsonl|perfetto]]", stdout)
 	var rf runFlags
-	seedStr := fs.String("seed", "1", "the run's seed (a non-negative integer)")
+	seedStr := fs.String("seed", "0", "the run's seed (a non-negative integer; seed ranges start at 0 too)")
 	format := fs.String("format", "text", "output format: text or json")
 	plotPath := fs.String("plot", "", "draw the run's time series (goodput, latency p99, queue length, breaker state) to FILE.svg or FILE.png")
 	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
-	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
+	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations); created if missing")
 	addRunFlags(fs, &rf)
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
@@ -134,8 +137,10 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if err := checkOutPath("trace", *tracePath); err != nil {
 			return exitUsage, err
 		}
+	} else if fs.Changed("trace-format") {
+		return exitUsage, usagef("--trace-format %s needs --trace FILE, the file to write", *traceFormat)
 	}
-	if err := checkDir("artifacts", *artifacts); err != nil {
+	if err := makeDir("artifacts", *artifacts); err != nil {
 		return exitUsage, err
 	}
 	seed, err := scenarios.ParseSeed(*seedStr)
@@ -146,6 +151,7 @@ func runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	opts.ArtifactDir = *artifacts
 	var trace *outfile.File
 	var sink *sim.JSONLSink

@@ -69,6 +69,7 @@ func runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	var stream *resultStream
 	var done []*scenarios.Result
 	if *outPath != "" {
