@@ -148,7 +148,7 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		failed += row.Failures
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "faultline compare: %d of %d runs failed a check; %s\n", failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp))
+		fmt.Fprintf(stderr, "faultline compare: %d of %d runs failed a check; %s\n", failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp, opts))
 	}
 	switch {
 	case cmp.Interrupted:
@@ -159,10 +159,14 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-func firstFailedReplay(sc *scenarios.Scenario, c *scenarios.Comparison) string {
+func firstFailedReplay(sc *scenarios.Scenario, c *scenarios.Comparison, opts scenarios.Options) string {
 	for _, row := range c.Rows {
 		if len(row.FailedSeeds) > 0 {
-			return "replay one: " + scenarios.ReplayCommand(sc, row.Values, row.FailedSeeds[0])
+			replay := scenarios.ReplayCommand(sc, row.Values, row.FailedSeeds[0]) + scenarios.LimitFlags(opts.Limits)
+			if opts.FaultsFile != "" {
+				replay += " --faults " + opts.FaultsFile
+			}
+			return "replay one: " + replay
 		}
 	}
 	return ""
