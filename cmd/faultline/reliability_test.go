@@ -79,3 +79,31 @@ func TestStreamWriteErrorIsReturned(t *testing.T) {
 		t.Fatalf("close: %v", err)
 	}
 }
+
+// A fault file is read with a bound: /dev/zero never ends.
+func TestFaultsFileIsReadWithABound(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.faults")
+	os.WriteFile(p, []byte(strings.Repeat("# comment\n", 11)), 0o644)
+	if _, err := readBounded(p, 100); err == nil || !strings.Contains(err.Error(), "longer than 100B") {
+		t.Fatalf("err %v", err)
+	}
+	if b, err := readBounded(p, 110); err != nil || len(b) != 110 {
+		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	code, _, e := cli("run", "pingpong", "--faults", "/dev/zero")
+	if code != 2 || !strings.Contains(e, "--faults /dev/zero: longer than 16MiB") {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+}
+
+func TestFaultEndOverflowIsBadInput(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "of.faults")
+	os.WriteFile(p, []byte("at 5ms crash n1 for 9223372036849775808ns\n"), 0o644)
+	code, _, e := cli("run", "pingpong", "--faults", p)
+	if code != 2 || !strings.Contains(e, "past the largest time") {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+}

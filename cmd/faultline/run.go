@@ -77,9 +77,9 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		WallLimit: rf.maxWall, MemoryLimit: uint64(rf.maxMemory),
 	}
 	if rf.faults != "" {
-		text, err := os.ReadFile(rf.faults)
+		text, err := readBounded(rf.faults, maxFaultsFileBytes)
 		if err != nil {
-			return nil, vals, scenarios.Options{}, usagef("--faults: %v", err)
+			return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
 		}
 		// Check the form now; node names are checked against the cluster
 		// size when the scenario builds its cluster (StatusBadInput).
@@ -101,6 +101,28 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 	}
 	rf.params = set
 	return sc, vals, opts, nil
+}
+
+// maxFaultsFileBytes bounds a --faults file: room for faults.MaxFaults
+// lines of about 160 bytes.
+const maxFaultsFileBytes = 16 << 20
+
+// readBounded reads the file at path, refusing one longer than limit
+// bytes without reading past it (a device such as /dev/zero never ends).
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, cause(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, cause(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("longer than %s (want a schedule of at most %d faults)", scenarios.FormatBytes(uint64(limit)), faults.MaxFaults)
+	}
+	return b, nil
 }
 
 func runRun(args []string, stdout, stderr io.Writer) (int, error) {
