@@ -27,7 +27,13 @@ func rejectEmpty(fs *pflag.FlagSet) error {
 // checkOutPath checks, before any work is done, that an output file can be
 // written at path: its directory exists and takes new files, and path is
 // not a directory. Otherwise a long run would end in a write error.
+// A device or a named pipe is written through (see outfile).
 func checkOutPath(flag, path string) error {
+	if outfile.InPlace(path) {
+		// A device or a pipe is written through when the time comes;
+		// opening it now could block, or end what reads a pipe.
+		return nil
+	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return usagef("--%s %s: is a directory (want a file name)", flag, path)
 	}
