@@ -40,6 +40,15 @@ func Summarize(xs []float64) Summary {
 	if s.N == 0 {
 		return s
 	}
+	slices.Sort(v)
+	s.P50 = nearestRank(v, 0.50)
+	s.P99 = nearestRank(v, 0.99)
+	if v[0] == v[len(v)-1] {
+		// Every seed gave the same value: it is exact, with no spread,
+		// whereas summing would leave rounding noise (±1e-15).
+		s.Mean = v[0]
+		return s
+	}
 	var sum float64
 	for _, x := range v {
 		sum += x
@@ -54,9 +63,6 @@ func Summarize(xs []float64) Summary {
 		s.Std = math.Sqrt(ss / float64(s.N-1))
 		s.CI95 = TQuantile(0.975, float64(s.N-1)) * s.Std / math.Sqrt(float64(s.N))
 	}
-	slices.Sort(v)
-	s.P50 = nearestRank(v, 0.50)
-	s.P99 = nearestRank(v, 0.99)
 	return s
 }
 

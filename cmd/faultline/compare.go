@@ -100,6 +100,9 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if probe.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", probe.Error)
 	}
+	if *plotPath != "" && len(probe.Series) == 0 {
+		return exitUsage, usagef("--plot %s: scenario %s records no time series (accepted: a scenario that does, e.g. retry-storm)", *plotPath, sc.Name)
+	}
 	var metrics []string
 	if *metricsStr != "" && *metricsStr != "all" {
 		metrics, err = pickMetrics(*metricsStr, probe.Metrics)
