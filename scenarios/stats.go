@@ -3,8 +3,6 @@ package scenarios
 import (
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Summary describes a sample of one metric across seeds.
@@ -21,10 +19,9 @@ type Summary struct {
 }
 
 // TQuantile returns the p-quantile of Student's t distribution with df
-// degrees of freedom (df > 0, 0 < p < 1).
-func TQuantile(p, df float64) float64 {
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
-}
+// degrees of freedom (df > 0, 0 < p < 1), with the same bits on every
+// platform (see detmath.go).
+func TQuantile(p, df float64) float64 { return tQuantile(p, df) }
 
 // Summarize returns the mean, the 95% confidence interval of the mean,
 // and the nearest-rank p50 and p99 of xs. NaN values are ignored (a run
