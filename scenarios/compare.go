@@ -91,7 +91,7 @@ func Configs(s *Scenario, set map[string]string, vary []Vary) ([]Config, error) 
 			all = map[string]string{}
 		}
 		maps.Copy(all, c)
-		vals, err := Resolve(s.AllParams(), all)
+		vals, err := s.Resolve(all)
 		if err != nil {
 			return nil, fmt.Errorf("--vary: scenario %s: %w", s.Name, err)
 		}

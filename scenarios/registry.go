@@ -19,6 +19,10 @@ type Scenario struct {
 	// Run builds the world on r.World from r.Params and runs it. It returns
 	// the error of the world's run, if any; check outcomes go to r.Check.
 	Run func(r *Run) error
+	// Validate, if set, checks the parameters together, once each is
+	// valid alone: values that contradict each other (a trigger after the
+	// end of the run) are bad input, refused before anything runs.
+	Validate func(v Values) error
 }
 
 var (
@@ -37,7 +41,7 @@ func Register(s *Scenario) {
 	if _, dup := registry[s.Name]; dup {
 		panic("scenarios: duplicate scenario " + s.Name)
 	}
-	if _, err := Resolve(s.AllParams(), nil); err != nil {
+	if _, err := s.Resolve(nil); err != nil {
 		panic(fmt.Sprintf("scenarios: %s has a bad default: %v", s.Name, err))
 	}
 	registry[s.Name] = s

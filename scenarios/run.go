@@ -145,11 +145,26 @@ func Prepare(name string, set map[string]string) (*Scenario, Values, error) {
 	if err != nil {
 		return nil, Values{}, err
 	}
-	v, err := Resolve(s.AllParams(), set)
+	v, err := s.Resolve(set)
 	if err != nil {
 		return nil, Values{}, fmt.Errorf("scenario %s: %w", name, err)
 	}
 	return s, v, nil
+}
+
+// Resolve applies set over the defaults of the scenario's parameters and
+// validates each value, then all of them together (Scenario.Validate).
+func (s *Scenario) Resolve(set map[string]string) (Values, error) {
+	v, err := Resolve(s.AllParams(), set)
+	if err != nil {
+		return Values{}, err
+	}
+	if s.Validate != nil {
+		if err := s.Validate(v); err != nil {
+			return Values{}, err
+		}
+	}
+	return v, nil
 }
 
 // Execute runs scenario s with values v for seed. It never panics: a panic
@@ -171,6 +186,12 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 		defer dog.watchMemory(opts.MemoryLimit, w)()
 	}
 	err := func() (err error) {
+		if s.Validate != nil {
+			// Callers that skipped Prepare get the same answer.
+			if err := s.Validate(v); err != nil {
+				return &BadInputError{Err: fmt.Errorf("scenario %s: %w", s.Name, err)}
+			}
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				err = &sim.PanicError{Value: p, At: w.Now(), Event: w.Events(), Node: -1, Stack: string(debug.Stack())}

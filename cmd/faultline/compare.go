@@ -115,11 +115,20 @@ func runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	prog := newProgress(stderr, "compare "+sc.Name, total, *quiet)
 	stop, release := notifyInterrupt(stderr)
 	defer release()
+	var badInput *scenarios.Result // a row the scenario refused once running
 	cmp := scenarios.Compare(sc, scenarios.CompareOptions{
 		Configs: configs, Varied: keys, Seeds: seeds, Workers: j, Run: opts, Stop: stop,
-		OnRun: func(r *scenarios.Result) { prog.add(r.Failed()) },
+		OnRun: func(r *scenarios.Result) {
+			if r.Status == scenarios.StatusBadInput && badInput == nil {
+				badInput = r
+			}
+			prog.add(r.Failed())
+		},
 	})
 	prog.finish()
+	if badInput != nil {
+		return exitUsage, usagef("--vary: %s %s: %s", sc.Name, scenarios.FormatParams(varied(badInput.Params, keys)), badInput.Error)
+	}
 	switch {
 	case *metricsStr == "all":
 		metrics = cmp.Metrics()
@@ -217,4 +226,13 @@ func pickMetrics(s string, have map[string]float64) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// varied returns the varied keys of params.
+func varied(params map[string]string, keys []string) map[string]string {
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		out[k] = params[k]
+	}
+	return out
 }

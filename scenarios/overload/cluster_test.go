@@ -25,7 +25,7 @@ func TestFaultsReachOverloadScenarios(t *testing.T) {
 	if cut.Metrics["succeeded"] >= plain.Metrics["succeeded"] {
 		t.Fatalf("a 3s partition between client and server did not cost requests: %v vs %v", cut.Metrics["succeeded"], plain.Metrics["succeeded"])
 	}
-	_, nv, err := scenarios.Prepare("retry-storm", map[string]string{"duration": "10s", "nemesis": "true"})
+	_, nv, err := scenarios.Prepare("retry-storm", map[string]string{"duration": "10s", "trigger_at": "4s", "nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,8 @@ var RetryBudget = &scenarios.Scenario{
 		scenarios.Param{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
 		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
 	),
-	Run: runRetryBudget,
+	Run:      runRetryBudget,
+	Validate: startsBeforeEnd("outage", "outage_at"),
 }
 
 func runRetryBudget(r *scenarios.Run) error {
