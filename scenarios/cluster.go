@@ -65,6 +65,7 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{Net: net, RT: nodes.NewRuntime(r.World, net)}
+	r.rt = c.RT
 	c.RT.SetBuggify(r.Buggify)
 	nemesis := commonNemesis(r.scenario, r.Params)
 	switch {

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -30,6 +33,7 @@ type Run struct {
 	scenario *Scenario
 	cluster  bool      // NewCluster was called
 	deadline time.Time // end of the wall-clock budget; zero: none
+	rt       *nodes.Runtime // the cluster's, once NewCluster was called
 
 	checks  []checks.Result
 	metrics map[string]float64
@@ -129,6 +133,10 @@ type Result struct {
 	Limit     string             `json:"limit,omitempty"`
 	Stack     string             `json:"stack,omitempty"`
 	Replay    string             `json:"replay"`
+	// Nodes names the role of each node of the cluster, n1 first (from
+	// the node's type: "server", "client"); empty for a scenario that
+	// does not build its nodes with Run.NewCluster. Not in the JSON output.
+	Nodes []string `json:"-"`
 	// Series are the time series the run recorded (sim.Metrics.Series),
 	// one point per step up to the end of the run, for plots. They are
 	// not part of the JSON output.
@@ -224,6 +232,12 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	res.Metrics = w.Metrics.Snapshot(w.Now())
 	maps.Copy(res.Metrics, r.metrics)
 	res.Notes = r.notes
+	if r.rt != nil {
+		res.Nodes = make([]string, r.rt.Len())
+		for i := range res.Nodes {
+			res.Nodes[i] = roleOf(r.rt.Node(nodes.NodeID(i)))
+		}
+	}
 	if names := w.Metrics.SeriesNames(); len(names) > 0 {
 		res.Series = make(map[string][]sim.Point, len(names))
 		for _, n := range names {
@@ -273,6 +287,32 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 		res.Status = StatusFail
 		res.Error = err.Error()
 	}
+}
+
+// roleOf names a node's role after its type: *kv.server is "server".
+func roleOf(n nodes.Node) string {
+	if n == nil {
+		return "?"
+	}
+	if r, ok := n.(interface{ Role() string }); ok {
+		return r.Role()
+	}
+	t := reflect.TypeOf(n)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// "orchestratorNode" reads "orchestrator node", "Server" "server".
+	var b strings.Builder
+	for i, c := range t.Name() {
+		if unicode.IsUpper(c) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			c = unicode.ToLower(c)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // ReplayCommand returns the command line that replays exactly this run:

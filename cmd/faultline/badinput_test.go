@@ -86,7 +86,6 @@ func TestBadInput(t *testing.T) {
 		{"trigger after the end", []string{"run", "retry-storm", "--set", "duration=1s"}, "parameters trigger_at=20s, trigger_for=5s and duration=1s contradict"},
 		{"spike after the end", []string{"sweep", "rate-limit", "--seeds", "2", "--set", "spike_at=100s"}, "spike_at=1m40s, spike_for=10s and duration=40s contradict"},
 		{"overload after the end", []string{"run", "throttle", "--set", "duration=2s"}, "contradict"},
-		{"slow phase after the end", []string{"run", "bulkhead", "--set", "duration=5s"}, "parameters slow_at=10s and duration=5s contradict"},
 		{"drift beyond the skew", []string{"run", "lease", "--set", "drift_ppm=10000", "--set", "max_skew=10ms"}, "parameters drift_ppm=10000 and max_skew=10ms contradict"},
 		{"compare row after the end", []string{"compare", "retry-storm", "--vary", "duration=60s,1s", "--seeds", "2", "-q"}, "duration=1s contradict"},
 		{"backoff base above cap", []string{"run", "backoff", "--set", "backoff.base=10s", "--set", "backoff.cap=1s"}, "parameters backoff, backoff.base and backoff.cap"},

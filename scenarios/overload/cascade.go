@@ -32,8 +32,7 @@ var Cascade = &scenarios.Scenario{
 		scenarios.Param{Name: "a_workers", Default: "20", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "A's workers"},
 		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "length of the run"},
 	),
-	Run:      runCascade,
-	Validate: startsBeforeEnd("slow phase", "slow_at"),
+	Run: runCascade,
 }
 
 func runCascade(r *scenarios.Run) error {

@@ -188,15 +188,3 @@ func windowBeforeEnd(what, atKey, forKey string) func(scenarios.Values) error {
 		return nil
 	}
 }
-
-// startsBeforeEnd is a Scenario.Validate hook: the phase of what, from
-// the parameter atKey, must start before the run ends, or the run shows
-// nothing of what the scenario is about.
-func startsBeforeEnd(what, atKey string) func(scenarios.Values) error {
-	return func(v scenarios.Values) error {
-		if dur, at := v.Duration("duration"), v.Duration(atKey); at >= dur {
-			return fmt.Errorf("parameters %s=%v and duration=%v contradict: the %s would start after the run ends (want %s < duration)", atKey, at, dur, what, atKey)
-		}
-		return nil
-	}
-}

@@ -30,8 +30,7 @@ var Fallback = &scenarios.Scenario{
 		scenarios.Param{Name: "rate", Default: "50", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "page requests per second"},
 		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
 	),
-	Run:      runFallback,
-	Validate: startsBeforeEnd("outage", "down_at"),
+	Run: runFallback,
 }
 
 func runFallback(r *scenarios.Run) error {

@@ -33,8 +33,7 @@ var RetryBudget = &scenarios.Scenario{
 		scenarios.Param{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
 		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
 	),
-	Run:      runRetryBudget,
-	Validate: startsBeforeEnd("outage", "outage_at"),
+	Run: runRetryBudget,
 }
 
 func runRetryBudget(r *scenarios.Run) error {
