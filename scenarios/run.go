@@ -31,8 +31,8 @@ type Run struct {
 
 	opts     Options
 	scenario *Scenario
-	cluster  bool      // NewCluster was called
-	deadline time.Time // end of the wall-clock budget; zero: none
+	cluster  bool           // NewCluster was called
+	deadline time.Time      // end of the wall-clock budget; zero: none
 	rt       *nodes.Runtime // the cluster's, once NewCluster was called
 
 	checks  []checks.Result
