@@ -93,6 +93,8 @@ type Options struct {
 	// FaultsFile names the file Faults came from, for error messages and
 	// the replay command.
 	FaultsFile string
+	// Roles asks for Result.Nodes, the role of each node.
+	Roles bool
 }
 
 // Status of a finished run.
@@ -134,8 +136,9 @@ type Result struct {
 	Stack     string             `json:"stack,omitempty"`
 	Replay    string             `json:"replay"`
 	// Nodes names the role of each node of the cluster, n1 first (from
-	// the node's type: "server", "client"); empty for a scenario that
-	// does not build its nodes with Run.NewCluster. Not in the JSON output.
+	// the node's type: "server", "client") when Options.Roles asks for
+	// it; empty for a scenario that does not build its nodes with
+	// Run.NewCluster. Not in the JSON output.
 	Nodes []string `json:"-"`
 	// Series are the time series the run recorded (sim.Metrics.Series),
 	// one point per step up to the end of the run, for plots. They are
@@ -232,7 +235,7 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	res.Metrics = w.Metrics.Snapshot(w.Now())
 	maps.Copy(res.Metrics, r.metrics)
 	res.Notes = r.notes
-	if r.rt != nil {
+	if r.rt != nil && opts.Roles {
 		res.Nodes = make([]string, r.rt.Len())
 		for i := range res.Nodes {
 			res.Nodes[i] = roleOf(r.rt.Node(nodes.NodeID(i)))

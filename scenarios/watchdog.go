@@ -56,39 +56,36 @@ func HeapBytes() uint64 {
 }
 
 // watchMemory interrupts w once the heap exceeds limit bytes, and returns
-// the function that stops watching.
+// the function that stops watching. It samples on a timer rather than in
+// a goroutine of its own: a run shorter than one period costs a timer.
 func (d *watchdog) watchMemory(limit uint64, w *sim.World) (stop func()) {
-	check := func() bool {
+	var (
+		mu      sync.Mutex
+		stopped bool
+		t       *time.Timer
+	)
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(memorySampleEvery, func() {
 		if h := HeapBytes(); h > limit {
 			d.mu.Lock()
 			d.heap = h
 			d.mu.Unlock()
 			d.trip(limitMemory, w)
-			return true
+			return
 		}
-		return false
-	}
-	if check() {
-		return func() {}
-	}
-	quit := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(memorySampleEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-				if check() {
-					return
-				}
-			}
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			t.Reset(memorySampleEvery)
 		}
-	}()
-	return func() { close(quit); <-done }
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		t.Stop()
+	}
 }
 
 // bound describes the bound the watchdog enforced, for the message.

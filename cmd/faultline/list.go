@@ -160,7 +160,7 @@ func nodeRoles(s *scenarios.Scenario) string {
 	if err != nil {
 		return ""
 	}
-	res := scenarios.Execute(s, v, 0, scenarios.Options{Limits: sim.Limits{MaxEvents: 1}})
+	res := scenarios.Execute(s, v, 0, scenarios.Options{Limits: sim.Limits{MaxEvents: 1}, Roles: true})
 	var parts []string
 	for i := 0; i < len(res.Nodes); {
 		j := i
