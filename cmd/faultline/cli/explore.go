@@ -83,7 +83,7 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if rf.faults != "" {
 		return exitUsage, usagef("--faults: explore draws and mutates its own schedules; start from a corpus with --corpus DIR")
 	}
-	if err := checkDir("out", *outDir); err != nil {
+	if err := makeDir("out", *outDir); err != nil {
 		return exitUsage, err
 	}
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
