@@ -112,7 +112,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 
 	total := int64(seeds.Count) * int64(len(configs))
-	prog := newProgress(stderr, "compare "+sc.Name, total, *quiet)
+	prog := newProgress(stderr, a.Name+" compare "+sc.Name, total, *quiet)
 	stop, release := notifyInterrupt(stderr)
 	defer release()
 	var badInput *scenarios.Result // a row the scenario refused once running

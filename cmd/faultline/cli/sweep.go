@@ -90,7 +90,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			todo--
 		}
 	}
-	prog := newProgress(stderr, "sweep "+sc.Name, todo, *quiet)
+	prog := newProgress(stderr, a.Name+" sweep "+sc.Name, todo, *quiet)
 	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
 		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
 		OnResult: func(r *scenarios.Result) error {

@@ -253,7 +253,7 @@ func TestProgressPlainLines(t *testing.T) {
 	defer func() { plainEvery = old }()
 	plainEvery = 0
 	var buf bytes.Buffer
-	p := newProgress(&buf, "sweep x", 4, false)
+	p := newProgress(&buf, "faultline sweep x", 4, false)
 	for i := range 4 {
 		p.add(i == 1)
 	}
