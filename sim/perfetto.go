@@ -60,13 +60,14 @@ type traceEvent struct {
 	Args map[string]any `json:"args,omitempty"`
 }
 
-func nodeName(id int32) string { return fmt.Sprintf("n%d", id+1) }
+func nodeName(id int32) string { return NodeName(id) }
 
 // WriteTo writes the buffered records as one JSON object with a
 // traceEvents array. The output depends only on the records.
 func (s *PerfettoSink) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	enc := json.NewEncoder(cw)
+	enc.SetEscapeHTML(false) // keep "n1->n2" readable
 	first := true
 	emit := func(e traceEvent) error {
 		if !first {
@@ -108,6 +109,9 @@ func (s *PerfettoSink) WriteTo(w io.Writer) (int64, error) {
 		}
 		if r.Detail != "" {
 			args["detail"] = r.Detail
+		}
+		if r.Payload != "" {
+			args["payload"] = r.Payload
 		}
 		if len(args) == 0 {
 			args = nil
