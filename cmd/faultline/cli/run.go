@@ -116,6 +116,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
 	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
+	rp := addReportFlag(fs, "the run")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -145,6 +146,9 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := checkDir("artifacts", *artifacts); err != nil {
 		return exitUsage, err
 	}
+	if err := rp.check(); err != nil {
+		return exitUsage, err
+	}
 	seed, err := scenarios.ParseSeed(*seedStr)
 	if err != nil {
 		return exitUsage, usagef("--seed: %v", err)
@@ -171,6 +175,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			opts.Sink = sink
 		}
 	}
+	rec := rp.attach(&opts)
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if res.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", res.Error) // the trace file is not written
@@ -187,6 +192,9 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if err := trace.Commit(); err != nil {
 			return exitFail, fmt.Errorf("--trace: %w", err)
 		}
+	}
+	if err := rp.write(res, rec); err != nil {
+		return exitFail, err
 	}
 	if *plotPath != "" {
 		if len(res.Series) == 0 {

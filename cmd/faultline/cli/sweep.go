@@ -34,6 +34,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	shardStr := fs.String("shard", "", "run only part i of n of the seeds (0 ≤ i < n), e.g. 0/4; join the outputs with '"+a.Name+" merge'")
 	format := fs.String("format", "text", "output format: text or json")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
+	rp := addReportFlag(fs, "the first failing seed")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -67,6 +68,9 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := rp.check(); err != nil {
 		return exitUsage, err
 	}
 	var stream *resultStream
@@ -120,6 +124,11 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if err := printSweep(stdout, sum, *format); err != nil {
 		return exitFail, err
+	}
+	if f := sum.FirstFailure; f != nil {
+		if err := rp.rerun(stderr, a.Name, sc, vals, f.Seed, opts, f.TraceHash); err != nil {
+			return exitFail, err
+		}
 	}
 	return sweepStatus(sum), nil
 }
