@@ -26,9 +26,10 @@ const (
 // Options shape a report. The zero value is usable.
 type Options struct {
 	// MaxMessages bounds the message arrows the file holds; 0 means
-	// DefaultMaxMessages. Past it, the run is cut into Buckets windows and
-	// each keeps its first messages up to one shared quota, so quiet
-	// windows keep all of theirs; every window's counts stay exact.
+	// DefaultMaxMessages. Past it, the run is cut into equal windows (at
+	// most Buckets, at most MaxMessages/20) and each keeps its first
+	// messages up to one shared quota, so quiet windows keep all of
+	// theirs; the counts per window (Buckets of them) stay exact.
 	MaxMessages int
 	// MaxLogs bounds the node log lines and other marks kept (the first
 	// ones); 0 means DefaultMaxLogs.
@@ -140,6 +141,7 @@ type Windowing struct {
 	MessagesKept   int    `json:"messages_kept"`
 	MaxMessages    int    `json:"max_messages"`
 	QuotaPerWindow int    `json:"quota_per_window,omitempty"` // 0: nothing sampled
+	SampleWindowNs int64  `json:"sample_window_ns,omitempty"`
 	LogsTotal      int    `json:"logs_total"`
 	MarksTotal     int    `json:"marks_total"`
 	MaxLogs        int    `json:"max_logs"`
@@ -418,33 +420,25 @@ func (b *builder) closeAll() {
 	slices.SortStableFunc(b.d.Spans, func(x, y Span) int { return cmp.Compare(x.Start, y.Start) })
 }
 
-// sample keeps at most max arrows: the run is cut into Buckets windows
-// and each keeps its first arrows up to a quota, the largest that fits
-// max. Counts always cover every arrow.
+// sample keeps at most max arrows: the run is cut into windows and each
+// keeps its first arrows up to a quota, the largest that fits max. There
+// are at most max/minQuota sampling windows, so a quota is never below
+// minQuota for lack of room. Counts always cover every arrow, in Buckets
+// windows.
 func sample(d *Data, maxMsgs int) {
-	width := max(1, (d.SimTimeNs+Buckets-1)/Buckets)
-	n := int(min(Buckets, d.SimTimeNs/width+1))
-	c := Counts{WidthNs: width, Sent: make([]uint32, n), Dropped: make([]uint32, n)}
-	bucket := func(t int64) int { return min(n-1, int(t/width)) }
-	for _, m := range d.Messages {
-		i := bucket(m.Sent)
-		c.Sent[i]++
-		if m.Drop != "" {
-			c.Dropped[i]++
-		}
-	}
-	d.Counts = c
+	const minQuota = 20
+	d.Counts = countsOf(d.Messages, d.SimTimeNs, Buckets)
 	d.Windowing.MessagesTotal = len(d.Messages)
 	d.Windowing.MessagesKept = len(d.Messages)
 	if len(d.Messages) <= maxMsgs {
 		return
 	}
-	// The largest quota q with sum(min(count, q)) <= maxMsgs.
-	lo, hi := 0, len(d.Messages)
+	sc := countsOf(d.Messages, d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
+	lo, hi := 0, len(d.Messages) // the largest q with sum(min(count, q)) <= maxMsgs
 	for lo < hi {
 		q := (lo + hi + 1) / 2
 		total := 0
-		for _, s := range c.Sent {
+		for _, s := range sc.Sent {
 			total += min(int(s), q)
 		}
 		if total <= maxMsgs {
@@ -453,10 +447,10 @@ func sample(d *Data, maxMsgs int) {
 			hi = q - 1
 		}
 	}
-	kept := make([]int, n)
+	kept := make([]int, len(sc.Sent))
 	out := d.Messages[:0]
 	for _, m := range d.Messages {
-		i := bucket(m.Sent)
+		i := min(len(kept)-1, int(m.Sent/sc.WidthNs))
 		if kept[i] < lo {
 			kept[i]++
 			out = append(out, m)
@@ -465,6 +459,22 @@ func sample(d *Data, maxMsgs int) {
 	d.Messages = out
 	d.Windowing.MessagesKept = len(out)
 	d.Windowing.QuotaPerWindow = lo
+	d.Windowing.SampleWindowNs = sc.WidthNs
+}
+
+// countsOf counts msgs by send time in n equal windows of [0, end].
+func countsOf(msgs []Message, end int64, n int) Counts {
+	width := max(1, (end+int64(n)-1)/int64(n))
+	n = int(min(int64(n), end/width+1))
+	c := Counts{WidthNs: width, Sent: make([]uint32, n), Dropped: make([]uint32, n)}
+	for _, m := range msgs {
+		i := min(n-1, int(m.Sent/width))
+		c.Sent[i]++
+		if m.Drop != "" {
+			c.Dropped[i]++
+		}
+	}
+	return c
 }
 
 // Title is the report's title line.

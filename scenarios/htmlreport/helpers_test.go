@@ -22,3 +22,13 @@ func runScenario(t testing.TB, name string, seed uint64, set map[string]string, 
 	}
 	return res, rec
 }
+
+// runPlain runs a built-in scenario without a sink.
+func runPlain(t testing.TB, name string, seed uint64, set map[string]string) *scenarios.Result {
+	t.Helper()
+	sc, vals, err := catalog.New().Prepare(name, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scenarios.Execute(sc, vals, seed, scenarios.Options{Limits: sim.DefaultLimits})
+}

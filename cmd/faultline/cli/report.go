@@ -65,6 +65,11 @@ func (r *reportFlag) rerun(stderr io.Writer, prog string, sc *scenarios.Scenario
 		return nil
 	}
 	opts.CheckDeterminism = false
+	if opts.ArtifactDir == "" {
+		// Let a check's visualization land beside the report, which
+		// embeds it.
+		opts.ArtifactDir = filepath.Dir(r.path)
+	}
 	rec := r.attach(&opts)
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if want != "" && res.TraceHash != want {

@@ -104,7 +104,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if !takesFaultsParam(sc) {
 		ro.Faults, ro.FaultsFile = sh.Minimal.String(), path
 	}
-	if err := rp.rerun(stderr, a.Name, sc, sh.Values, seed, ro, res.TraceHash); err != nil {
+	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, seed, ro, res.TraceHash); err != nil {
 		return exitFail, err
 	}
 	j := shrinkJSON{

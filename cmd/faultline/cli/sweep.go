@@ -126,7 +126,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFail, err
 	}
 	if f := sum.FirstFailure; f != nil {
-		if err := rp.rerun(stderr, a.Name, sc, vals, f.Seed, opts, f.TraceHash); err != nil {
+		if err := rp.rerun(stderr, a.Name+" sweep", sc, vals, f.Seed, opts, f.TraceHash); err != nil {
 			return exitFail, err
 		}
 	}
