@@ -341,7 +341,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	l.c.bytesSent += uint64(size)
 	rec := sim.Record{Kind: "send", Node: from, Peer: to, ID: id}
 	if nw.w.Tracing() {
-		rec.Payload = sim.RenderPayload(payload) // not hashed; only for sinks
+		rec.Value = payload // not hashed; sinks render it if they want text
 	}
 	nw.w.Trace(rec)
 

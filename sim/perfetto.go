@@ -40,6 +40,13 @@ func (s *PerfettoSink) Record(r *Record) {
 		return
 	}
 	s.recs = append(s.recs, *r)
+	if last := &s.recs[len(s.recs)-1]; last.Value != nil {
+		// Render now: the payload may change after the send.
+		if last.Payload == "" {
+			last.Payload = RenderPayload(last.Value)
+		}
+		last.Value = nil
+	}
 	s.maxNode = max(s.maxNode, r.Node, r.Peer)
 }
 

@@ -18,10 +18,14 @@ type Record struct {
 	Peer   int32  `json:"peer"`
 	ID     uint64 `json:"id,omitempty"`
 	Detail string `json:"detail,omitempty"`
-	// Payload is a message's payload as text (RenderPayload), set on sends
-	// only while a sink is attached. It does not feed the trace hash: a
-	// run's hash is the same with or without a sink.
+	// Payload is a message's payload as text (RenderPayload). The network
+	// leaves it empty and sets Value; sinks that write text render it.
 	Payload string `json:"payload,omitempty"`
+	// Value is a send's payload itself, set only while a sink is attached.
+	// Neither it nor Payload feeds the trace hash: a run's hash is the same
+	// with or without a sink. A sink that keeps Value past the call keeps
+	// the payload as it is then, and sees later changes to it.
+	Value any `json:"-"`
 }
 
 // NodeName returns the name of node id as fault files and trace output
@@ -112,7 +116,8 @@ func (w *World) kindHash(s string) uint64 {
 // either way, or none.
 func (w *World) Tracing() bool { return w.opts.Sink != nil }
 
-// MemorySink keeps records in memory.
+// MemorySink keeps records in memory, with their payload values (Value),
+// unrendered.
 type MemorySink struct {
 	Records []Record
 }
@@ -168,9 +173,12 @@ func (s *JSONLSink) Record(r *Record) {
 		b = append(b, `,"detail":`...)
 		b = AppendJSONString(b, r.Detail)
 	}
-	if r.Payload != "" {
+	if p := r.Payload; p != "" || r.Value != nil {
+		if p == "" {
+			p = RenderPayload(r.Value)
+		}
 		b = append(b, `,"payload":`...)
-		b = AppendJSONString(b, r.Payload)
+		b = AppendJSONString(b, p)
 	}
 	b = append(b, "}\n"...)
 	s.buf = b

@@ -15,7 +15,7 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxMessages      = 50_000
+	DefaultMaxMessages      = 20_000
 	DefaultMaxLogs          = 20_000
 	DefaultMaxArtifactBytes = 8 << 20
 	// Buckets is how many equal time windows the run is cut into for the
@@ -145,7 +145,7 @@ type Windowing struct {
 	LogsTotal      int    `json:"logs_total"`
 	MarksTotal     int    `json:"marks_total"`
 	MaxLogs        int    `json:"max_logs"`
-	RecordsDropped uint64 `json:"records_dropped"` // past Recorder.MaxRecords
+	Unrecorded     uint64 `json:"messages_unrecorded"` // past Recorder.MaxRecorded
 	Timers         uint64 `json:"timers"`
 }
 
@@ -176,33 +176,55 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 		d.Checks = append(d.Checks, checkOf(c, opts))
 	}
 	d.Series = seriesOf(res.Series)
-	var recs []sim.Record
-	if rec != nil {
-		recs = rec.Records()
-		d.Windowing.RecordsDropped, d.Windowing.Timers = rec.Dropped(), rec.timers
-	}
 	end := res.SimTimeNs
-	for i := range recs {
-		end = max(end, int64(recs[i].At))
+	maxNode := int32(-1)
+	var all *builder
+	if rec != nil && rec.started {
+		b := &rec.b
+		end = max(end, b.end)
+		maxNode = b.maxNode
+		d.Windowing.Unrecorded, d.Windowing.Timers = b.dropped, b.timers
+		d.Windowing.LogsTotal, d.Windowing.MarksTotal = b.logs, b.marks
+		all = b
+		d.Faults = closed(b.faults, end)
+		d.Spans = closed(b.spans, end)
+		d.Logs = append(d.Logs, b.logList...)
+		d.Marks = append(d.Marks, b.markList...)
 	}
 	d.SimTimeNs = end
-	b := builder{d: d, end: end, byID: map[uint64]int{}, open: map[spanKey]int{}, maxLogs: opts.MaxLogs}
-	maxNode := int32(-1)
-	for i := range recs {
-		maxNode = max(maxNode, recs[i].Node, recs[i].Peer)
-		b.add(&recs[i])
-	}
 	for id := int32(0); id <= maxNode; id++ {
 		d.Nodes = append(d.Nodes, sim.NodeName(id))
 	}
-	b.closeAll()
+	slices.SortStableFunc(d.Spans, func(x, y Span) int { return cmp.Compare(x.Start, y.Start) })
+	d.Windowing.MaxMessages, d.Windowing.MaxLogs = opts.MaxMessages, opts.MaxLogs
+	if len(d.Logs) > opts.MaxLogs {
+		d.Logs = d.Logs[:opts.MaxLogs]
+	}
+	if len(d.Marks) > opts.MaxLogs {
+		d.Marks = d.Marks[:opts.MaxLogs]
+	}
+	if all == nil {
+		all = &builder{}
+	}
+	sample(d, all, opts.MaxMessages)
+	// Duplicate copies were recorded when they arrived: put the arrows
+	// kept in send order.
 	slices.SortStableFunc(d.Messages, func(a, b Message) int {
 		return cmp.Or(cmp.Compare(a.Sent, b.Sent), cmp.Compare(a.ID, b.ID))
 	})
-	d.Windowing.MaxMessages, d.Windowing.MaxLogs = opts.MaxMessages, opts.MaxLogs
-	d.Windowing.LogsTotal, d.Windowing.MarksTotal = b.logs, b.marks
-	sample(d, opts.MaxMessages)
 	return d
+}
+
+// closed returns a copy of spans with the open ones ended at end.
+func closed(spans []Span, end int64) []Span {
+	out := make([]Span, len(spans))
+	for i, s := range spans {
+		if s.End < 0 {
+			s.End = end
+		}
+		out[i] = s
+	}
+	return out
 }
 
 func checkOf(c scenarios.CheckResult, opts Options) Check {
@@ -263,33 +285,191 @@ type spanKey struct {
 	label      string
 }
 
-// builder folds trace records into messages, spans and marks.
+// builder folds trace records into arrows, spans and marks as they come,
+// so a recorder holds one small struct per message, not every record.
 type builder struct {
-	d           *Data
-	end         int64
-	byID        map[uint64]int // message id → index of its first arrow
-	open        map[spanKey]int
-	openOrder   []spanKey
+	maxMsgs     int
+	eager       int       // messages whose payload is rendered as sent
+	chunks      [][]arrow // fixed-size chunks: growing never copies
+	n           int
+	texts       chunked[string] // payloads rendered as sent
+	values      chunked[any]    // payloads kept as values, rendered by Build
+	names       []string        // drop causes and delay notes, by code
+	nameCode    map[string]uint8
+	idx         []int32          // message id → index of its first arrow + 1
+	far         map[uint64]int32 // ids too large for idx
+	faults      []Span
+	spans       []Span
+	open        map[spanKey]int // index into spans, or -1-index into faults
+	logList     []Mark
+	markList    []Mark
 	logs, marks int
 	maxLogs     int
+	maxNode     int32
+	end         int64
+	dropped     uint64
+	timers      uint64
+}
+
+const (
+	maxDenseID = 1 << 24
+	chunkLen   = 4096
+)
+
+// chunked is an append-only list in fixed-size chunks: growing it never
+// copies, which matters for lists of a million pointers.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+// add appends v and returns its index.
+func (c *chunked[T]) add(v T) int {
+	if c.n%chunkLen == 0 {
+		c.chunks = append(c.chunks, make([]T, chunkLen))
+	}
+	c.chunks[c.n/chunkLen][c.n%chunkLen] = v
+	c.n++
+	return c.n - 1
+}
+
+func (c *chunked[T]) at(i int) T { return c.chunks[i/chunkLen][i%chunkLen] }
+
+// arrow is a recorded message, small and free of pointers so that a
+// large run costs the collector nothing: strings live in the builder.
+type arrow struct {
+	id         uint64
+	sent, at   int64
+	from, to   int32
+	drop, late uint8 // codes into builder.names; 0: none
+	dup, corr  bool
+	payload    int32 // > 0: texts[payload-1]; < 0: values[-payload-1]; 0: none
+}
+
+// push returns a new arrow at index b.n.
+func (b *builder) push() *arrow {
+	if b.n%chunkLen == 0 {
+		b.chunks = append(b.chunks, make([]arrow, chunkLen))
+	}
+	a := &b.chunks[b.n/chunkLen][b.n%chunkLen]
+	b.n++
+	return a
+}
+
+func (b *builder) msg(i int) *arrow { return &b.chunks[i/chunkLen][i%chunkLen] }
+
+// code interns s (a drop cause, a delay note) as a small code.
+func (b *builder) code(s string) uint8 {
+	if s == "" {
+		return 0
+	}
+	if c, ok := b.nameCode[s]; ok {
+		return c
+	}
+	if len(b.names) >= 255 {
+		return 255 // shown as the last name interned; only delay notes vary
+	}
+	if b.nameCode == nil {
+		b.nameCode = map[string]uint8{}
+	}
+	b.names = append(b.names, s)
+	c := uint8(len(b.names))
+	b.nameCode[s] = c
+	return c
+}
+
+func (b *builder) name(c uint8) string {
+	if c == 0 {
+		return ""
+	}
+	return b.names[c-1]
+}
+
+// each calls f with every arrow, in recording order: send order, but for
+// duplicate copies, recorded when they arrive.
+func (b *builder) each(f func(a *arrow)) {
+	left := b.n
+	for _, c := range b.chunks {
+		for i := range c[:min(len(c), left)] {
+			f(&c[i])
+		}
+		left -= len(c)
+		if left <= 0 {
+			return
+		}
+	}
+}
+
+// times calls f with every arrow's send time and whether it was dropped.
+func (b *builder) times(f func(sent int64, dropped bool)) {
+	b.each(func(a *arrow) { f(a.sent, a.drop != 0) })
+}
+
+// message returns a as the report shows it, its payload rendered.
+func (b *builder) message(a *arrow) Message {
+	m := Message{ID: a.id, From: a.from, To: a.to, Sent: a.sent, At: a.at, Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
+	switch {
+	case a.payload > 0:
+		m.Payload = b.texts.at(int(a.payload) - 1)
+	case a.payload < 0:
+		m.Payload = sim.RenderPayload(b.values.at(int(-a.payload) - 1))
+	}
+	return m
+}
+
+func (b *builder) index(id uint64) (int, bool) {
+	if id < uint64(len(b.idx)) {
+		i := b.idx[id]
+		return int(i) - 1, i > 0
+	}
+	i, ok := b.far[id]
+	return int(i), ok
+}
+
+func (b *builder) setIndex(id uint64, i int) {
+	if id < maxDenseID {
+		for uint64(len(b.idx)) <= id {
+			b.idx = append(b.idx, make([]int32, max(1024, len(b.idx)))...)
+		}
+		b.idx[id] = int32(i) + 1
+		return
+	}
+	if b.far == nil {
+		b.far = map[uint64]int32{}
+	}
+	b.far[id] = int32(i)
 }
 
 func (b *builder) add(r *sim.Record) {
 	t := int64(r.At)
+	b.end = max(b.end, t)
+	b.maxNode = max(b.maxNode, r.Node, r.Peer)
 	switch r.Kind {
+	case "timer":
+		b.timers++
 	case "send":
-		b.byID[r.ID] = len(b.d.Messages)
-		b.d.Messages = append(b.d.Messages, Message{ID: r.ID, From: r.Node, To: r.Peer, Sent: t, At: -1, Payload: r.Payload})
+		if b.n >= b.maxMsgs {
+			b.dropped++
+			return
+		}
+		b.setIndex(r.ID, b.n)
+		a := b.push()
+		*a = arrow{id: r.ID, from: r.Node, to: r.Peer, sent: t, at: -1}
+		switch {
+		case r.Payload != "":
+			a.payload = int32(b.texts.add(r.Payload)) + 1
+		case r.Value != nil && b.n <= b.eager:
+			a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
+		case r.Value != nil: // rendered by Build if the report keeps it
+			a.payload = -int32(b.values.add(r.Value)) - 1
+		}
 	case "deliver": // Node is the receiver
-		if m := b.arrow(r.ID); m != nil {
-			m.At = t
+		if a := b.arrow(r.ID); a != nil {
+			a.at = t
 		}
 	case "drop":
-		if m := b.arrow(r.ID); m != nil {
-			m.At, m.Drop = t, r.Detail
-			if m.Drop == "" {
-				m.Drop = "dropped"
-			}
+		if a := b.arrow(r.ID); a != nil {
+			a.at, a.drop = t, b.code(cmp.Or(r.Detail, "dropped"))
 		}
 	case "duplicate", "corrupt", "reorder", "held", "delay", "queue", "release":
 		b.flag(r)
@@ -309,75 +489,80 @@ func (b *builder) add(r *sim.Record) {
 		b.closeSpan(spanKey{"slow", r.Node, -1, ""}, t)
 		if r.Detail != "x1" {
 			b.openSpan(spanKey{"slow", r.Node, -1, ""}, t)
-			b.d.Spans[len(b.d.Spans)-1].Label = "slow " + r.Detail
+			b.spans[len(b.spans)-1].Label = "slow " + r.Detail
 		}
 	case "partition":
 		b.closeSpan(spanKey{"partition", -1, -1, ""}, t)
 		b.openSpan(spanKey{"partition", -1, -1, ""}, t)
-		b.d.Spans[len(b.d.Spans)-1].Label = r.Detail
+		b.spans[len(b.spans)-1].Label = r.Detail
 	case "heal":
 		b.closeSpan(spanKey{"partition", -1, -1, ""}, t)
 	case "clog":
 		b.closeSpan(spanKey{"clog", r.Node, r.Peer, ""}, t)
 		b.openSpan(spanKey{"clog", r.Node, r.Peer, ""}, t)
-		b.d.Spans[len(b.d.Spans)-1].Label = "clog " + r.Detail
+		b.spans[len(b.spans)-1].Label = "clog " + r.Detail
 	case "unclog":
 		b.closeSpan(spanKey{"clog", r.Node, r.Peer, ""}, t)
 	case "hold":
 		b.openSpan(spanKey{"hold", r.Node, r.Peer, ""}, t)
 	case "log":
 		b.logs++
-		if len(b.d.Logs) < b.maxLogs {
-			b.d.Logs = append(b.d.Logs, Mark{At: t, Node: r.Node, Text: r.Detail})
+		if len(b.logList) < b.maxLogs {
+			b.logList = append(b.logList, Mark{At: t, Node: r.Node, Text: r.Detail})
 		}
-	default: // clock changes, BUGGIFY sites, rules, resume of a world
+	default: // clock changes, BUGGIFY sites, rules
 		b.marks++
-		if len(b.d.Marks) < b.maxLogs {
+		if len(b.markList) < b.maxLogs {
 			text := r.Kind
 			if r.Detail != "" {
 				text += " " + r.Detail
 			}
-			b.d.Marks = append(b.d.Marks, Mark{At: t, Node: r.Node, Kind: r.Kind, Text: text})
+			b.markList = append(b.markList, Mark{At: t, Node: r.Node, Kind: r.Kind, Text: text})
 		}
 	}
 }
 
 // arrow returns the arrow an arrival or a drop of message id ends: the
 // message's own if it has not ended yet, else a new duplicate copy.
-func (b *builder) arrow(id uint64) *Message {
-	i, ok := b.byID[id]
+func (b *builder) arrow(id uint64) *arrow {
+	i, ok := b.index(id)
 	if !ok {
 		return nil // sent before the recorder was attached, or past its bound
 	}
-	m := &b.d.Messages[i]
-	if m.At < 0 {
-		return m
+	a := b.msg(i)
+	if a.at < 0 {
+		return a
 	}
-	c := Message{ID: m.ID, From: m.From, To: m.To, Sent: m.Sent, At: -1, Dup: true, Late: m.Late, Payload: m.Payload}
-	b.d.Messages = append(b.d.Messages, c)
-	return &b.d.Messages[len(b.d.Messages)-1]
+	if b.n >= b.maxMsgs {
+		b.dropped++
+		return nil
+	}
+	c := b.push()
+	*c = *a
+	c.at, c.drop, c.dup = -1, 0, true
+	return c
 }
 
 func (b *builder) flag(r *sim.Record) {
-	i, ok := b.byID[r.ID]
+	i, ok := b.index(r.ID)
 	if !ok || r.ID == 0 {
 		if r.Kind == "release" && r.ID == 0 { // a held link released
 			b.closeSpan(spanKey{"hold", r.Node, r.Peer, ""}, int64(r.At))
 		}
 		return
 	}
-	m := &b.d.Messages[i]
+	a := b.msg(i)
 	switch r.Kind {
 	case "corrupt":
-		m.Corrupt = true
+		a.corr = true
 	case "reorder":
-		m.Late = "reordered"
+		a.late = b.code("reordered")
 	case "delay":
-		m.Late = "delayed " + r.Detail
+		a.late = b.code("delayed " + r.Detail)
 	case "held":
-		m.Late = "held"
+		a.late = b.code("held")
 	case "queue":
-		m.Late = "queued while the node was paused"
+		a.late = b.code("queued while the node was paused")
 	}
 }
 
@@ -385,15 +570,17 @@ func (b *builder) openSpan(k spanKey, t int64) {
 	if _, ok := b.open[k]; ok {
 		return
 	}
-	b.open[k] = len(b.d.Spans)
-	b.openOrder = append(b.openOrder, k)
+	if b.open == nil {
+		b.open = map[spanKey]int{}
+	}
 	s := Span{Kind: k.kind, Node: k.node, Peer: k.peer, Start: t, End: -1, Label: k.label}
 	if k.kind == "fault" {
-		b.d.Faults = append(b.d.Faults, s)
-		b.open[k] = -1 - (len(b.d.Faults) - 1) // negative: an index into Faults
+		b.faults = append(b.faults, s)
+		b.open[k] = -1 - (len(b.faults) - 1)
 		return
 	}
-	b.d.Spans = append(b.d.Spans, s)
+	b.open[k] = len(b.spans)
+	b.spans = append(b.spans, s)
 }
 
 func (b *builder) closeSpan(k spanKey, t int64) {
@@ -403,21 +590,10 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 	}
 	delete(b.open, k)
 	if i < 0 {
-		b.d.Faults[-1-i].End = t
+		b.faults[-1-i].End = t
 	} else {
-		b.d.Spans[i].End = t
+		b.spans[i].End = t
 	}
-}
-
-// closeAll ends every open span at the end of the run, in the order they
-// opened (never map order).
-func (b *builder) closeAll() {
-	for _, k := range b.openOrder {
-		if _, ok := b.open[k]; ok {
-			b.closeSpan(k, b.end)
-		}
-	}
-	slices.SortStableFunc(b.d.Spans, func(x, y Span) int { return cmp.Compare(x.Start, y.Start) })
 }
 
 // sample keeps at most max arrows: the run is cut into windows and each
@@ -425,16 +601,18 @@ func (b *builder) closeAll() {
 // are at most max/minQuota sampling windows, so a quota is never below
 // minQuota for lack of room. Counts always cover every arrow, in Buckets
 // windows.
-func sample(d *Data, maxMsgs int) {
+func sample(d *Data, all *builder, maxMsgs int) {
 	const minQuota = 20
-	d.Counts = countsOf(d.Messages, d.SimTimeNs, Buckets)
-	d.Windowing.MessagesTotal = len(d.Messages)
-	d.Windowing.MessagesKept = len(d.Messages)
-	if len(d.Messages) <= maxMsgs {
+	d.Counts = countsOf(all.times, d.SimTimeNs, Buckets)
+	d.Windowing.MessagesTotal = all.n
+	if all.n <= maxMsgs {
+		d.Messages = make([]Message, 0, all.n)
+		all.each(func(a *arrow) { d.Messages = append(d.Messages, all.message(a)) })
+		d.Windowing.MessagesKept = all.n
 		return
 	}
-	sc := countsOf(d.Messages, d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
-	lo, hi := 0, len(d.Messages) // the largest q with sum(min(count, q)) <= maxMsgs
+	sc := countsOf(all.times, d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
+	lo, hi := 0, all.n // the largest q with sum(min(count, q)) <= maxMsgs
 	for lo < hi {
 		q := (lo + hi + 1) / 2
 		total := 0
@@ -448,14 +626,14 @@ func sample(d *Data, maxMsgs int) {
 		}
 	}
 	kept := make([]int, len(sc.Sent))
-	out := d.Messages[:0]
-	for _, m := range d.Messages {
-		i := min(len(kept)-1, int(m.Sent/sc.WidthNs))
+	out := make([]Message, 0, maxMsgs)
+	all.each(func(a *arrow) {
+		i := min(len(kept)-1, int(a.sent/sc.WidthNs))
 		if kept[i] < lo {
 			kept[i]++
-			out = append(out, m)
+			out = append(out, all.message(a))
 		}
-	}
+	})
 	d.Messages = out
 	d.Windowing.MessagesKept = len(out)
 	d.Windowing.QuotaPerWindow = lo
@@ -463,17 +641,17 @@ func sample(d *Data, maxMsgs int) {
 }
 
 // countsOf counts msgs by send time in n equal windows of [0, end].
-func countsOf(msgs []Message, end int64, n int) Counts {
+func countsOf(times func(f func(sent int64, dropped bool)), end int64, n int) Counts {
 	width := max(1, (end+int64(n)-1)/int64(n))
 	n = int(min(int64(n), end/width+1))
 	c := Counts{WidthNs: width, Sent: make([]uint32, n), Dropped: make([]uint32, n)}
-	for _, m := range msgs {
-		i := min(n-1, int(m.Sent/width))
+	times(func(sent int64, dropped bool) {
+		i := min(n-1, int(sent/width))
 		c.Sent[i]++
-		if m.Drop != "" {
+		if dropped {
 			c.Dropped[i]++
 		}
-	}
+	})
 	return c
 }
 

@@ -51,11 +51,11 @@ func TestBuildGolden(t *testing.T) {
 // second arrow, a drop ends its arrow, spans close at their end record or
 // at the end of the run.
 func TestBuildRecords(t *testing.T) {
-	rec := &Recorder{}
+	rec := &Recorder{EagerPayloads: 1} // the second payload is rendered by Build
 	for _, r := range []sim.Record{
 		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 1, Payload: "put x->1"},
 		{At: 0, Kind: "duplicate", Node: 0, Peer: 1, ID: 1},
-		{At: 1, Kind: "send", Node: 1, Peer: 2, ID: 2},
+		{At: 1, Kind: "send", Node: 1, Peer: 2, ID: 2, Value: named{1, 2}},
 		{At: 1, Kind: "drop", Node: 1, Peer: 2, ID: 2, Detail: "loss"},
 		{At: 2, Kind: "fault", Node: -1, Peer: -1, Detail: "at 2ns crash n3 for 5ns"},
 		{At: 2, Kind: "crash", Node: 2, Peer: -1},
@@ -76,7 +76,7 @@ func TestBuildRecords(t *testing.T) {
 	got := fmt.Sprintf("%+v", d.Messages)
 	want := "[{ID:1 From:0 To:1 Sent:0 At:3 Drop: Dup:false Late: Corrupt:false Payload:put x->1} " +
 		"{ID:1 From:0 To:1 Sent:0 At:4 Drop: Dup:true Late: Corrupt:false Payload:put x->1} " +
-		"{ID:2 From:1 To:2 Sent:1 At:1 Drop:loss Dup:false Late: Corrupt:false Payload:} " +
+		"{ID:2 From:1 To:2 Sent:1 At:1 Drop:loss Dup:false Late: Corrupt:false Payload:{A:1 B:2}} " +
 		"{ID:3 From:2 To:0 Sent:6 At:-1 Drop: Dup:false Late:reordered Corrupt:false Payload:}]"
 	if got != want {
 		t.Errorf("messages\n got %s\nwant %s", got, want)
@@ -130,12 +130,12 @@ func TestSampleProperty(t *testing.T) {
 			return
 		}
 		windows := max(1, min(Buckets, maxMsgs/20)) // as sample cuts them
-		sc := countsOf(d.Messages, end, windows)
+		sc := countsOf(timesOf(d.Messages), end, windows)
 		all := make([]Message, n)
 		for i, s := range sortedCopy(sends) {
 			all[i].Sent = s
 		}
-		full := countsOf(all, end, windows)
+		full := countsOf(timesOf(all), end, windows)
 		if full.WidthNs != d.Windowing.SampleWindowNs {
 			t.Fatalf("window width %d, sampling used %d", full.WidthNs, d.Windowing.SampleWindowNs)
 		}
@@ -150,6 +150,14 @@ func TestSampleProperty(t *testing.T) {
 			t.Fatalf("quota %d is not the largest that fits %d", q, maxMsgs)
 		}
 	})
+}
+
+func timesOf(msgs []Message) func(f func(int64, bool)) {
+	return func(f func(int64, bool)) {
+		for _, m := range msgs {
+			f(m.Sent, m.Drop != "")
+		}
+	}
 }
 
 func sortedCopy(s []int64) []int64 {
@@ -192,3 +200,5 @@ func TestReportDeterministic(t *testing.T) {
 		}
 	}
 }
+
+type named struct{ A, B int }

@@ -2,15 +2,18 @@ package htmlreport
 
 import (
 	"bufio"
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
 	"path/filepath"
+	"strconv"
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
+	"github.com/faultline/faultline/sim"
 )
 
 //go:embed assets/report.css
@@ -32,10 +35,16 @@ func Write(w io.Writer, d *Data) error {
 	// encoding/json escapes <, > and & inside strings, so no string can
 	// close the script element early.
 	bw.WriteString("<script type=\"application/json\" id=\"data\">")
-	if err := json.NewEncoder(bw).Encode(d); err != nil {
+	rest := *d
+	rest.Messages = nil
+	head, err := json.Marshal(&rest)
+	if err != nil {
 		return fmt.Errorf("report data: %w", err)
 	}
-	bw.WriteString("</script>\n<script>\n")
+	bw.Write(head[:len(head)-1]) // without its closing brace
+	bw.WriteString(`,"msgs":`)
+	bw.Write(packMessages(d.Messages))
+	bw.WriteString("}</script>\n<script>\n")
 	bw.WriteString(script)
 	bw.WriteString("</script>\n</body>\n</html>\n")
 	return bw.Flush()
@@ -61,4 +70,54 @@ func WriteFile(path string, res *scenarios.Result, rec *Recorder, opts Options) 
 		return fmt.Errorf("--report: %w", err)
 	}
 	return nil
+}
+
+// packMessages writes msgs as a JSON array of arrays, [id, from, to,
+// sent, at, flags (1 duplicate, 2 corrupt), drop, late, payload]: the bulk
+// of a large report, written without reflection. A '<' can only occur
+// inside a string, so escaping it keeps "</script>" out of the page.
+func packMessages(msgs []Message) []byte {
+	size := 2
+	for i := range msgs {
+		size += 60 + len(msgs[i].Drop) + len(msgs[i].Late) + len(msgs[i].Payload)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i := range msgs {
+		m := &msgs[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendUint(b, m.ID, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(m.From), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(m.To), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, m.Sent, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, m.At, 10)
+		flags := 0
+		if m.Dup {
+			flags |= 1
+		}
+		if m.Corrupt {
+			flags |= 2
+		}
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(flags), 10)
+		b = append(b, ',')
+		b = sim.AppendJSONString(b, m.Drop)
+		b = append(b, ',')
+		b = sim.AppendJSONString(b, m.Late)
+		b = append(b, ',')
+		b = sim.AppendJSONString(b, m.Payload)
+		b = append(b, ']')
+	}
+	b = append(b, ']')
+	if bytes.IndexByte(b, '<') >= 0 {
+		b = bytes.ReplaceAll(b, []byte("<"), []byte(`\u003c`))
+	}
+	return b
 }

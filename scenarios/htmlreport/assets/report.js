@@ -3,6 +3,12 @@
 // nothing from the network.
 (function () {
   const D = JSON.parse(document.getElementById("data").textContent);
+  // Messages come packed as arrays: [id, from, to, sent, at, flags, drop, late, payload].
+  if (D.msgs) {
+    D.messages = D.msgs.map(a => ({ id: a[0], f: a[1], t: a[2], s: a[3], a: a[4], u: !!(a[5] & 1), c: !!(a[5] & 2), d: a[6], l: a[7], p: a[8] }));
+    delete D.msgs;
+  }
+  D.messages = D.messages || [];
   const SVGNS = "http://www.w3.org/2000/svg";
   const MAX_DRAW = 2500; // arrows drawn at once; more are thinned evenly
   const LEFT = 84, RIGHT = 16;
@@ -416,7 +422,7 @@
       "Messages in the file: " + w.messages_kept + " of " + w.messages_total + (w.quota_per_window ? " (the first " + w.quota_per_window + " sent in each window of " + fmtT(w.sample_window_ns) + ")" : " (all)") + "; at most " + MAX_DRAW + " arrows are drawn at once.",
       "Log lines in the file: " + D.logs.length + " of " + w.logs_total + "; other marks: " + D.marks.length + " of " + w.marks_total + "; timer firings (not drawn): " + w.timers + ".",
     ];
-    if (w.records_dropped) lines.push("Trace records past the recorder's bound, left out: " + w.records_dropped + ".");
+    if (w.messages_unrecorded) lines.push("Messages past the recorder's bound, left out entirely: " + w.messages_unrecorded + ".");
     for (const l of lines) s.append(el("p", { class: "note" }, l));
     return s;
   }
