@@ -146,6 +146,24 @@ func TestReportInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(`#reset`), chromedp.Click(`input[data-node="n1"]`)); err != nil {
 		t.Fatal(err)
 	}
+	if n := count("#lamport line.lane"); n != lanes {
+		t.Errorf("%d lanes after showing n1 again, want %d", n, lanes)
+	}
+	// A linked view: a window around the first faults, two clients hidden.
+	// It is what the screenshot shows.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("file://"+path+"#t0=120&t1=700&hide=n5,n6"),
+		chromedp.Reload(),
+		chromedp.WaitVisible(`body[data-rendered="1"]`),
+	); err != nil {
+		t.Fatalf("loading a linked view: %v", err)
+	}
+	if n := count("#lamport line.lane"); n != lanes-2 {
+		t.Errorf("%d lanes in the view that hides n5 and n6, want %d", n, lanes-2)
+	}
+	if from := text(`document.querySelector('input[aria-label="window start"]').value`); from != "120.000" {
+		t.Errorf("linked view starts at %s, want 120.000", from)
+	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)

@@ -427,7 +427,26 @@
     return s;
   }
 
+  // The window and the hidden nodes live in the address's fragment, so a
+  // view can be linked: report.html#t0=120&t1=660&hide=n4,n5 (ms).
+  function readHash() {
+    const h = new URLSearchParams(location.hash.slice(1));
+    const a = parseFloat(h.get("t0")), b = parseFloat(h.get("t1"));
+    if (a >= 0 && b > a) { S.t0 = Math.max(0, a * 1e6); S.t1 = Math.min(END, b * 1e6); }
+    for (const n of (h.get("hide") || "").split(",")) {
+      const i = D.nodes.indexOf(n);
+      if (i >= 0) S.hidden.add(i);
+    }
+  }
+  function writeHash() {
+    const parts = [];
+    if (S.t0 > 0 || S.t1 < END) parts.push("t0=" + (S.t0 / 1e6).toFixed(3), "t1=" + (S.t1 / 1e6).toFixed(3));
+    if (S.hidden.size) parts.push("hide=" + [...S.hidden].sort((a, b) => a - b).map(i => D.nodes[i]).join(","));
+    try { history.replaceState(null, "", parts.length ? "#" + parts.join("&") : location.pathname); } catch (e) { /* file: URLs in some browsers */ }
+  }
   function redraw() {
+    writeHash();
+    document.querySelectorAll("input[data-node]").forEach((cb, i) => { cb.checked = !S.hidden.has(i); });
     from.value = (S.t0 / 1e6).toFixed(3);
     to.value = (S.t1 / 1e6).toFixed(3);
     drawOverview(); drawFaults(); drawDiagram(); drawLogs(); drawPlots();
@@ -449,6 +468,7 @@
     el("h2", {}, "Metrics over time"), plots,
     metrics(), about());
   app.replaceChildren(main);
+  readHash();
   redraw();
   let rt = null;
   window.addEventListener("resize", () => { clearTimeout(rt); rt = setTimeout(redraw, 150); });
