@@ -15,7 +15,7 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxMessages      = 20_000
+	DefaultMaxMessages      = 10_000
 	DefaultMaxLogs          = 20_000
 	DefaultMaxArtifactBytes = 8 << 20
 	// Buckets is how many equal time windows the run is cut into for the
