@@ -199,7 +199,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if *plotPath != "" {
 		if len(res.Series) == 0 {
 			fmt.Fprintf(stderr, "%s run: --plot: scenario %s records no time series; no plot written\n", a.Name, sc.Name)
-		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{{Label: fmt.Sprintf("seed %d", seed), Series: res.Series}}); err != nil {
+		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{report.RunLine(res)}); err != nil {
 			return exitFail, err
 		}
 	}
