@@ -66,7 +66,10 @@ type Data struct {
 	Logs      []Mark      `json:"logs"`
 	Marks     []Mark      `json:"marks"`
 	Series    []Series    `json:"series"`
-	Windowing Windowing   `json:"windowing"`
+	// SeriesFromTrace: the scenario records no series, and Series is the
+	// message traffic counted from the trace (TrafficSeries).
+	SeriesFromTrace bool      `json:"series_from_trace,omitempty"`
+	Windowing       Windowing `json:"windowing"`
 }
 
 // Check is a check's outcome, with its artifact linked and, when small
@@ -176,6 +179,11 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 		d.Checks = append(d.Checks, checkOf(c, opts))
 	}
 	d.Series = seriesOf(res.Series)
+	if len(d.Series) == 0 && rec != nil {
+		// The scenario records no series: draw the traffic the trace shows.
+		d.Series = seriesOf(rec.TrafficSeries(sim.Time(res.SimTimeNs)))
+		d.SeriesFromTrace = len(d.Series) > 0
+	}
 	end := res.SimTimeNs
 	maxNode := int32(-1)
 	var all *builder

@@ -34,9 +34,10 @@ func (r *reportFlag) check() error {
 	return checkOutPath("report", r.path)
 }
 
-// attach adds a recorder to opts' sink, or returns nil without --report.
-func (r *reportFlag) attach(opts *scenarios.Options) *htmlreport.Recorder {
-	if r.path == "" {
+// attach adds a recorder to opts' sink, or returns nil without --report
+// or a plot to draw (plot: a plot may need the traffic the trace shows).
+func (r *reportFlag) attach(opts *scenarios.Options, plot bool) *htmlreport.Recorder {
+	if r.path == "" && !plot {
 		return nil
 	}
 	rec := &htmlreport.Recorder{}
@@ -70,7 +71,7 @@ func (r *reportFlag) rerun(stderr io.Writer, prog string, sc *scenarios.Scenario
 		// embeds it.
 		opts.ArtifactDir = filepath.Dir(r.path)
 	}
-	rec := r.attach(&opts)
+	rec := r.attach(&opts, false)
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if want != "" && res.TraceHash != want {
 		fmt.Fprintf(stderr, "%s: --report: seed %d replayed with trace hash %s, not %s: the run is not deterministic; the report shows the replay\n", prog, seed, res.TraceHash, want)
@@ -86,4 +87,13 @@ func (r *reportFlag) rerun(stderr io.Writer, prog string, sc *scenarios.Scenario
 // rather than as Options.Faults.
 func takesFaultsParam(sc *scenarios.Scenario) bool {
 	return slices.ContainsFunc(sc.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam })
+}
+
+// plotSeries returns the series to plot: the run's own, or, for a
+// scenario that records none, the message traffic its trace shows.
+func plotSeries(res *scenarios.Result, rec *htmlreport.Recorder) map[string][]sim.Point {
+	if len(res.Series) > 0 || rec == nil {
+		return res.Series
+	}
+	return rec.TrafficSeries(sim.Time(res.SimTimeNs))
 }

@@ -95,3 +95,26 @@ func TestReportBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A scenario without series of its own (kv) plots the traffic its trace
+// shows, and its output is the same as without --plot.
+func TestPlotConsistencyScenario(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kv.svg")
+	code, out, errOut := cli("run", "kv", "--seed", "2", "--plot", path, "--artifacts", dir)
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no plot: %v (%s)", err, errOut)
+	}
+	for _, want := range []string{"messages_sent_per_s", "messages_dropped_per_s", "shaded: "} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("plot lacks %q", want)
+		}
+	}
+	if _, plain, _ := cli("run", "kv", "--seed", "2", "--artifacts", dir); plain != out {
+		t.Errorf("--plot changed the output:\n%s\nvs\n%s", out, plain)
+	}
+}

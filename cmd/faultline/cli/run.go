@@ -175,7 +175,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			opts.Sink = sink
 		}
 	}
-	rec := rp.attach(&opts)
+	rec := rp.attach(&opts, *plotPath != "")
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if res.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", res.Error) // the trace file is not written
@@ -197,6 +197,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFail, err
 	}
 	if *plotPath != "" {
+		res.Series = plotSeries(res, rec)
 		if len(res.Series) == 0 {
 			fmt.Fprintf(stderr, "%s run: --plot: scenario %s records no time series; no plot written\n", a.Name, sc.Name)
 		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{report.RunLine(res)}); err != nil {

@@ -372,7 +372,10 @@
     plots.replaceChildren();
     if (!D.series.length) { plots.append(el("p", { class: "muted" }, "This scenario records no time series.")); return; }
     const W = width(), H = 150, top = 8, bot = 22;
-    plots.append(el("div", { class: "note" }, "One run (seed " + D.seed + "): each point is one step of the series (a rate, a mean or a level over the step). Every panel shares the diagram's time axis; shaded: faults and partitions."));
+    plots.append(el("div", { class: "note" }, (D.series_from_trace
+      ? "This scenario records no series of its own: these are the messages sent, delivered and dropped per second, counted from the trace. "
+      : "One run (seed " + D.seed + "): each point is one step of the series (a rate, a mean or a level over the step). ") +
+      "Every panel shares the diagram's time axis; shaded: faults and partitions."));
     D.series.forEach((s, i) => {
       const pts = s.points.filter(p => p[0] * 1e9 >= S.t0 - 2e9 && p[0] * 1e9 <= S.t1 + 2e9);
       const color = COLORS[i % COLORS.length];
