@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/report"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -68,8 +69,11 @@ type Data struct {
 	Series    []Series    `json:"series"`
 	// SeriesFromTrace: the scenario records no series, and Series is the
 	// message traffic counted from the trace (TrafficSeries).
-	SeriesFromTrace bool      `json:"series_from_trace,omitempty"`
-	Windowing       Windowing `json:"windowing"`
+	SeriesFromTrace bool `json:"series_from_trace,omitempty"`
+	// Triggers are the scenario's own trigger windows, from its parameters
+	// NAME_at and NAME_for (e.g. retry-storm's trigger, cascade's slow B).
+	Triggers  []Span    `json:"triggers"`
+	Windowing Windowing `json:"windowing"`
 }
 
 // Check is a check's outcome, with its artifact linked and, when small
@@ -179,6 +183,10 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 		d.Checks = append(d.Checks, checkOf(c, opts))
 	}
 	d.Series = seriesOf(res.Series)
+	d.Triggers = []Span{}
+	for _, w := range report.WindowsOf(res.Params, nil) {
+		d.Triggers = append(d.Triggers, Span{Kind: "trigger", Node: -1, Peer: -1, Start: int64(w.From * 1e9), End: int64(w.To * 1e9), Label: w.Label})
+	}
 	if len(d.Series) == 0 && rec != nil {
 		// The scenario records no series: draw the traffic the trace shows.
 		d.Series = seriesOf(rec.TrafficSeries(sim.Time(res.SimTimeNs)))

@@ -160,7 +160,7 @@
     const svg = sv("svg", { width: W, height: H, id: "overview" });
     const c = D.counts, n = c.sent.length;
     const X = t => LEFT + t / END * (W - LEFT - RIGHT);
-    for (const f of D.faults) sv("rect", { class: "fault", x: X(f.start), y: 2, width: Math.max(1, X(f.end) - X(f.start)), height: 38 }, svg);
+    for (const f of D.faults.concat(D.triggers || [])) sv("rect", { class: f.kind === "trigger" ? "trigger" : "fault", x: X(f.start), y: 2, width: Math.max(1, X(f.end) - X(f.start)), height: 38 }, svg);
     for (const s of D.spans) if (s.kind === "partition") sv("rect", { class: "partition", x: X(s.start), y: 2, width: Math.max(1, X(s.end) - X(s.start)), height: 38 }, svg);
     const top = Math.max(1, ...c.sent);
     for (let i = 0; i < n; i++) {
@@ -189,7 +189,7 @@
       else { const h = (S.t1 - S.t0) / 2; setWindow(a - h, a + h); }
     });
     overview.append(svg, el("div", { class: "note" },
-      "Bars: messages sent per window of " + fmtT(c.width_ns) + " (red: dropped), over the whole run; shaded: faults and partitions. Drag to choose a time window; click to centre it."));
+      "Bars: messages sent per window of " + fmtT(c.width_ns) + " (red: dropped), over the whole run; shaded: faults, partitions and the scenario's trigger. Drag to choose a time window; click to centre it."));
   }
 
   // --- fault schedule timeline -------------------------------------------
@@ -205,10 +205,11 @@
   function drawFaults() {
     faultsDiv.replaceChildren();
     const rows = [];
+    for (const g of D.triggers || []) rows.push({ cls: "trigger", label: "trigger window (" + g.label + "_at, " + g.label + "_for)", s: g });
     for (const f of D.faults) rows.push({ cls: "fault", label: f.label, s: f, strong: true });
     for (const s of D.spans) rows.push({ cls: s.kind, label: spanName(s), s });
     const shown = rows.filter(r => overlaps(r.s.start, r.s.end) && visible(r.s.node) && visible(r.s.peer));
-    if (!rows.length) { faultsDiv.append(el("p", { class: "muted" }, "No faults: the trace holds no fault, crash, pause, partition, clog or hold.")); return; }
+    if (!rows.length) { faultsDiv.append(el("p", { class: "muted" }, "No faults: the trace holds no fault, crash, pause, partition, clog or hold, and the scenario has no trigger window.")); return; }
     const MAXROWS = 80, W = width(), RH = 16, list = shown.slice(0, MAXROWS);
     const svg = sv("svg", { width: W, height: 24 + RH * list.length + 4, id: "faults" });
     axis(svg, W, 0, "time");
@@ -224,7 +225,7 @@
     faultsDiv.append(svg);
     const more = shown.length - list.length;
     faultsDiv.append(el("div", { class: "note" }, shown.length + " of " + rows.length + " spans in this window" + (more > 0 ? " (" + more + " not drawn; zoom in)" : "") +
-      ". Dark red: the fault schedule; red: a node down; yellow: paused; purple: a partition, clog or hold. Click a bar to zoom to it."));
+      ". Green: the scenario's trigger; dark red: the fault schedule; red: a node down; yellow: paused; purple: a partition, clog or hold. Click a bar to zoom to it."));
   }
 
   // --- the message-sequence (Lamport) diagram -------------------------------
@@ -274,6 +275,8 @@
     sv("rect", { x: LEFT, y: 0, width: W - LEFT - RIGHT, height: H }, clipR);
     const body = sv("g", { "clip-path": "url(#plotarea)" }, svg);
     // Faults and partitions shade the whole diagram; node spans their lane.
+    for (const g of D.triggers || []) if (overlaps(g.start, g.end))
+      title(sv("rect", { class: "trigger", x: xOf(g.start, W), y: top - 4, width: Math.max(1, xOf(g.end, W) - xOf(g.start, W)), height: H - top }, body), "trigger: " + g.label);
     for (const f of D.faults) if (overlaps(f.start, f.end))
       title(sv("rect", { class: "fault", x: xOf(f.start, W), y: top - 4, width: Math.max(1, xOf(f.end, W) - xOf(f.start, W)), height: H - top }, body), f.label);
     for (const s of D.spans) {
@@ -375,7 +378,7 @@
     plots.append(el("div", { class: "note" }, (D.series_from_trace
       ? "This scenario records no series of its own: these are the messages sent, delivered and dropped per second, counted from the trace. "
       : "One run (seed " + D.seed + "): each point is one step of the series (a rate, a mean or a level over the step). ") +
-      "Every panel shares the diagram's time axis; shaded: faults and partitions."));
+      "Every panel shares the diagram's time axis; shaded: the scenario's trigger, faults and partitions."));
     D.series.forEach((s, i) => {
       const pts = s.points.filter(p => p[0] * 1e9 >= S.t0 - 2e9 && p[0] * 1e9 <= S.t1 + 2e9);
       const color = COLORS[i % COLORS.length];
@@ -388,6 +391,7 @@
       const clip = sv("clipPath", { id: "clip-" + i }, sv("defs", {}, svg));
       sv("rect", { x: LEFT, y: 0, width: W - LEFT - RIGHT, height: H }, clip);
       const body = sv("g", { "clip-path": "url(#clip-" + i + ")" }, svg);
+      for (const g of D.triggers || []) if (overlaps(g.start, g.end)) sv("rect", { class: "trigger", x: xOf(g.start, W), y: top, width: Math.max(1, xOf(g.end, W) - xOf(g.start, W)), height: H - top - bot }, body);
       for (const f of D.faults) if (overlaps(f.start, f.end)) sv("rect", { class: "fault", x: xOf(f.start, W), y: top, width: Math.max(1, xOf(f.end, W) - xOf(f.start, W)), height: H - top - bot }, body);
       for (const sp of D.spans) if (sp.node < 0 && overlaps(sp.start, sp.end)) sv("rect", { class: "partition", x: xOf(sp.start, W), y: top, width: Math.max(1, xOf(sp.end, W) - xOf(sp.start, W)), height: H - top - bot }, body);
       const ticks = breaker ? [0, 1, 2] : niceTicks(lo, hi, 4);
@@ -405,7 +409,9 @@
       if (d) title(sv("path", { class: "series", d, stroke: color }, body), s.name);
       axis(svg, W, H - bot, "");
       plots.append(el("div", { class: "legend" }, el("span", { style: "--c:" + color }, s.name + " (seed " + D.seed + ")"),
-        el("span", { class: "box", style: "--c: rgba(207,34,46,.15)" }, "fault"), el("span", { class: "box", style: "--c: rgba(130,80,223,.15)" }, "partition")), svg);
+        (D.triggers || []).length ? el("span", { class: "box", style: "--c: rgba(26,127,55,.15)" }, "trigger") : null,
+        D.faults.length ? el("span", { class: "box", style: "--c: rgba(207,34,46,.15)" }, "fault") : null,
+        D.spans.some(x => x.kind === "partition") ? el("span", { class: "box", style: "--c: rgba(130,80,223,.15)" }, "partition") : null), svg);
     });
   }
 
