@@ -40,12 +40,15 @@ func BenchmarkReport(b *testing.B) {
 			var events uint64
 			for b.Loop() {
 				w0, c0 := time.Now(), cpuTime()
-				res := scenarios.Execute(sc, vals, 1, opts)
+				plain := scenarios.Execute(sc, vals, 1, opts)
 				w1, c1 := time.Now(), cpuTime()
 				o := opts
 				rec := &Recorder{}
 				o.Sink = rec
-				res = scenarios.Execute(sc, vals, 1, o)
+				res := scenarios.Execute(sc, vals, 1, o)
+				if res.TraceHash != plain.TraceHash {
+					b.Fatalf("recording changed the trace hash: %s vs %s", res.TraceHash, plain.TraceHash)
+				}
 				if err := Write(io.Discard, Build(res, rec, Options{})); err != nil {
 					b.Fatal(err)
 				}
