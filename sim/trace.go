@@ -92,6 +92,19 @@ func (w *World) Trace(r Record) {
 	}
 }
 
+// Observe passes r to the sink, if any, without feeding the trace hash:
+// for records that describe a run rather than decide it, such as a node's
+// log lines. r.At is set to now. A run's hash is the same whether or not
+// it observes, so code may log freely.
+func (w *World) Observe(r Record) {
+	if w.opts.Sink == nil {
+		return
+	}
+	r.At = w.now
+	w.rec = r
+	w.opts.Sink.Record(&w.rec)
+}
+
 // kindCache memoizes fnv64 of the few record kinds a run uses. A slot is
 // chosen by length and first byte and checked by content, so a collision
 // only costs a recompute.

@@ -124,6 +124,8 @@ func TestReportInBrowser(t *testing.T) {
 		"#faults rect":            5, // the five faults of seed 1, at least
 		".check.fail":             1,
 		"#overview rect.bar-sent": 10,
+		"#lamport circle.log":     10, // the servers' log lines
+		"#logtable tr":            10,
 	} {
 		if n := count(sel); n < least {
 			t.Errorf("%d elements match %s, want at least %d", n, sel, least)
