@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -96,4 +98,16 @@ func plotSeries(res *scenarios.Result, rec *htmlreport.Recorder) map[string][]si
 		return res.Series
 	}
 	return rec.TrafficSeries(sim.Time(res.SimTimeNs))
+}
+
+// marshalJSON is json.Marshal without HTML escaping, for result lines:
+// "n1->n2" in a detail stays as written.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

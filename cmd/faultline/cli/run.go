@@ -207,6 +207,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // keep "->" in details readable
 		if err := enc.Encode(res); err != nil {
 			return exitFail, err
 		}

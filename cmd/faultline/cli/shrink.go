@@ -123,6 +123,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return exitOK, enc.Encode(j)
 	}
 	fmt.Fprintf(stdout, "scenario    %s\nseed        %d\nfails       %s", sc.Name, seed, sh.How)

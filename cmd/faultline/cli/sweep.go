@@ -148,6 +148,7 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(sum)
 	}
 	line := fmt.Sprintf("sweep %s seeds %s: %d runs, %d failed (%s)", sum.Scenario, sum.Seeds, sum.Runs, len(sum.Failed), statusCounts(sum.Statuses))
@@ -291,7 +292,7 @@ func openStream(path string, resume bool, name string, params map[string]string)
 }
 
 func (s *resultStream) write(r *scenarios.Result) error {
-	b, err := json.Marshal(r)
+	b, err := marshalJSON(r)
 	if err != nil {
 		return err
 	}
