@@ -86,13 +86,29 @@ func TestReportInBrowser(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1400, 1000),
-		chromedp.Navigate("file://"+path),
-		chromedp.WaitVisible(`body[data-rendered="1"]`),
-	); err != nil {
-		t.Fatalf("loading the report: %v (problems: %v)", err, problems)
+	// load opens url and waits until the page says it has drawn itself;
+	// a script error stops the drawing, so the wait is short.
+	load := func(url string, reload bool) {
+		t.Helper()
+		steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate(url)}
+		if reload {
+			steps = append(steps, chromedp.Reload())
+		}
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("loading %s: %v", url, err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, chromedp.WaitVisible(`body[data-rendered="1"]`)); err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("%s did not finish drawing: %v; script errors: %v", url, err, problems)
+		}
 	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 1000)); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	load("file://"+path, false)
 	count := func(sel string) int {
 		t.Helper()
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
@@ -153,13 +169,7 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	// A linked view: a window around the first faults, two clients hidden.
 	// It is what the screenshot shows.
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate("file://"+path+"#t0=120&t1=700&hide=n5,n6"),
-		chromedp.Reload(),
-		chromedp.WaitVisible(`body[data-rendered="1"]`),
-	); err != nil {
-		t.Fatalf("loading a linked view: %v", err)
-	}
+	load("file://"+path+"#t0=120&t1=700&hide=n5,n6", true)
 	if n := count("#lamport line.lane"); n != lanes-2 {
 		t.Errorf("%d lanes in the view that hides n5 and n6, want %d", n, lanes-2)
 	}
@@ -182,6 +192,19 @@ func TestReportInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot written to %s", out)
+	}
+	// Other shapes of run: no messages at all (queue), clock skew (lease),
+	// a trigger and series (retry-storm), faults in a saga.
+	for _, name := range []string{"queue", "lease", "retry-storm", "saga"} {
+		res, rec := runScenario(t, name, 1, nil, dir)
+		p := filepath.Join(dir, name+".html")
+		if err := WriteFile(p, res, rec, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		load("file://"+p, false)
+		if err := chromedp.Do(ctx, chromedp.Click(`#reset`)); err != nil {
+			t.Errorf("%s: whole run: %v", name, err)
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
