@@ -28,9 +28,10 @@ const (
 type Options struct {
 	// MaxMessages bounds the message arrows the file holds; 0 means
 	// DefaultMaxMessages. Past it, the run is cut into equal windows (at
-	// most Buckets, at most MaxMessages/20) and each keeps its first
-	// messages up to one shared quota, so quiet windows keep all of
-	// theirs; the counts per window (Buckets of them) stay exact.
+	// most Buckets, at most MaxMessages/20) and each keeps messages up to
+	// one shared quota (its dropped, duplicated and delayed ones first,
+	// then its first others), so quiet windows keep all of theirs; the
+	// counts per window (Buckets of them) stay exact.
 	MaxMessages int
 	// MaxLogs bounds the node log lines and other marks kept (the first
 	// ones); 0 means DefaultMaxLogs.
@@ -613,7 +614,8 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 }
 
 // sample keeps at most max arrows: the run is cut into windows and each
-// keeps its first arrows up to a quota, the largest that fits max. There
+// keeps arrows up to a quota, the largest that fits max: its drops,
+// duplicates and delayed ones first, then the first others. There
 // are at most max/minQuota sampling windows, so a quota is never below
 // minQuota for lack of room. Counts always cover every arrow, in Buckets
 // windows.
@@ -641,15 +643,23 @@ func sample(d *Data, all *builder, maxMsgs int) {
 			hi = q - 1
 		}
 	}
+	// Each window keeps its unusual arrows first (drops, duplicates,
+	// delays, corruption: what a failure is usually about), then its
+	// first others.
 	kept := make([]int, len(sc.Sent))
 	out := make([]Message, 0, maxMsgs)
-	all.each(func(a *arrow) {
-		i := min(len(kept)-1, int(a.sent/sc.WidthNs))
-		if kept[i] < lo {
-			kept[i]++
-			out = append(out, all.message(a))
-		}
-	})
+	for _, unusual := range []bool{true, false} {
+		all.each(func(a *arrow) {
+			if (a.drop != 0 || a.dup || a.late != 0 || a.corr) != unusual {
+				return
+			}
+			i := min(len(kept)-1, int(a.sent/sc.WidthNs))
+			if kept[i] < lo {
+				kept[i]++
+				out = append(out, all.message(a))
+			}
+		})
+	}
 	d.Messages = out
 	d.Windowing.MessagesKept = len(out)
 	d.Windowing.QuotaPerWindow = lo

@@ -202,3 +202,27 @@ func TestReportDeterministic(t *testing.T) {
 }
 
 type named struct{ A, B int }
+
+// Sampling keeps a busy window's drops before its plain arrows.
+func TestSampleKeepsDropsFirst(t *testing.T) {
+	rec := &Recorder{}
+	for i := range 1000 {
+		id := uint64(i + 1)
+		rec.Record(&sim.Record{At: sim.Time(i), Kind: "send", Node: 0, Peer: 1, ID: id})
+		if i >= 990 {
+			rec.Record(&sim.Record{At: sim.Time(i), Kind: "drop", Node: 0, Peer: 1, ID: id, Detail: "loss"})
+		} else {
+			rec.Record(&sim.Record{At: sim.Time(i + 1), Kind: "deliver", Node: 1, Peer: 0, ID: id})
+		}
+	}
+	d := Build(&scenarios.Result{SimTimeNs: 1000}, rec, Options{MaxMessages: 20})
+	drops := 0
+	for _, m := range d.Messages {
+		if m.Drop != "" {
+			drops++
+		}
+	}
+	if len(d.Messages) != 20 || drops != 10 {
+		t.Fatalf("kept %d arrows with %d drops, want 20 with all 10 drops", len(d.Messages), drops)
+	}
+}

@@ -332,7 +332,7 @@
     let note = "Drawn: " + pick.list.length + " of " + pick.total + " messages in this window";
     if (pick.list.length < pick.total) note += " (every drop, duplicate and delayed message first, the rest thinned evenly; zoom in to see all)";
     note += ". " + logs + " log lines.";
-    if (w.quota_per_window) note += " The file holds " + w.messages_kept + " of the run's " + w.messages_total + " messages: the first " + w.quota_per_window + " sent in each window of " + fmtT(w.sample_window_ns) + " (the bars above count them all).";
+    if (w.quota_per_window) note += " The file holds " + w.messages_kept + " of the run's " + w.messages_total + " messages: " + w.quota_per_window + " per window of " + fmtT(w.sample_window_ns) + ", its drops, duplicates and delayed ones first, then its first others (the bars above count them all).";
     dnote.textContent = note;
   }
   // Dragging the diagram pans it; one listener for the page's life.
@@ -428,7 +428,7 @@
     const s = el("section", {}, el("h2", {}, "About this report"));
     const lines = [
       "Built from the run's trace and result, offline: this file loads nothing from the network.",
-      "Messages in the file: " + w.messages_kept + " of " + w.messages_total + (w.quota_per_window ? " (the first " + w.quota_per_window + " sent in each window of " + fmtT(w.sample_window_ns) + ")" : " (all)") + "; at most " + MAX_DRAW + " arrows are drawn at once.",
+      "Messages in the file: " + w.messages_kept + " of " + w.messages_total + (w.quota_per_window ? " (" + w.quota_per_window + " per window of " + fmtT(w.sample_window_ns) + ": drops, duplicates and delayed ones first, then the first others)" : " (all)") + "; at most " + MAX_DRAW + " arrows are drawn at once.",
       "Log lines in the file: " + D.logs.length + " of " + w.logs_total + "; other marks: " + D.marks.length + " of " + w.marks_total + "; timer firings (not drawn): " + w.timers + ".",
     ];
     if (w.messages_unrecorded) lines.push("Messages past the recorder's bound, left out entirely: " + w.messages_unrecorded + ".");
