@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -120,7 +119,7 @@ func (a *App) runMerge(args []string, stdout, _ io.Writer) (int, error) {
 	if *outPath != "" {
 		var buf bytes.Buffer
 		for _, res := range all {
-			b, err := json.Marshal(res)
+			b, err := marshalJSON(res)
 			if err != nil {
 				return exitFail, err
 			}

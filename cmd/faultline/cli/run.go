@@ -142,6 +142,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
 	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations); created if missing")
+	rp := addReportFlag(fs, "the run")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -173,6 +174,9 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := makeDir("artifacts", *artifacts); err != nil {
 		return exitUsage, err
 	}
+	if err := rp.check(); err != nil {
+		return exitUsage, err
+	}
 	seed, err := scenarios.ParseSeed(*seedStr)
 	if err != nil {
 		return exitUsage, usagef("--seed: %v", err)
@@ -200,6 +204,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			opts.Sink = sink
 		}
 	}
+	rec := rp.attach(&opts, *plotPath != "")
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if res.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", res.Error) // the trace file is not written
@@ -217,16 +222,21 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitFail, fmt.Errorf("--trace: %w", err)
 		}
 	}
+	if err := rp.write(res, rec); err != nil {
+		return exitFail, err
+	}
 	if *plotPath != "" {
+		res.Series = plotSeries(res, rec)
 		if len(res.Series) == 0 {
 			fmt.Fprintf(stderr, "%s run: --plot: scenario %s records no time series; no plot written\n", a.Name, sc.Name)
-		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{{Label: fmt.Sprintf("seed %d", seed), Series: res.Series}}); err != nil {
+		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{report.RunLine(res)}); err != nil {
 			return exitFail, err
 		}
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // keep "->" in details readable
 		if err := enc.Encode(res); err != nil {
 			return exitFail, err
 		}

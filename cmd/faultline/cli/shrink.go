@@ -44,6 +44,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
 	maxRuns := fs.Int("max-runs", 500, "most runs the shrink may use")
 	format := fs.String("format", "text", "output format: text or json")
+	rp := addReportFlag(fs, "the run with the minimal schedule")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -84,6 +85,9 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := checkOutPath("out", path); err != nil {
 		return exitUsage, err
 	}
+	if err := rp.check(); err != nil {
+		return exitUsage, err
+	}
 	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
 	if err != nil {
 		if errors.Is(err, scenarios.ErrNotFailing) {
@@ -97,6 +101,13 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFail, fmt.Errorf("--out: %w", err)
 	}
 	res := sh.Result
+	ro := opts
+	if !takesFaultsParam(sc) {
+		ro.Faults, ro.FaultsFile = sh.Minimal.String(), path
+	}
+	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, seed, ro, res.TraceHash); err != nil {
+		return exitFail, err
+	}
 	j := shrinkJSON{
 		Scenario: sc.Name, Seed: seed, Fails: sh.How,
 		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
@@ -113,6 +124,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return exitOK, enc.Encode(j)
 	}
 	fmt.Fprintf(stdout, "scenario    %s\nseed        %d\nfails       %s", sc.Name, seed, sh.How)

@@ -34,6 +34,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	shardStr := fs.String("shard", "", "run only part i of n of the seeds (0 ≤ i < n), e.g. 0/4; join the outputs with '"+a.Name+" merge'")
 	format := fs.String("format", "text", "output format: text or json")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
+	rp := addReportFlag(fs, "the first failing seed")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -67,6 +68,9 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
 	if err != nil {
+		return exitUsage, err
+	}
+	if err := rp.check(); err != nil {
 		return exitUsage, err
 	}
 	defer softMemoryLimit(rf.maxMemory)()
@@ -129,6 +133,11 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := printSweep(stdout, sum, *format); err != nil {
 		return exitFail, err
 	}
+	if f := sum.FirstFailure; f != nil {
+		if err := rp.rerun(stderr, a.Name+" sweep", sc, vals, f.Seed, opts, f.TraceHash); err != nil {
+			return exitFail, err
+		}
+	}
 	return sweepStatus(sum), nil
 }
 
@@ -147,6 +156,7 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(sum)
 	}
 	line := fmt.Sprintf("sweep %s seeds %s: %d runs, %d failed (%s)", sum.Scenario, sum.Seeds, sum.Runs, len(sum.Failed), statusCounts(sum.Statuses))
@@ -308,7 +318,7 @@ func openStream(path string, resume bool, name string, params map[string]string)
 }
 
 func (s *resultStream) write(r *scenarios.Result) error {
-	b, err := json.Marshal(r)
+	b, err := marshalJSON(r)
 	if err != nil {
 		return err
 	}
