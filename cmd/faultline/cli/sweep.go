@@ -35,6 +35,8 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	format := fs.String("format", "text", "output format: text or json")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
 	a.addRunFlags(fs, &rf)
+	var iso isolateFlags
+	addIsolateFlags(fs, &iso)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -69,6 +71,11 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	isolated, stopWorkers, err := a.isolation(&iso, sc, vals, opts)
+	if err != nil {
+		return exitCode(err), err
+	}
+	defer stopWorkers()
 	var stream *resultStream
 	var done []*scenarios.Result
 	if *outPath != "" {
@@ -90,6 +97,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	defer release()
 	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
 		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
+		Exec: isolated,
 		OnResult: func(r *scenarios.Result) error {
 			if r.Status == scenarios.StatusBadInput {
 				// Every seed would say the same: stop, and exit 2.
@@ -102,6 +110,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			return nil
 		},
 	})
+	stopWorkers() // at once: after Ctrl-C, workers may still be running abandoned worlds
 	prog.finish()
 	if stream != nil {
 		if cerr := stream.close(); err == nil {

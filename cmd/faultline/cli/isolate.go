@@ -1,0 +1,436 @@
+package cli
+
+// Crash isolation (sweep --isolate): each world runs in a worker process,
+// this same binary re-executed with the hidden command __worker. A worker
+// reads jobs from stdin and writes results to stdout, one JSON object a
+// line. The parent keeps at most -j workers; one that dies, overruns the
+// per-world wall limit or outgrows --max-memory is killed and replaced,
+// and its seed gets a result of its own (status crash or limit).
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+// workerCommand is the hidden command a worker process runs. It is not in
+// the commands table, so usage texts do not list it.
+const workerCommand = "__worker"
+
+// workerProtocol is the version of the job and reply lines; a worker that
+// greets with another version is refused.
+const workerProtocol = 1
+
+// workerMaxStackBytes caps a worker's goroutine stacks (Go's default is
+// 1 GiB): a stack overflow then costs 256 MiB, not 1.5 GiB, before it
+// crashes the worker. No healthy run comes near it.
+const workerMaxStackBytes = 256 << 20
+
+// rssEvery is how often the parent reads a busy worker's resident memory.
+var rssEvery = 50 * time.Millisecond
+
+// workerStart bounds the time a new worker may take to greet.
+var workerStart = 30 * time.Second
+
+// isolateFlags are the flags of --isolate.
+type isolateFlags struct {
+	on        bool
+	maxMemory string
+	fs        *pflag.FlagSet
+}
+
+func addIsolateFlags(fs *pflag.FlagSet, f *isolateFlags) {
+	f.fs = fs
+	fs.BoolVar(&f.on, "isolate", false, "run each world in a worker process (this program, re-executed): a crash, a fatal error, a hang or runaway memory ends only its own seed, as status crash or limit")
+	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "with --isolate: end a run as 'limit' when its worker's resident memory exceeds this, e.g. 512MiB (read from /proc, so Linux only; 0: none)")
+}
+
+// workerJob is one line on a worker's stdin: one world to run.
+type workerJob struct {
+	Scenario    string            `json:"scenario"`
+	Params      map[string]string `json:"params"`
+	Seed        uint64            `json:"seed"`
+	Limits      sim.Limits        `json:"limits"`
+	WallLimitNs int64             `json:"wall_limit_ns"`
+	Faults      string            `json:"faults,omitempty"`
+	FaultsFile  string            `json:"faults_file,omitempty"`
+	ArtifactDir string            `json:"artifact_dir,omitempty"`
+	Program     string            `json:"program"`
+}
+
+// workerReply is one line on a worker's stdout: its greeting, then one
+// result (or an error) per job.
+type workerReply struct {
+	Hello     int               `json:"hello,omitempty"` // the protocol version
+	Scenarios []string          `json:"scenarios,omitempty"`
+	Result    *scenarios.Result `json:"result,omitempty"`
+	Error     string            `json:"error,omitempty"`
+}
+
+// isolation returns, with --isolate, the function a sweep runs each seed
+// with, and a function that kills every worker; without, nil and a no-op.
+// It starts one worker to check that this program can be its own worker.
+func (a *App) isolation(f *isolateFlags, sc *scenarios.Scenario, vals scenarios.Values, opts scenarios.Options) (func(uint64) *scenarios.Result, func(), error) {
+	if !f.on {
+		if f.fs.Changed("max-memory") {
+			return nil, func() {}, usagef("--max-memory needs --isolate (in-process runs share one process)")
+		}
+		return nil, func() {}, nil
+	}
+	maxBytes, err := parseBytes(f.maxMemory)
+	if err != nil {
+		return nil, func() {}, usagef("--max-memory %v", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("--isolate: cannot find this program to start workers: %w", err)
+	}
+	p := &workerPool{
+		exe:  exe,
+		args: []string{workerCommand, "--max-memory", strconv.FormatInt(maxBytes, 10), "--max-stack", strconv.Itoa(workerMaxStackBytes)},
+		sc:   sc, vals: vals, opts: opts,
+		maxRSSBytes: maxBytes,
+		job: workerJob{Scenario: sc.Name, Params: vals.Map(), Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit),
+			Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program},
+		all: map[*worker]bool{},
+	}
+	if opts.WallLimit > 0 {
+		p.wallKill = opts.WallLimit + min(max(opts.WallLimit/4, 200*time.Millisecond), 10*time.Second)
+	}
+	w, err := p.get()
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("--isolate: %w", err)
+	}
+	if !slices.Contains(w.scenarios, sc.Name) {
+		p.close()
+		return nil, func() {}, fmt.Errorf("--isolate: the worker (%s %s) does not offer scenario %s: its main must call cli.Main with the same scenarios", exe, workerCommand, sc.Name)
+	}
+	p.put(w)
+	return p.exec, p.close, nil
+}
+
+// workerPool holds the worker processes of one sweep. exec is called
+// from the sweep's goroutines, at most -j at once, so at most -j workers
+// live at a time.
+type workerPool struct {
+	exe         string
+	args        []string
+	sc          *scenarios.Scenario
+	vals        scenarios.Values
+	opts        scenarios.Options
+	job         workerJob
+	wallKill    time.Duration // 0: none
+	maxRSSBytes int64         // 0: none
+
+	mu     sync.Mutex
+	idle   []*worker
+	all    map[*worker]bool
+	closed bool
+}
+
+// worker is one worker process.
+type worker struct {
+	cmd       *exec.Cmd
+	in        io.WriteCloser
+	out       chan []byte // reply lines; closed when stdout ends
+	stderr    *tailWriter
+	dead      chan struct{} // closed by kill
+	killOnce  sync.Once
+	exited    chan struct{} // closed once the process has been waited for
+	waitErr   error
+	scenarios []string
+}
+
+func (p *workerPool) start() (*worker, error) {
+	cmd := exec.Command(p.exe, p.args...)
+	w := &worker{cmd: cmd, out: make(chan []byte, 1), stderr: &tailWriter{}, dead: make(chan struct{}), exited: make(chan struct{})}
+	cmd.Stderr = w.stderr
+	var err error
+	if w.in, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting a worker: %w", err)
+	}
+	go func() {
+		br := bufio.NewReaderSize(stdout, 64<<10)
+		for {
+			line, err := br.ReadBytes('\n')
+			if err != nil {
+				break
+			}
+			select {
+			case w.out <- line:
+			case <-w.dead:
+			}
+		}
+		close(w.out)
+		w.waitErr = cmd.Wait()
+		close(w.exited)
+	}()
+	t := time.NewTimer(workerStart)
+	defer t.Stop()
+	select {
+	case line, ok := <-w.out:
+		var hello workerReply
+		if ok && json.Unmarshal(line, &hello) == nil && hello.Hello == workerProtocol {
+			w.scenarios = hello.Scenarios
+			return w, nil
+		}
+		if ok {
+			p.kill(w)
+		}
+		<-w.exited
+		return nil, fmt.Errorf("%s %s did not start as a worker (%s)", p.exe, workerCommand, w.death())
+	case <-t.C:
+		p.kill(w)
+		return nil, fmt.Errorf("%s %s did not greet within %v", p.exe, workerCommand, workerStart)
+	}
+}
+
+// get returns an idle worker, or starts one.
+func (p *workerPool) get() (*worker, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, errors.New("the sweep has stopped")
+	}
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return w, nil
+	}
+	p.mu.Unlock()
+	w, err := p.start()
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		p.kill(w)
+		return nil, errors.New("the sweep has stopped")
+	}
+	p.all[w] = true
+	return w, nil
+}
+
+func (p *workerPool) put(w *worker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		p.kill(w)
+		return
+	}
+	p.idle = append(p.idle, w)
+}
+
+// kill ends a worker with SIGKILL; it never runs another job.
+func (p *workerPool) kill(w *worker) {
+	w.killOnce.Do(func() {
+		close(w.dead)
+		_ = w.cmd.Process.Kill()
+	})
+}
+
+func (p *workerPool) drop(w *worker) {
+	p.kill(w)
+	p.mu.Lock()
+	delete(p.all, w)
+	p.mu.Unlock()
+}
+
+// close kills every worker, busy or idle, and waits until they are gone.
+func (p *workerPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	all := make([]*worker, 0, len(p.all))
+	for w := range p.all {
+		all = append(all, w)
+	}
+	p.all, p.idle = map[*worker]bool{}, nil
+	p.mu.Unlock()
+	for _, w := range all {
+		p.kill(w)
+	}
+	for _, w := range all {
+		<-w.exited
+	}
+}
+
+// exec runs one seed on a worker and returns its result: the worker's
+// own, or one of status crash or limit when the worker had to go.
+func (p *workerPool) exec(seed uint64) *scenarios.Result {
+	unfinished := func(status, limit, msg string) *scenarios.Result {
+		return scenarios.Unfinished(p.sc, p.vals, seed, p.opts, status, limit, msg)
+	}
+	w, err := p.get()
+	if err != nil {
+		return unfinished(scenarios.StatusCrash, "", "no worker: "+oneLine(err.Error()))
+	}
+	job := p.job
+	job.Seed = seed
+	line, err := json.Marshal(job)
+	if err != nil {
+		p.put(w)
+		return unfinished(scenarios.StatusCrash, "", "encoding the job: "+err.Error())
+	}
+	w.stderr.reset()
+	// A failed write means the worker is gone; its reply channel says so.
+	_, _ = w.in.Write(append(line, '\n'))
+	var wall, poll <-chan time.Time
+	if p.wallKill > 0 {
+		t := time.NewTimer(p.wallKill)
+		defer t.Stop()
+		wall = t.C
+	}
+	if p.maxRSSBytes > 0 {
+		t := time.NewTicker(rssEvery)
+		defer t.Stop()
+		poll = t.C
+	}
+	for {
+		select {
+		case line, ok := <-w.out:
+			var rep workerReply
+			switch {
+			case !ok:
+				p.drop(w)
+				<-w.exited
+				return unfinished(scenarios.StatusCrash, "", "worker died ("+w.death()+")")
+			case json.Unmarshal(line, &rep) != nil || (rep.Result == nil) == (rep.Error == ""):
+				p.drop(w)
+				return unfinished(scenarios.StatusCrash, "", "worker wrote a line that is not a result: "+clip(strings.TrimSpace(string(line)), 200))
+			case rep.Error != "":
+				p.put(w)
+				return unfinished(scenarios.StatusCrash, "", "worker: "+rep.Error)
+			}
+			p.put(w)
+			return rep.Result
+		case <-wall:
+			p.drop(w)
+			return unfinished(scenarios.StatusLimit, "wall_time", fmt.Sprintf(
+				"limit wall_time (%v) reached: the world did not return to the engine within %v (e.g. a handler that never returns); its worker was killed", p.opts.WallLimit, p.wallKill))
+		case <-poll:
+			if rss, ok := residentBytes(w.cmd.Process.Pid); ok && rss > p.maxRSSBytes {
+				p.drop(w)
+				return unfinished(scenarios.StatusLimit, "memory", fmt.Sprintf(
+					"limit memory (%s) reached: the worker's resident memory was %s; it was killed", formatBytes(p.maxRSSBytes), formatBytes(rss)))
+			}
+		}
+	}
+}
+
+// death describes how a worker ended: its exit status or signal, and the
+// lines of its stderr that say why (a panic, a fatal runtime error).
+func (w *worker) death() string {
+	how := "no exit status"
+	var ee *exec.ExitError
+	switch {
+	case errors.As(w.waitErr, &ee):
+		how = ee.ProcessState.String()
+	case w.waitErr != nil:
+		how = w.waitErr.Error()
+	case w.cmd.ProcessState != nil:
+		how = w.cmd.ProcessState.String()
+	}
+	if why := crashCause(w.stderr.String()); why != "" {
+		return how + ": " + why
+	}
+	return how
+}
+
+// crashCause picks from a dead worker's stderr the lines that say why it
+// died: Go's "panic: ..." and "fatal error: ..." lines, or else the last
+// lines. Goroutine dumps are left out: they name addresses and goroutine
+// numbers that differ from run to run.
+func crashCause(stderr string) string {
+	var picked []string
+	lines := strings.Split(stderr, "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") ||
+			strings.HasPrefix(l, "runtime: goroutine stack exceeds") || strings.HasPrefix(l, "\tpanic: ") {
+			if l = clip(strings.TrimSpace(l), 300); !slices.Contains(picked, l) {
+				picked = append(picked, l)
+			}
+			if len(picked) == 4 {
+				break
+			}
+		}
+	}
+	if len(picked) == 0 {
+		for i := len(lines) - 1; i >= 0 && len(picked) < 3; i-- {
+			if l := strings.TrimSpace(lines[i]); l != "" {
+				picked = slices.Insert(picked, 0, clip(l, 300))
+			}
+		}
+	}
+	return strings.Join(picked, "; ")
+}
+
+// residentBytes reads a process's resident memory from /proc (Linux).
+func residentBytes(pid int) (int64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * int64(os.Getpagesize()), true
+}
+
+// tailWriter keeps the last tailBytes written to it since its last reset.
+type tailWriter struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailBytes = 64 << 10
+
+func (t *tailWriter) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if len(t.buf) > tailBytes {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailBytes:]...)
+	}
+	return len(b), nil
+}
+
+func (t *tailWriter) reset() { t.mu.Lock(); t.buf = t.buf[:0]; t.mu.Unlock() }
+
+func (t *tailWriter) String() string { t.mu.Lock(); defer t.mu.Unlock(); return string(t.buf) }
+
+// exitCode is the exit status for an error: 2 for bad input, else 1.
+func exitCode(err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFail
+}
