@@ -36,9 +36,10 @@ const workerCommand = "__worker"
 const workerProtocol = 1
 
 // workerMaxStackBytes caps a worker's goroutine stacks (Go's default is
-// 1 GiB): a stack overflow then costs 256 MiB, not 1.5 GiB, before it
-// crashes the worker. No healthy run comes near it.
-const workerMaxStackBytes = 256 << 20
+// 1 GiB): a stack overflow then crashes the worker after 64 MiB instead
+// of seconds of copying and 1.5 GiB of memory. A world that truly needs
+// deeper stacks crashes isolated and not in process (docs/sweeps.md).
+const workerMaxStackBytes = 64 << 20
 
 // rssEvery is how often the parent reads a busy worker's resident memory.
 var rssEvery = 50 * time.Millisecond
@@ -199,7 +200,7 @@ func (p *workerPool) start() (*worker, error) {
 			p.kill(w)
 		}
 		<-w.exited
-		return nil, fmt.Errorf("%s %s did not start as a worker (%s)", p.exe, workerCommand, w.death())
+		return nil, fmt.Errorf("%s %s did not start as a worker: %s", p.exe, workerCommand, w.death())
 	case <-t.C:
 		p.kill(w)
 		return nil, fmt.Errorf("%s %s did not greet within %v", p.exe, workerCommand, workerStart)
@@ -316,7 +317,7 @@ func (p *workerPool) exec(seed uint64) *scenarios.Result {
 			case !ok:
 				p.drop(w)
 				<-w.exited
-				return unfinished(scenarios.StatusCrash, "", "worker died ("+w.death()+")")
+				return unfinished(scenarios.StatusCrash, "", "worker died "+w.death())
 			case json.Unmarshal(line, &rep) != nil || (rep.Result == nil) == (rep.Error == ""):
 				p.drop(w)
 				return unfinished(scenarios.StatusCrash, "", "worker wrote a line that is not a result: "+clip(strings.TrimSpace(string(line)), 200))
@@ -340,8 +341,9 @@ func (p *workerPool) exec(seed uint64) *scenarios.Result {
 	}
 }
 
-// death describes how a worker ended: its exit status or signal, and the
-// lines of its stderr that say why (a panic, a fatal runtime error).
+// death describes how a worker ended, "(exit status 2): panic: ...": its
+// exit status or signal, and the lines of its stderr that say why (a
+// panic, a fatal runtime error).
 func (w *worker) death() string {
 	how := "no exit status"
 	var ee *exec.ExitError
@@ -354,9 +356,9 @@ func (w *worker) death() string {
 		how = w.cmd.ProcessState.String()
 	}
 	if why := crashCause(w.stderr.String()); why != "" {
-		return how + ": " + why
+		return "(" + how + "): " + why
 	}
-	return how
+	return "(" + how + ")"
 }
 
 // crashCause picks from a dead worker's stderr the lines that say why it

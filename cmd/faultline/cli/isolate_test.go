@@ -1,0 +1,370 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/sim"
+)
+
+// testWorkerEnv makes this test binary act as the worker process of an
+// isolated sweep: the parent re-executes os.Executable(), which in a test
+// is the test binary itself.
+const testWorkerEnv = "FAULTLINE_CLI_TEST_WORKER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(testWorkerEnv) == "1" {
+		os.Exit(isoApp().Run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == workerCommand {
+		// Started as a worker without the variable: running the tests
+		// again would start workers of its own.
+		fmt.Fprintln(os.Stderr, "test binary started as a worker without "+testWorkerEnv+"=1")
+		os.Exit(3)
+	}
+	os.Exit(m.Run())
+}
+
+// Planted bugs that no in-process sweep survives: a panic in a goroutine
+// of its own, a handler that never returns, a stack overflow, runaway
+// memory. Seeds with none of them pass.
+var cliCrash = &scenarios.Scenario{
+	Name:    "cli-crash",
+	Summary: "odd seeds panic in a goroutine, seed%5==2 loops in a handler, seed%7==3 overflows the stack, seed%11==4 eats memory",
+	Run: func(r *scenarios.Run) error {
+		seed := r.Seed
+		r.World.After(time.Millisecond, sim.HandlerFunc(func(*sim.Event) {
+			switch {
+			case seed%2 == 1:
+				never := make(chan struct{})
+				go func() { panic(fmt.Sprintf("planted goroutine panic, seed %d", seed)) }()
+				<-never
+			case seed%5 == 2:
+				for n := uint64(0); ; n++ { // never returns to the engine
+					plantedSink.Store(n)
+				}
+			case seed%7 == 3:
+				plantedSink.Store(uint64(deepRecursion(0)))
+			case seed%11 == 4:
+				for {
+					b := make([]byte, 1<<20)
+					for i := 0; i < len(b); i += 4096 {
+						b[i] = 1
+					}
+					plantedHog = append(plantedHog, b)
+				}
+			}
+		}), sim.Event{Node: -1})
+		if err := r.World.Run(); err != nil {
+			return err
+		}
+		r.Check(checks.Pass("planted"))
+		return nil
+	},
+}
+
+var (
+	plantedSink atomicUint64
+	plantedHog  [][]byte
+)
+
+// atomicUint64 keeps the planted loop from being optimised away.
+type atomicUint64 struct{ v uint64 }
+
+//go:noinline
+func (a *atomicUint64) Store(v uint64) { a.v = v }
+
+//go:noinline
+func deepRecursion(n int) int {
+	var pad [64]byte
+	pad[n%64] = byte(n)
+	if n < 0 {
+		return 0
+	}
+	return deepRecursion(n+1) + int(pad[3])
+}
+
+// isoApp is testApp with the planted-crash scenario.
+func isoApp() App {
+	a := testApp()
+	a.Scenarios = append(a.Scenarios, cliCrash)
+	return a
+}
+
+// isoCLI runs the isolated-sweep app; its workers are this test binary.
+func isoCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Setenv(testWorkerEnv, "1")
+	var o, e bytes.Buffer
+	code = isoApp().Run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func readLines(t *testing.T, path string) map[uint64]*scenarios.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rs, _, err := scenarios.ReadResults(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[uint64]*scenarios.Result{}
+	for _, r := range rs {
+		out[r.Seed] = r
+	}
+	return out
+}
+
+// The done-when of crash isolation: each planted crash is its own seed's
+// status, with its replay, and the other seeds finish and pass.
+func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("--max-memory reads /proc")
+	}
+	out := filepath.Join(t.TempDir(), "r.jsonl")
+	start := time.Now()
+	code, stdout, stderr := isoCLI(t, "sweep", "cli-crash", "--seeds", "0-13", "-j", "2", "--isolate",
+		"--max-wall", "3s", "--max-memory", "200MiB", "--out", out, "-q", "--format", "json")
+	if code != exitFail {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, stderr)
+	}
+	var sum scenarios.SweepSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Runs != 14 || sum.Statuses["ok"] != 3 || sum.Statuses["crash"] != 8 || sum.Statuses["limit"] != 3 {
+		t.Fatalf("runs %d, statuses %v", sum.Runs, sum.Statuses)
+	}
+	rs := readLines(t, out)
+	want := map[uint64]struct{ status, limit, errHas string }{
+		0: {"ok", "", ""}, 6: {"ok", "", ""}, 8: {"ok", "", ""},
+		1:  {"crash", "", "worker died (exit status 2): panic: planted goroutine panic, seed 1"},
+		13: {"crash", "", "panic: planted goroutine panic, seed 13"},
+		2:  {"limit", "wall_time", "its worker was killed"},
+		12: {"limit", "wall_time", "did not return to the engine"},
+		10: {"crash", "", "fatal error: stack overflow"},
+		4:  {"limit", "memory", "limit memory (200.0MiB) reached"},
+	}
+	for seed, w := range want {
+		r := rs[seed]
+		if r == nil {
+			t.Fatalf("seed %d: no result", seed)
+		}
+		if r.Status != w.status || r.Limit != w.limit || !strings.Contains(r.Error, w.errHas) {
+			t.Errorf("seed %d: status %s, limit %q, error %q; want %s, %q, %q", seed, r.Status, r.Limit, r.Error, w.status, w.limit, w.errHas)
+		}
+		if r.Replay != "faultline run cli-crash --seed "+strconv.FormatUint(seed, 10) {
+			t.Errorf("seed %d: replay %q", seed, r.Replay)
+		}
+	}
+	if strings.Contains(rs[1].Error, "[running]") {
+		t.Errorf("crash error carries a goroutine dump: %q", rs[1].Error)
+	}
+	// A healthy seed's result is the in-process one.
+	code, inproc, _ := isoCLI(t, "run", "cli-crash", "--seed", "8", "--format", "json")
+	got, _ := json.MarshalIndent(rs[8], "", "  ")
+	if code != 0 || strings.TrimSpace(inproc) != string(got) {
+		t.Fatalf("seed 8 in process:\n%s\nisolated:\n%s", inproc, got)
+	}
+	t.Logf("14 seeds in %v", time.Since(start))
+}
+
+// For healthy seeds (and panics the runner recovers) an isolated sweep
+// prints and streams the same bytes as an in-process one.
+func TestIsolateMatchesInProcess(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"sweep", "cli-panic", "--seeds", "0-23", "-j", "2"},
+		{"sweep", "pingpong", "--seeds", "0-29", "--set", "loss=0.05", "-j", "2"},
+		{"sweep", "retry-storm", "--seeds", "0-9", "--set", "nemesis=true", "-j", "2"},
+	} {
+		name := args[1]
+		run := func(extra ...string) (string, []byte) {
+			out := filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", name, len(extra)))
+			code, stdout, stderr := isoCLI(t, append(append(args, "-q", "--format", "json", "--out", out), extra...)...)
+			if code == exitUsage {
+				t.Fatalf("%s: exit 2: %s", name, stderr)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return stdout, b
+		}
+		in, inStream := run()
+		iso, isoStream := run("--isolate")
+		if in != iso {
+			t.Errorf("%s: summary differs\nin process:\n%s\nisolated:\n%s", name, in, iso)
+		}
+		if !bytes.Equal(inStream, isoStream) {
+			t.Errorf("%s: --out streams differ", name)
+		}
+	}
+}
+
+func TestIsolateFailFastAndText(t *testing.T) {
+	code, out, stderr := isoCLI(t, "sweep", "cli-crash", "--seeds", "0-9", "--isolate", "--fail-fast", "-j", "2", "-q")
+	if code != exitFail || !strings.Contains(out, "first failure: seed 1, status crash") ||
+		!strings.Contains(out, "error: worker died (exit status 2): panic: planted goroutine panic, seed 1") ||
+		!strings.Contains(out, "replay: faultline run cli-crash --seed 1\n") || !strings.Contains(out, "2 runs, 1 failed") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+func TestIsolateInterruptKillsWorkers(t *testing.T) {
+	old := notifyInterrupt
+	defer func() { notifyInterrupt = old }()
+	notifyInterrupt = func(io.Writer) (<-chan struct{}, func()) {
+		c := make(chan struct{})
+		time.AfterFunc(time.Second, func() { close(c) })
+		return c, func() {}
+	}
+	start := time.Now()
+	// Seeds 2 and 12 loop; with an hour's wall limit only Ctrl-C ends them.
+	code, out, stderr := isoCLI(t, "sweep", "cli-crash", "--seeds", "0-40", "--isolate", "--max-wall", "1h", "-j", "2", "-q")
+	if code != exitInterrupted || !strings.Contains(out, "INTERRUPTED") || !strings.Contains(out, "sweep cli-crash seeds 0-40: 2 runs") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("interrupted sweep took %v", d)
+	}
+	if runtime.GOOS == "linux" {
+		if pids := workerChildren(t); len(pids) > 0 {
+			t.Fatalf("workers still running after the sweep: %v", pids)
+		}
+	}
+}
+
+// workerChildren lists this process's children running as workers.
+func workerChildren(t *testing.T) []int {
+	t.Helper()
+	dirs, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		rest := string(b[bytes.LastIndexByte(b, ')')+1:])
+		f := strings.Fields(rest)
+		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(d), "cmdline"))
+		if bytes.Contains(cmdline, []byte(workerCommand)) && f[0] != "Z" {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(d)))
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestIsolateBadInput(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		errHas string
+	}{
+		{"max-memory without isolate", []string{"sweep", "pingpong", "--seeds", "0-3", "--max-memory", "1GiB"}, "--max-memory needs --isolate"},
+		{"bad max-memory", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--max-memory", "lots"}, `--max-memory "lots": want a size`},
+		{"negative max-memory", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--max-memory", "-1GiB"}, "--max-memory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := isoCLI(t, tt.args...)
+			if code != exitUsage || !strings.Contains(errOut, tt.errHas) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Fatalf("exit %d, stderr %q, want 2 and %q on one line", code, errOut, tt.errHas)
+			}
+		})
+	}
+}
+
+// A program whose worker lacks the scenario (its main does not pass the
+// same scenarios to cli.Main) is refused before any seed runs.
+func TestIsolateWorkerWithoutTheScenario(t *testing.T) {
+	t.Setenv(testWorkerEnv, "1")
+	only := *cliPanic
+	only.Name = "parent-only"
+	a := isoApp()
+	a.Scenarios = append(a.Scenarios, &only)
+	var o, e bytes.Buffer
+	code := a.Run([]string{"sweep", "parent-only", "--seeds", "0-3", "--isolate"}, &o, &e)
+	if code != exitFail || !strings.Contains(e.String(), "does not offer scenario parent-only") {
+		t.Fatalf("exit %d\n%s\n%s", code, o.String(), e.String())
+	}
+}
+
+func TestCrashCause(t *testing.T) {
+	tests := []struct{ stderr, want string }{
+		{"panic: boom\n\ngoroutine 7 [running]:\nmain.f()\n", "panic: boom"},
+		{"runtime: goroutine stack exceeds 268435456-byte limit\nruntime: sp=0xc0200e0390 stack=[0xc0200e0000, 0xc0400e0000]\nfatal error: stack overflow\n\nruntime stack:\n",
+			"runtime: goroutine stack exceeds 268435456-byte limit; fatal error: stack overflow"},
+		{"fatal error: concurrent map writes\n\ngoroutine 1 [running]:\n", "fatal error: concurrent map writes"},
+		{"panic: a [recovered]\n\tpanic: b\n\ngoroutine 1:\n", "panic: a [recovered]; panic: b"},
+		{"log line\nlast words\n\n", "log line; last words"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := crashCause(tt.stderr); got != tt.want {
+			t.Errorf("crashCause(%q) = %q, want %q", tt.stderr, got, tt.want)
+		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"0", 0, true}, {"4GiB", 4 << 30, true}, {"512MiB", 512 << 20, true}, {"1 KiB", 1024, true},
+		{"10B", 10, true}, {"2GB", 2e9, true}, {"3kB", 3000, true}, {"123", 123, true},
+		{"", 0, false}, {"GiB", 0, false}, {"-1", 0, false}, {"1.5GiB", 0, false}, {"4gib", 0, false},
+		{"9999999999TiB", 0, false}, {"1XB", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseBytes(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParseBytes(f *testing.F) {
+	for _, s := range []string{"4GiB", "0", "512 MiB", "1TB", "-3", "9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseBytes(s)
+		if err != nil {
+			if n != 0 || !strings.Contains(err.Error(), "want a size") {
+				t.Fatalf("parseBytes(%q) = %d, %v", s, n, err)
+			}
+			return
+		}
+		if n < 0 {
+			t.Fatalf("parseBytes(%q) = %d", s, n)
+		}
+		if back, err := parseBytes(strconv.FormatInt(n, 10)); err != nil || back != n {
+			t.Fatalf("%d does not parse back: %d, %v", n, back, err)
+		}
+	})
+}
