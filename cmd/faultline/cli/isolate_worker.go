@@ -17,7 +17,8 @@ import (
 
 // runWorker is the worker process of --isolate: it greets, then runs each
 // job line of stdin and answers with one result line on stdout. It ends
-// when stdin does, even in the middle of a run: the parent is gone.
+// when stdin does, or when its parent is gone, even in the middle of a
+// run that never ends.
 func (a *App) runWorker(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags(workerCommand, workerCommand+" [--max-memory BYTES] [--max-stack BYTES] (internal: the worker process of sweep --isolate)", stdout)
 	maxMemory := fs.Int64("max-memory", 0, "soft memory limit for the Go runtime, in bytes (0: none)")
@@ -52,23 +53,34 @@ func (a *App) runWorker(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := reply(workerReply{Hello: workerProtocol, Scenarios: a.catalog.Names()}); err != nil {
 		return exitFail, err
 	}
-	jobs := make(chan []byte)
-	go func() {
-		br := bufio.NewReaderSize(os.Stdin, 64<<10)
-		for {
-			line, err := br.ReadBytes('\n')
-			if err != nil {
-				os.Exit(exitOK) // the parent closed stdin or died
-			}
-			jobs <- line
+	go exitWithParent()
+	// Jobs are read on this goroutine: a reader goroutine of its own
+	// doubled the context switches per run (see BENCHMARKS.md).
+	br := bufio.NewReaderSize(os.Stdin, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if err != nil {
+			return exitOK, nil
 		}
-	}()
-	for line := range jobs {
 		if err := reply(a.workerRun(line)); err != nil {
 			return exitFail, err
 		}
 	}
-	return exitOK, nil
+}
+
+// parentPoll is how often a worker checks that its parent still lives.
+const parentPoll = 500 * time.Millisecond
+
+// exitWithParent ends the worker once its parent has died (it is then
+// re-parented, so its parent's pid changes), e.g. after a second Ctrl-C
+// or a kill -9 of the sweep, while a world may loop forever.
+func exitWithParent() {
+	ppid := os.Getppid()
+	for range time.Tick(parentPoll) {
+		if os.Getppid() != ppid {
+			os.Exit(exitFail)
+		}
+	}
 }
 
 // workerRun runs one job line.
