@@ -143,13 +143,17 @@ type workerPool struct {
 	closed bool
 }
 
-// worker is one worker process.
+// worker is one worker process. Its replies are read by the goroutine
+// that runs its job, under a read deadline for the wall limit and the
+// memory polls: a reader goroutine of its own would add a hand-off, and
+// context switches, to every run.
 type worker struct {
 	cmd       *exec.Cmd
 	in        io.WriteCloser
-	out       chan []byte // reply lines; closed when stdout ends
+	out       *os.File // the read end of the worker's stdout
+	br        *bufio.Reader
+	partial   []byte // a reply line read in part before a deadline
 	stderr    *tailWriter
-	dead      chan struct{} // closed by kill
 	killOnce  sync.Once
 	exited    chan struct{} // closed once the process has been waited for
 	waitErr   error
@@ -158,53 +162,69 @@ type worker struct {
 
 func (p *workerPool) start() (*worker, error) {
 	cmd := exec.Command(p.exe, p.args...)
-	w := &worker{cmd: cmd, out: make(chan []byte, 1), stderr: &tailWriter{}, dead: make(chan struct{}), exited: make(chan struct{})}
+	w := &worker{cmd: cmd, stderr: &tailWriter{}, exited: make(chan struct{})}
 	cmd.Stderr = w.stderr
 	var err error
 	if w.in, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
 		return nil, fmt.Errorf("starting a worker: %w", err)
 	}
+	w.out, w.br = pr, bufio.NewReaderSize(pr, 64<<10)
 	go func() {
-		br := bufio.NewReaderSize(stdout, 64<<10)
-		for {
-			line, err := br.ReadBytes('\n')
-			if err != nil {
-				break
-			}
-			select {
-			case w.out <- line:
-			case <-w.dead:
-			}
-		}
-		close(w.out)
 		w.waitErr = cmd.Wait()
 		close(w.exited)
 	}()
-	t := time.NewTimer(workerStart)
-	defer t.Stop()
-	select {
-	case line, ok := <-w.out:
-		var hello workerReply
-		if ok && json.Unmarshal(line, &hello) == nil && hello.Hello == workerProtocol {
-			w.scenarios = hello.Scenarios
-			return w, nil
-		}
-		if ok {
-			p.kill(w)
-		}
-		<-w.exited
-		return nil, fmt.Errorf("%s %s did not start as a worker: %s", p.exe, workerCommand, w.death())
-	case <-t.C:
-		p.kill(w)
+	line, err := w.readLine(time.Now().Add(workerStart))
+	var hello workerReply
+	if err == nil && json.Unmarshal(line, &hello) == nil && hello.Hello == workerProtocol {
+		w.scenarios = hello.Scenarios
+		return w, nil
+	}
+	w.kill()
+	w.release()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, fmt.Errorf("%s %s did not greet within %v", p.exe, workerCommand, workerStart)
 	}
+	return nil, fmt.Errorf("%s %s did not start as a worker: %s", p.exe, workerCommand, w.death())
+}
+
+// readLine reads one reply line, waiting until deadline (zero: no
+// deadline). On os.ErrDeadlineExceeded, what was read is kept for the
+// next call.
+func (w *worker) readLine(deadline time.Time) ([]byte, error) {
+	if err := w.out.SetReadDeadline(deadline); err != nil {
+		return nil, err
+	}
+	chunk, err := w.br.ReadBytes('\n')
+	w.partial = append(w.partial, chunk...)
+	if err != nil {
+		return nil, err
+	}
+	line := w.partial
+	w.partial = nil
+	return line, nil
+}
+
+// kill ends a worker with SIGKILL; it never runs another job.
+func (w *worker) kill() {
+	w.killOnce.Do(func() { _ = w.cmd.Process.Kill() })
+}
+
+// release waits for a killed or dead worker to be reaped and closes its
+// end of the pipe. It may run more than once.
+func (w *worker) release() {
+	<-w.exited
+	w.out.Close()
 }
 
 // get returns an idle worker, or starts one.
@@ -228,7 +248,8 @@ func (p *workerPool) get() (*worker, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		p.kill(w)
+		w.kill()
+		go w.release()
 		return nil, errors.New("the sweep has stopped")
 	}
 	p.all[w] = true
@@ -239,28 +260,22 @@ func (p *workerPool) put(w *worker) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		p.kill(w)
+		w.kill()
 		return
 	}
 	p.idle = append(p.idle, w)
 }
 
-// kill ends a worker with SIGKILL; it never runs another job.
-func (p *workerPool) kill(w *worker) {
-	w.killOnce.Do(func() {
-		close(w.dead)
-		_ = w.cmd.Process.Kill()
-	})
-}
-
+// drop kills a worker and forgets it; the next job starts a new one.
 func (p *workerPool) drop(w *worker) {
-	p.kill(w)
+	w.kill()
 	p.mu.Lock()
 	delete(p.all, w)
 	p.mu.Unlock()
 }
 
 // close kills every worker, busy or idle, and waits until they are gone.
+// A job still reading from a killed worker then sees it die.
 func (p *workerPool) close() {
 	p.mu.Lock()
 	p.closed = true
@@ -271,10 +286,10 @@ func (p *workerPool) close() {
 	p.all, p.idle = map[*worker]bool{}, nil
 	p.mu.Unlock()
 	for _, w := range all {
-		p.kill(w)
+		w.kill()
 	}
 	for _, w := range all {
-		<-w.exited
+		w.release()
 	}
 }
 
@@ -296,48 +311,50 @@ func (p *workerPool) exec(seed uint64) *scenarios.Result {
 		return unfinished(scenarios.StatusCrash, "", "encoding the job: "+err.Error())
 	}
 	w.stderr.reset()
-	// A failed write means the worker is gone; its reply channel says so.
+	// A failed write means the worker is gone; reading says so.
 	_, _ = w.in.Write(append(line, '\n'))
-	var wall, poll <-chan time.Time
+	var wallAt time.Time
 	if p.wallKill > 0 {
-		t := time.NewTimer(p.wallKill)
-		defer t.Stop()
-		wall = t.C
-	}
-	if p.maxRSSBytes > 0 {
-		t := time.NewTicker(rssEvery)
-		defer t.Stop()
-		poll = t.C
+		wallAt = time.Now().Add(p.wallKill)
 	}
 	for {
-		select {
-		case line, ok := <-w.out:
-			var rep workerReply
-			switch {
-			case !ok:
-				p.drop(w)
-				<-w.exited
-				return unfinished(scenarios.StatusCrash, "", "worker died "+w.death())
-			case json.Unmarshal(line, &rep) != nil || (rep.Result == nil) == (rep.Error == ""):
-				p.drop(w)
-				return unfinished(scenarios.StatusCrash, "", "worker wrote a line that is not a result: "+clip(strings.TrimSpace(string(line)), 200))
-			case rep.Error != "":
-				p.put(w)
-				return unfinished(scenarios.StatusCrash, "", "worker: "+rep.Error)
+		deadline := wallAt
+		if p.maxRSSBytes > 0 {
+			if poll := time.Now().Add(rssEvery); deadline.IsZero() || poll.Before(deadline) {
+				deadline = poll
 			}
-			p.put(w)
-			return rep.Result
-		case <-wall:
-			p.drop(w)
-			return unfinished(scenarios.StatusLimit, "wall_time", fmt.Sprintf(
-				"limit wall_time (%v) reached: the world did not return to the engine within %v (e.g. a handler that never returns); its worker was killed", p.opts.WallLimit, p.wallKill))
-		case <-poll:
-			if rss, ok := residentBytes(w.cmd.Process.Pid); ok && rss > p.maxRSSBytes {
+		}
+		line, err := w.readLine(deadline)
+		var rep workerReply
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if !wallAt.IsZero() && !time.Now().Before(wallAt) {
 				p.drop(w)
+				go w.release()
+				return unfinished(scenarios.StatusLimit, "wall_time", fmt.Sprintf(
+					"limit wall_time (%v) reached: the world did not return to the engine within %v (e.g. a handler that never returns); its worker was killed", p.opts.WallLimit, p.wallKill))
+			}
+			if rss, ok := residentBytes(w.cmd.Process.Pid); ok && p.maxRSSBytes > 0 && rss > p.maxRSSBytes {
+				p.drop(w)
+				go w.release()
 				return unfinished(scenarios.StatusLimit, "memory", fmt.Sprintf(
 					"limit memory (%s) reached: the worker's resident memory was %s; it was killed", formatBytes(p.maxRSSBytes), formatBytes(rss)))
 			}
+			continue
+		case err != nil:
+			p.drop(w)
+			w.release()
+			return unfinished(scenarios.StatusCrash, "", "worker died "+w.death())
+		case json.Unmarshal(line, &rep) != nil || (rep.Result == nil) == (rep.Error == ""):
+			p.drop(w)
+			go w.release()
+			return unfinished(scenarios.StatusCrash, "", "worker wrote a line that is not a result: "+clip(strings.TrimSpace(string(line)), 200))
+		case rep.Error != "":
+			p.put(w)
+			return unfinished(scenarios.StatusCrash, "", "worker: "+rep.Error)
 		}
+		p.put(w)
+		return rep.Result
 	}
 }
 
