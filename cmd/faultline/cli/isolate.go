@@ -39,7 +39,7 @@ const workerProtocol = 1
 // 1 GiB): a stack overflow then crashes the worker after 64 MiB instead
 // of seconds of copying and 1.5 GiB of memory. A world that truly needs
 // deeper stacks crashes isolated and not in process (docs/sweeps.md).
-const workerMaxStackBytes = 64 << 20
+var workerMaxStackBytes = 64 << 20
 
 // rssEvery is how often the parent reads a busy worker's resident memory.
 var rssEvery = 50 * time.Millisecond

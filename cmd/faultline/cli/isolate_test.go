@@ -87,8 +87,8 @@ func (a *atomicUint64) Store(v uint64) { a.v = v }
 
 //go:noinline
 func deepRecursion(n int) int {
-	var pad [64]byte
-	pad[n%64] = byte(n)
+	var pad [1024]byte
+	pad[n%1024] = byte(n)
 	if n < 0 {
 		return 0
 	}
@@ -135,10 +135,15 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("--max-memory reads /proc")
 	}
+	// Small bounds keep the overflow and the memory hog quick on a
+	// loaded machine; the wall limit must outlast both.
+	oldStack := workerMaxStackBytes
+	workerMaxStackBytes = 16 << 20
+	defer func() { workerMaxStackBytes = oldStack }()
 	out := filepath.Join(t.TempDir(), "r.jsonl")
 	start := time.Now()
 	code, stdout, stderr := isoCLI(t, "sweep", "cli-crash", "--seeds", "0-13", "-j", "2", "--isolate",
-		"--max-wall", "3s", "--max-memory", "200MiB", "--out", out, "-q", "--format", "json")
+		"--max-wall", "3s", "--max-memory", "100MiB", "--out", out, "-q", "--format", "json")
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, stderr)
 	}
@@ -157,7 +162,7 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 		2:  {"limit", "wall_time", "its worker was killed"},
 		12: {"limit", "wall_time", "did not return to the engine"},
 		10: {"crash", "", "fatal error: stack overflow"},
-		4:  {"limit", "memory", "limit memory (200.0MiB) reached"},
+		4:  {"limit", "memory", "limit memory (100.0MiB) reached"},
 	}
 	for seed, w := range want {
 		r := rs[seed]
