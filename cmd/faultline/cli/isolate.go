@@ -71,42 +71,55 @@ type workerJob struct {
 	FaultsFile  string            `json:"faults_file,omitempty"`
 	ArtifactDir string            `json:"artifact_dir,omitempty"`
 	Program     string            `json:"program"`
+	Series      bool              `json:"series,omitempty"` // send the result's time series
 }
 
 // workerReply is one line on a worker's stdout: its greeting, then one
 // result (or an error) per job.
 type workerReply struct {
-	Hello     int               `json:"hello,omitempty"` // the protocol version
-	Scenarios []string          `json:"scenarios,omitempty"`
-	Result    *scenarios.Result `json:"result,omitempty"`
-	Error     string            `json:"error,omitempty"`
+	Hello     int                    `json:"hello,omitempty"` // the protocol version
+	Scenarios []string               `json:"scenarios,omitempty"`
+	Result    *scenarios.Result      `json:"result,omitempty"`
+	Series    map[string][]sim.Point `json:"series,omitempty"` // Result.Series, when the job asks
+	Error     string                 `json:"error,omitempty"`
 }
 
 // isolation returns, with --isolate, the function a sweep runs each seed
 // with, and a function that kills every worker; without, nil and a no-op.
 // It starts one worker to check that this program can be its own worker.
 func (a *App) isolation(f *isolateFlags, sc *scenarios.Scenario, vals scenarios.Values, opts scenarios.Options) (func(uint64) *scenarios.Result, func(), error) {
+	p, err := a.startWorkers(f, sc, opts, false)
+	if p == nil || err != nil {
+		return nil, func() {}, err
+	}
+	return func(seed uint64) *scenarios.Result { return p.exec(vals, seed) }, p.close, nil
+}
+
+// startWorkers returns, with --isolate, a pool of worker processes for
+// scenario sc with options opts, checked by starting one worker; without,
+// nil. series asks workers to send results' time series too (for plots).
+func (a *App) startWorkers(f *isolateFlags, sc *scenarios.Scenario, opts scenarios.Options, series bool) (*workerPool, error) {
 	if !f.on {
 		if f.fs.Changed("max-memory") {
-			return nil, func() {}, usagef("--max-memory needs --isolate (in-process runs share one process)")
+			return nil, usagef("--max-memory needs --isolate (in-process runs share one process)")
 		}
-		return nil, func() {}, nil
+		return nil, nil
 	}
 	maxBytes, err := parseBytes(f.maxMemory)
 	if err != nil {
-		return nil, func() {}, usagef("--max-memory %v", err)
+		return nil, usagef("--max-memory %v", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, func() {}, fmt.Errorf("--isolate: cannot find this program to start workers: %w", err)
+		return nil, fmt.Errorf("--isolate: cannot find this program to start workers: %w", err)
 	}
 	p := &workerPool{
 		exe:  exe,
 		args: []string{workerCommand, "--max-memory", strconv.FormatInt(maxBytes, 10), "--max-stack", strconv.Itoa(workerMaxStackBytes)},
-		sc:   sc, vals: vals, opts: opts,
+		sc:   sc, opts: opts,
 		maxRSSBytes: maxBytes,
-		job: workerJob{Scenario: sc.Name, Params: vals.Map(), Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit),
-			Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program},
+		job: workerJob{Scenario: sc.Name, Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit),
+			Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program, Series: series},
 		all: map[*worker]bool{},
 	}
 	if opts.WallLimit > 0 {
@@ -114,24 +127,23 @@ func (a *App) isolation(f *isolateFlags, sc *scenarios.Scenario, vals scenarios.
 	}
 	w, err := p.get()
 	if err != nil {
-		return nil, func() {}, fmt.Errorf("--isolate: %w", err)
+		return nil, fmt.Errorf("--isolate: %w", err)
 	}
 	if !slices.Contains(w.scenarios, sc.Name) {
 		p.close()
-		return nil, func() {}, fmt.Errorf("--isolate: the worker (%s %s) does not offer scenario %s: its main must call cli.Main with the same scenarios", exe, workerCommand, sc.Name)
+		return nil, fmt.Errorf("--isolate: the worker (%s %s) does not offer scenario %s: its main must call cli.Main with the same scenarios", exe, workerCommand, sc.Name)
 	}
 	p.put(w)
-	return p.exec, p.close, nil
+	return p, nil
 }
 
-// workerPool holds the worker processes of one sweep. exec is called
-// from the sweep's goroutines, at most -j at once, so at most -j workers
-// live at a time.
+// workerPool holds the worker processes of one sweep or comparison. exec
+// is called from its goroutines, at most -j at once, so at most -j
+// workers live at a time.
 type workerPool struct {
 	exe         string
 	args        []string
 	sc          *scenarios.Scenario
-	vals        scenarios.Values
 	opts        scenarios.Options
 	job         workerJob
 	wallKill    time.Duration // 0: none
@@ -295,16 +307,16 @@ func (p *workerPool) close() {
 
 // exec runs one seed on a worker and returns its result: the worker's
 // own, or one of status crash or limit when the worker had to go.
-func (p *workerPool) exec(seed uint64) *scenarios.Result {
+func (p *workerPool) exec(vals scenarios.Values, seed uint64) *scenarios.Result {
 	unfinished := func(status, limit, msg string) *scenarios.Result {
-		return scenarios.Unfinished(p.sc, p.vals, seed, p.opts, status, limit, msg)
+		return scenarios.Unfinished(p.sc, vals, seed, p.opts, status, limit, msg)
 	}
 	w, err := p.get()
 	if err != nil {
 		return unfinished(scenarios.StatusCrash, "", "no worker: "+oneLine(err.Error()))
 	}
 	job := p.job
-	job.Seed = seed
+	job.Params, job.Seed = vals.Map(), seed
 	line, err := json.Marshal(job)
 	if err != nil {
 		p.put(w)
@@ -354,6 +366,7 @@ func (p *workerPool) exec(seed uint64) *scenarios.Result {
 			return unfinished(scenarios.StatusCrash, "", "worker: "+rep.Error)
 		}
 		p.put(w)
+		rep.Result.Series = rep.Series
 		return rep.Result
 	}
 }

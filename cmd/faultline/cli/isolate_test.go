@@ -373,3 +373,32 @@ func FuzzParseBytes(f *testing.F) {
 		}
 	})
 }
+
+// compare --isolate prints, and plots, what compare in process does, and
+// survives worlds that crash or hang.
+func TestIsolateCompare(t *testing.T) {
+	dir := t.TempDir()
+	run := func(extra ...string) (string, []byte) {
+		plot := filepath.Join(dir, fmt.Sprintf("p%d.svg", len(extra)))
+		args := append([]string{"compare", "retry-storm", "--vary", "retry.max_attempts=1,3", "--seeds", "4", "-j", "2", "-q",
+			"--format", "json", "--plot", plot}, extra...)
+		code, out, stderr := isoCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		b, err := os.ReadFile(plot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, b
+	}
+	in, inPlot := run()
+	iso, isoPlot := run("--isolate")
+	if in != iso || !bytes.Equal(inPlot, isoPlot) {
+		t.Fatalf("isolated compare differs\nin process:\n%s\nisolated:\n%s", in, iso)
+	}
+	code, out, stderr := isoCLI(t, "compare", "cli-crash", "--vary", "buggify=false,true", "--seeds", "0-3", "--isolate", "--max-wall", "1s", "-q", "--metrics", "all")
+	if code != exitFail || !strings.Contains(out, "3/4") || !strings.Contains(stderr, "replay one: faultline run cli-crash --seed 1") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+}

@@ -98,7 +98,11 @@ func (a *App) workerRun(line []byte) workerReply {
 		Faults: job.Faults, FaultsFile: job.FaultsFile, ArtifactDir: job.ArtifactDir, Program: job.Program,
 	})
 	r.Stack = "" // a sweep drops it anyway; the replay prints it
-	return workerReply{Result: r}
+	rep := workerReply{Result: r}
+	if job.Series {
+		rep.Series = r.Series
+	}
+	return rep
 }
 
 // parseBytes parses a size in bytes: a non-negative integer with an
