@@ -129,7 +129,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	defer release()
 	cmp := scenarios.Compare(sc, scenarios.CompareOptions{
 		Configs: configs, Varied: keys, Seeds: seeds, Workers: j, Run: opts, Stop: stop,
-		Exec: isolated,
+		Exec:  isolated,
 		OnRun: func(r *scenarios.Result) { prog.add(r.Failed()) },
 	})
 	if pool != nil {
