@@ -72,6 +72,8 @@ type workerJob struct {
 	ArtifactDir string            `json:"artifact_dir,omitempty"`
 	Program     string            `json:"program"`
 	Series      bool              `json:"series,omitempty"` // send the result's time series
+	// CheckDeterminism runs the world twice in the worker.
+	CheckDeterminism bool `json:"check_determinism,omitempty"`
 }
 
 // workerReply is one line on a worker's stdout: its greeting, then one
@@ -119,7 +121,8 @@ func (a *App) startWorkers(f *isolateFlags, sc *scenarios.Scenario, opts scenari
 		sc:   sc, opts: opts,
 		maxRSSBytes: maxBytes,
 		job: workerJob{Scenario: sc.Name, Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit),
-			Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program, Series: series},
+			Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program, Series: series,
+			CheckDeterminism: opts.CheckDeterminism},
 		all: map[*worker]bool{},
 	}
 	if opts.WallLimit > 0 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -196,6 +197,7 @@ func TestIsolateMatchesInProcess(t *testing.T) {
 		{"sweep", "cli-panic", "--seeds", "0-23", "-j", "2"},
 		{"sweep", "pingpong", "--seeds", "0-29", "--set", "loss=0.05", "-j", "2"},
 		{"sweep", "retry-storm", "--seeds", "0-9", "--set", "nemesis=true", "-j", "2"},
+		{"sweep", "kv", "--seeds", "0-3", "--faults", "../../../examples/faults/partition.faults", "--check-determinism"},
 	} {
 		name := args[1]
 		run := func(extra ...string) (string, []byte) {
@@ -400,5 +402,26 @@ func TestIsolateCompare(t *testing.T) {
 	code, out, stderr := isoCLI(t, "compare", "cli-crash", "--vary", "buggify=false,true", "--seeds", "0-3", "--isolate", "--max-wall", "1s", "-q", "--metrics", "all")
 	if code != exitFail || !strings.Contains(out, "3/4") || !strings.Contains(stderr, "replay one: faultline run cli-crash --seed 1") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+// Every run option reaches the worker: a new field of scenarios.Options
+// must be carried in workerJob, or listed here with the reason it is not.
+func TestWorkerJobCarriesEveryOption(t *testing.T) {
+	carried := map[string]string{
+		"Sink": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "ArtifactDir": "ArtifactDir",
+		"Faults": "Faults", "FaultsFile": "FaultsFile", "Program": "Program", "CheckDeterminism": "CheckDeterminism",
+	}
+	// Sink: sweeps and comparisons write no traces.
+	job := reflect.TypeOf(workerJob{})
+	for f := range reflect.TypeOf(scenarios.Options{}).Fields() {
+		to, ok := carried[f.Name]
+		if !ok {
+			t.Errorf("scenarios.Options.%s is not carried to workers (add it to workerJob and workerRun)", f.Name)
+			continue
+		}
+		if _, has := job.FieldByName(to); to != "" && !has {
+			t.Errorf("workerJob has no field %s for Options.%s", to, f.Name)
+		}
 	}
 }

@@ -96,6 +96,7 @@ func (a *App) workerRun(line []byte) workerReply {
 	r := scenarios.Execute(sc, vals, job.Seed, scenarios.Options{
 		Limits: job.Limits, WallLimit: time.Duration(job.WallLimitNs),
 		Faults: job.Faults, FaultsFile: job.FaultsFile, ArtifactDir: job.ArtifactDir, Program: job.Program,
+		CheckDeterminism: job.CheckDeterminism,
 	})
 	r.Stack = "" // a sweep drops it anyway; the replay prints it
 	rep := workerReply{Result: r}
