@@ -217,7 +217,9 @@ func (p *workerPool) start() (*worker, error) {
 // deadline). On os.ErrDeadlineExceeded, what was read is kept for the
 // next call.
 func (w *worker) readLine(deadline time.Time) ([]byte, error) {
-	if err := w.out.SetReadDeadline(deadline); err != nil {
+	// Where pipes take no deadline (Windows), the read blocks: wall and
+	// memory limits are then not enforced from outside.
+	if err := w.out.SetReadDeadline(deadline); err != nil && !errors.Is(err, os.ErrNoDeadline) {
 		return nil, err
 	}
 	chunk, err := w.br.ReadBytes('\n')
