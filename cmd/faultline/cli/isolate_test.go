@@ -287,6 +287,10 @@ func workerChildren(t *testing.T) []int {
 }
 
 func TestIsolateBadInput(t *testing.T) {
+	badFaults := filepath.Join(t.TempDir(), "bad.faults")
+	if err := os.WriteFile(badFaults, []byte("at 1ms partition n1 | n99 for 5ms\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -295,6 +299,9 @@ func TestIsolateBadInput(t *testing.T) {
 		{"max-memory without isolate", []string{"sweep", "pingpong", "--seeds", "0-3", "--max-memory", "1GiB"}, "--max-memory needs --isolate"},
 		{"bad max-memory", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--max-memory", "lots"}, `--max-memory "lots": want a size`},
 		{"negative max-memory", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--max-memory", "-1GiB"}, "--max-memory"},
+		// Found by the first run, in a worker: still exit 2, on one line.
+		{"fault names a node the cluster lacks", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--faults", badFaults}, `bad.faults:1: unknown node "n99"`},
+		{"compare max-memory without isolate", []string{"compare", "pingpong", "--vary", "loss=0,0.1", "--seeds", "2", "--max-memory", "1GiB"}, "--max-memory needs --isolate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
