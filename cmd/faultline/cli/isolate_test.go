@@ -39,11 +39,11 @@ func TestMain(m *testing.M) {
 }
 
 // Planted bugs that no in-process sweep survives: a panic in a goroutine
-// of its own, a handler that never returns, a stack overflow, runaway
-// memory. Seeds with none of them pass.
+// of its own, a handler that never returns, a stack overflow, concurrent
+// map writes, runaway memory. Seeds with none of them pass.
 var cliCrash = &scenarios.Scenario{
 	Name:    "cli-crash",
-	Summary: "odd seeds panic in a goroutine, seed%5==2 loops in a handler, seed%7==3 overflows the stack, seed%11==4 eats memory",
+	Summary: "odd seeds panic in a goroutine, seed%5==2 loops in a handler, seed%7==3 overflows the stack, seed%13==6 writes a map from two goroutines, seed%11==4 eats memory",
 	Run: func(r *scenarios.Run) error {
 		seed := r.Seed
 		r.World.After(time.Millisecond, sim.HandlerFunc(func(*sim.Event) {
@@ -58,6 +58,16 @@ var cliCrash = &scenarios.Scenario{
 				}
 			case seed%7 == 3:
 				plantedSink.Store(uint64(deepRecursion(0)))
+			case seed%13 == 6:
+				m := map[int]int{}
+				for range 2 {
+					go func() {
+						for i := 0; ; i++ {
+							m[i%1024] = i
+						}
+					}()
+				}
+				<-make(chan struct{})
 			case seed%11 == 4:
 				for {
 					b := make([]byte, 1<<20)
@@ -153,12 +163,13 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Runs != 14 || sum.Statuses["ok"] != 3 || sum.Statuses["crash"] != 8 || sum.Statuses["limit"] != 3 {
+	if sum.Runs != 14 || sum.Statuses["ok"] != 2 || sum.Statuses["crash"] != 9 || sum.Statuses["limit"] != 3 {
 		t.Fatalf("runs %d, statuses %v", sum.Runs, sum.Statuses)
 	}
 	rs := readLines(t, out)
 	want := map[uint64]struct{ status, limit, errHas string }{
-		0: {"ok", "", ""}, 6: {"ok", "", ""}, 8: {"ok", "", ""},
+		0: {"ok", "", ""}, 8: {"ok", "", ""},
+		6:  {"crash", "", "fatal error: concurrent map writes"},
 		1:  {"crash", "", "worker died (exit status 2): panic: planted goroutine panic, seed 1"},
 		13: {"crash", "", "panic: planted goroutine panic, seed 13"},
 		2:  {"limit", "wall_time", "its worker was killed"},
