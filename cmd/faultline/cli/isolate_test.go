@@ -205,15 +205,16 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 // prints and streams the same bytes as an in-process one.
 func TestIsolateMatchesInProcess(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{
+	for i, args := range [][]string{
 		{"sweep", "cli-panic", "--seeds", "0-23", "-j", "2"},
 		{"sweep", "pingpong", "--seeds", "0-29", "--set", "loss=0.05", "-j", "2"},
 		{"sweep", "retry-storm", "--seeds", "0-9", "--set", "nemesis=true", "-j", "2"},
 		{"sweep", "kv", "--seeds", "0-3", "--faults", "../../../examples/faults/partition.faults", "--check-determinism"},
+		{"sweep", "cli-panic", "--seeds", "2-23", "--fail-fast", "-j", "2"},
 	} {
 		name := args[1]
 		run := func(extra ...string) (string, []byte) {
-			out := filepath.Join(dir, fmt.Sprintf("%s-%d.jsonl", name, len(extra)))
+			out := filepath.Join(dir, fmt.Sprintf("%s-%d-%d.jsonl", name, i, len(extra)))
 			code, stdout, stderr := isoCLI(t, append(append(args, "-q", "--format", "json", "--out", out), extra...)...)
 			if code == exitUsage {
 				t.Fatalf("%s: exit 2: %s", name, stderr)
