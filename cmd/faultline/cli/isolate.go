@@ -199,13 +199,24 @@ func (p *workerPool) start() (*worker, error) {
 		w.waitErr = cmd.Wait()
 		close(w.exited)
 	}()
+	// Known to the pool from now on, so that close kills it even while
+	// it is starting.
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		w.kill()
+		w.release()
+		return nil, errors.New("the sweep has stopped")
+	}
+	p.all[w] = true
+	p.mu.Unlock()
 	line, err := w.readLine(time.Now().Add(workerStart))
 	var hello workerReply
 	if err == nil && json.Unmarshal(line, &hello) == nil && hello.Hello == workerProtocol {
 		w.scenarios = hello.Scenarios
 		return w, nil
 	}
-	w.kill()
+	p.drop(w)
 	w.release()
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil, fmt.Errorf("%s %s did not greet within %v", p.exe, workerCommand, workerStart)
@@ -258,19 +269,7 @@ func (p *workerPool) get() (*worker, error) {
 		return w, nil
 	}
 	p.mu.Unlock()
-	w, err := p.start()
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		w.kill()
-		go w.release()
-		return nil, errors.New("the sweep has stopped")
-	}
-	p.all[w] = true
-	return w, nil
+	return p.start()
 }
 
 func (p *workerPool) put(w *worker) {
