@@ -35,7 +35,7 @@ func (o ShrinkOptions) withDefaults() ShrinkOptions {
 // ShrinkStats say what a shrink did.
 type ShrinkStats struct {
 	Runs      int  // calls of the predicate (cached candidates not counted)
-	Removed   int  // items removed by delta debugging
+	Removed   int  // faults removed by delta debugging (heals and no-ops not counted)
 	Shortened int  // accepted timing simplifications
 	Softened  int  // accepted magnitude reductions (probability, factor, shift, drift)
 	Narrowed  int  // accepted target reductions (fewer nodes, links or groups)
@@ -195,7 +195,7 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 	var st ShrinkStats
 	kept, runs := DDMin(s.Faults, wrap, o.MaxRuns)
 	st.Runs += runs
-	st.Removed = len(s.Faults) - len(kept)
+	st.Removed = effective(s.Faults) - effective(kept)
 	kept, st.Shortened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, o.MaxRuns-st.Runs)
 	st.Runs += runs
 	kept, st.Softened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, o.MaxRuns-st.Runs)
@@ -217,6 +217,11 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 	}
 	st.Exhausted = st.Runs >= o.MaxRuns
 	return &faults.Schedule{Nodes: s.Nodes, Faults: kept}, st
+}
+
+// effective counts the faults that do something (faults.Fault.NoOp).
+func effective(fs []faults.Fault) int {
+	return (&faults.Schedule{Faults: fs}).Count()
 }
 
 // fewerTargets returns the fault aimed at fewer nodes: each listed node

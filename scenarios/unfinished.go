@@ -6,14 +6,10 @@ package scenarios
 // it). msg says what happened. The result carries the replay line Execute
 // would have given, and no trace hash: the run did not end.
 func Unfinished(s *Scenario, v Values, seed uint64, opts Options, status, limit, msg string) *Result {
-	res := &Result{
+	return &Result{
 		Scenario: s.Name, Seed: seed, Params: v.Map(), Status: status,
 		Metrics: map[string]float64{}, Checks: []CheckResult{},
 		Error: msg, Limit: limit,
-		Replay: replayCommand(opts.program(), s, v, seed),
+		Replay: replayOf(s, v, seed, opts, limit),
 	}
-	if opts.FaultsFile != "" {
-		res.Replay += " --faults " + shellQuote(opts.FaultsFile)
-	}
-	return res
 }

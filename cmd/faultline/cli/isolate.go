@@ -49,15 +49,23 @@ var workerStart = 30 * time.Second
 
 // isolateFlags are the flags of --isolate.
 type isolateFlags struct {
-	on        bool
-	maxMemory string
-	fs        *pflag.FlagSet
+	on bool
 }
 
 func addIsolateFlags(fs *pflag.FlagSet, f *isolateFlags) {
-	f.fs = fs
 	fs.BoolVar(&f.on, "isolate", false, "run each world in a worker process (this program, re-executed): a crash, a fatal error, a hang or runaway memory ends only its own seed, as status crash or limit")
-	fs.StringVar(&f.maxMemory, "max-memory", "4GiB", "with --isolate: end a run as 'limit' when its worker's resident memory exceeds this, e.g. 512MiB (read from /proc, so Linux only; 0: none)")
+}
+
+// rssBound is the resident memory at which a worker is killed, for a run
+// that outgrows --max-memory without returning to the engine (the heap
+// watchdog inside the worker only interrupts a world between events):
+// the heap bound plus a quarter and 64 MiB for the runtime, stacks and
+// the binary, so that the watchdog, when it can, acts first. 0: none.
+func rssBound(memoryLimitBytes uint64) int64 {
+	if memoryLimitBytes == 0 {
+		return 0
+	}
+	return int64(min(memoryLimitBytes+memoryLimitBytes/4+64<<20, 1<<62))
 }
 
 // workerJob is one line on a worker's stdin: one world to run.
@@ -67,6 +75,7 @@ type workerJob struct {
 	Seed        uint64            `json:"seed"`
 	Limits      sim.Limits        `json:"limits"`
 	WallLimitNs int64             `json:"wall_limit_ns"`
+	MemoryLimit uint64            `json:"memory_limit"` // bytes of heap; 0: none
 	Faults      string            `json:"faults,omitempty"`
 	FaultsFile  string            `json:"faults_file,omitempty"`
 	ArtifactDir string            `json:"artifact_dir,omitempty"`
@@ -102,14 +111,7 @@ func (a *App) isolation(f *isolateFlags, sc *scenarios.Scenario, vals scenarios.
 // nil. series asks workers to send results' time series too (for plots).
 func (a *App) startWorkers(f *isolateFlags, sc *scenarios.Scenario, opts scenarios.Options, series bool) (*workerPool, error) {
 	if !f.on {
-		if f.fs.Changed("max-memory") {
-			return nil, usagef("--max-memory needs --isolate (in-process runs share one process)")
-		}
 		return nil, nil
-	}
-	maxBytes, err := parseBytes(f.maxMemory)
-	if err != nil {
-		return nil, usagef("--max-memory %v", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -117,10 +119,10 @@ func (a *App) startWorkers(f *isolateFlags, sc *scenarios.Scenario, opts scenari
 	}
 	p := &workerPool{
 		exe:  exe,
-		args: []string{workerCommand, "--max-memory", strconv.FormatInt(maxBytes, 10), "--max-stack", strconv.Itoa(workerMaxStackBytes)},
+		args: []string{workerCommand, "--max-memory", strconv.FormatUint(opts.MemoryLimit, 10), "--max-stack", strconv.Itoa(workerMaxStackBytes)},
 		sc:   sc, opts: opts,
-		maxRSSBytes: maxBytes,
-		job: workerJob{Scenario: sc.Name, Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit),
+		maxRSSBytes: rssBound(opts.MemoryLimit),
+		job: workerJob{Scenario: sc.Name, Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit), MemoryLimit: opts.MemoryLimit,
 			Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program, Series: series,
 			CheckDeterminism: opts.CheckDeterminism},
 		all: map[*worker]bool{},
@@ -354,7 +356,8 @@ func (p *workerPool) exec(vals scenarios.Values, seed uint64) *scenarios.Result 
 				p.drop(w)
 				go w.release()
 				return unfinished(scenarios.StatusLimit, "memory", fmt.Sprintf(
-					"limit memory (%s) reached: the worker's resident memory was %s; it was killed", formatBytes(p.maxRSSBytes), formatBytes(rss)))
+					"limit memory (%s) reached: the worker's resident memory was %.1fMiB, past %.1fMiB, without the world returning to the engine; it was killed",
+					scenarios.FormatBytes(p.opts.MemoryLimit), float64(rss)/(1<<20), float64(p.maxRSSBytes)/(1<<20)))
 			}
 			continue
 		case err != nil:

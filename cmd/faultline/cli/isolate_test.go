@@ -179,7 +179,7 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 		2:  {"limit", "wall_time", "its worker was killed"},
 		12: {"limit", "wall_time", "did not return to the engine"},
 		10: {"crash", "", "fatal error: stack overflow"},
-		4:  {"limit", "memory", "limit memory (100.0MiB) reached"},
+		4:  {"limit", "memory", "limit memory (100MiB) reached"},
 	}
 	for seed, w := range want {
 		r := rs[seed]
@@ -189,7 +189,14 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 		if r.Status != w.status || r.Limit != w.limit || !strings.Contains(r.Error, w.errHas) {
 			t.Errorf("seed %d: status %s, limit %q, error %q; want %s, %q, %q", seed, r.Status, r.Limit, r.Error, w.status, w.limit, w.errHas)
 		}
-		if r.Replay != "faultline run cli-crash --seed "+strconv.FormatUint(seed, 10) {
+		replay := "faultline run cli-crash --seed " + strconv.FormatUint(seed, 10)
+		switch w.limit { // the replay carries the limit that ended the run
+		case "wall_time":
+			replay += " --max-wall 3s"
+		case "memory":
+			replay += " --max-memory 100MiB"
+		}
+		if r.Replay != replay {
 			t.Errorf("seed %d: replay %q", seed, r.Replay)
 		}
 	}
@@ -312,12 +319,8 @@ func TestIsolateBadInput(t *testing.T) {
 		args   []string
 		errHas string
 	}{
-		{"max-memory without isolate", []string{"sweep", "pingpong", "--seeds", "0-3", "--max-memory", "1GiB"}, "--max-memory needs --isolate"},
-		{"bad max-memory", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--max-memory", "lots"}, `--max-memory "lots": want a size`},
-		{"negative max-memory", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--max-memory", "-1GiB"}, "--max-memory"},
 		// Found by the first run, in a worker: still exit 2, on one line.
 		{"fault names a node the cluster lacks", []string{"sweep", "pingpong", "--seeds", "0-3", "--isolate", "--faults", badFaults}, `bad.faults:1: unknown node "n99"`},
-		{"compare max-memory without isolate", []string{"compare", "pingpong", "--vary", "loss=0,0.1", "--seeds", "2", "--max-memory", "1GiB"}, "--max-memory needs --isolate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,83 +364,14 @@ func TestCrashCause(t *testing.T) {
 	}
 }
 
-func TestParseBytes(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-		ok   bool
-	}{
-		{"0", 0, true}, {"4GiB", 4 << 30, true}, {"512MiB", 512 << 20, true}, {"1 KiB", 1024, true},
-		{"10B", 10, true}, {"2GB", 2e9, true}, {"3kB", 3000, true}, {"123", 123, true},
-		{"", 0, false}, {"GiB", 0, false}, {"-1", 0, false}, {"1.5GiB", 0, false}, {"4gib", 0, false},
-		{"9999999999TiB", 0, false}, {"1XB", 0, false},
-	}
-	for _, tt := range tests {
-		got, err := parseBytes(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("parseBytes(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
-		}
-	}
-}
-
-func FuzzParseBytes(f *testing.F) {
-	for _, s := range []string{"4GiB", "0", "512 MiB", "1TB", "-3", "9223372036854775807"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := parseBytes(s)
-		if err != nil {
-			if n != 0 || !strings.Contains(err.Error(), "want a size") {
-				t.Fatalf("parseBytes(%q) = %d, %v", s, n, err)
-			}
-			return
-		}
-		if n < 0 {
-			t.Fatalf("parseBytes(%q) = %d", s, n)
-		}
-		if back, err := parseBytes(strconv.FormatInt(n, 10)); err != nil || back != n {
-			t.Fatalf("%d does not parse back: %d, %v", n, back, err)
-		}
-	})
-}
-
-// compare --isolate prints, and plots, what compare in process does, and
-// survives worlds that crash or hang.
-func TestIsolateCompare(t *testing.T) {
-	dir := t.TempDir()
-	run := func(extra ...string) (string, []byte) {
-		plot := filepath.Join(dir, fmt.Sprintf("p%d.svg", len(extra)))
-		args := append([]string{"compare", "retry-storm", "--vary", "retry.max_attempts=1,3", "--seeds", "4", "-j", "2", "-q",
-			"--format", "json", "--plot", plot}, extra...)
-		code, out, stderr := isoCLI(t, args...)
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		b, err := os.ReadFile(plot)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out, b
-	}
-	in, inPlot := run()
-	iso, isoPlot := run("--isolate")
-	if in != iso || !bytes.Equal(inPlot, isoPlot) {
-		t.Fatalf("isolated compare differs\nin process:\n%s\nisolated:\n%s", in, iso)
-	}
-	code, out, stderr := isoCLI(t, "compare", "cli-crash", "--vary", "buggify=false,true", "--seeds", "0-3", "--isolate", "--max-wall", "1s", "-q", "--metrics", "all")
-	if code != exitFail || !strings.Contains(out, "3/4") || !strings.Contains(stderr, "replay one: faultline run cli-crash --seed 1") {
-		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
-	}
-}
-
 // Every run option reaches the worker: a new field of scenarios.Options
 // must be carried in workerJob, or listed here with the reason it is not.
 func TestWorkerJobCarriesEveryOption(t *testing.T) {
 	carried := map[string]string{
-		"Sink": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "ArtifactDir": "ArtifactDir",
+		"Sink": "", "Roles": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "MemoryLimit": "MemoryLimit", "ArtifactDir": "ArtifactDir",
 		"Faults": "Faults", "FaultsFile": "FaultsFile", "Program": "Program", "CheckDeterminism": "CheckDeterminism",
 	}
-	// Sink: sweeps and comparisons write no traces.
+	// Sink: sweeps and comparisons write no traces. Roles: only list asks.
 	job := reflect.TypeOf(workerJob{})
 	for f := range reflect.TypeOf(scenarios.Options{}).Fields() {
 		to, ok := carried[f.Name]

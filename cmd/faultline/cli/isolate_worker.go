@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/faultline/faultline/scenarios"
@@ -21,7 +19,7 @@ import (
 // run that never ends.
 func (a *App) runWorker(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags(workerCommand, workerCommand+" [--max-memory BYTES] [--max-stack BYTES] (internal: the worker process of sweep --isolate)", stdout)
-	maxMemory := fs.Int64("max-memory", 0, "soft memory limit for the Go runtime, in bytes (0: none)")
+	maxMemory := fs.Uint64("max-memory", 0, "the runs' heap bound, in bytes, as the Go runtime's soft memory limit (0: none)")
 	maxStack := fs.Int("max-stack", 0, "goroutine stack limit, in bytes (0: Go's default)")
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -32,11 +30,8 @@ func (a *App) runWorker(args []string, stdout, stderr io.Writer) (int, error) {
 	if *maxStack > 0 {
 		debug.SetMaxStack(*maxStack)
 	}
-	if *maxMemory > 0 {
-		// Collect harder near the bound, so a healthy run is not killed
-		// for garbage it has not yet collected.
-		debug.SetMemoryLimit(*maxMemory / 10 * 9)
-	}
+	// As sweep does in process: garbage alone must not trip --max-memory.
+	defer softMemoryLimit(byteSize(*maxMemory))()
 	// Replies own stdout; what scenario code prints goes to stderr.
 	out := bufio.NewWriter(stdout)
 	os.Stdout = os.Stderr
@@ -94,7 +89,7 @@ func (a *App) workerRun(line []byte) workerReply {
 		return workerReply{Error: err.Error()}
 	}
 	r := scenarios.Execute(sc, vals, job.Seed, scenarios.Options{
-		Limits: job.Limits, WallLimit: time.Duration(job.WallLimitNs),
+		Limits: job.Limits, WallLimit: time.Duration(job.WallLimitNs), MemoryLimit: job.MemoryLimit,
 		Faults: job.Faults, FaultsFile: job.FaultsFile, ArtifactDir: job.ArtifactDir, Program: job.Program,
 		CheckDeterminism: job.CheckDeterminism,
 	})
@@ -104,42 +99,4 @@ func (a *App) workerRun(line []byte) workerReply {
 		rep.Series = r.Series
 	}
 	return rep
-}
-
-// parseBytes parses a size in bytes: a non-negative integer with an
-// optional unit, B, KiB, MiB, GiB, TiB (powers of 1024) or kB, MB, GB, TB
-// (powers of 1000), e.g. 512MiB. 0 means none.
-func parseBytes(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
-	bad := fmt.Errorf("%q: want a size such as 512MiB or 4GiB (units B, KiB, MiB, GiB, TiB, kB, MB, GB, TB; 0: none)", s)
-	num, mult := strings.TrimSpace(s), int64(1)
-	for _, u := range units {
-		if n, ok := strings.CutSuffix(num, u.suffix); ok {
-			num, mult = strings.TrimSpace(n), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || (n > 0 && mult > (1<<62)/n) {
-		return 0, bad
-	}
-	return n * mult, nil
-}
-
-// formatBytes formats a size with the largest binary unit that keeps one
-// decimal meaningful.
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1fGiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1fKiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%dB", n)
 }

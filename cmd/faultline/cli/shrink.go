@@ -76,6 +76,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	path := *out
 	if path == "" {
 		path = fmt.Sprintf("%s-seed%d.faults", sc.Name, seed)
