@@ -69,12 +69,11 @@ var cliCrash = &scenarios.Scenario{
 				}
 				<-make(chan struct{})
 			case seed%11 == 4:
-				for {
-					b := make([]byte, 1<<20)
-					for i := 0; i < len(b); i += 4096 {
-						b[i] = 1
-					}
-					plantedHog = append(plantedHog, b)
+				// One big allocation, then its pages one by one: resident
+				// memory grows at page-fault speed, with no GC thrash.
+				b := make([]byte, 1<<30)
+				for i := 0; ; i = (i + 4096) % len(b) {
+					b[i] = 1
 				}
 			}
 		}), sim.Event{Node: -1})
@@ -90,10 +89,7 @@ var cliCrash = &scenarios.Scenario{
 	},
 }
 
-var (
-	plantedSink atomicUint64
-	plantedHog  [][]byte
-)
+var plantedSink atomicUint64
 
 // atomicUint64 keeps the planted loop from being optimised away.
 type atomicUint64 struct{ v uint64 }
@@ -154,12 +150,12 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 	// Small bounds keep the overflow and the memory hog quick on a
 	// loaded machine; the wall limit must outlast both.
 	oldStack := workerMaxStackBytes
-	workerMaxStackBytes = 16 << 20
+	workerMaxStackBytes = 4 << 20
 	defer func() { workerMaxStackBytes = oldStack }()
 	out := filepath.Join(t.TempDir(), "r.jsonl")
 	start := time.Now()
 	code, stdout, stderr := isoCLI(t, "sweep", "cli-crash", "--seeds", "0-13", "-j", "2", "--isolate",
-		"--max-wall", "3s", "--max-memory", "100MiB", "--out", out, "-q", "--format", "json")
+		"--max-wall", "3s", "--max-memory", "16MiB", "--out", out, "-q", "--format", "json")
 	if code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s\n%s", code, stdout, stderr)
 	}
@@ -179,7 +175,7 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 		2:  {"limit", "wall_time", "its worker was killed"},
 		12: {"limit", "wall_time", "did not return to the engine"},
 		10: {"crash", "", "fatal error: stack overflow"},
-		4:  {"limit", "memory", "limit memory (100MiB) reached"},
+		4:  {"limit", "memory", "limit memory (16MiB) reached"},
 	}
 	for seed, w := range want {
 		r := rs[seed]
@@ -194,7 +190,7 @@ func TestIsolateReportsEachCrashAsItsSeedsStatus(t *testing.T) {
 		case "wall_time":
 			replay += " --max-wall 3s"
 		case "memory":
-			replay += " --max-memory 100MiB"
+			replay += " --max-memory 16MiB"
 		}
 		if r.Replay != replay {
 			t.Errorf("seed %d: replay %q", seed, r.Replay)
