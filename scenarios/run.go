@@ -102,7 +102,7 @@ type Options struct {
 	// hashes. When they differ the result has StatusNondeterministic and
 	// names the first trace record where the executions part; both traces
 	// are written to ArtifactDir (or the OS's temporary directory). It
-	// costs a little more than twice a plain run.
+	// costs about three plain runs (BENCHMARKS.md).
 	CheckDeterminism bool
 	// Roles asks for Result.Nodes, the role of each node.
 	Roles bool
