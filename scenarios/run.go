@@ -131,7 +131,7 @@ const (
 	// StatusCrash: the worker process running the world died before it
 	// returned a result (a fatal runtime error such as a stack overflow,
 	// a panic in a goroutine of its own, an exit); only isolated sweeps
-	// (--isolate) report it.
+	// and comparisons (--isolate) report it.
 	StatusCrash = "crash"
 )
 
