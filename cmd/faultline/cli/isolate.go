@@ -62,10 +62,10 @@ func addIsolateFlags(fs *pflag.FlagSet, f *isolateFlags) {
 // the heap bound plus a quarter and 64 MiB for the runtime, stacks and
 // the binary, so that the watchdog, when it can, acts first. 0: none.
 func rssBound(memoryLimitBytes uint64) int64 {
-	if memoryLimitBytes == 0 {
+	if memoryLimitBytes == 0 || memoryLimitBytes > 1<<60 { // past any machine: none
 		return 0
 	}
-	return int64(min(memoryLimitBytes+memoryLimitBytes/4+64<<20, 1<<62))
+	return int64(memoryLimitBytes + memoryLimitBytes/4 + 64<<20)
 }
 
 // workerJob is one line on a worker's stdin: one world to run.

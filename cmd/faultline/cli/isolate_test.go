@@ -380,3 +380,17 @@ func TestWorkerJobCarriesEveryOption(t *testing.T) {
 		}
 	}
 }
+
+func TestRSSBound(t *testing.T) {
+	tests := []struct {
+		limit uint64
+		want  int64
+	}{
+		{0, 0}, {16 << 20, 84 << 20}, {4 << 30, 5<<30 + 64<<20}, {1<<60 + 1, 0}, {^uint64(0), 0},
+	}
+	for _, tt := range tests {
+		if got := rssBound(tt.limit); got != tt.want {
+			t.Errorf("rssBound(%d) = %d, want %d", tt.limit, got, tt.want)
+		}
+	}
+}
