@@ -112,6 +112,10 @@ type CompareOptions struct {
 	// Stop, when closed, ends the comparison at once. The rows then hold
 	// the seeds that every configuration finished.
 	Stop <-chan struct{}
+	// Exec, if set, runs one configuration's values on one seed instead
+	// of Execute(s, v, seed, Run), e.g. in a worker process (the CLI's
+	// --isolate). It is called from Workers goroutines at once.
+	Exec func(v Values, seed uint64) *Result
 }
 
 // Comparison holds the per-seed samples of every configuration. Every
@@ -191,7 +195,13 @@ func Compare(s *Scenario, opts CompareOptions) *Comparison {
 	}
 	c.Interrupted = Pool(jobs, opts.Workers, opts.Stop,
 		func(j job) *Result {
-			r := Execute(s, opts.Configs[j.row].Values, opts.Seeds.First+uint64(j.seed), opts.Run)
+			v, seed := opts.Configs[j.row].Values, opts.Seeds.First+uint64(j.seed)
+			var r *Result
+			if opts.Exec != nil {
+				r = opts.Exec(v, seed)
+			} else {
+				r = Execute(s, v, seed, opts.Run)
+			}
 			r.Stack = ""
 			return r
 		},

@@ -128,6 +128,11 @@ const (
 	// StatusBadInput: the run could not start as asked, e.g. its fault
 	// schedule names a node the cluster does not have. The CLI exits 2.
 	StatusBadInput = "bad_input"
+	// StatusCrash: the worker process running the world died before it
+	// returned a result (a fatal runtime error such as a stack overflow,
+	// a panic in a goroutine of its own, an exit); only isolated sweeps
+	// and comparisons (--isolate) report it.
+	StatusCrash = "crash"
 )
 
 // CheckResult is a check outcome as printed.

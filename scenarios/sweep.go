@@ -129,6 +129,10 @@ type SweepOptions struct {
 	// Stop, when closed, ends the sweep at once with what it has: runs
 	// under way are abandoned and the summary says Interrupted.
 	Stop <-chan struct{}
+	// Exec, if set, runs one seed instead of Execute(s, v, seed, Run),
+	// e.g. in a worker process (the CLI's --isolate). It is called from
+	// Workers goroutines at once and must return a result for every seed.
+	Exec func(seed uint64) *Result
 }
 
 // SweepSummary is the outcome of a sweep. Its JSON form is the stable
@@ -207,7 +211,12 @@ func Sweep(s *Scenario, v Values, opts SweepOptions) (*SweepSummary, error) {
 	var cbErr error
 	interrupted := Pool(next, opts.Workers, opts.Stop,
 		func(seed uint64) *Result {
-			r := Execute(s, v, seed, opts.Run)
+			var r *Result
+			if opts.Exec != nil {
+				r = opts.Exec(seed)
+			} else {
+				r = Execute(s, v, seed, opts.Run)
+			}
 			// A panic's stack names goroutines and addresses that depend on
 			// the worker that ran it; the replay command shows it.
 			r.Stack = ""
@@ -400,7 +409,7 @@ func perrOr(err error) error {
 }
 
 // statuses are the statuses a result can have.
-var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput, StatusNondeterministic}
+var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput, StatusNondeterministic, StatusCrash}
 
 // SameRun reports why results from a stream do not belong to a sweep of
 // scenario name with params, or "" if they all do.

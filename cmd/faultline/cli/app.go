@@ -114,6 +114,13 @@ func (a *App) run(args []string, stdout, stderr io.Writer) int {
 	case "--version":
 		args = append([]string{"version"}, args[1:]...)
 	}
+	if args[0] == workerCommand { // hidden: the worker process of sweep --isolate
+		code, err := a.runWorker(args[1:], stdout, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneLine(err.Error()))
+		}
+		return code
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "%s: unknown command %q (accepted: %s)\n", a.Name, args[0], strings.Join(slices.Sorted(maps.Keys(commands)), ", "))

@@ -33,6 +33,8 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
 	a.addRunFlags(fs, &rf)
+	var iso isolateFlags
+	addIsolateFlags(fs, &iso)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -96,7 +98,21 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	// One probe run tells which metrics the scenario records, so that a
 	// bad --metrics fails now rather than after the whole comparison.
-	probe := scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	pool, err := a.startWorkers(&iso, sc, opts, *plotPath != "")
+	if err != nil {
+		return exitCode(err), err
+	}
+	var isolated func(scenarios.Values, uint64) *scenarios.Result
+	if pool != nil {
+		defer pool.close()
+		isolated = pool.exec
+	}
+	var probe *scenarios.Result
+	if isolated != nil {
+		probe = isolated(configs[0].Values, seeds.First)
+	} else {
+		probe = scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	}
 	if probe.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", probe.Error)
 	}
@@ -118,6 +134,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	var badInput *scenarios.Result // a row the scenario refused once running
 	cmp := scenarios.Compare(sc, scenarios.CompareOptions{
 		Configs: configs, Varied: keys, Seeds: seeds, Workers: j, Run: opts, Stop: stop,
+		Exec: isolated,
 		OnRun: func(r *scenarios.Result) {
 			if r.Status == scenarios.StatusBadInput && badInput == nil {
 				badInput = r
@@ -125,6 +142,9 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 			prog.add(r.Failed())
 		},
 	})
+	if pool != nil {
+		pool.close() // at once: after Ctrl-C, workers may still be running abandoned worlds
+	}
 	prog.finish()
 	if badInput != nil {
 		return exitUsage, usagef("--vary: %s %s: %s", sc.Name, scenarios.FormatParams(varied(badInput.Params, keys)), badInput.Error)

@@ -36,6 +36,8 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
 	rp := addReportFlag(fs, "the first failing seed")
 	a.addRunFlags(fs, &rf)
+	var iso isolateFlags
+	addIsolateFlags(fs, &iso)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -78,6 +80,11 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	// a while: a Ctrl-C then ends the sweep with its summary.
 	stop, release := notifyInterrupt(stderr)
 	defer release()
+	isolated, stopWorkers, err := a.isolation(&iso, sc, vals, opts)
+	if err != nil {
+		return exitCode(err), err
+	}
+	defer stopWorkers()
 	var stream *resultStream
 	var done []*scenarios.Result
 	if *outPath != "" {
@@ -97,6 +104,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	prog := newProgress(stderr, a.Name+" sweep "+sc.Name, todo, *quiet)
 	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
 		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
+		Exec: isolated,
 		OnResult: func(r *scenarios.Result) error {
 			if r.Status == scenarios.StatusBadInput {
 				// Every seed would say the same: stop, and exit 2.
@@ -109,6 +117,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			return nil
 		},
 	})
+	stopWorkers() // at once: after Ctrl-C, workers may still be running abandoned worlds
 	prog.finish()
 	if stream != nil {
 		if cerr := stream.close(); err == nil {
