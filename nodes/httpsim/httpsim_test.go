@@ -1,0 +1,127 @@
+package httpsim_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/httpsim"
+	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/sim"
+)
+
+// world builds n nodes on 1ms links with loss, and an httpsim.Net.
+func world(t testing.TB, seed uint64, n int, loss float64) (*sim.World, *nodes.Runtime, *httpsim.Net) {
+	t.Helper()
+	w := sim.New(seed, sim.Options{})
+	nw, err := network.New(w, n, network.Link{Latency: network.Dist{Kind: network.Uniform, Min: time.Millisecond, Max: 3 * time.Millisecond}, Loss: loss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := nodes.NewRuntime(w, nw)
+	hn := httpsim.New(httpsim.Options{})
+	t.Cleanup(hn.Close)
+	return w, rt, hn
+}
+
+func add(t testing.TB, rt *nodes.Runtime, c nodes.Constructor) {
+	t.Helper()
+	if _, err := rt.Add(c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// chain is A→B→C: the client calls front (n1), which calls back (n2)
+// with the client's headers, each request in its own process.
+func chain(t testing.TB, seed uint64, loss float64, log *strings.Builder) uint64 {
+	w, rt, hn := world(t, seed, 3, loss)
+	hn.Host("back", 1)
+	client := hn.Client()
+	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n1: front
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			ctx, cancel := httpsim.WithTimeout(r.Context(), 20*time.Millisecond)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://back/item?id="+r.URL.Query().Get("id"), nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				http.Error(rw, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			rw.Header().Set("X-Back-Status", resp.Status)
+			fmt.Fprintf(rw, "front(%s)", b)
+		})
+	}))
+	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n2: back
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /item", func(rw http.ResponseWriter, r *http.Request) {
+			if err := (httpsim.Clock{}).Sleep(r.Context(), 5*time.Millisecond); err != nil {
+				t.Errorf("sleep: %v", err)
+			}
+			rw.Header().Set("Retry-After", "3")
+			rw.WriteHeader(http.StatusAccepted)
+			fmt.Fprintf(rw, "item %s", r.URL.Query().Get("id"))
+		})
+		return mux
+	}))
+	add(t, rt, hn.Process(func(p *proc.P) { // n3: client
+		for i := range 5 {
+			ctx, cancel := httpsim.WithTimeout(httpsim.Context(p), 50*time.Millisecond)
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/x?id="+fmt.Sprint(i), nil)
+			resp, err := client.Do(req)
+			cancel()
+			if err != nil {
+				fmt.Fprintf(log, "%v %d: error %v timeout=%v\n", p.Now(), i, err, errors.Is(err, context.DeadlineExceeded))
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			fmt.Fprintf(log, "%v %d: %d %s [%s]\n", p.Now(), i, resp.StatusCode, b, resp.Header.Get("X-Back-Status"))
+		}
+	}))
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return w.TraceHash()
+}
+
+func TestChain(t *testing.T) {
+	var log strings.Builder
+	chain(t, 1, 0, &log)
+	want := "front(item 0) [202 Accepted]"
+	if !strings.Contains(log.String(), want) || strings.Count(log.String(), "front(") != 5 {
+		t.Fatalf("log:\n%s\nwant 5 answers like %q", log.String(), want)
+	}
+}
+
+func TestChainUnderLossTimesOut(t *testing.T) {
+	var log strings.Builder
+	chain(t, 3, 0.3, &log)
+	if !strings.Contains(log.String(), "timeout=true") && !strings.Contains(log.String(), "502") {
+		t.Fatalf("no timeout under 30%% loss:\n%s", log.String())
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		var a, b strings.Builder
+		h1, h2 := chain(t, seed, 0.2, &a), chain(t, seed, 0.2, &b)
+		if h1 != h2 || a.String() != b.String() {
+			t.Fatalf("seed %d: hashes %x %x\n%s\n---\n%s", seed, h1, h2, a.String(), b.String())
+		}
+	}
+}
+
+func TestPrintChain(t *testing.T) {
+	var log strings.Builder
+	chain(t, 3, 0.3, &log)
+	t.Log("\n" + log.String())
+}

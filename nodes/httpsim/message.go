@@ -1,0 +1,155 @@
+package httpsim
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Request is an HTTP request on the simulated wire: the body of the
+// proc.Request a Transport sends.
+type Request struct {
+	Method string
+	Host   string // as the client wrote it, e.g. "payment"
+	Target string // the request target: path and query, e.g. "/charge?x=1"
+	Header http.Header
+	Body   []byte
+}
+
+// Response is an HTTP response on the simulated wire: the body of the
+// proc.Response a server node sends back.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+// Size is the request's size in bytes as HTTP/1.1 would send it, roughly.
+func (r *Request) Size() int {
+	return len(r.Method) + len(r.Target) + 12 + len("Host: \r\n") + len(r.Host) + headerSize(r.Header) + 2 + len(r.Body)
+}
+
+// Size is the response's size in bytes as HTTP/1.1 would send it, roughly.
+func (r *Response) Size() int {
+	return 17 + headerSize(r.Header) + 2 + len(r.Body)
+}
+
+func headerSize(h http.Header) int {
+	n := 0
+	for k, vs := range h { // a sum: order does not matter
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// toHTTP builds the *http.Request a handler sees. remote names the
+// sending node.
+func (r *Request) toHTTP(remote string) (*http.Request, error) {
+	if r.Method == "" || !validMethod(r.Method) {
+		return nil, fmt.Errorf("httpsim: malformed request: method %q is not an HTTP token", r.Method)
+	}
+	if r.Target == "" || r.Target[0] != '/' {
+		return nil, fmt.Errorf("httpsim: malformed request: target %q must start with /", r.Target)
+	}
+	u, err := url.ParseRequestURI(r.Target)
+	if err != nil {
+		return nil, fmt.Errorf("httpsim: malformed request: target %q: %w", r.Target, err)
+	}
+	u.Scheme, u.Host = "http", r.Host
+	h := r.Header
+	if h == nil {
+		h = http.Header{}
+	}
+	return &http.Request{
+		Method:        r.Method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader(r.Body)),
+		ContentLength: int64(len(r.Body)),
+		Host:          r.Host,
+		RemoteAddr:    remote,
+		RequestURI:    r.Target,
+	}, nil
+}
+
+func validMethod(m string) bool {
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// toHTTP builds the *http.Response a client sees.
+func (r *Response) toHTTP(req *http.Request) (*http.Response, error) {
+	if r.StatusCode < 100 || r.StatusCode > 999 {
+		return nil, fmt.Errorf("httpsim: malformed response: status code %d is not in 100-999", r.StatusCode)
+	}
+	h := r.Header
+	if h == nil {
+		h = http.Header{}
+	}
+	return &http.Response{
+		Status:        strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode),
+		StatusCode:    r.StatusCode,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader(r.Body)),
+		ContentLength: int64(len(r.Body)),
+		Request:       req,
+	}, nil
+}
+
+// recorder is the http.ResponseWriter a handler writes to.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *recorder) Header() http.Header {
+	if w.header == nil {
+		w.header = http.Header{}
+	}
+	return w.header
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("httpsim: invalid WriteHeader code %d", code)) // as net/http does
+	}
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
+}
+
+func (w *recorder) response() *Response {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	h := w.header
+	if w.body.Len() > 0 && h.Get("Content-Type") == "" {
+		h = w.Header()
+		h.Set("Content-Type", http.DetectContentType(w.body.Bytes()))
+	}
+	return &Response{StatusCode: w.status, Header: h, Body: w.body.Bytes()}
+}
