@@ -1,0 +1,287 @@
+package httpmw_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/idempotency"
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/ratelimit"
+)
+
+func config(t *testing.T, kv ...string) pipeline.Config {
+	t.Helper()
+	var cfg pipeline.Config
+	for i := 0; i < len(kv); i += 2 {
+		if err := cfg.Set(kv[i], kv[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cfg
+}
+
+func client(t *testing.T, kv ...string) (*http.Client, *httpmw.Transport) {
+	t.Helper()
+	tr, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, config(t, kv...), rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Transport: tr}, tr
+}
+
+// The per-attempt timeout cuts a slow server off on the real clock, and
+// the retry policy tries max_attempts times.
+func TestRealTimeoutAndRetry(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	c, _ := client(t, "timeout.per_attempt", "50ms", "retry.max_attempts", "3", "backoff.base", "10ms", "retry.backoff", "full-jitter")
+	start := time.Now()
+	_, err := c.Get(srv.URL)
+	elapsed := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "3 attempts") || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a timeout after 3 attempts", err)
+	}
+	if hits.Load() != 3 {
+		t.Fatalf("server saw %d attempts, want 3", hits.Load())
+	}
+	if elapsed < 150*time.Millisecond || elapsed > 1500*time.Millisecond {
+		t.Fatalf("took %v, want about 3×50ms plus backoff", elapsed)
+	}
+}
+
+// A 503 with Retry-After: 1 makes the client wait a second, then succeed.
+func TestRealRetryAfter(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "done")
+	}))
+	defer srv.Close()
+	c, _ := client(t, "retry.max_attempts", "2", "backoff.base", "1ms")
+	start := time.Now()
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "done" || time.Since(start) < time.Second {
+		t.Fatalf("got %q after %v, want done after >= 1s", b, time.Since(start))
+	}
+}
+
+// Out of attempts, the caller sees the server's last response, headers
+// included.
+func TestRealLastResponseKept(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "-1") // asks not to retry
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	c, _ := client(t, "retry.max_attempts", "3")
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "-1" {
+		t.Fatalf("got %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// After failure_threshold failures the breaker opens, and the next call
+// is refused without reaching the server.
+func TestRealBreakerOpens(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	c, _ := client(t, "breaker.failure_threshold", "2", "breaker.open_duration", "1m")
+	for range 2 {
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	_, err := c.Get(srv.URL)
+	if !errors.Is(err, httpmw.ErrRejected) || hits.Load() != 2 {
+		t.Fatalf("err = %v, hits %d; want rejected after 2 hits", err, hits.Load())
+	}
+}
+
+// The server middleware on a real server: rate limit, shed, idempotency,
+// health, chaos.
+func TestRealServerMiddleware(t *testing.T) {
+	var effects atomic.Int32
+	rl, err := httpmw.RateLimit(httpmw.Real, ratelimit.Config{RatePerSec: 0.5, Burst: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idem, err := httpmw.Idempotency(httpmw.Real, idempotency.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpmw.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		effects.Add(1)
+		w.Header().Set("X-Charge", "1")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, "charged")
+	}), httpmw.Health("/health", nil), rl, idem)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	get := func(path, key string) *http.Response {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader("x"))
+		if key != "" {
+			req.Header.Set(httpmw.IdempotencyHeader, key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := get("/pay", "k1"); r.StatusCode != 201 {
+		t.Fatalf("first: %d", r.StatusCode)
+	}
+	if r := get("/pay", "k1"); r.StatusCode != 201 || r.Header.Get("Idempotent-Replayed") != "true" || r.Header.Get("X-Charge") != "1" {
+		t.Fatalf("replay: %d %v", r.StatusCode, r.Header)
+	}
+	if effects.Load() != 1 {
+		t.Fatalf("effects %d, want 1", effects.Load())
+	}
+	get("/pay", "k2")
+	r := get("/pay", "k3")
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "2" {
+		t.Fatalf("rate limit: %d Retry-After %q, want 429 and 2", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	resp, err := http.Get(srv.URL + "/health")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("health: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func TestShedRealConcurrency(t *testing.T) {
+	release := make(chan struct{})
+	shed, err := httpmw.Shed(1, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered := make(chan struct{})
+	srv := httptest.NewServer(shed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	})))
+	defer srv.Close()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if resp, err := http.Get(srv.URL); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	resp, err := http.Get(srv.URL)
+	close(release)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "2" {
+		t.Fatalf("got %d Retry-After %q, want 503 and 2", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	hedged := config(t, "hedge.delay", "10ms")
+	for name, err := range map[string]error{
+		"nil rng":   func() error { _, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, pipeline.Config{}, nil); return err }(),
+		"nil clock": func() error { _, err := httpmw.NewTransport(http.DefaultTransport, nil, pipeline.Config{}, rng); return err }(),
+		"hedge":     func() error { _, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, hedged, rng); return err }(),
+		"shed 0":    func() error { _, err := httpmw.Shed(0, time.Second); return err }(),
+		"chaos 2":   func() error { _, err := httpmw.Chaos(httpmw.Real, rng, httpmw.ChaosConfig{ErrorRate: 2}); return err }(),
+		"rate -1":   func() error { _, err := httpmw.RateLimit(httpmw.Real, ratelimit.Config{RatePerSec: -1}); return err }(),
+	} {
+		if err == nil || !strings.HasPrefix(err.Error(), "httpmw: ") {
+			t.Errorf("%s: err = %v, want an httpmw error", name, err)
+		}
+	}
+}
+
+func TestRetryAfterParse(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+	}{
+		{"", 0}, {"3", 3 * time.Second}, {"-2", 0}, {"soon", 0},
+		{now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
+		{now.Add(-5 * time.Second).Format(http.TimeFormat), 0},
+	} {
+		h := http.Header{}
+		if tc.v != "" {
+			h.Set("Retry-After", tc.v)
+		}
+		if got := httpmw.RetryAfter(h, now); got != tc.want {
+			t.Errorf("RetryAfter(%q) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+}
+
+// The package imports only the standard library and patterns/.
+func TestImportsOnlyPatterns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "github.com/faultline/faultline/httpmw").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	n := 0
+	for _, pkg := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(pkg, "github.com/faultline/faultline/") {
+			if strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") {
+				t.Errorf("imports a module outside the standard library: %s", pkg)
+			}
+			continue
+		}
+		n++
+		rest := strings.TrimPrefix(pkg, "github.com/faultline/faultline/")
+		if rest != "httpmw" && !strings.HasPrefix(rest, "patterns/") {
+			t.Errorf("imports %s: only patterns/ is allowed", pkg)
+		}
+	}
+	if n < 3 {
+		t.Fatalf("go list gave %d project packages; the guard would prove nothing:\n%s", n, out)
+	}
+}
