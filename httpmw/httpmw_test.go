@@ -225,12 +225,21 @@ func TestBadConfig(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	hedged := config(t, "hedge.delay", "10ms")
 	for name, err := range map[string]error{
-		"nil rng":   func() error { _, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, pipeline.Config{}, nil); return err }(),
-		"nil clock": func() error { _, err := httpmw.NewTransport(http.DefaultTransport, nil, pipeline.Config{}, rng); return err }(),
-		"hedge":     func() error { _, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, hedged, rng); return err }(),
-		"shed 0":    func() error { _, err := httpmw.Shed(0, time.Second); return err }(),
-		"chaos 2":   func() error { _, err := httpmw.Chaos(httpmw.Real, rng, httpmw.ChaosConfig{ErrorRate: 2}); return err }(),
-		"rate -1":   func() error { _, err := httpmw.RateLimit(httpmw.Real, ratelimit.Config{RatePerSec: -1}); return err }(),
+		"nil rng": func() error {
+			_, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, pipeline.Config{}, nil)
+			return err
+		}(),
+		"nil clock": func() error {
+			_, err := httpmw.NewTransport(http.DefaultTransport, nil, pipeline.Config{}, rng)
+			return err
+		}(),
+		"hedge": func() error {
+			_, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, hedged, rng)
+			return err
+		}(),
+		"shed 0":  func() error { _, err := httpmw.Shed(0, time.Second); return err }(),
+		"chaos 2": func() error { _, err := httpmw.Chaos(httpmw.Real, rng, httpmw.ChaosConfig{ErrorRate: 2}); return err }(),
+		"rate -1": func() error { _, err := httpmw.RateLimit(httpmw.Real, ratelimit.Config{RatePerSec: -1}); return err }(),
 	} {
 		if err == nil || !strings.HasPrefix(err.Error(), "httpmw: ") {
 			t.Errorf("%s: err = %v, want an httpmw error", name, err)

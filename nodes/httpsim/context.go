@@ -3,6 +3,7 @@ package httpsim
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/faultline/faultline/nodes/proc"
@@ -117,6 +118,9 @@ func (c *simCtx) AfterFunc(f func()) (stop func() bool) {
 	if c.err != nil {
 		f()
 		return func() bool { return false }
+	}
+	if len(c.afters) >= 16 { // a long-lived context: drop the stopped ones
+		c.afters = slices.DeleteFunc(c.afters, func(a *afterFunc) bool { return a.stopped })
 	}
 	c.afters = append(c.afters, a)
 	return func() bool {

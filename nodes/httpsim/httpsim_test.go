@@ -119,9 +119,3 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
-
-func TestPrintChain(t *testing.T) {
-	var log strings.Builder
-	chain(t, 3, 0.3, &log)
-	t.Log("\n" + log.String())
-}

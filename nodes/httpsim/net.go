@@ -1,9 +1,9 @@
 package httpsim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,19 +116,33 @@ func (n *Net) Server(build func(env *nodes.Env) http.Handler) nodes.Constructor 
 }
 
 // server is one incarnation of a server node. Each request runs in a
-// child process; responses to the children's own calls, and their
-// timers, are offered to each live child, which ignores those not its
-// own.
+// worker process of its own. A worker that finishes its request waits
+// for the next one, so a busy server does not start a coroutine per
+// request. Responses to the workers' own calls, and their timers, are
+// offered to each busy worker, which ignores those not its own.
 type server struct {
-	net      *Net
-	build    func(env *nodes.Env) http.Handler
-	h        http.Handler
-	children []child
+	net   *Net
+	build func(env *nodes.Env) http.Handler
+	h     http.Handler
+	busy  []*worker
+	idle  []*worker
 }
 
-type child struct {
+// maxIdle bounds the workers kept waiting; more exit when they finish.
+const maxIdle = 64
+
+// worker is a process that serves one request at a time.
+type worker struct {
 	p    *proc.Proc
+	idle bool   // parked in Recv, waiting for a request
 	what string // "GET /x from n3", for the stall report; "" without a watchdog
+}
+
+// job is what a worker receives: one request.
+type job struct {
+	from NodeID
+	m    *proc.Request
+	req  *Request
 }
 
 func (s *server) Start(env *nodes.Env) { s.h = s.build(env) }
@@ -143,7 +157,7 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 			proc.Reply(env, from, m, plainResponse(http.StatusBadRequest, "httpsim: malformed request: body is %T, want *httpsim.Request", m.Body))
 			return
 		}
-		s.serve(env, from, m, req)
+		s.dispatch(env, job{from: from, m: m, req: req})
 	default:
 		env.Log("httpsim: dropped a %T from %s: not a request", msg, env.Name())
 	}
@@ -153,45 +167,91 @@ func (s *server) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 	s.offer(env, func(c *proc.Proc) { c.Timer(env, id, data) })
 }
 
+// offer hands an event to each busy worker, then files the workers that
+// became idle or ended.
 func (s *server) offer(env *nodes.Env, f func(c *proc.Proc)) {
-	for _, c := range s.children {
+	for _, w := range s.busy {
 		if s.net.wd != nil {
-			s.net.wd.describe(env.Name(), c.what)
+			s.net.wd.describe(env.Name(), w.what)
 		}
-		f(c.p)
+		f(w.p)
 	}
-	s.children = slices.DeleteFunc(s.children, func(c child) bool { return c.p.Done() })
+	s.file()
+}
+
+func (s *server) file() {
+	k := 0
+	for _, w := range s.busy {
+		switch {
+		case w.p.Done():
+		case w.idle:
+			s.idle = append(s.idle, w)
+		default:
+			s.busy[k] = w
+			k++
+		}
+	}
+	clear(s.busy[k:])
+	s.busy = s.busy[:k]
 }
 
 func (s *server) stopAll() {
-	for _, c := range s.children {
-		c.p.Stop()
+	for _, w := range s.busy {
+		w.p.Stop()
 	}
-	s.children = nil
+	for _, w := range s.idle {
+		w.p.Stop()
+	}
+	s.busy, s.idle = nil, nil
 }
 
-// serve runs the handler for one request in a process of its own.
-func (s *server) serve(env *nodes.Env, from NodeID, m *proc.Request, req *Request) {
-	var what string
-	if s.net.wd != nil {
-		what = req.Method + " " + req.Target + " from " + nodeName(from)
-		s.net.wd.describe(env.Name(), what)
+// dispatch gives the request to an idle worker, or to a new one.
+func (s *server) dispatch(env *nodes.Env, j job) {
+	var w *worker
+	if n := len(s.idle); n > 0 {
+		w = s.idle[n-1]
+		s.idle[n-1] = nil
+		s.idle = s.idle[:n-1]
+	} else {
+		w = &worker{}
+		w.p = s.net.group.Node(func(p *proc.P) { s.work(p, w) })
+		w.p.Start(env) // runs until it parks in Recv
 	}
-	c := s.net.group.Node(func(p *proc.P) {
-		hr, err := req.toHTTP(nodeName(from))
-		if err != nil {
-			p.Reply(from, m, plainResponse(http.StatusBadRequest, "%v", err))
+	if s.net.wd != nil {
+		w.what = j.req.Method + " " + j.req.Target + " from " + nodeName(j.from)
+		s.net.wd.describe(env.Name(), w.what)
+	}
+	s.busy = append(s.busy, w)
+	w.p.Receive(env, j.from, j)
+	s.file()
+}
+
+// work is a worker's body: serve a request, then wait for the next.
+func (s *server) work(p *proc.P, w *worker) {
+	ctx := Context(p) // no deadline and never cancelled: one per worker will do
+	for {
+		w.idle = true
+		_, msg := p.Recv()
+		w.idle = false
+		j := msg.(job)
+		s.serveOne(p, ctx, j)
+		if len(s.idle) >= maxIdle {
 			return
 		}
-		hr = hr.WithContext(Context(p))
-		w := &recorder{}
-		s.h.ServeHTTP(w, hr)
-		p.Reply(from, m, w.response())
-	})
-	c.Start(env)
-	if !c.Done() {
-		s.children = append(s.children, child{p: c, what: what})
 	}
+}
+
+// serveOne runs the handler for one request and sends the response.
+func (s *server) serveOne(p *proc.P, ctx context.Context, j job) {
+	hr, err := j.req.toHTTP(nodeName(j.from))
+	if err != nil {
+		p.Reply(j.from, j.m, plainResponse(http.StatusBadRequest, "%v", err))
+		return
+	}
+	hr = hr.WithContext(ctx)
+	rw := &recorder{}
+	s.h.ServeHTTP(rw, hr)
+	p.Reply(j.from, j.m, rw.response())
 }
 
 func nodeName(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
