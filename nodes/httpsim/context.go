@@ -170,7 +170,9 @@ func (Clock) Sleep(ctx context.Context, d time.Duration) error {
 		d = min(d, dl.Sub(Epoch)-time.Duration(p.Now()))
 	}
 	if d > 0 {
-		p.Sleep(d)
+		// At least 1µs: a drifting clock turns a local nanosecond into zero
+		// true time, and a caller waiting for a local instant would spin.
+		p.Sleep(max(d, time.Microsecond))
 	}
 	return ctx.Err()
 }

@@ -1,0 +1,89 @@
+package orders
+
+import (
+	"time"
+
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes/httpsim"
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/scenarios"
+)
+
+// Scenario is the order service as a faultline scenario.
+var Scenario = &scenarios.Scenario{
+	Name:    "orders",
+	Summary: "an order service in plain net/http (checkout saga over payment and inventory) with idempotency keys, under faults",
+	Description: "Checkout (n1) reserves stock at inventory (n3) and charges at payment (n2), and releases the " +
+		"reservation when the charge is declined; shoppers (n4..) retry each order until checkout answers for good. " +
+		"Every call goes through the httpmw Transport (per-attempt timeout, jittered retries, breaker) with an " +
+		"Idempotency-Key; payment and inventory sit behind httpmw.Idempotency. The handlers are the ones a real " +
+		"server runs. mode=no-idempotency drops the middleware (a retry charges twice); mode=no-compensation " +
+		"keeps the stock of declined orders.",
+	Nodes: "n1 = checkout, n2 = payment, n3 = inventory, n4.. = shoppers",
+	Params: []scenarios.Param{
+		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "no-idempotency", "no-compensation"}, Help: "correct, or one of the planted bugs"},
+		{Name: "shoppers", Default: "3", Kind: scenarios.Int, Min: 1, Max: 50, Help: "shopper processes"},
+		{Name: "orders", Default: "8", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "orders per shopper"},
+		{Name: "stock", Default: "12", Kind: scenarios.Int, Min: 0, Max: 1000000, Help: "units of each of the three SKUs"},
+		{Name: "loss", Default: "0.05", Kind: scenarios.Float, Min: 0, Max: 0.9, Help: "message loss on every link"},
+	},
+	Run: run,
+}
+
+// ClientConfig is the pipeline the shoppers and checkout use: the one a
+// production deployment would ship.
+func ClientConfig() pipeline.Config {
+	var cfg pipeline.Config
+	for _, kv := range [][2]string{
+		{"timeout.per_attempt", "100ms"},
+		{"retry.max_attempts", "4"},
+		{"retry.backoff", "full-jitter"},
+		{"backoff.base", "20ms"},
+		{"breaker.failure_threshold", "8"},
+		{"breaker.open_duration", "500ms"},
+	} {
+		if err := cfg.Set(kv[0], kv[1]); err != nil {
+			panic(err)
+		}
+	}
+	return cfg
+}
+
+func run(r *scenarios.Run) error {
+	mode := r.Params.String("mode")
+	cfg := Config{
+		Shoppers:   r.Params.Int("shoppers"),
+		Orders:     r.Params.Int("orders"),
+		Stock:      r.Params.Int("stock"),
+		Idempotent: mode != "no-idempotency",
+		Compensate: mode != "no-compensation",
+		Client:     ClientConfig(),
+		MaxTries:   200,
+	}
+	link := network.Link{
+		Latency: network.Dist{Kind: network.Uniform, Min: time.Millisecond, Max: 5 * time.Millisecond},
+		Loss:    r.Params.Float("loss"),
+	}
+	cl, err := r.NewCluster(services+cfg.Shoppers, link)
+	if err != nil {
+		return err
+	}
+	hn := httpsim.New(httpsim.Options{})
+	defer hn.Close()
+	sys, err := Install(cl.RT, hn, cfg)
+	if err != nil {
+		return err
+	}
+	if err := r.World.Run(); err != nil {
+		return err
+	}
+	results, metrics := sys.Check()
+	for _, k := range []string{"orders", "orders_committed", "orders_declined", "orders_out_of_stock", "orders_unfinished", "checkout_tries"} {
+		r.Metric(k, metrics[k])
+	}
+	r.Metrics(cl.Net.CostMetrics())
+	for _, res := range results {
+		r.Check(res)
+	}
+	return nil
+}
