@@ -189,6 +189,10 @@ func classify(ctx context.Context, clock Clock, resp *http.Response, err error) 
 	return retry.Outcome{OK: true}
 }
 
+// maxRetryAfterSec caps a delay-seconds value so that it fits a
+// time.Duration (about 31 years).
+const maxRetryAfterSec = 1_000_000_000
+
 // RetryAfter reads a Retry-After header: delay-seconds or an HTTP-date
 // (counted from now). It returns 0 when the header is absent or
 // malformed.
@@ -201,7 +205,7 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		if s < 0 {
 			return 0
 		}
-		return time.Duration(s) * time.Second
+		return time.Duration(min(s, maxRetryAfterSec)) * time.Second
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		return max(at.Sub(now), 0)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Request is an HTTP request on the simulated wire: the body of the
@@ -56,7 +57,7 @@ func (r *Request) toHTTP(remote string) (*http.Request, error) {
 	if r.Target == "" || r.Target[0] != '/' {
 		return nil, fmt.Errorf("httpsim: malformed request: target %q must start with /", r.Target)
 	}
-	u, err := url.ParseRequestURI(r.Target)
+	u, err := parseTarget(r.Target)
 	if err != nil {
 		return nil, fmt.Errorf("httpsim: malformed request: target %q: %w", r.Target, err)
 	}
@@ -72,12 +73,57 @@ func (r *Request) toHTTP(remote string) (*http.Request, error) {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(r.Body)),
+		Body:          newBody(r.Body),
 		ContentLength: int64(len(r.Body)),
 		Host:          r.Host,
 		RemoteAddr:    remote,
 		RequestURI:    r.Target,
 	}, nil
+}
+
+// parseTarget parses a request target. A plain path and query (the
+// common case) skip the general parser.
+func parseTarget(t string) (*url.URL, error) {
+	if t == "" || t[0] != '/' || strings.ContainsAny(t, "%#") {
+		return url.ParseRequestURI(t)
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] >= 0x7f {
+			return url.ParseRequestURI(t)
+		}
+	}
+	path, query, _ := strings.Cut(t, "?")
+	return &url.URL{Path: path, RawQuery: query}, nil
+}
+
+// body is a request or response body: one allocation instead of two.
+type body struct{ bytes.Reader }
+
+func (*body) Close() error { return nil }
+
+func newBody(b []byte) io.ReadCloser {
+	r := &body{}
+	r.Reset(b)
+	return r
+}
+
+// statusLines caches "200 OK" and the like: a response's Status string
+// need not be built per response.
+var statusLines = func() map[int]string {
+	m := map[int]string{}
+	for c := 100; c < 600; c++ {
+		if t := http.StatusText(c); t != "" {
+			m[c] = strconv.Itoa(c) + " " + t
+		}
+	}
+	return m
+}()
+
+func statusLine(code int) string {
+	if s, ok := statusLines[code]; ok {
+		return s
+	}
+	return strconv.Itoa(code) + " " + http.StatusText(code)
 }
 
 func validMethod(m string) bool {
@@ -100,13 +146,13 @@ func (r *Response) toHTTP(req *http.Request) (*http.Response, error) {
 		h = http.Header{}
 	}
 	return &http.Response{
-		Status:        strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode),
+		Status:        statusLine(r.StatusCode),
 		StatusCode:    r.StatusCode,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(r.Body)),
+		Body:          newBody(r.Body),
 		ContentLength: int64(len(r.Body)),
 		Request:       req,
 	}, nil
