@@ -128,3 +128,36 @@ func BenchmarkHTTPRequest(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkHTTPRoundTrip: BenchmarkHTTPRequest without http.Client and
+// without building a new *http.Request per op: the adapter's own cost.
+func BenchmarkHTTPRoundTrip(b *testing.B) {
+	w, rt, hn := benchWorld(b)
+	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, "pong")
+		})
+	})); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rt.Add(hn.Process(func(p *proc.P) {
+		tr := hn.Transport()
+		req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/ping", nil)
+		for range b.N {
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}
+	})); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
+}

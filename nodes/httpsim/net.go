@@ -1,7 +1,6 @@
 package httpsim
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -228,13 +227,14 @@ func (s *server) dispatch(env *nodes.Env, j job) {
 
 // work is a worker's body: serve a request, then wait for the next.
 func (s *server) work(p *proc.P, w *worker) {
-	ctx := Context(p) // no deadline and never cancelled: one per worker will do
+	// No deadline and never cancelled: one context per worker will do.
+	base := (&http.Request{}).WithContext(Context(p))
 	for {
 		w.idle = true
 		_, msg := p.Recv()
 		w.idle = false
 		j := msg.(job)
-		s.serveOne(p, ctx, j)
+		s.serveOne(p, base, j)
 		if len(s.idle) >= maxIdle {
 			return
 		}
@@ -242,13 +242,12 @@ func (s *server) work(p *proc.P, w *worker) {
 }
 
 // serveOne runs the handler for one request and sends the response.
-func (s *server) serveOne(p *proc.P, ctx context.Context, j job) {
-	hr, err := j.req.toHTTP(nodeName(j.from))
+func (s *server) serveOne(p *proc.P, base *http.Request, j job) {
+	hr, err := j.req.toHTTP(base, nodeName(j.from))
 	if err != nil {
 		p.Reply(j.from, j.m, plainResponse(http.StatusBadRequest, "%v", err))
 		return
 	}
-	hr = hr.WithContext(ctx)
 	rw := &recorder{}
 	s.h.ServeHTTP(rw, hr)
 	p.Reply(j.from, j.m, rw.response())
