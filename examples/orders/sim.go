@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"
 	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/sim"
 )
 
 // Node ids in a world: checkout, payment, inventory, then the shoppers.
@@ -48,6 +49,7 @@ type System struct {
 	outcome   map[string]string // order → what the shopper was told last
 	progress  map[string]*progress
 	tries     int
+	took      []time.Duration // per finished order, first try to final answer (true time)
 }
 
 // progress is a shopper's durable place in its list: a restarted
@@ -55,6 +57,7 @@ type System struct {
 type progress struct {
 	next    int    // orders finished
 	current *Order // the order being placed, if any
+	since   sim.Time
 }
 
 var skus = []string{"apple", "book", "chair"}
@@ -132,6 +135,7 @@ func (sys *System) shopper(p *proc.P, hn *httpsim.Net) {
 				AmountCents: 500 + 100*rng.Int64N(90),
 			}
 			sys.orders = append(sys.orders, *pr.current)
+			pr.since = p.Env().TrueNow()
 		}
 		o := *pr.current
 		for try := 0; try < sys.cfg.MaxTries; try++ {
@@ -139,6 +143,7 @@ func (sys *System) shopper(p *proc.P, hn *httpsim.Net) {
 			st, err := PlaceOrder(ctx, c, "http://checkout/checkout", o)
 			if err == nil && st != "" {
 				sys.outcome[o.ID] = st
+				sys.took = append(sys.took, time.Duration(p.Env().TrueNow()-pr.since))
 				break
 			}
 			_ = clock.Sleep(ctx, 200*time.Millisecond)
@@ -179,6 +184,15 @@ func (sys *System) Check() ([]checks.Result, map[string]float64) {
 			Ordered:          st == "committed",
 		})
 	}
+	var sum, most time.Duration
+	for _, d := range sys.took {
+		sum += d
+		most = max(most, d)
+	}
+	if len(sys.took) > 0 {
+		m["order_ms_mean"] = float64(sum) / float64(len(sys.took)) / 1e6
+	}
+	m["order_ms_max"] = float64(most) / 1e6
 	return []checks.Result{invariants.Idempotency(effects), invariants.SagaAtomicity(sagas)}, m
 }
 
