@@ -294,3 +294,49 @@ func TestImportsOnlyPatterns(t *testing.T) {
 		t.Fatalf("go list gave %d project packages; the guard would prove nothing:\n%s", n, out)
 	}
 }
+
+// When every attempt fails, the fallback answers 200 with its value.
+func TestRealFallback(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	c, _ := client(t, "retry.max_attempts", "2", "backoff.base", "1ms", "retry.retry_on", "internal", "fallback.value", "cached")
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "cached" || resp.Header.Get("Faultline-Fallback") == "" {
+		t.Fatalf("got %d %q %v, want the fallback", resp.StatusCode, b, resp.Header)
+	}
+}
+
+// A bulkhead of one refuses a second concurrent request at once.
+func TestRealBulkhead(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	}))
+	defer srv.Close()
+	c, _ := client(t, "bulkhead.max_concurrent", "1")
+	done := make(chan error)
+	go func() {
+		resp, err := c.Get(srv.URL)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-entered
+	_, err := c.Get(srv.URL)
+	close(release)
+	if first := <-done; first != nil {
+		t.Fatal(first)
+	}
+	if !errors.Is(err, httpmw.ErrRejected) {
+		t.Fatalf("second request: %v, want rejected", err)
+	}
+}

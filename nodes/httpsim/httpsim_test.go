@@ -1,6 +1,7 @@
 package httpsim_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -117,5 +118,56 @@ func TestDeterministic(t *testing.T) {
 		if h1 != h2 || a.String() != b.String() {
 			t.Fatalf("seed %d: hashes %x %x\n%s\n---\n%s", seed, h1, h2, a.String(), b.String())
 		}
+	}
+}
+
+// What a handler writes is what the client reads: status, repeated and
+// odd headers, Retry-After, a binary body; and what the client sends is
+// what the handler sees.
+func TestFidelity(t *testing.T) {
+	w, rt, hn := world(t, 1, 2, 0)
+	body := []byte{0, 1, 2, 0xff, '\n', 'x'}
+	var seen *http.Request
+	var seenBody []byte
+	add(t, rt, hn.Server(func(*nodes.Env) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			seen = r
+			seenBody, _ = io.ReadAll(r.Body)
+			w.Header().Add("X-Multi", "a")
+			w.Header().Add("X-Multi", "b")
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write(body)
+		})
+	}))
+	var resp *http.Response
+	var got []byte
+	add(t, rt, hn.Process(func(p *proc.P) {
+		req, _ := http.NewRequestWithContext(httpsim.Context(p), "PUT", "http://n1/a/b?x=1&y=%20z", strings.NewReader("payload"))
+		req.Header.Set("Idempotency-Key", "k-1")
+		req.Header.Add("Accept", "text/plain")
+		req.Header.Add("Accept", "application/json")
+		var err error
+		if resp, err = hn.Client().Do(req); err != nil {
+			t.Error(err)
+			return
+		}
+		got, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}))
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if seen == nil || resp == nil {
+		t.Fatal("no exchange")
+	}
+	if seen.Method != "PUT" || seen.URL.Path != "/a/b" || seen.URL.Query().Get("y") != " z" || seen.Host != "n1" ||
+		seen.Header.Get("Idempotency-Key") != "k-1" || strings.Join(seen.Header.Values("Accept"), ",") != "text/plain,application/json" ||
+		string(seenBody) != "payload" || seen.RemoteAddr != "n2" || seen.ContentLength != 7 {
+		t.Errorf("handler saw %s %s host %s headers %v body %q from %s", seen.Method, seen.URL, seen.Host, seen.Header, seenBody, seen.RemoteAddr)
+	}
+	if resp.StatusCode != 429 || resp.Status != "429 Too Many Requests" || resp.Header.Get("Retry-After") != "7" ||
+		strings.Join(resp.Header.Values("X-Multi"), ",") != "a,b" || !bytes.Equal(got, body) || resp.ContentLength != int64(len(body)) {
+		t.Errorf("client got %s headers %v body %q", resp.Status, resp.Header, got)
 	}
 }
