@@ -43,6 +43,7 @@ var clientKeys = [][2]string{
 	{"backoff.base", "20ms"},
 	{"breaker.failure_threshold", "8"},
 	{"breaker.open_duration", "500ms"},
+	{"retry.honor_retry_after", "true"},
 }
 
 // ClientConfig is the pipeline the shoppers and checkout use by default.
