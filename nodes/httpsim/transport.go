@@ -52,7 +52,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errors.New("httpsim: malformed request: nil URL")
 	}
-	what := req.Method + " " + req.URL.String()
+	what := func() string { return req.Method + " " + req.URL.String() } // for errors only
 	timeout, err := remaining(ctx, p, what)
 	if err != nil {
 		closeBody(req)
@@ -61,32 +61,32 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	peer, ok := t.net.resolve(req.URL.Host)
 	if !ok {
 		closeBody(req)
-		return nil, fmt.Errorf("%w %q in %s: use a node name (n1, n2, ...) or one given to Net.Host", ErrUnknownHost, req.URL.Host, what)
+		return nil, fmt.Errorf("%w %q in %s: use a node name (n1, n2, ...) or one given to Net.Host", ErrUnknownHost, req.URL.Host, what())
 	}
 	msg, err := wireRequest(req)
 	if err != nil {
-		return nil, fmt.Errorf("httpsim: %s: %w", what, err)
+		return nil, fmt.Errorf("httpsim: %s: %w", what(), err)
 	}
 	body, err := p.Call(peer, msg, timeout)
 	if errors.Is(err, proc.ErrTimeout) {
 		ctx.Err() // let the context notice its own expiry
-		return nil, &timeoutError{what: what}
+		return nil, &timeoutError{what: what()}
 	}
 	resp, ok := body.(*Response)
 	if !ok {
-		return nil, fmt.Errorf("httpsim: malformed response to %s from %s: got %T, want *httpsim.Response", what, req.URL.Host, body)
+		return nil, fmt.Errorf("httpsim: malformed response to %s from %s: got %T, want *httpsim.Response", what(), req.URL.Host, body)
 	}
 	return resp.toHTTP(req)
 }
 
 // remaining is the time left before ctx's deadline on p's clock: 0 when
 // there is no deadline, an error when it has passed or is not simulated.
-func remaining(ctx context.Context, p *proc.P, what string) (time.Duration, error) {
+func remaining(ctx context.Context, p *proc.P, what func() string) (time.Duration, error) {
 	if err := ctx.Err(); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, &timeoutError{what: what}
+			return 0, &timeoutError{what: what()}
 		}
-		return 0, fmt.Errorf("httpsim: %s: %w", what, err)
+		return 0, fmt.Errorf("httpsim: %s: %w", what(), err)
 	}
 	dl, ok := ctx.Deadline()
 	if !ok {
@@ -98,11 +98,11 @@ func remaining(ctx context.Context, p *proc.P, what string) (time.Duration, erro
 		simDL, hasSim = c.Deadline()
 	}
 	if !hasSim || !dl.Equal(simDL) {
-		return 0, fmt.Errorf("%w: %s", ErrRealDeadline, what)
+		return 0, fmt.Errorf("%w: %s", ErrRealDeadline, what())
 	}
 	left := dl.Sub(Epoch) - time.Duration(p.Now())
 	if left <= 0 {
-		return 0, &timeoutError{what: what}
+		return 0, &timeoutError{what: what()}
 	}
 	return left, nil
 }
