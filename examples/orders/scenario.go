@@ -114,7 +114,7 @@ func run(r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
-	hn := httpsim.New(httpsim.Options{})
+	hn := httpsim.New(cl.RT, httpsim.Options{})
 	defer hn.Close()
 	sys, err := Install(cl.RT, hn, cfg)
 	if err != nil {

@@ -49,6 +49,7 @@ func TestBadInput(t *testing.T) {
 		}
 		ctx := httpsim.Context(p)
 		try("unknown host", ctx, "http://nowhere/x")
+		try("no such node", ctx, "http://n9/x")
 		try("no process", context.Background(), "http://n1/x")
 		real, cancel := context.WithTimeout(ctx, time.Hour)
 		try("real deadline", real, "http://n1/x")
@@ -72,6 +73,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for name, want := range map[string]string{
 		"unknown host":       `httpsim: unknown host "nowhere" in GET http://nowhere/x: use a node name`,
+		"no such node":       `httpsim: unknown host "n9" in GET http://n9/x`,
 		"no process":         "the context carries no simulated process",
 		"real deadline":      "real-clock deadline",
 		"malformed response": "httpsim: malformed response to GET http://n2/x from n2: got string",
@@ -137,7 +139,7 @@ func TestStallReported(t *testing.T) {
 
 func stallChild(t *testing.T) {
 	w, rt, _ := world(t, 1, 2, 0)
-	hn := httpsim.New(httpsim.Options{StallTimeout: 200 * time.Millisecond})
+	hn := httpsim.New(rt, httpsim.Options{StallTimeout: 200 * time.Millisecond})
 	block := make(chan struct{})
 	add(t, rt, hn.Server(func(*nodes.Env) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-block })

@@ -19,9 +19,10 @@ func benchWorld(b *testing.B) (*sim.World, *nodes.Runtime, *httpsim.Net) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hn := httpsim.New(httpsim.Options{})
+	rt := nodes.NewRuntime(w, nw)
+	hn := httpsim.New(rt, httpsim.Options{})
 	b.Cleanup(hn.Close)
-	return w, nodes.NewRuntime(w, nw), hn
+	return w, rt, hn
 }
 
 // pinger sends a message on every message it gets, until left is 0.

@@ -27,7 +27,7 @@ var wallClock = &scenarios.Scenario{
 		if err != nil {
 			return err
 		}
-		hn := httpsim.New(httpsim.Options{})
+		hn := httpsim.New(cl.RT, httpsim.Options{})
 		defer hn.Close()
 		plant := r.Params.Bool("plant")
 		if _, err := cl.RT.Add(hn.Server(func(*nodes.Env) http.Handler {

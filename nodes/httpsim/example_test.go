@@ -24,7 +24,7 @@ func Example() {
 	w := sim.New(2, sim.Options{})
 	net, _ := network.New(w, 2, network.Link{Latency: network.Const(2 * time.Millisecond), Loss: 0.3})
 	rt := nodes.NewRuntime(w, net)
-	hn := httpsim.New(httpsim.Options{})
+	hn := httpsim.New(rt, httpsim.Options{})
 	defer hn.Close()
 	hn.Host("greeter", 0)
 

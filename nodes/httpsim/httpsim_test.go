@@ -27,7 +27,7 @@ func world(t testing.TB, seed uint64, n int, loss float64) (*sim.World, *nodes.R
 		t.Fatal(err)
 	}
 	rt := nodes.NewRuntime(w, nw)
-	hn := httpsim.New(httpsim.Options{})
+	hn := httpsim.New(rt, httpsim.Options{})
 	t.Cleanup(hn.Close)
 	return w, rt, hn
 }
@@ -182,7 +182,7 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt := nodes.NewRuntime(w, nw)
-	hn := httpsim.New(httpsim.Options{})
+	hn := httpsim.New(rt, httpsim.Options{})
 	defer hn.Close()
 	inFlight, most := 0, 0
 	add(t, rt, hn.Server(func(*nodes.Env) http.Handler {

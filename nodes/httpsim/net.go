@@ -31,15 +31,16 @@ type Options struct {
 // names, and the coroutines it started. It is not safe for concurrent
 // use (one world, one goroutine); build it next to the nodes.Runtime.
 type Net struct {
+	rt    *nodes.Runtime
 	opts  Options
 	group proc.Group
 	hosts map[string]NodeID
 	wd    *watchdog
 }
 
-// New returns a Net. Call Close when the run is over.
-func New(opts Options) *Net {
-	n := &Net{opts: opts, hosts: map[string]NodeID{}}
+// New returns a Net for the nodes of rt. Call Close when the run is over.
+func New(rt *nodes.Runtime, opts Options) *Net {
+	n := &Net{rt: rt, opts: opts, hosts: map[string]NodeID{}}
 	if opts.StallTimeout > 0 {
 		n.wd = newWatchdog(opts.StallTimeout, opts.OnStall)
 	}
@@ -50,8 +51,13 @@ func New(opts Options) *Net {
 // ("n1" for node 0) always work.
 func (n *Net) Host(name string, id NodeID) { n.hosts[strings.ToLower(name)] = id }
 
-// resolve maps a URL host (port ignored) to a node.
+// resolve maps a URL host (port ignored) to a node of the runtime.
 func (n *Net) resolve(host string) (NodeID, bool) {
+	id, ok := n.lookup(host)
+	return id, ok && int(id) < n.rt.Len()
+}
+
+func (n *Net) lookup(host string) (NodeID, bool) {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
 		host = host[:i]
 	}
@@ -72,6 +78,7 @@ func (n *Net) Close() {
 	n.group.Close()
 	if n.wd != nil {
 		n.wd.close()
+		n.wd = nil
 	}
 }
 
