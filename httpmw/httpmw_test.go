@@ -340,3 +340,21 @@ func TestRealBulkhead(t *testing.T) {
 		t.Fatalf("second request: %v, want rejected", err)
 	}
 }
+
+// The caller's own deadline ends the retries: no attempt after it.
+func TestRealCallerDeadlineStopsRetries(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c, _ := client(t, "retry.max_attempts", "5", "backoff.base", "1ms")
+	ctx, cancel := context.WithTimeout(context.Background(), 80*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	_, err := c.Do(req)
+	if !errors.Is(err, context.DeadlineExceeded) || hits.Load() != 1 {
+		t.Fatalf("err %v after %d attempts; want the deadline after 1", err, hits.Load())
+	}
+}

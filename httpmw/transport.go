@@ -94,6 +94,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case len(d.Send) > 0:
 			s := d.Send[0]
 			last, lastErr = t.attempt(ctx, req, body, s.Timeout)
+			if err := ctx.Err(); err != nil && last == nil {
+				// The caller's own deadline or cancellation: no attempt
+				// can succeed any more, so do not spend the rest.
+				return nil, fmt.Errorf("httpmw: %s %s: %w", req.Method, req.URL, lastErr)
+			}
 			o := classify(ctx, t.clock, last, lastErr)
 			t.mu.Lock()
 			d = r.OnResult(t.now(ctx), s.Attempt, o)
