@@ -52,8 +52,11 @@ func TestBadInput(t *testing.T) {
 		try("no such node", ctx, "http://n9/x")
 		try("no process", context.Background(), "http://n1/x")
 		real, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
 		try("real deadline", real, "http://n1/x")
-		cancel()
+		simOverReal, cancel3 := httpsim.WithTimeout(real, time.Second)
+		try("sim over real deadline", simOverReal, "http://n1/x")
+		cancel3()
 		try("malformed response", ctx, "http://n2/x")
 		expired, cancel2 := httpsim.WithTimeout(ctx, 0)
 		try("expired", expired, "http://n1/x")
@@ -72,15 +75,16 @@ func TestBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"unknown host":       `httpsim: unknown host "nowhere" in GET http://nowhere/x: use a node name`,
-		"no such node":       `httpsim: unknown host "n9" in GET http://n9/x`,
-		"no process":         "the context carries no simulated process",
-		"real deadline":      "real-clock deadline",
-		"malformed response": "httpsim: malformed response to GET http://n2/x from n2: got string",
-		"expired":            "context deadline exceeded",
-		"wrong body":         "400 httpsim: malformed request: body is string, want *httpsim.Request",
-		"bad method":         `400 httpsim: malformed request: method "G T" is not an HTTP token`,
-		"bad target":         `400 httpsim: malformed request: target "x" must start with /`,
+		"unknown host":           `httpsim: unknown host "nowhere" in GET http://nowhere/x: use a node name`,
+		"no such node":           `httpsim: unknown host "n9" in GET http://n9/x`,
+		"no process":             "the context carries no simulated process",
+		"real deadline":          "real-clock deadline",
+		"sim over real deadline": "real-clock deadline",
+		"malformed response":     "httpsim: malformed response to GET http://n2/x from n2: got string",
+		"expired":                "context deadline exceeded",
+		"wrong body":             "400 httpsim: malformed request: body is string, want *httpsim.Request",
+		"bad method":             `400 httpsim: malformed request: method "G T" is not an HTTP token`,
+		"bad target":             `400 httpsim: malformed request: target "x" must start with /`,
 	} {
 		if !strings.Contains(got[name], want) {
 			t.Errorf("%s: got %q, want it to contain %q", name, got[name], want)

@@ -29,6 +29,7 @@ type simCtx struct {
 	p        *proc.P
 	deadline sim.Time
 	hasDL    bool
+	realDL   bool // a real-clock deadline sits below this context
 	err      error
 	done     chan struct{}
 	afters   []*afterFunc
@@ -57,10 +58,25 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 		panic(ErrNoProcess)
 	}
 	c := &simCtx{parent: parent, p: p, deadline: p.Now() + sim.Time(max(d, 0)), hasDL: true}
-	if dl, ok := parent.Deadline(); ok && dl.Before(Epoch.Add(time.Duration(c.deadline))) {
-		c.deadline = sim.Time(dl.Sub(Epoch))
+	if dl, ok := parent.Deadline(); ok {
+		if realDeadline(parent, dl) {
+			c.realDL = true
+		} else if dl.Before(Epoch.Add(time.Duration(c.deadline))) {
+			c.deadline = sim.Time(dl.Sub(Epoch))
+		}
 	}
 	return c, func() { c.cancel(context.Canceled) }
+}
+
+// realDeadline reports whether dl, the deadline of ctx, was set on the
+// real clock somewhere in ctx's chain.
+func realDeadline(ctx context.Context, dl time.Time) bool {
+	c, ok := ctx.Value(simKey{}).(*simCtx)
+	if !ok || c.realDL {
+		return true
+	}
+	simDL, hasSim := c.Deadline()
+	return !hasSim || !dl.Equal(simDL)
 }
 
 // ProcessOf returns the process ctx is bound to, or nil.

@@ -92,12 +92,7 @@ func remaining(ctx context.Context, p *proc.P, what func() string) (time.Duratio
 	if !ok {
 		return 0, nil
 	}
-	var simDL time.Time
-	var hasSim bool
-	if c, isSim := simRoot(ctx); isSim {
-		simDL, hasSim = c.Deadline()
-	}
-	if !hasSim || !dl.Equal(simDL) {
+	if realDeadline(ctx, dl) {
 		return 0, fmt.Errorf("%w: %s", ErrRealDeadline, what())
 	}
 	left := dl.Sub(Epoch) - time.Duration(p.Now())
@@ -107,15 +102,8 @@ func remaining(ctx context.Context, p *proc.P, what func() string) (time.Duratio
 	return left, nil
 }
 
-// simRoot finds the nearest simulated context under ctx. A context
-// package wrapper (WithCancel, WithValue) passes Value through, so the
-// innermost simCtx answers; a real deadline added on top shows as a
-// Deadline that differs from it.
-func simRoot(ctx context.Context) (*simCtx, bool) {
-	c, ok := ctx.Value(simKey{}).(*simCtx)
-	return c, ok
-}
-
+// simKey finds the nearest simulated context under a context: the
+// context package's wrappers (WithCancel, WithValue) pass Value through.
 type simKey struct{}
 
 func wireRequest(req *http.Request) (*Request, error) {
