@@ -358,3 +358,44 @@ func TestRealCallerDeadlineStopsRetries(t *testing.T) {
 		t.Fatalf("err %v after %d attempts; want the deadline after 1", err, hits.Load())
 	}
 }
+
+// A caller that gives up during the breaker's half-open probe must not
+// keep the probe for ever: once the breaker has cooled down again, calls
+// reach the server.
+func TestRealCancelledProbeReleased(t *testing.T) {
+	var slow atomic.Bool
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if slow.Load() {
+			<-r.Context().Done()
+			return
+		}
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	c, _ := client(t, "breaker.failure_threshold", "1", "breaker.open_duration", "20ms")
+	get := func(timeout time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	_ = get(time.Second) // 500: the breaker opens
+	time.Sleep(40 * time.Millisecond)
+	slow.Store(true)
+	if err := get(30 * time.Millisecond); !errors.Is(err, context.DeadlineExceeded) { // the probe, abandoned by its caller
+		t.Fatalf("probe: %v", err)
+	}
+	slow.Store(false)
+	time.Sleep(40 * time.Millisecond)
+	before := hits.Load()
+	_ = get(time.Second)
+	if hits.Load() == before {
+		t.Fatal("the breaker still refuses every call: the abandoned probe was never released")
+	}
+}

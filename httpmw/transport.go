@@ -94,15 +94,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case len(d.Send) > 0:
 			s := d.Send[0]
 			last, lastErr = t.attempt(ctx, req, body, s.Timeout)
-			if err := ctx.Err(); err != nil && last == nil {
+			o := classify(ctx, t.clock, last, lastErr)
+			t.mu.Lock()
+			// Always report: an attempt left open would hold its breaker
+			// permit (a half-open probe) or bulkhead slot for ever.
+			d = r.OnResult(t.now(ctx), s.Attempt, o)
+			t.mu.Unlock()
+			if err := ctx.Err(); err != nil && last == nil && !d.Done {
 				// The caller's own deadline or cancellation: no attempt
 				// can succeed any more, so do not spend the rest.
 				return nil, fmt.Errorf("httpmw: %s %s: %w", req.Method, req.URL, lastErr)
 			}
-			o := classify(ctx, t.clock, last, lastErr)
-			t.mu.Lock()
-			d = r.OnResult(t.now(ctx), s.Attempt, o)
-			t.mu.Unlock()
 		case d.HasWake:
 			t.mu.Lock()
 			wait := d.WakeAt - t.now(ctx)

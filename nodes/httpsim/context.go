@@ -163,6 +163,12 @@ func (c *simCtx) cancel(err error) {
 	c.afters = nil
 }
 
+// reset makes a cancelled context new again, for the next request of a
+// worker. A channel handed out by Done stays closed.
+func (c *simCtx) reset() {
+	c.err, c.done, c.afters = nil, nil, c.afters[:0]
+}
+
 func (c *simCtx) String() string { return "httpsim.Context(" + c.p.Name() + ")" }
 
 // Clock is the simulated clock in the shape of httpmw.Clock: every

@@ -56,5 +56,5 @@ func Example() {
 	// Output:
 	// 124ms: 200 OK "hello, ada" (text/plain; charset=utf-8)
 	// 128ms: 200 OK "hello, grace" (text/plain; charset=utf-8)
-	// 892ms: 200 OK "hello, barbara" (text/plain; charset=utf-8)
+	// 472ms: 200 OK "hello, barbara" (text/plain; charset=utf-8)
 }

@@ -212,3 +212,44 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatalf("at most %d in flight, answered at %v; want 5 at once, by 12ms then 24ms", most, done)
 	}
 }
+
+// A client that gives up sends an Abort, as closing the connection does:
+// the handler's r.Context() is cancelled when it arrives. And a context
+// derived from r.Context() ends when ServeHTTP returns, as in net/http.
+func TestClientAbortCancelsHandler(t *testing.T) {
+	w, rt, hn := world(t, 1, 2, 0)
+	var errAt time.Duration
+	var handlerErr, derivedErr error
+	var derived context.Context
+	add(t, rt, hn.Server(func(*nodes.Env) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var cancel context.CancelFunc
+			derived, cancel = context.WithCancel(r.Context())
+			_ = cancel // left running on purpose: the request's end must end it
+			p := httpsim.ProcessOf(r.Context())
+			for r.Context().Err() == nil && p.Now() < sim.Time(time.Second) {
+				p.Sleep(time.Millisecond)
+			}
+			handlerErr, errAt = r.Context().Err(), time.Duration(p.Now())
+		})
+	}))
+	add(t, rt, hn.Process(func(p *proc.P) {
+		ctx, cancel := httpsim.WithTimeout(httpsim.Context(p), 10*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/slow", nil)
+		if _, err := hn.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("client: %v, want its deadline", err)
+		}
+		p.Sleep(100 * time.Millisecond)
+		derivedErr = derived.Err()
+	}))
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(handlerErr, context.Canceled) || errAt < 10*time.Millisecond || errAt > 20*time.Millisecond {
+		t.Fatalf("handler saw %v at %v; want cancelled soon after the client's 10ms deadline", handlerErr, errAt)
+	}
+	if !errors.Is(derivedErr, context.Canceled) {
+		t.Fatalf("a context derived from r.Context() after the request: %v, want cancelled", derivedErr)
+	}
+}

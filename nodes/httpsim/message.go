@@ -18,7 +18,18 @@ type Request struct {
 	Target string // the request target: path and query, e.g. "/charge?x=1"
 	Header http.Header
 	Body   []byte
+	// Seq numbers the request within its Net, so that an Abort can name
+	// it; 0 for a request sent by other means.
+	Seq uint64
 }
+
+// Abort tells a server that the client gave up on request Seq (its
+// deadline passed), as closing the connection tells a real server: the
+// handler's r.Context() is cancelled when the Abort arrives.
+type Abort struct{ Seq uint64 }
+
+// Size is an Abort's size in bytes: a TCP segment with FIN or RST.
+func (*Abort) Size() int { return 40 }
 
 // Response is an HTTP response on the simulated wire: the body of the
 // proc.Response a server node sends back.

@@ -1,6 +1,7 @@
 package httpsim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -36,6 +37,7 @@ type Net struct {
 	group proc.Group
 	hosts map[string]NodeID
 	wd    *watchdog
+	seq   uint64 // the last request number a Transport gave out
 }
 
 // New returns a Net for the nodes of rt. Call Close when the run is over.
@@ -140,8 +142,11 @@ const maxIdle = 64
 // worker is a process that serves one request at a time.
 type worker struct {
 	p    *proc.Proc
-	idle bool   // parked in Recv, waiting for a request
-	what string // "GET /x from n3", for the stall report; "" without a watchdog
+	ctx  *simCtx // the context of the request being served
+	from NodeID  // who sent it
+	seq  uint64  // its number, for the client's Abort
+	idle bool    // parked in Recv, waiting for a request
+	what string  // "GET /x from n3", for the stall report; "" without a watchdog
 }
 
 // job is what a worker receives: one request.
@@ -164,6 +169,12 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 			return
 		}
 		s.dispatch(env, job{from: from, m: m, req: req})
+	case *Abort:
+		for _, w := range s.busy {
+			if w.seq == m.Seq && w.from == from && m.Seq != 0 {
+				w.ctx.cancel(context.Canceled) // the handler sees it when it next looks
+			}
+		}
 	default:
 		env.Log("httpsim: dropped a %T from %s: not a request", msg, env.Name())
 	}
@@ -227,6 +238,7 @@ func (s *server) dispatch(env *nodes.Env, j job) {
 		w.what = j.req.Method + " " + j.req.Target + " from " + nodeName(j.from)
 		s.net.wd.describe(env.Name(), w.what)
 	}
+	w.from, w.seq = j.from, j.req.Seq
 	s.busy = append(s.busy, w)
 	w.p.Receive(env, j.from, j)
 	s.file()
@@ -234,14 +246,21 @@ func (s *server) dispatch(env *nodes.Env, j job) {
 
 // work is a worker's body: serve a request, then wait for the next.
 func (s *server) work(p *proc.P, w *worker) {
-	// No deadline and never cancelled: one context per worker will do.
-	base := (&http.Request{}).WithContext(Context(p))
+	// One context per worker, reset for each request: the base request
+	// carries it, and a copy of base is one allocation where WithContext
+	// would be two.
+	w.ctx = &simCtx{parent: context.Background(), p: p}
+	base := (&http.Request{}).WithContext(w.ctx)
 	for {
 		w.idle = true
 		_, msg := p.Recv()
 		w.idle = false
 		j := msg.(job)
+		w.ctx.reset()
 		s.serveOne(p, base, j)
+		// As net/http does: the request's context ends with ServeHTTP, and
+		// so do the contexts derived from it.
+		w.ctx.cancel(context.Canceled)
 		if len(s.idle) >= maxIdle {
 			return
 		}

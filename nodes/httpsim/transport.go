@@ -67,9 +67,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpsim: %s: %w", what(), err)
 	}
+	t.net.seq++
+	msg.Seq = t.net.seq
 	body, err := p.Call(peer, msg, timeout)
 	if errors.Is(err, proc.ErrTimeout) {
-		ctx.Err() // let the context notice its own expiry
+		ctx.Err()                              // let the context notice its own expiry
+		p.Send(peer, &Abort{Seq: msg.Seq}, 40) // as a real client closes the connection
 		return nil, &timeoutError{what: what()}
 	}
 	resp, ok := body.(*Response)
