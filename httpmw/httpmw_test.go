@@ -399,3 +399,60 @@ func TestRealCancelledProbeReleased(t *testing.T) {
 		t.Fatal("the breaker still refuses every call: the abandoned probe was never released")
 	}
 }
+
+// Chaos fails every request at rate 1, except the paths it skips; a
+// repeat of a key still running gets 409 with Retry-After.
+func TestRealChaosAndInProgress(t *testing.T) {
+	chaos, err := httpmw.Chaos(httpmw.Real, rand.New(rand.NewPCG(3, 4)), httpmw.ChaosConfig{ErrorRate: 1, ErrorStatus: 502, Skip: []string{"/health"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idem, err := httpmw.Idempotency(httpmw.Real, idempotency.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow := httpmw.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	}), idem)
+	mux := http.NewServeMux()
+	mux.Handle("/slow", slow)
+	mux.Handle("/", httpmw.Chain(http.NotFoundHandler(), httpmw.Health("/health", nil), chaos))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for path, want := range map[string]int{"/x": 502, "/health": 200} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	post := func() (*http.Response, error) {
+		req, _ := http.NewRequest("POST", srv.URL+"/slow", nil)
+		req.Header.Set(httpmw.IdempotencyHeader, "k")
+		return http.DefaultClient.Do(req)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := post(); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	resp, err := post()
+	close(release)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("repeat during the first: %d Retry-After %q, want 409 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
