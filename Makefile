@@ -6,7 +6,7 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME    ?= 20s
 PKGS        := ./...
 
-.PHONY: help build test unit race outside lint fuzz bench pgo demo soak clean
+.PHONY: help build test unit race outside lint doctest doctest-update fuzz bench pgo demo soak validate clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -16,7 +16,7 @@ build: ## build bin/faultline
 
 test: lint unit race outside ## lint, unit tests, the race detector, then the outside module in examples/fencing (what CI runs)
 
-unit: ## unit, property, golden and determinism tests
+unit: ## unit, property, golden, determinism and docs tests
 	$(GO) test -count=1 $(PKGS)
 
 race: ## every test again under the race detector (about 2 minutes on 2 cores)
@@ -30,6 +30,12 @@ lint: $(STATICCHECK) ## gofmt check, go vet, staticcheck
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(STATICCHECK) $(PKGS)
+
+doctest: ## run every `$ faultline` command the docs show and compare the output (unit runs it too)
+	$(GO) test -count=1 -run TestDocs ./docs/
+
+doctest-update: ## rewrite the output the docs show with what the commands print now; read the diff
+	$(GO) test -count=1 -run TestDocs ./docs/ -update
 
 $(STATICCHECK):
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -55,6 +61,10 @@ demo: build ## the showcase: run a scenario, show a failure and its replay
 
 soak: ## 1 000 seeds of every scenario, twice on parallel workers, hashes compared (several minutes)
 	FAULTLINE_SOAK_SEEDS=1000 $(GO) test -count=1 -timeout 60m -run TestEveryScenarioTwice -v ./scenarios/catalog/ | grep -E '^ *(---|ok|FAIL|PASS)'
+
+validate: build ## reproduce the published results of docs/validation.md, and the pattern tests against their peers' specs
+	$(GO) test -count=1 -v -run '^TestValidation$$' ./scenarios/overload/ | grep -E '^ *(---|ok|FAIL|validation_test)'
+	$(GO) test -count=1 -run 'Gobreaker|EvaluateOn|ExcludedResult|Finagle|PercentCanRetry|TokenBucket|ChargesRetryable|InvalidRequests|RetryBreaker|StopsRetrying|Jitter|DeterministicKinds|TestProbability|TestPorcupine|Zero' ./patterns/... ./checks/linearizability/
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -166,6 +166,15 @@ type Network struct {
 	slab     []Message
 	inFlight int64
 	nextID   uint64
+	lastSend sim.Time // when the latest message was sent
+}
+
+// LastSend returns the simulated time of the latest Send, or -1 if none.
+func (nw *Network) LastSend() sim.Time {
+	if nw.nextID == 0 {
+		return -1
+	}
+	return nw.lastSend
 }
 
 // New returns a network of n nodes whose links all use defaults. It
@@ -335,6 +344,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	nw.nextID++
 	id := nw.nextID
 	now := nw.w.Now()
+	nw.lastSend = now
 	m := nw.alloc()
 	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt, m.link = id, from, to, size, payload, now, l
 	l.c.sent++

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes/storage"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -74,6 +75,7 @@ type proc struct {
 	timers  timerSet
 	nextTID TimerID
 	disk    map[string]any
+	store   *storage.Disk // made on first use
 	clock   Clock
 
 	// pause and slowness
@@ -92,6 +94,7 @@ type Runtime struct {
 	procs      []*proc
 	processing time.Duration
 	bug        *sim.Buggify
+	model      storage.Model
 }
 
 // NewRuntime returns a runtime for w and net, registers itself as the
@@ -114,6 +117,47 @@ func (rt *Runtime) Network() *network.Network { return rt.net }
 // SetBuggify attaches the run's BUGGIFY sites; nodes reach them through
 // Env.Buggify. Without it, Env.Buggify never fires.
 func (rt *Runtime) SetBuggify(b *sim.Buggify) { rt.bug = b }
+
+// SetStorage sets the model of the nodes' disks (Env.Storage). Call it
+// before any node touches its disk; it returns the model's error, if any.
+func (rt *Runtime) SetStorage(m storage.Model) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	rt.model = m
+	return nil
+}
+
+// Storage returns node id's disk, which survives restarts and loses what
+// its model says at a crash. The disk is made on first use, so a run
+// that never uses one draws nothing for it.
+func (rt *Runtime) Storage(id NodeID) *storage.Disk {
+	p := rt.procs[id]
+	if p.store == nil {
+		d, err := storage.New(rt.w, p.id, p.name, rt.model, func(s storage.Synced) { rt.synced(p, s) })
+		if err != nil {
+			panic(err) // SetStorage validated the model
+		}
+		p.store = d
+	}
+	return p.store
+}
+
+// synced hands a completed sync to the node as a timer that fires now:
+// at once, or behind a pause or a slow node's queue like any timer.
+func (rt *Runtime) synced(p *proc, s storage.Synced) {
+	if !p.up {
+		return
+	}
+	p.nextTID++
+	if rt.deferred(p) {
+		p.timers.add(p.nextTID)
+		rt.enqueue(p, item{kind: itemTimer, tid: p.nextTID, data: s})
+		return
+	}
+	rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(p.nextTID)})
+	p.node.Timer(p.env, p.nextTID, s)
+}
 
 // SetProcessingTime sets the base processing time that Slow stretches.
 // It has no effect on nodes at full speed.
@@ -314,13 +358,17 @@ func (rt *Runtime) Crash(id NodeID) {
 	p.pausedUntil = 0
 	p.lastDone = 0
 	rt.w.Trace(sim.Record{Kind: "crash", Node: id, Peer: -1})
+	if p.store != nil {
+		p.store.Crash()
+	}
 	if st, ok := p.node.(Stopper); ok {
 		st.Stop()
 	}
 }
 
 // Restart starts a crashed node again with fresh volatile state; its Disk
-// is kept, and so are its clock and slowness, which belong to the machine.
+// and what its Storage kept are kept, and so are its clock and slowness,
+// which belong to the machine.
 func (rt *Runtime) Restart(id NodeID) {
 	p := rt.procs[id]
 	if p.up {
@@ -415,8 +463,15 @@ func (e *Env) CancelTimer(id TimerID) { e.p.timers.del(id) }
 // Rand returns the node's own random stream ("node/NAME").
 func (e *Env) Rand() *rand.Rand { return e.rng }
 
-// Disk returns the node's durable storage, which survives restarts.
+// Disk returns the node's durable state, which survives restarts: a
+// store of Go values in which every write is durable at once, as if each
+// were synced before it returned. Storage is the disk with fsync.
 func (e *Env) Disk() map[string]any { return e.p.disk }
+
+// Storage returns the node's disk: files whose bytes are durable only
+// once a Sync completes (a storage.Synced reaches Timer), and which a
+// crash cuts back by the runtime's storage model.
+func (e *Env) Storage() *storage.Disk { return e.rt.Storage(e.p.id) }
 
 // Metrics returns the world's metrics.
 func (e *Env) Metrics() *sim.Metrics { return e.rt.w.Metrics }
@@ -432,3 +487,21 @@ func (e *Env) Log(format string, args ...any) {
 
 // World returns the world, for code that needs true time or streams.
 func (e *Env) World() *sim.World { return e.rt.w }
+
+// Always asserts that cond holds here every time; a run where it does not
+// fails its check "always NAME".
+func (e *Env) Always(name string, cond bool) { e.rt.w.Assertions().Always(name, cond) }
+
+// Sometimes asserts that cond is true here at least once across a sweep
+// or an exploration; a sweep lists those that never were, so a test
+// shows whether it reaches the dangerous case at all.
+func (e *Env) Sometimes(name string, cond bool) { e.rt.w.Assertions().Sometimes(name, cond) }
+
+// Reachable records that this point was reached; a sweep lists those
+// that never were.
+func (e *Env) Reachable(name string) { e.rt.w.Assertions().Reachable(name) }
+
+// Cover records a state fingerprint for guided exploration, e.g.
+// fmt.Sprintf("role=%s term=%d", role, term): schedules that reach new
+// fingerprints are kept and mutated further.
+func (e *Env) Cover(fingerprint string) { e.rt.w.Assertions().Cover(fingerprint) }

@@ -9,6 +9,7 @@
 //	timeout       per-attempt timeout and an overall deadline across retries
 //	retry         backoff policies (none, constant, linear, exponential, full/equal/decorrelated jitter) and the retry policy
 //	budget        retry budgets: gRPC token bucket, Finagle ratio, per-request attempt cap
+//	retrybreaker  circuit breaker on retries (Brooker): stops retrying, not calling, while failures are frequent
 //	breaker       circuit breaker: consecutive failures, failure rate, slow-call rate, half-open probes
 //	bulkhead      concurrency limit with a bounded, timed wait queue
 //	ratelimit     token bucket, smooth or bursty

@@ -56,14 +56,16 @@ func (c *Cluster) RunUntilQuiet(settle time.Duration) error {
 	return w.RunUntil(sim.Time(c.QuietAt() + settle))
 }
 
-// NewCluster builds a network of n nodes whose links use links, and the
+// NewCluster builds a network of n nodes whose links use links, changed by
+// the common parameters net (every link) and links (one link each), and the
 // node runtime on it, then applies the run's fault schedule: the text of
 // Options.Faults (parsed now that n is known), or, with the parameter
 // nemesis=true, a schedule drawn from the seed's "faults" stream. The
 // schedule, and the nemesis's knobs, go into the run's notes, one line
 // each, in the text form of a fault file. Add the nodes to c.RT next.
 //
-// A fault file that does not parse for n nodes returns a *BadInputError;
+// A fault file that does not parse for n nodes, or a links value that names
+// a node beyond n, returns a *BadInputError;
 // return it from the scenario's Run and the run ends with StatusBadInput.
 // A run has at most one cluster.
 func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
@@ -75,7 +77,12 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := applyLinkParams(net, r.scenario, r.Params, n); err != nil {
+		return nil, &BadInputError{Err: err}
+	}
 	c := &Cluster{Net: net, RT: nodes.NewRuntime(r.World, net)}
+	r.built = c
+	r.rt = c.RT
 	c.RT.SetBuggify(r.Buggify)
 	nemesis := commonNemesis(r.scenario, r.Params)
 	switch {
@@ -120,6 +127,36 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 		}
 	}
 	return c, nil
+}
+
+// noteScheduleReach notes, for a run that ended at end, when its fault
+// schedule did nothing or was cut short: a nemesis window longer than
+// the run would otherwise look like a test of faults that never happened.
+func (r *Run) noteScheduleReach(end sim.Time) {
+	c := r.built
+	if c == nil || c.Schedule == nil || len(c.Schedule.Faults) == 0 {
+		return
+	}
+	first, started := c.Schedule.Faults[0].At, 0
+	for _, f := range c.Schedule.Faults {
+		first = min(first, f.At)
+		if sim.At(f.At) <= end {
+			started++
+		}
+	}
+	n := len(c.Schedule.Faults)
+	switch {
+	case started == 0:
+		r.Note("faults: none took effect: the run ended at %v, before the first fault at %v (lengthen the run, or shorten nemesis.duration)", time.Duration(end), first)
+	case started < n:
+		r.Note("faults: %d of %d took effect: the run ended at %v, before the rest", started, n, time.Duration(end))
+	}
+	if last := c.Net.LastSend(); started > 0 && last < sim.At(first) {
+		r.Note("faults: they met no traffic: the last message was sent at %v, before the first fault at %v (lengthen the workload, or shorten nemesis.duration)", time.Duration(max(last, 0)), first)
+	}
+	if q := c.QuietAt(); c.Plan != nil && sim.At(q) > end {
+		r.Note("faults: the quiet period at %v began after the run ended at %v, so recovery after the faults was not checked", q, time.Duration(end))
+	}
 }
 
 // commonNemesis reports whether the common parameter nemesis is on. A

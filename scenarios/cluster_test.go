@@ -136,3 +136,20 @@ func TestClusterBuggify(t *testing.T) {
 		t.Fatal("buggify runs are not deterministic")
 	}
 }
+
+// TestNemesisThatDidNothingIsNoted: pingpong's balls are done at 20ms,
+// long before the nemesis's first fault; the run says so instead of
+// passing as if it had been tested under faults.
+func TestNemesisThatDidNothingIsNoted(t *testing.T) {
+	res := runPingpong(t, 1, map[string]string{"nemesis": "true"}, scenarios.Options{})
+	if !hasNote(res, "faults: they met no traffic: the last message was sent at 19ms, before the first fault at") {
+		t.Fatalf("notes %q lack the no-traffic note", res.Notes)
+	}
+	// With traffic during the faults there is no such note.
+	res = runPingpong(t, 1, map[string]string{"hops": "100000"}, scenarios.Options{Faults: "at 5ms pause n2 for 1ms"})
+	for _, n := range res.Notes {
+		if strings.HasPrefix(n, "faults: they met") || strings.HasPrefix(n, "faults: none") {
+			t.Fatalf("note %q on a run whose faults met traffic", n)
+		}
+	}
+}

@@ -91,7 +91,7 @@ func Configs(s *Scenario, set map[string]string, vary []Vary) ([]Config, error) 
 			all = map[string]string{}
 		}
 		maps.Copy(all, c)
-		vals, err := Resolve(s.AllParams(), all)
+		vals, err := s.Resolve(all)
 		if err != nil {
 			return nil, fmt.Errorf("--vary: scenario %s: %w", s.Name, err)
 		}
@@ -309,7 +309,12 @@ var betterRules = []struct {
 }
 
 // Better returns the direction in which metric is better, from its name.
+// The network's counters (net_*) measure the faults a run was given, not
+// how a configuration did: they have no direction.
 func Better(metric string) Direction {
+	if strings.HasPrefix(metric, costPrefix) {
+		return Neutral
+	}
 	for _, r := range betterRules {
 		if strings.Contains(metric, r.pattern) {
 			return r.dir
@@ -327,20 +332,28 @@ var preferredMetrics = []string{
 
 const maxDefaultMetrics = 6
 
-// DefaultMetrics picks the columns shown when none are asked for: the
-// common request metrics among available, or else the first six
-// available ones.
+// costPrefix starts the names of the network's cost counters.
+const costPrefix = "net_"
+
+// DefaultMetrics picks the columns shown when none are asked for. A
+// scenario of requests (one that records goodput_rps) shows the common
+// request metrics; any other, e.g. a consistency scenario, shows its own
+// metrics, the network's counters last.
 func DefaultMetrics(available []string) []string {
 	var out []string
-	for _, m := range preferredMetrics {
-		if slices.Contains(available, m) && len(out) < maxDefaultMetrics {
-			out = append(out, m)
+	if slices.Contains(available, "goodput_rps") {
+		for _, m := range preferredMetrics {
+			if slices.Contains(available, m) && len(out) < maxDefaultMetrics {
+				out = append(out, m)
+			}
 		}
+		return out
 	}
-	if len(out) == 0 {
-		out = available[:min(maxDefaultMetrics, len(available))]
+	own := slices.DeleteFunc(slices.Clone(available), func(m string) bool { return strings.HasPrefix(m, costPrefix) })
+	if len(own) == 0 {
+		own = available
 	}
-	return out
+	return own[:min(maxDefaultMetrics, len(own))]
 }
 
 // Cell is the statistics of one metric in one row.

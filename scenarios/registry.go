@@ -17,11 +17,19 @@ type Scenario struct {
 	Description string
 	// Nodes names the scenario's nodes as fault files address them, e.g.
 	// "n1 = server, n2.. = clients". Optional; `list NAME` shows it.
-	Nodes  string
-	Params []Param
+	Nodes string
+	// Assertions names the Sometimes and Reachable assertions the
+	// scenario's nodes make, so that a sweep lists one that no run
+	// reached even though no run evaluated it. Optional.
+	Assertions []string
+	Params     []Param
 	// Run builds the world on r.World from r.Params and runs it. It returns
 	// the error of the world's run, if any; check outcomes go to r.Check.
 	Run func(r *Run) error
+	// Validate, if set, checks the parameters together, once each is
+	// valid alone: values that contradict each other (a trigger after the
+	// end of the run) are bad input, refused before anything runs.
+	Validate func(v Values) error
 }
 
 // Check reports what is wrong with s as a catalogue entry: no name, no Run
@@ -37,7 +45,7 @@ func (s *Scenario) Check() error {
 	case s.Run == nil:
 		return fmt.Errorf("scenario %s: no Run function", s.Name)
 	}
-	if _, err := Resolve(s.AllParams(), nil); err != nil {
+	if _, err := s.Resolve(nil); err != nil {
 		return fmt.Errorf("scenario %s: bad default: %w", s.Name, err)
 	}
 	return nil
@@ -46,7 +54,7 @@ func (s *Scenario) Check() error {
 // Values resolves set against s's parameters: every parameter gets its
 // default unless set gives it a value. Errors are bad input.
 func (s *Scenario) Values(set map[string]string) (Values, error) {
-	v, err := Resolve(s.AllParams(), set)
+	v, err := s.Resolve(set)
 	if err != nil {
 		return Values{}, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
@@ -159,6 +167,8 @@ var commonParams = []Param{
 		Validate: validKinds},
 	{Name: "nemesis.core", Default: "false", Kind: Bool, Help: "heal and restart a core of at least a quorum for the quiet period; nodes outside it may stay failed"},
 	{Name: "buggify", Default: "false", Kind: Bool, Help: "enable BUGGIFY sites: each site is on or off for the run (from the seed) and, when on, fires with its probability"},
+	netParam,
+	linksParam,
 }
 
 func validKinds(v string) error {

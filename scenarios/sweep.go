@@ -145,6 +145,9 @@ type SweepSummary struct {
 	Statuses     map[string]int `json:"statuses"`
 	Interrupted  bool           `json:"interrupted"`
 	FailFast     bool           `json:"fail_fast"`
+	// Assertions are the runs' Sometimes, Reachable and Always assertions
+	// across seeds, sorted by name.
+	Assertions []SweepAssertion `json:"assertions,omitempty"`
 }
 
 func newSweepSummary(name string, params map[string]string, seeds SeedRange) *SweepSummary {
@@ -163,6 +166,7 @@ func SummarizeSweep(name string, params map[string]string, seeds SeedRange, resu
 }
 
 func (s *SweepSummary) add(r *Result) {
+	s.addAssertions(r)
 	s.Runs++
 	s.Statuses[r.Status]++
 	if r.Failed() {
@@ -220,6 +224,7 @@ func Sweep(s *Scenario, v Values, opts SweepOptions) (*SweepSummary, error) {
 		},
 		func(r *Result) bool { return opts.FailFast && r.Failed() })
 	sum.Interrupted = interrupted
+	sum.declare(s.Assertions)
 	slices.Sort(sum.Failed)
 	return sum, cbErr
 }
@@ -339,10 +344,12 @@ func Pool[J, R any](jobs func(yield func(J) bool), workers int, stop <-chan stru
 // --out` writes it. A last line that is incomplete or does not parse (the
 // stream was cut by a crash) is ignored: good is the length of the valid
 // prefix, to which the stream can be truncated before appending. Any
-// other line that does not parse is an error.
+// other line that does not parse is an error, and so is a seed that
+// appears twice: a sweep writes each seed once.
 func ReadResults(r io.Reader) (results []*Result, good int64, err error) {
 	br := bufio.NewReader(r)
 	lineNo := 0
+	seenOn := map[uint64]int{} // seed → line
 	for {
 		line, rerr := br.ReadBytes('\n')
 		if len(line) > 0 {
@@ -357,8 +364,12 @@ func ReadResults(r io.Reader) (results []*Result, good int64, err error) {
 			case !slices.Contains(statuses, res.Status):
 				perr = fmt.Errorf("status %q is none of %s", res.Status, strings.Join(statuses, ", "))
 			}
+			if prev, dup := seenOn[res.Seed]; dup && perr == nil && complete {
+				return nil, 0, fmt.Errorf("line %d: seed %d is already on line %d (a stream holds each seed once)", lineNo, res.Seed, prev)
+			}
 			switch {
 			case perr == nil && complete:
+				seenOn[res.Seed] = lineNo
 				results = append(results, &res)
 				good += int64(len(line))
 			case len(bytes.TrimSpace(line)) == 0 && complete:

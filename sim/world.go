@@ -120,6 +120,7 @@ type World struct {
 	q       queue
 	seq     uint64
 	events  uint64
+	asserts *Assertions // named assertions and coverage, created on first use
 	hash    uint64
 	opts    Options
 	limits  Limits

@@ -2,8 +2,6 @@ package linearizability
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -81,6 +79,11 @@ type Options struct {
 	// Unknown, never OK. Zero means no limit. Whether a history hits the
 	// limit depends on the speed and load of the machine.
 	Timeout time.Duration
+	// ExplainTimeout bounds the explanation of a proven failure: which keys
+	// fail, and where. If it is 0, DefaultExplainTimeout (2s) is used; a
+	// negative value means no limit. Hitting it never changes the verdict,
+	// only the detail, which then says so.
+	ExplainTimeout time.Duration
 	// VisualizeDir, if not empty, is the directory where the HTML
 	// visualization of a failing history is written. The file name is
 	// derived from the history, so the same history gives the same file.
@@ -109,18 +112,16 @@ func Check(ops []Op, opts Options) checks.Result {
 	if len(history) == 0 {
 		return checks.Passf(Name, "%s; nothing to check", summary)
 	}
-	res, info := porcupine.CheckOperationsVerbose(kvModel, history, opts.Timeout)
-	switch res {
-	case porcupine.Ok:
+	v := decide(kvSpec, history, opts)
+	switch v.outcome {
+	case linearizable:
 		return checks.Passf(Name, "linearizable: %s", summary)
-	case porcupine.Unknown:
+	case undecided:
 		return checks.Unknownf(Name, "undecided: the check hit its %v wall-clock timeout (%s); the limit depends on machine speed", opts.Timeout, summary)
 	}
-	// Describe the failure before visualizing: porcupine's Visualize sorts
-	// the partial linearizations in place.
-	r := checks.Failf(Name, "not linearizable: %s; %s", describeFailure(history, info), summary)
-	if opts.VisualizeDir != "" {
-		path, err := writeVisualization(opts.VisualizeDir, historyName(ops), info)
+	r := checks.Failf(Name, "not linearizable: %s; %s", v.detail, summary)
+	if opts.VisualizeDir != "" && v.hasInfo {
+		path, err := writeVisualization(opts.VisualizeDir, historyName(ops), kvModel, v.info)
 		if err != nil {
 			r.Detail += fmt.Sprintf("; visualization not written: %v", err)
 		} else {
@@ -131,9 +132,24 @@ func Check(ops []Op, opts Options) checks.Result {
 	return r
 }
 
+var kvSpec = spec{
+	model:    kvModel,
+	label:    func(part []porcupine.Operation) string { return fmt.Sprintf("key %q", part[0].Input.(kvInput).key) },
+	describe: describeHistoryOp,
+}
+
 // historyStats counts what toHistory did with the ops, for the detail.
 type historyStats struct {
 	checked, keys, pending, dropped int
+}
+
+// historyString is String for CheckHistory: keys only for keyed models.
+func (s historyStats) historyString(keyed bool) string {
+	where := ""
+	if keyed {
+		where = fmt.Sprintf(" on %d keys", s.keys)
+	}
+	return fmt.Sprintf("%d ops%s checked, %d of them pending, %d dropped (failed, or pending reads)", s.checked, where, s.pending, s.dropped)
 }
 
 func (s historyStats) String() string {
@@ -203,93 +219,6 @@ const (
 	maxKeysInDetail = 3
 	maxOpsInDetail  = 3
 )
-
-// describeFailure names the keys whose partition has no complete
-// linearization, in sorted key order, each with the longest linearizable
-// prefix porcupine found and the operations left outside it.
-func describeFailure(history []porcupine.Operation, info porcupine.LinearizationInfo) string {
-	parts := partition(history)
-	partials := info.PartialLinearizations()
-	var failed []string
-	for p, part := range parts {
-		if p >= len(partials) {
-			break
-		}
-		best := longest(partials[p])
-		if len(best) == len(part) {
-			continue
-		}
-		failed = append(failed, describePartition(part, best))
-	}
-	if len(failed) == 0 {
-		return "no linearization exists"
-	}
-	n := len(failed)
-	if n > maxKeysInDetail {
-		failed = append(failed[:maxKeysInDetail], fmt.Sprintf("and %d more keys", n-maxKeysInDetail))
-	}
-	return fmt.Sprintf("%d of %d keys fail: %s", n, len(parts), strings.Join(failed, "; "))
-}
-
-// longest picks the longest partial linearization, breaking ties by the
-// smallest sequence of ids, so the detail does not depend on the map order
-// inside porcupine.
-func longest(partials [][]int) []int {
-	var best []int
-	for _, l := range partials {
-		if best == nil || len(l) > len(best) || (len(l) == len(best) && slices.Compare(l, best) < 0) {
-			best = l
-		}
-	}
-	return best
-}
-
-func describePartition(part []porcupine.Operation, best []int) string {
-	key := part[0].Input.(kvInput).key
-	in := make([]bool, len(part))
-	for _, id := range best {
-		in[id] = true
-	}
-	// Only the end of the prefix matters to a reader: it is the state
-	// the stuck operations could not follow.
-	var prefix []string
-	from := max(0, len(best)-maxOpsInDetail)
-	if from > 0 {
-		prefix = append(prefix, fmt.Sprintf("%d earlier", from))
-	}
-	for _, id := range best[from:] {
-		prefix = append(prefix, describeHistoryOp(part[id]))
-	}
-	var rest []porcupine.Operation
-	for id, op := range part {
-		if !in[id] {
-			rest = append(rest, op)
-		}
-	}
-	slices.SortStableFunc(rest, func(a, b porcupine.Operation) int {
-		if a.Call != b.Call {
-			if a.Call < b.Call {
-				return -1
-			}
-			return 1
-		}
-		return a.Metadata.(int) - b.Metadata.(int)
-	})
-	var stuck []string
-	for i, op := range rest {
-		if i == maxOpsInDetail {
-			stuck = append(stuck, fmt.Sprintf("and %d more", len(rest)-maxOpsInDetail))
-			break
-		}
-		stuck = append(stuck, describeHistoryOp(op))
-	}
-	pre := "nothing"
-	if len(prefix) > 0 {
-		pre = strings.Join(prefix, ", ")
-	}
-	return fmt.Sprintf("key %q: only %d of %d ops linearize (%s); cannot place: %s",
-		key, len(best), len(part), pre, strings.Join(stuck, ", "))
-}
 
 func describeHistoryOp(op porcupine.Operation) string {
 	ret := fmt.Sprintf("%d", op.Return)

@@ -16,12 +16,25 @@
 // failed, which does say something about the value.
 //
 // [Check] returns a [checks.Result]: OK, Fail (the detail names the failing
-// keys and the longest linearizable prefix), or Unknown. Unknown comes from
-// the wall-clock limit in [Options].Timeout and therefore depends on machine
+// keys and the longest linearizable prefix), or Unknown. The check runs in
+// two steps. Porcupine's plain check decides the verdict and stops at the
+// first key that cannot be linearized; Unknown comes only from its
+// wall-clock limit, [Options].Timeout, and therefore depends on machine
 // speed: the same history can be Unknown on a slow machine and OK on a fast
-// one. Keep it out of anything that must be deterministic (trace hashes,
-// golden output), and never count it as passing. An OK or Fail verdict, and
-// its detail, are deterministic.
+// one. Keep Unknown out of anything that must be deterministic (trace hashes,
+// golden output), and never count it as passing. A proven failure is then
+// explained: each key is checked on its own within [Options].ExplainTimeout,
+// so a failing history with many keys is answered in about the time of its
+// failing keys. The verdict OK or Fail is deterministic. So is the detail,
+// unless the explanation hit its limit: the detail then says how many keys
+// were left undecided, and which keys it names depends on machine speed.
+//
+// [CheckHistory] checks a user's own history against one of the models
+// listed by [Models]: register, kv, set, queue and mutex. [ParseHistory]
+// reads such a history in JSON Lines, with errors that name the line, and
+// [CheckFile] does both and returns a [FileReport] with the exit status a
+// command gives: 0 for OK, 1 for Fail or Unknown, and an [InputError] (exit
+// status 2) for bad input.
 //
 // On failure, if [Options].VisualizeDir is set, porcupine's HTML
 // visualization is written there (whole or not at all) and named in the

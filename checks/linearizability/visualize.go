@@ -22,13 +22,13 @@ func historyName(ops []Op) string {
 
 // writeVisualization writes porcupine's HTML visualization to dir/name via a
 // temporary file and a rename, so the file is either whole or absent.
-func writeVisualization(dir, name string, info porcupine.LinearizationInfo) (string, error) {
+func writeVisualization(dir, name string, model porcupine.Model, info porcupine.LinearizationInfo) (string, error) {
 	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("create temp file in %s: %w", dir, err)
 	}
 	tmp := f.Name()
-	err = porcupine.Visualize(kvModel, info, f)
+	err = porcupine.Visualize(model, info, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -30,7 +30,10 @@ type action struct {
 //     first layer starts, restored when the last ends): losses and
 //     duplications combine as independent chances, the latest latency
 //     wins, and clog factors multiply.
-//   - slow: the largest active factor applies.
+//   - slow and slowdisk: the largest active factor applies.
+//   - writeerr, bitflip, badsector, lostwrite: the rates of the active
+//     faults of a kind combine as independent chances; diskfull holds
+//     while any is active.
 //   - crash for D restarts after D even if another crash overlapped.
 //   - offset for D and drift for D set the offset or drift back to zero
 //     when they end.
@@ -45,6 +48,7 @@ type Applier struct {
 	layers map[uint64][]int       // link → link faults in force, in start order
 	base   map[uint64]network.Link
 	slows  [][]int // node → slow faults in force
+	disks  [][]int // node → storage faults in force
 }
 
 // Apply schedules every fault of s, and the end of every fault with a
@@ -68,7 +72,7 @@ func Apply(s *Schedule, rt *nodes.Runtime, net *network.Network) (*Applier, erro
 	}
 	w := rt.World()
 	a := &Applier{s: s, rt: rt, net: net, w: w, active: map[int]network.Grudge{},
-		layers: map[uint64][]int{}, base: map[uint64]network.Link{}, slows: make([][]int, n)}
+		layers: map[uint64][]int{}, base: map[uint64]network.Link{}, slows: make([][]int, n), disks: make([][]int, n)}
 	for i, f := range s.Faults {
 		a.acts = append(a.acts, action{at: max(sim.At(f.At), w.Now()), i: i})
 		if e := f.End(); e >= 0 && f.Kind != Pause {
@@ -153,6 +157,11 @@ func (a *Applier) do(act action) error {
 		return a.setGrudge()
 	case f.Kind.link():
 		return a.linkFault(act)
+	case f.Kind.disk():
+		for _, id := range a.nodes(f.Nodes) {
+			a.diskFault(id, act)
+		}
+		return nil
 	}
 	switch f.Kind {
 	case Heal:
@@ -215,6 +224,42 @@ func (a *Applier) do(act action) error {
 		}
 	}
 	return nil
+}
+
+// diskFault starts or ends a storage fault on node id's disk and sets
+// the disk from the storage faults in force.
+func (a *Applier) diskFault(id NodeID, act action) {
+	if act.end {
+		a.disks[id] = slices.DeleteFunc(a.disks[id], func(j int) bool { return j == act.i })
+	} else {
+		a.disks[id] = append(a.disks[id], act.i)
+	}
+	slow, full := 1.0, false
+	var werr, flip, bad, lost float64
+	for _, j := range a.disks[id] {
+		f := a.s.Faults[j]
+		switch f.Kind {
+		case SlowDisk:
+			slow = max(slow, f.Factor)
+		case DiskFull:
+			full = true
+		case WriteErr:
+			werr = either(werr, f.Prob)
+		case BitFlip:
+			flip = either(flip, f.Prob)
+		case BadSector:
+			bad = either(bad, f.Prob)
+		case LostWrite:
+			lost = either(lost, f.Prob)
+		}
+	}
+	d := a.rt.Storage(id)
+	d.SetSlow(slow)
+	d.SetFull(full)
+	d.SetWriteErrors(werr)
+	d.SetBitFlips(flip)
+	d.SetBadSectors(bad)
+	d.SetLostWrites(lost)
 }
 
 func (a *Applier) grudge(f Fault) (network.Grudge, error) {

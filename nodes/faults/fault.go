@@ -36,12 +36,20 @@ const (
 	Dup                       // message duplication probability on links
 	Latency                   // latency distribution on links
 	Clog                      // latency of links multiplied by a factor
+	SlowDisk                  // syncs slowed by a factor
+	WriteErr                  // appends and syncs fail with EIO at a rate
+	DiskFull                  // appends fail with ENOSPC
+	BitFlip                   // reads come back with a flipped bit at a rate
+	BadSector                 // reads find latent sector errors at a rate
+	LostWrite                 // appends acknowledged and never persisted at a rate
 )
 
 // Kinds lists every kind, in order.
-var Kinds = []Kind{Partition, OneWay, Bridge, Ring, Isolate, Heal, Crash, Restart, Pause, Slow, Offset, Drift, Jump, Loss, Dup, Latency, Clog}
+var Kinds = []Kind{Partition, OneWay, Bridge, Ring, Isolate, Heal, Crash, Restart, Pause, Slow, Offset, Drift, Jump, Loss, Dup, Latency, Clog,
+	SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite}
 
-var kindNames = [...]string{"", "partition", "oneway", "bridge", "ring", "isolate", "heal", "crash", "restart", "pause", "slow", "offset", "drift", "jump", "loss", "dup", "latency", "clog"}
+var kindNames = [...]string{"", "partition", "oneway", "bridge", "ring", "isolate", "heal", "crash", "restart", "pause", "slow", "offset", "drift", "jump", "loss", "dup", "latency", "clog",
+	"slowdisk", "writeerr", "diskfull", "bitflip", "badsector", "lostwrite"}
 
 // String returns the kind's name as the text form spells it.
 func (k Kind) String() string {
@@ -72,6 +80,12 @@ var Syntax = map[Kind]string{
 	Dup:       "dup LINKS P [for D]",
 	Latency:   "latency LINKS DIST [for D]",
 	Clog:      "clog LINKS xFACTOR [for D]",
+	SlowDisk:  "slowdisk NODES xFACTOR [for D]",
+	WriteErr:  "writeerr NODES P [for D]",
+	DiskFull:  "diskfull NODES [for D]",
+	BitFlip:   "bitflip NODES P [for D]",
+	BadSector: "badsector NODES P [for D]",
+	LostWrite: "lostwrite NODES P [for D]",
 }
 
 // targets says what a kind aims at.
@@ -101,6 +115,9 @@ func (k Kind) partition() bool {
 	return k == Partition || k == OneWay || k == Bridge || k == Ring || k == Isolate
 }
 
+// disk reports whether k is a storage fault.
+func (k Kind) disk() bool { return k >= SlowDisk && k <= LostWrite }
+
 // link reports whether k changes link parameters.
 func (k Kind) link() bool { return k == Loss || k == Dup || k == Latency || k == Clog }
 
@@ -117,8 +134,8 @@ type Fault struct {
 	// From and To select links (every from → to with from ≠ to) for
 	// oneway and link faults; nil means every node (*).
 	From, To []NodeID
-	Prob     float64       // loss, dup: a probability in [0, 1]
-	Factor   float64       // slow, clog: ≥ 1 for slow, > 0 for clog
+	Prob     float64       // loss, dup and the storage rates: a probability in [0, 1]
+	Factor   float64       // slow, slowdisk, clog: ≥ 1 for slow and slowdisk, > 0 for clog
 	Shift    time.Duration // offset, jump: signed
 	PPM      float64       // drift: signed, parts per million
 	Latency  network.Dist  // latency
@@ -153,9 +170,9 @@ func (f Fault) String() string {
 		}
 	}
 	switch f.Kind {
-	case Slow, Clog:
+	case Slow, Clog, SlowDisk:
 		b.WriteString(" x" + formatFloat(f.Factor))
-	case Loss, Dup:
+	case Loss, Dup, WriteErr, BitFlip, BadSector, LostWrite:
 		b.WriteString(" " + formatFloat(f.Prob))
 	case Latency:
 		b.WriteString(" " + f.Latency.String())

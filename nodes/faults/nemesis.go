@@ -37,6 +37,36 @@ type NemesisOptions struct {
 // NemesisKinds are the kinds the nemesis draws from.
 var NemesisKinds = []Kind{Partition, OneWay, Bridge, Ring, Isolate, Crash, Pause, Slow, Offset, Drift, Jump, Loss, Dup, Latency, Clog}
 
+// StorageKinds are the storage faults. The nemesis draws them only when
+// NemesisOptions.Kinds names them: swarm testing keeps to NemesisKinds,
+// so a seed's plan without them is what it always was.
+var StorageKinds = []Kind{SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite}
+
+// StorageProfile is what the kind list "storage" stands for: crashes,
+// which decide what unsynced data survives, and every storage fault.
+var StorageProfile = append([]Kind{Crash}, StorageKinds...)
+
+// Profiles are named sets of kinds that fit a failure model: a name in
+// nemesis.kinds or nemesis.exclude stands for its kinds. A bug that needs
+// one kind of fault is diluted when every kind is on, so narrow the
+// nemesis to the faults the protocol claims to survive (docs/faults.md
+// says which profile finds which class of bug).
+var Profiles = map[string][]Kind{
+	"crashes":    {Crash},
+	"partitions": {Partition, OneWay, Bridge, Ring, Isolate},
+	"clocks":     {Offset, Drift, Jump},
+	"pauses":     {Pause, Slow},
+	"network":    {Loss, Dup, Latency, Clog},
+	"storage":    StorageProfile,
+}
+
+// profileNames lists the profiles in a fixed order, for messages.
+var profileNames = []string{"crashes", "partitions", "clocks", "pauses", "network", "storage"}
+
+func generable(k Kind) bool {
+	return slices.Contains(NemesisKinds, k) || slices.Contains(StorageKinds, k)
+}
+
 // Plan is what the nemesis drew for one seed.
 type Plan struct {
 	Schedule *Schedule
@@ -105,8 +135,8 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 	var enabled []Kind
 	if o.Kinds != nil {
 		for _, k := range o.Kinds {
-			if !slices.Contains(NemesisKinds, k) {
-				return nil, fmt.Errorf("nemesis: kind %s cannot be generated (accepted: %s)", k, kindList(NemesisKinds))
+			if !generable(k) {
+				return nil, fmt.Errorf("nemesis: kind %s cannot be generated (accepted: %s,%s)", k, kindList(NemesisKinds), kindList(StorageKinds))
 			}
 			if usable(k) && !slices.Contains(enabled, k) && !slices.Contains(o.Exclude, k) {
 				enabled = append(enabled, k)
@@ -150,6 +180,13 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 		pauseMax:       roundDur(uniformDur(rng, 10*time.Millisecond, 2*time.Second), time.Millisecond),
 		nodesMax:       1 + rng.IntN(max(1, (n-1)/2)),
 		permanentShare: round3(uniform(rng, 0, 1)),
+	}
+	// Drawn only when storage kinds are on, so that other plans draw
+	// what they always drew.
+	var diskProbMax float64
+	storage := slices.ContainsFunc(enabled, Kind.disk)
+	if storage {
+		diskProbMax = round3(uniform(rng, 0.05, 0.5))
 	}
 	p := &Plan{Enabled: enabled, QuietAt: o.Duration, Quiet: o.Quiet}
 	s := &Schedule{Nodes: n}
@@ -214,7 +251,7 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 		case Bridge:
 			f.Groups = pickSplit(3)
 		case Ring:
-		case Isolate, Crash, Slow, Pause, Offset, Drift, Jump:
+		case Isolate, Crash, Slow, Pause, Offset, Drift, Jump, SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite:
 			f.Nodes = pickNodes()
 		case Loss, Dup, Latency, Clog:
 			f.From, f.To = pickLinks()
@@ -222,8 +259,10 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 		switch f.Kind {
 		case Pause:
 			f.For = min(roundDur(uniformDur(rng, k.pauseMax/10, k.pauseMax), time.Millisecond), left)
-		case Slow:
+		case Slow, SlowDisk:
 			f.Factor = round3(uniform(rng, 1.5, k.slowMax))
+		case WriteErr, BitFlip, BadSector, LostWrite:
+			f.Prob = round3(uniform(rng, 0.01, diskProbMax))
 		case Clog:
 			f.Factor = round3(uniform(rng, 1.5, k.clogMax))
 		case Loss:
@@ -303,9 +342,13 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 		fmt.Sprintf("nemesis.drift_ppm_max = %g", k.driftMax),
 		fmt.Sprintf("nemesis.clock_shift_max = %v", k.shiftMax),
 		fmt.Sprintf("nemesis.pause_max = %v", k.pauseMax),
-		fmt.Sprintf("nemesis.faults = %d", len(s.Faults)),
-		fmt.Sprintf("nemesis.quiet = %v from %v", o.Quiet, o.Duration),
 	}
+	if storage {
+		p.knobs = append(p.knobs, fmt.Sprintf("nemesis.disk_prob_max = %g", diskProbMax))
+	}
+	p.knobs = append(p.knobs,
+		fmt.Sprintf("nemesis.faults = %d", len(s.Faults)),
+		fmt.Sprintf("nemesis.quiet = %v from %v", o.Quiet, o.Duration))
 	if o.Core {
 		perm := "none"
 		if permanent != nil {
@@ -337,7 +380,8 @@ func sortedKeys(m map[NodeID]bool) []NodeID {
 }
 
 // ParseKinds parses a comma-separated list of kinds the nemesis can draw,
-// e.g. "partition,crash,loss". The empty string is no kinds.
+// e.g. "partition,crash,loss". The name storage stands for
+// StorageProfile. The empty string is no kinds.
 func ParseKinds(s string) ([]Kind, error) {
 	var out []Kind
 	for _, name := range strings.Split(s, ",") {
@@ -345,12 +389,18 @@ func ParseKinds(s string) ([]Kind, error) {
 		if name == "" {
 			continue
 		}
-		i := slices.Index(kindNames[:], name)
-		if i <= 0 || !slices.Contains(NemesisKinds, Kind(i)) {
-			return nil, fmt.Errorf("unknown fault kind %q (accepted: %s)", name, kindList(NemesisKinds))
+		kinds, ok := Profiles[name]
+		if !ok {
+			i := slices.Index(kindNames[:], name)
+			if i <= 0 || !generable(Kind(i)) {
+				return nil, fmt.Errorf("unknown fault kind %q (accepted: %s,%s, or a profile: %s)", name, kindList(NemesisKinds), kindList(StorageKinds), strings.Join(profileNames, ", "))
+			}
+			kinds = []Kind{Kind(i)}
 		}
-		if !slices.Contains(out, Kind(i)) {
-			out = append(out, Kind(i))
+		for _, k := range kinds {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
 		}
 	}
 	return out, nil

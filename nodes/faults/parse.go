@@ -107,6 +107,10 @@ func parseLine(line string, nodes int) (Fault, error) {
 		if err != nil || d <= 0 {
 			return f, fmt.Errorf("duration 'for %s': want a duration > 0 such as 2s", rest[n-1])
 		}
+		if d > math.MaxInt64-at {
+			// The end would wrap around, and the fault would never end.
+			return f, fmt.Errorf("duration 'for %s': the fault would end past the largest time, %v (want at + for within it)", rest[n-1], time.Duration(math.MaxInt64))
+		}
 		f.For = d
 		rest = rest[:n-2]
 	}
@@ -126,7 +130,7 @@ func parseLine(line string, nodes int) (Fault, error) {
 	// The argument, if the kind takes one, is the last token.
 	var arg string
 	switch f.Kind {
-	case Slow, Clog, Loss, Dup, Latency, Offset, Drift, Jump:
+	case Slow, Clog, Loss, Dup, Latency, Offset, Drift, Jump, SlowDisk, WriteErr, BitFlip, BadSector, LostWrite:
 		if len(rest) < 2 {
 			return f, fmt.Errorf("%s needs targets and an argument; %s", f.Kind, syntax)
 		}
@@ -155,15 +159,15 @@ func parseLine(line string, nodes int) (Fault, error) {
 		}
 	}
 	switch f.Kind {
-	case Slow, Clog:
+	case Slow, Clog, SlowDisk:
 		v, ok := strings.CutPrefix(arg, "x")
 		x, err := strconv.ParseFloat(v, 64)
-		lo := map[Kind]string{Slow: "≥ 1", Clog: "> 0"}[f.Kind]
-		if !ok || err != nil || math.IsInf(x, 0) || math.IsNaN(x) || (f.Kind == Slow && x < 1) || (f.Kind == Clog && x <= 0) {
+		lo := map[Kind]string{Slow: "≥ 1", Clog: "> 0", SlowDisk: "≥ 1"}[f.Kind]
+		if !ok || err != nil || math.IsInf(x, 0) || math.IsNaN(x) || (f.Kind != Clog && x < 1) || (f.Kind == Clog && x <= 0) {
 			return f, fmt.Errorf("factor %q: want x followed by a number %s, e.g. x10", arg, lo)
 		}
 		f.Factor = x
-	case Loss, Dup:
+	case Loss, Dup, WriteErr, BitFlip, BadSector, LostWrite:
 		p, err := strconv.ParseFloat(arg, 64)
 		if err != nil || !(p >= 0 && p <= 1) {
 			return f, fmt.Errorf("probability %q: want a number in [0, 1]", arg)

@@ -183,8 +183,10 @@ func genSchedule(n int) *rapid.Generator[*Schedule] {
 			}
 		}
 		switch f.Kind {
-		case Slow:
+		case Slow, SlowDisk:
 			f.Factor = rapid.Float64Range(1, 1e6).Draw(t, "factor")
+		case WriteErr, BitFlip, BadSector, LostWrite:
+			f.Prob = rapid.Float64Range(0, 1).Draw(t, "p")
 		case Clog:
 			f.Factor = rapid.Float64Range(1e-3, 1e6).Draw(t, "factor")
 		case Loss, Dup:
@@ -249,6 +251,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(line, 5)
 	}
 	f.Add("at 1s partition n1 | n2 | n3 for 1s # c", 3)
+	for _, line := range []string{"at 1s slowdisk n1 x4 for 1s", "at 0s writeerr * 0.5", "at 2s diskfull n2 for 1s",
+		"at 1s bitflip n1,n2 1e-3 for 2s", "at 1s badsector n3 0.1", "at 1s lostwrite * 0 for 1ms"} {
+		f.Add(line, 3)
+	}
 	f.Fuzz(func(t *testing.T, text string, n int) {
 		n = n%50 + 1
 		if n < 1 {

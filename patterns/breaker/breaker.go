@@ -63,7 +63,8 @@ type Breaker struct {
 	gen   uint64
 	since time.Duration // when the current state began
 
-	consecutive int // consecutive failures while closed
+	consecutive int           // consecutive failures while closed
+	expiry      time.Duration // closed: when the counts clear (Interval > 0)
 
 	// count window: a ring of the last WindowSize calls
 	ring                 []uint8 // bit 0 failure, bit 1 slow
@@ -85,7 +86,7 @@ func New(c Config) (*Breaker, error) {
 		return nil, err
 	}
 	c = c.withDefaults()
-	b := &Breaker{c: c}
+	b := &Breaker{c: c, expiry: c.Interval}
 	if c.Window == CountWindow {
 		b.ring = make([]uint8, c.WindowSize)
 	} else {
@@ -226,6 +227,7 @@ func (b *Breaker) recordClosed(now time.Duration, ok, slow bool) {
 	switch {
 	case c.FailureThreshold > 0 && b.consecutive >= c.FailureThreshold:
 		b.transition(now, Open, "failure-threshold")
+	case ok && c.EvaluateOn == OnFailure:
 	case calls < c.MinimumCalls:
 	case c.FailureRateThreshold > 0 && float64(fails) >= c.FailureRateThreshold*float64(calls):
 		b.transition(now, Open, "failure-rate")
@@ -263,10 +265,24 @@ func (b *Breaker) addToWindow(now time.Duration, fail, slow bool) (calls, fails,
 	return int(b.win.Sum(now, 0)), int(b.win.Sum(now, 1)), int(b.win.Sum(now, 2))
 }
 
-// advance moves open → half-open once open_duration has passed.
+// advance moves open → half-open once open_duration has passed, and starts
+// a new closed generation once Interval has passed.
 func (b *Breaker) advance(now time.Duration) {
 	if b.state == Open && now >= b.since+b.c.OpenDuration {
 		b.transition(b.since+b.c.OpenDuration, HalfOpen, "open-duration-elapsed")
+	}
+	if b.state == Closed && b.c.Interval > 0 && b.expiry < now {
+		b.gen++
+		b.clearCounts()
+		b.expiry = now + b.c.Interval
+	}
+}
+
+func (b *Breaker) clearCounts() {
+	b.consecutive = 0
+	b.ringNext, b.ringLen, b.ringFails, b.ringSlows = 0, 0, 0, 0
+	if b.win != nil {
+		b.win.Reset()
 	}
 }
 
@@ -276,10 +292,8 @@ func (b *Breaker) transition(at time.Duration, to State, reason string) {
 	b.gen++
 	b.consecutive, b.probes, b.probeSuccesses, b.probesEnded = 0, 0, 0, 0
 	if to == Closed {
-		b.ringNext, b.ringLen, b.ringFails, b.ringSlows = 0, 0, 0, 0
-		if b.win != nil {
-			b.win.Reset()
-		}
+		b.clearCounts()
+		b.expiry = at + b.c.Interval
 	}
 	if len(b.log) >= logMax {
 		b.log = b.log[1:]

@@ -158,7 +158,7 @@ func TestConfig(t *testing.T) {
 	}{
 		{"window", "sliding", `window: unknown value "sliding" (accepted: count, time)`},
 		{"failure_rate_threshold", "1.5", `failure_rate_threshold: bad value "1.5" (accepted: a number in [0, 1])`},
-		{"open_duration", "5", `open_duration: bad duration "5" (accepted: a duration >= 0 such as 100ms, 2s)`},
+		{"open_duration", "5", `open_duration: bad duration "5" (accepted: a duration > 0 such as 100ms, 2s)`},
 		{"failure_threshold", "-1", `failure_threshold: bad value "-1" (accepted: an integer in [0, 2147483647])`},
 	}
 	for _, tt := range bad {

@@ -7,8 +7,8 @@
 //
 // Closed → open when any enabled rule trips:
 //
-//   - consecutive failures >= failure_threshold (the classic breaker, as in
-//     gobreaker's default ReadyToTrip and Polly's classic breaker);
+//   - consecutive failures >= failure_threshold (the classic breaker; the
+//     default 6 is gobreaker's default ReadyToTrip, ConsecutiveFailures > 5);
 //   - failure rate >= failure_rate_threshold over a sliding window, once the
 //     window holds at least minimum_calls (Resilience4j);
 //   - slow-call rate >= slow_call_rate_threshold, where a call is slow when
@@ -33,6 +33,16 @@
 // lazily at the next call of any method, but the transition is stamped with
 // the exact time it became due.
 //
+// With interval set, a closed breaker clears its counts once the interval has
+// passed and starts a new generation, as gobreaker's Interval does.
+// evaluate_on says whether the rate rules are checked after every call
+// (every-call, Resilience4j) or only after a failure (failure, gobreaker).
+//
+// A result the breaker must not count (a client error, say: gobreaker's
+// IsExcluded, Resilience4j's ignoreExceptions) is given back with Cancel, as
+// both libraries do: a half-open probe slot returns and another call may
+// probe. Abandon is for a call whose result will never be known.
+//
 // Each admitted call gets a Permit stamped with the breaker's generation (as
 // gobreaker does), so a result that arrives after the state changed is
 // ignored and cannot close or trip the new state.
@@ -42,7 +52,7 @@
 //
 // # Parameters (--set keys with the "breaker." prefix)
 //
-//	failure_threshold         5      consecutive failures that trip (0 = rule off when a rate rule is set)
+//	failure_threshold         6      consecutive failures that trip (0 = rule off)
 //	failure_rate_threshold    0      failure rate in [0,1] that trips (0 = off)
 //	slow_call_rate_threshold  0      slow-call rate in [0,1] that trips (0 = off)
 //	slow_call_duration        1s     latency from which a call is slow (Resilience4j: 60s)
@@ -53,4 +63,6 @@
 //	open_duration             5s     time spent open (Polly's BreakDuration; gobreaker and Resilience4j: 60s)
 //	half_open_probes          1      calls admitted in half-open (gobreaker's MaxRequests)
 //	success_threshold         =half_open_probes  successful probes that close; <= half_open_probes
+//	interval                  0      clear the closed counts this often (gobreaker's Interval; 0 = never)
+//	evaluate_on               every-call  every-call (Resilience4j) or failure (gobreaker)
 package breaker

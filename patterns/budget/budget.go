@@ -40,13 +40,17 @@ type Config struct {
 	MaxTokens float64
 	// TokenRatio is the tokens a success adds. If TokenRatio is 0, 0.1 is used.
 	TokenRatio float64
-	// PercentCanRetry is the retries each request earns (0.2 = 20%).
-	// If PercentCanRetry is 0, 0.2 is used; use kind none for no ratio budget.
+	// PercentCanRetry is the retries each request earns (0.2 = 20%), at
+	// most 1000 as in Finagle. If PercentCanRetry is 0, 0.2 is used; a
+	// negative value means 0: a reserve-only budget, as Finagle's
+	// percentCanRetry=0. Set("percent_can_retry", "0") stores -1.
 	PercentCanRetry float64
 	// MinRetriesPerSec is the ratio budget's reserve. If it is 0, 10 is used;
 	// a negative value means no reserve.
 	MinRetriesPerSec float64
-	// TTL is how long a deposit lasts. If TTL is 0, 10s is used.
+	// TTL is how long a deposit lasts, in [1s, 60s]. If TTL is 0, 10s is
+	// used. The reserve counts whole seconds of it, as Finagle's
+	// ttl.inSeconds does.
 	TTL time.Duration
 	// MaxAttemptsPerRequest caps the attempts of one request, first call and
 	// hedges included. If it is 0, 5 is used; a negative value means no cap.
@@ -59,8 +63,8 @@ func (c *Config) Params() []params.Param {
 		{Name: "kind", Default: string(Token), Help: "budget algorithm: token (gRPC), ratio (Finagle), none (cap only)"},
 		{Name: "max_tokens", Default: params.FormatFloat(DefaultMaxTokens), Help: "token: bucket size, in (0, 1000]"},
 		{Name: "token_ratio", Default: params.FormatFloat(DefaultTokenRatio), Help: "token: tokens a success adds, in (0, 1]"},
-		{Name: "percent_can_retry", Default: params.FormatFloat(DefaultPercentCanRetry), Help: "ratio: retries earned per request (0.2 = 20%), in [0, 10]"},
-		{Name: "min_retries_per_sec", Default: params.FormatFloat(DefaultMinRetriesPerSec), Help: "ratio: reserve in retries per second"},
+		{Name: "percent_can_retry", Default: params.FormatFloat(DefaultPercentCanRetry), Help: "ratio: retries earned per request (0.2 = 20%), in [0, 1000]; 0 = reserve only"},
+		{Name: "min_retries_per_sec", Default: params.FormatFloat(DefaultMinRetriesPerSec), Help: "ratio: reserve in retries per second (0 = none)"},
 		{Name: "ttl", Default: DefaultTTL.String(), Help: "ratio: lifetime of a deposit, in [1s, 60s]"},
 		{Name: "max_attempts_per_request", Default: strconv.Itoa(DefaultMaxAttemptsPerRequest), Help: "attempts of one request, hedges included"},
 	}
@@ -79,14 +83,17 @@ func (c *Config) Set(key, value string) error {
 	case "token_ratio":
 		c.TokenRatio, err = params.FloatRange(key, value, 0.001, 1)
 	case "percent_can_retry":
-		c.PercentCanRetry, err = params.FloatRange(key, value, 0, 10)
+		c.PercentCanRetry, err = params.FloatRange(key, value, 0, maxPercentCanRetry)
+		if err == nil && c.PercentCanRetry == 0 {
+			c.PercentCanRetry = -1
+		}
 	case "min_retries_per_sec":
 		c.MinRetriesPerSec, err = params.FloatRange(key, value, 0, 1e6)
 		if err == nil && c.MinRetriesPerSec == 0 {
 			c.MinRetriesPerSec = -1
 		}
 	case "ttl":
-		c.TTL, err = params.Duration(key, value)
+		c.TTL, err = params.PositiveDuration(key, value)
 	case "max_attempts_per_request":
 		c.MaxAttemptsPerRequest, err = params.Count(key, value)
 		if err == nil && c.MaxAttemptsPerRequest == 0 {
@@ -113,8 +120,8 @@ func (c Config) Validate() error {
 	if bad(c.TokenRatio) || c.TokenRatio < 0 || c.TokenRatio > 1 {
 		return params.Errorf("token_ratio", "must be in (0, 1], got %g", c.TokenRatio)
 	}
-	if bad(c.PercentCanRetry) || c.PercentCanRetry < 0 || c.PercentCanRetry > 10 {
-		return params.Errorf("percent_can_retry", "must be in [0, 10], got %g", c.PercentCanRetry)
+	if bad(c.PercentCanRetry) || c.PercentCanRetry > maxPercentCanRetry {
+		return params.Errorf("percent_can_retry", "must be in [0, 1000], got %g", c.PercentCanRetry)
 	}
 	if bad(c.MinRetriesPerSec) {
 		return params.Errorf("min_retries_per_sec", "must be a number >= 0, got %g", c.MinRetriesPerSec)
@@ -137,6 +144,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PercentCanRetry == 0 {
 		c.PercentCanRetry = DefaultPercentCanRetry
+	}
+	if c.PercentCanRetry < 0 {
+		c.PercentCanRetry = 0
 	}
 	if c.MinRetriesPerSec == 0 {
 		c.MinRetriesPerSec = DefaultMinRetriesPerSec
@@ -162,8 +172,12 @@ const (
 	ReasonAttemptCap Reason = "attempt-cap"
 )
 
-// milli is the fixed-point scale: one token is 1000.
+// milli is the fixed-point scale of the token kind: one token is 1000.
+// It is also Finagle's ScaleFactor for the ratio kind.
 const milli = 1000
+
+// maxPercentCanRetry is Finagle's upper bound (its ScaleFactor).
+const maxPercentCanRetry = 1000
 
 // Budget is a retry budget shared by the requests of one client.
 type Budget struct {
@@ -172,10 +186,11 @@ type Budget struct {
 	// token kind
 	tokens, maxTokens, ratio int64
 
-	// ratio kind: slot 0 of the window is the balance of deposits and
-	// withdrawals, in thousandths of a token.
-	win              *window.Window
-	reserve, deposit int64
+	// ratio kind, in Finagle's integer units: a request deposits deposit,
+	// a retry withdraws withdraw. Slot 0 of the window is the balance of
+	// deposits and withdrawals.
+	win                        *window.Window
+	reserve, deposit, withdraw int64
 }
 
 // New returns the budget set by c, or an error if c is invalid.
@@ -188,8 +203,17 @@ func New(c Config) (*Budget, error) {
 	b.maxTokens = int64(math.Round(c.MaxTokens * milli))
 	b.tokens = b.maxTokens
 	b.ratio = int64(math.Round(c.TokenRatio * milli))
-	b.deposit = int64(math.Floor(c.PercentCanRetry * milli))
-	b.reserve = int64(math.Floor(c.MinRetriesPerSec * c.TTL.Seconds() * milli))
+	// Finagle's RetryBudget.apply: a reserve-only budget costs 1 per retry
+	// and earns nothing; otherwise a request earns 1000 and a retry costs
+	// int(1000/percent), so 0.3 costs 3333 and 600 costs 1.
+	if c.PercentCanRetry == 0 {
+		b.deposit, b.withdraw = 0, 1
+	} else {
+		// Scala's Double.toInt saturates at Int.MaxValue; so does this.
+		b.deposit, b.withdraw = milli, int64(min(milli/c.PercentCanRetry, math.MaxInt32))
+	}
+	ttlSec := int64(c.TTL / time.Second)
+	b.reserve = int64(math.Floor(c.MinRetriesPerSec * float64(ttlSec) * float64(b.withdraw)))
 	b.win = window.New(c.TTL, 10)
 	return b, nil
 }
@@ -231,10 +255,10 @@ func (b *Budget) TryRetry(now time.Duration, attempts int) Reason {
 			return ReasonExhausted
 		}
 	case Ratio:
-		if b.reserve+b.win.Sum(now, 0) < milli {
+		if b.reserve+b.win.Sum(now, 0) < b.withdraw {
 			return ReasonExhausted
 		}
-		b.win.Add(now, 0, -milli)
+		b.win.Add(now, 0, -b.withdraw)
 	}
 	return ""
 }
@@ -246,7 +270,7 @@ func (b *Budget) Balance(now time.Duration) float64 {
 	case Token:
 		return float64(b.tokens) / milli
 	case Ratio:
-		return float64(b.reserve+b.win.Sum(now, 0)) / milli
+		return float64(b.reserve+b.win.Sum(now, 0)) / float64(b.withdraw)
 	}
 	return 0
 }

@@ -2,6 +2,7 @@ package budget
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -140,6 +141,10 @@ func TestRatioProperty(t *testing.T) {
 		ttl := 10 * time.Second
 		b, _ := New(Config{Kind: Ratio, PercentCanRetry: pct, MinRetriesPerSec: minRate, TTL: ttl, MaxAttemptsPerRequest: -1})
 		pct = b.Config().PercentCanRetry // 0 means the default
+		if pct > 0 {
+			// Finagle's rounding: a retry costs int(1000/pct) thousandths.
+			pct = 1000 / float64(int64(min(1000/pct, math.MaxInt32)))
+		}
 		requests, retries := 0, 0
 		now := time.Duration(0)
 		for now < ttl/2 { // every event stays inside one TTL

@@ -19,7 +19,8 @@ const (
 
 // Config sets hedging.
 type Config struct {
-	// Delay is the fixed hedge delay. If Delay is 0, 50ms is used.
+	// Delay is the fixed hedge delay. If Delay is 0, 50ms is used; a
+	// negative Delay means 0, a hedge at once (Set("delay", "0") stores -1).
 	Delay time.Duration
 	// Quantile, in [0,1], hedges at that latency quantile. If Quantile is 0,
 	// only Delay is used.
@@ -50,6 +51,9 @@ func (c *Config) Set(key, value string) error {
 	switch key {
 	case "delay":
 		c.Delay, err = params.Duration(key, value)
+		if err == nil && c.Delay == 0 {
+			c.Delay = -1
+		}
 	case "quantile":
 		c.Quantile, err = params.Probability(key, value)
 	case "window":
@@ -67,8 +71,6 @@ func (c *Config) Set(key, value string) error {
 // Validate checks the fields and that min_samples <= window.
 func (c Config) Validate() error {
 	switch {
-	case c.Delay < 0:
-		return params.Errorf("delay", "must be >= 0, got %v", c.Delay)
 	case math.IsNaN(c.Quantile) || c.Quantile < 0 || c.Quantile > 1:
 		return params.Errorf("quantile", "must be in [0, 1], got %g", c.Quantile)
 	case c.Window < 0 || c.MinSamples < 0:
@@ -86,6 +88,9 @@ func (c Config) Validate() error {
 func (c Config) withDefaults() Config {
 	if c.Delay == 0 {
 		c.Delay = DefaultDelay
+	}
+	if c.Delay < 0 {
+		c.Delay = 0
 	}
 	if c.Window == 0 {
 		c.Window = DefaultWindow

@@ -35,7 +35,7 @@ func (c *Config) Set(key, value string) error {
 	var err error
 	switch key {
 	case "ttl":
-		c.TTL, err = params.Duration(key, value)
+		c.TTL, err = params.PositiveDuration(key, value)
 	case "max_keys":
 		c.MaxKeys, err = params.IntRange(key, value, 1, 100_000_000)
 	default:

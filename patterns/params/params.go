@@ -75,6 +75,16 @@ func Duration(name, value string) (time.Duration, error) {
 	return d, nil
 }
 
+// PositiveDuration parses a duration > 0. It is for fields whose zero means
+// "the default": accepting 0 there would quietly run with another value.
+func PositiveDuration(name, value string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(value))
+	if err != nil || d <= 0 {
+		return 0, Errorf(name, "bad duration %q (accepted: a duration > 0 such as 100ms, 2s)", value)
+	}
+	return d, nil
+}
+
 // Count parses an integer >= 0.
 func Count(name, value string) (int, error) {
 	return IntRange(name, value, 0, math.MaxInt32)

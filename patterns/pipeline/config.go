@@ -10,6 +10,7 @@ import (
 	"github.com/faultline/faultline/patterns/hedge"
 	"github.com/faultline/faultline/patterns/params"
 	"github.com/faultline/faultline/patterns/retry"
+	"github.com/faultline/faultline/patterns/retrybreaker"
 	"github.com/faultline/faultline/patterns/throttle"
 	"github.com/faultline/faultline/patterns/timeout"
 )
@@ -20,11 +21,14 @@ type Config struct {
 	Fallback *fallback.Config
 	Retry    *retry.Config // includes the backoff ("backoff." keys)
 	Budget   *budget.Config
-	Hedge    *hedge.Config
-	Throttle *throttle.Config
-	Breaker  *breaker.Config
-	Bulkhead *bulkhead.Config
-	Timeout  *timeout.Config
+	// RetryBreaker stops retries (not first tries) while the recent
+	// failure rate is high, as in Brooker's "circuit breaker on retries".
+	RetryBreaker *retrybreaker.Config
+	Hedge        *hedge.Config
+	Throttle     *throttle.Config
+	Breaker      *breaker.Config
+	Bulkhead     *bulkhead.Config
+	Timeout      *timeout.Config
 }
 
 // settable is what every stage's Config offers.
@@ -70,6 +74,12 @@ var stages = []stage{
 		}
 		return nilOr(c.Budget)
 	}, func(c *Config) { c.Budget = nil }},
+	{"retry_breaker.", "retry breaker (stops retries, not calls, while failures are frequent)", func(c *Config, a bool) settable {
+		if c.RetryBreaker == nil && a {
+			c.RetryBreaker = &retrybreaker.Config{}
+		}
+		return nilOr(c.RetryBreaker)
+	}, func(c *Config) { c.RetryBreaker = nil }},
 	{"hedge.", "hedged attempts", func(c *Config, a bool) settable {
 		if c.Hedge == nil && a {
 			c.Hedge = &hedge.Config{}

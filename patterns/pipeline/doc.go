@@ -3,11 +3,13 @@
 //
 // # Order
 //
-//	fallback(retry+budget+hedge(throttle(breaker(bulkhead(timeout(call))))))
+//	fallback(retry+budget+retry_breaker+hedge(throttle(breaker(bulkhead(timeout(call))))))
 //
 // Outermost first: the fallback sees the final failure; retry decides on
-// each failed attempt (the budget is asked before every retry and every
-// hedge, and hedges are extra attempts of the same request); every attempt,
+// each failed attempt (the budget and the retry breaker are asked before
+// every retry and every hedge, and hedges are extra attempts of the same
+// request; both count only successes and the failures gRFC A6 counts:
+// retryable classes and server pushback); every attempt,
 // hedges included, passes the client-side throttle, then the breaker, then
 // the bulkhead, and gets a per-attempt timeout of min(per_attempt, time left
 // before the overall deadline). This is failsafe-go's and Polly's order for

@@ -11,6 +11,7 @@ import (
 	"github.com/faultline/faultline/patterns/fallback"
 	"github.com/faultline/faultline/patterns/hedge"
 	"github.com/faultline/faultline/patterns/retry"
+	"github.com/faultline/faultline/patterns/retrybreaker"
 	"github.com/faultline/faultline/patterns/throttle"
 	"github.com/faultline/faultline/patterns/timeout"
 )
@@ -81,6 +82,7 @@ type Pipeline struct {
 	rng      *rand.Rand
 	retry    *retry.Policy
 	budget   *budget.Budget
+	rb       *retrybreaker.Breaker
 	hedger   *hedge.Hedger
 	throttle *throttle.Throttle
 	breaker  *breaker.Breaker
@@ -107,6 +109,11 @@ func New(cfg Config, rng *rand.Rand) (*Pipeline, error) {
 	}
 	if cfg.Budget != nil {
 		if p.budget, err = budget.New(*cfg.Budget); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.RetryBreaker != nil {
+		if p.rb, err = retrybreaker.New(*cfg.RetryBreaker); err != nil {
 			return nil, err
 		}
 	}
@@ -150,6 +157,9 @@ func (p *Pipeline) Bulkhead() *bulkhead.Bulkhead { return p.bulkhead }
 
 // Budget returns the shared retry budget, or nil.
 func (p *Pipeline) Budget() *budget.Budget { return p.budget }
+
+// RetryBreaker returns the shared retry breaker, or nil.
+func (p *Pipeline) RetryBreaker() *retrybreaker.Breaker { return p.rb }
 
 // Throttle returns the shared throttle, or nil.
 func (p *Pipeline) Throttle() *throttle.Throttle { return p.throttle }
@@ -267,9 +277,12 @@ func (r *Request) OnResult(now time.Duration, n int, o Outcome) Decision {
 	if p.budget != nil {
 		if o.OK {
 			p.budget.OnSuccess(now)
-		} else {
+		} else if p.retryableOrPushback(o) {
 			p.budget.OnFailure(now)
 		}
+	}
+	if p.rb != nil && (o.OK || p.retryableOrPushback(o)) {
+		p.rb.Observe(o.OK)
 	}
 	if o.OK && p.hedger != nil {
 		p.hedger.Observe(latency)
@@ -430,6 +443,9 @@ func (r *Request) tryHedge(now time.Duration, d *Decision) {
 	if len(r.running) == 0 || r.hedges >= r.p.hedger.MaxHedges() {
 		return
 	}
+	if rb := r.p.rb; rb != nil && rb.Open() {
+		return
+	}
 	if b := r.p.budget; b != nil && b.TryRetry(now, r.attempts) != "" {
 		return
 	}
@@ -452,6 +468,10 @@ func (r *Request) failed(now time.Duration, o Outcome, reason fallback.Reason, d
 	dec := p.retry.Next(r.attempts, r.prevDelay, o, p.rng)
 	if !dec.Retry {
 		r.stop(now, reason, string(dec.Reason), d)
+		return
+	}
+	if p.rb != nil && !p.rb.AllowRetry() {
+		r.stop(now, reason, "retry-breaker-open", d)
 		return
 	}
 	if p.budget != nil {
@@ -618,6 +638,19 @@ func (r *Request) newAttempt(n int, isHedge bool) *attempt {
 	}
 	*a = attempt{n: n, hedge: isHedge}
 	return a
+}
+
+// retryableOrPushback says whether a failure counts against the retry
+// budget. gRFC A6 charges only a retryable status or server pushback: a
+// malformed request says nothing about the server's health.
+func (p *Pipeline) retryableOrPushback(o Outcome) bool {
+	if o.RetryAfter != 0 {
+		return true
+	}
+	if p.retry != nil {
+		return p.retry.Retryable(o.Class)
+	}
+	return slices.Contains(retry.DefaultRetryOn, o.Class)
 }
 
 // accepted says whether the server took the request in, for the throttle.

@@ -287,6 +287,11 @@ func genConfig(t *rapid.T) Config {
 	if rapid.Bool().Draw(t, "throttle") {
 		set("throttle.window", "1s")
 	}
+	if rapid.Bool().Draw(t, "retry_breaker") {
+		set("retry_breaker.window_size", fmt.Sprint(rapid.IntRange(1, 10).Draw(t, "rb_window")))
+		set("retry_breaker.minimum_calls", "1")
+		set("retry_breaker.failure_rate_threshold", fmt.Sprint(rapid.Float64Range(0.01, 1).Draw(t, "rb_threshold")))
+	}
 	if rapid.Bool().Draw(t, "fallback") {
 		set("fallback.enabled", "true")
 	}

@@ -39,7 +39,8 @@ const (
 type BackoffConfig struct {
 	// Kind is the policy. If Kind is "", Exponential is used.
 	Kind Kind
-	// Base is the first delay. If Base is 0, DefaultBase (100ms) is used.
+	// Base is the first delay. If Base is 0, DefaultBase (100ms) is used; a
+	// negative Base means 0 (Set("base", "0") stores -1).
 	Base time.Duration
 	// Cap is the largest delay. If Cap is 0, DefaultCap (10s) is used.
 	Cap time.Duration
@@ -57,6 +58,9 @@ func (c BackoffConfig) withDefaults() BackoffConfig {
 	}
 	if c.Base == 0 {
 		c.Base = DefaultBase
+	}
+	if c.Base < 0 {
+		c.Base = 0
 	}
 	if c.Cap == 0 {
 		c.Cap = DefaultCap
@@ -83,8 +87,11 @@ func (c *BackoffConfig) Set(key, value string) error {
 	switch key {
 	case "base":
 		c.Base, err = params.Duration(key, value)
+		if err == nil && c.Base == 0 {
+			c.Base = -1
+		}
 	case "cap":
-		c.Cap, err = params.Duration(key, value)
+		c.Cap, err = params.PositiveDuration(key, value)
 	case "multiplier":
 		c.Multiplier, err = params.FloatRange(key, value, 1, 1000)
 	case "jitter":
@@ -105,9 +112,6 @@ func (c BackoffConfig) Validate() error {
 		if _, err := params.Enum("kind", string(c.Kind), Kinds); err != nil {
 			return err
 		}
-	}
-	if c.Base < 0 {
-		return params.Errorf("base", "must be >= 0, got %v", c.Base)
 	}
 	if c.Cap < 0 {
 		return params.Errorf("cap", "must be >= 0, got %v", c.Cap)

@@ -62,7 +62,7 @@ func (c *Config) Set(key, value string) error {
 	case "target_delay":
 		c.TargetDelay, err = params.Duration(key, value)
 	case "interval":
-		c.Interval, err = params.Duration(key, value)
+		c.Interval, err = params.PositiveDuration(key, value)
 	default:
 		err = params.UnknownKey(key, c.Params())
 	}

@@ -38,7 +38,7 @@ func (c *Config) Set(key, value string) error {
 	case "k":
 		c.K, err = params.FloatRange(key, value, 1, 100)
 	case "window":
-		c.Window, err = params.Duration(key, value)
+		c.Window, err = params.PositiveDuration(key, value)
 	default:
 		err = params.UnknownKey(key, c.Params())
 	}

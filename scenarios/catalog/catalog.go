@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/scenarios/overload"
 	"github.com/faultline/faultline/scenarios/pingpong"
 	"github.com/faultline/faultline/scenarios/saga"
+	"github.com/faultline/faultline/scenarios/wal"
 )
 
 // All returns the built-in scenarios: the request-path scenarios, the
@@ -30,7 +31,7 @@ func All() []*scenarios.Scenario {
 		overload.Hedging, overload.RateLimit, overload.Throttle,
 		// Consistency: a correct mode and a planted bug each.
 		kv.Scenario, eventual.Scenario, idempotency.Scenario, saga.Scenario,
-		ledger.Scenario, lease.Scenario,
+		ledger.Scenario, lease.Scenario, wal.Scenario,
 		pingpong.Scenario,
 		register.Scenario, orders.Scenario,
 	}

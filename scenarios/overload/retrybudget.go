@@ -13,16 +13,18 @@ import (
 // fraction of calls.
 var RetryBudget = &scenarios.Scenario{
 	Name:    "retry-budget",
-	Summary: "a failing server: no retries, N retries, a token-bucket budget and a retry breaker on success and amplification",
+	Summary: "a failing server: no retries, N retries, a token-bucket budget, a breaker on calls and a breaker on retries, on success and amplification",
 	Description: "Clients send `rate` requests per second to a server that fails a fraction `error_rate` of calls " +
 		"(503, retryable), and `outage_rate` of them during an outage from `outage_at` lasting `outage_for`. " +
 		"policy=none makes one attempt; retries makes up to `retries` retries, which lifts the success rate when " +
 		"failures are rare but multiplies the load (amplification) by up to retries+1 during the outage; budget " +
 		"adds a gRPC-style token bucket that allows retries only while most calls succeed; breaker adds a circuit " +
-		"breaker on the failure rate, which stops calling during the outage. Reports success_rate, amplification, " +
+		"breaker on the failure rate, which stops calling during the outage; retry-breaker adds Brooker's circuit " +
+		"breaker on retries, which stops retrying (first tries still go out) while the recent failure rate is at " +
+		"least 10%. Reports success_rate, amplification, " +
 		"and amplification_outage (attempts per request during the outage).",
 	Params: withPipeline(
-		scenarios.Param{Name: "policy", Default: "budget", Kind: scenarios.String, Choices: []string{"none", "retries", "budget", "breaker"}, Help: "retry policy"},
+		scenarios.Param{Name: "policy", Default: "budget", Kind: scenarios.String, Choices: []string{"none", "retries", "budget", "breaker", "retry-breaker"}, Help: "retry policy"},
 		scenarios.Param{Name: "retries", Default: "3", Kind: scenarios.Int, Min: 0, Max: 20, Help: "retries per request (attempts = retries + 1)"},
 		scenarios.Param{Name: "error_rate", Default: "0.1", Kind: scenarios.Prob, Help: "fraction of calls that fail"},
 		scenarios.Param{Name: "outage_rate", Default: "0.9", Kind: scenarios.Prob, Help: "fraction that fail during the outage"},
@@ -46,6 +48,9 @@ func runRetryBudget(r *scenarios.Run) error {
 	case "breaker":
 		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms",
 			"breaker.failure_rate_threshold", "0.5", "breaker.window_size", "50", "breaker.minimum_calls", "20", "breaker.open_duration", "1s")
+	case "retry-breaker":
+		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms",
+			"retry_breaker.failure_rate_threshold", "0.1", "retry_breaker.window_size", "100")
 	}
 	pl, err := applySets(r, mustSet(kv...))
 	if err != nil {

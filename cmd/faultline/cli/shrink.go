@@ -76,6 +76,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	path := *out
 	if path == "" {
 		path = fmt.Sprintf("%s-seed%d.faults", sc.Name, seed)
@@ -91,7 +92,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("%v", err)
 	}
 	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
-		sc.Name, seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal)
+		sc.Name, seed, sh.How, sh.Original.Count(), sh.Stats, sh.Minimal)
 	if err := outfile.Write(path, []byte(text)); err != nil {
 		return exitFail, fmt.Errorf("--out: %w", err)
 	}
@@ -118,7 +119,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if j.CheckDetail != "" {
 		fmt.Fprintf(stdout, ": %s", j.CheckDetail)
 	}
-	fmt.Fprintf(stdout, "\nshrunk      %d faults to %d (%s)\n", len(sh.Original.Faults), len(sh.Minimal.Faults), sh.Stats)
+	fmt.Fprintf(stdout, "\nshrunk      %d faults to %d (%s)\n", sh.Original.Count(), sh.Minimal.Count(), sh.Stats)
 	fmt.Fprintln(stdout, "minimal schedule:")
 	if len(sh.Minimal.Faults) == 0 {
 		fmt.Fprintln(stdout, "  (none: the run fails without faults)")

@@ -69,6 +69,11 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
+	// Listen for Ctrl-C before reading a stream to resume, which may take
+	// a while: a Ctrl-C then ends the sweep with its summary.
+	stop, release := notifyInterrupt(stderr)
+	defer release()
 	var stream *resultStream
 	var done []*scenarios.Result
 	if *outPath != "" {
@@ -85,9 +90,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			todo--
 		}
 	}
-	prog := newProgress(stderr, "sweep "+sc.Name, todo, *quiet)
-	stop, release := notifyInterrupt(stderr)
-	defer release()
+	prog := newProgress(stderr, a.Name+" sweep "+sc.Name, todo, *quiet)
 	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
 		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
 		OnResult: func(r *scenarios.Result) error {
@@ -116,7 +119,12 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	if err != nil {
-		return exitFail, fmt.Errorf("--out %s: %w", *outPath, err)
+		// The stream could not be written (a full disk): the summary still
+		// tells what ran; the stream holds what was written before.
+		if perr := printSweep(stdout, sum, *format); perr != nil {
+			err = errors.Join(err, perr)
+		}
+		return exitFail, fmt.Errorf("--out %s: %w (the sweep stopped there; the summary above counts the runs that finished; free space and add --resume to finish it)", *outPath, err)
 	}
 	if err := printSweep(stdout, sum, *format); err != nil {
 		return exitFail, err
@@ -152,6 +160,9 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 		line += ", INTERRUPTED"
 	}
 	fmt.Fprintln(w, line)
+	if never := sum.NeverTrue(); len(never) > 0 {
+		fmt.Fprintf(w, "never true in any run (sometimes, reachable): %s\n", strings.Join(never, ", "))
+	}
 	if len(sum.Failed) == 0 {
 		return nil
 	}
@@ -207,16 +218,20 @@ func statusCounts(m map[string]int) string {
 
 // seedList formats seeds, at most max of them.
 func seedList(seeds []uint64, max int) string {
+	return seedListOf(seeds[:min(len(seeds), max)], uint64(len(seeds)))
+}
+
+// seedListOf formats the first seeds of a list of total seeds.
+func seedListOf(first []uint64, total uint64) string {
 	var b strings.Builder
-	for i, s := range seeds {
-		if i == max {
-			fmt.Fprintf(&b, " … and %d more", len(seeds)-max)
-			break
-		}
+	for i, s := range first {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%d", s)
+	}
+	if more := total - uint64(len(first)); more > 0 {
+		fmt.Fprintf(&b, " … and %d more", more)
 	}
 	return b.String()
 }
@@ -225,7 +240,7 @@ func seedList(seeds []uint64, max int) string {
 // one write, so a crash leaves at most one torn line, at the end, which
 // the next --resume drops. The file is synced every syncEvery.
 type resultStream struct {
-	f        *os.File
+	f        streamFile
 	path     string
 	lastSync time.Time
 	dirty    bool
@@ -234,6 +249,17 @@ type resultStream struct {
 }
 
 const syncEvery = time.Second
+
+// streamFile is what a resultStream writes to: an *os.File, or a fake in
+// tests.
+type streamFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+}
+
+// readResults reads a stream to resume; tests replace it.
+var readResults = scenarios.ReadResults
 
 // openStream opens path for appending. With resume it reads the results
 // already there, checks they are of scenario name with params, and cuts a
@@ -262,7 +288,7 @@ func openStream(path string, resume bool, name string, params map[string]string)
 	}
 	if resume {
 		var good int64
-		done, good, err = scenarios.ReadResults(f)
+		done, good, err = readResults(f)
 		if err != nil {
 			return fail(usagef("--resume %s: %v", path, err))
 		}

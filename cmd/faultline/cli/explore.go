@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/faultline/faultline/nodes/faults"
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/outfile"
+)
+
+func init() {
+	commands["explore"] = &command{summary: "search seeds and fault schedules for failures, guided by coverage", run: (*App).runExplore}
+}
+
+const exploreSynopsis = "explore SCENARIO [--runs N] [--seed N] [--set key=value ...] [-j N] [--out DIR] [--corpus DIR] [--stop-at-failure] [--format text|json]"
+
+// exploreJSON is the stable JSON form of an exploration.
+type exploreJSON struct {
+	Scenario string            `json:"scenario"`
+	Params   map[string]string `json:"params"`
+	Seed     uint64            `json:"seed"`
+	Runs     int               `json:"runs"`
+	Features int               `json:"features"`
+	Corpus   int               `json:"corpus"`
+	Failures []exploreFailJSON `json:"failures"`
+}
+
+type exploreFailJSON struct {
+	Run       int                     `json:"run"`
+	Seed      uint64                  `json:"seed"`
+	Status    string                  `json:"status"`
+	Origin    string                  `json:"origin"`
+	Schedule  []string                `json:"schedule"`
+	TraceHash string                  `json:"trace_hash"`
+	Checks    []scenarios.CheckResult `json:"checks"`
+	Out       string                  `json:"out"`
+	Replay    string                  `json:"replay"`
+}
+
+// runExplore searches for failures of a scenario by mutating the fault
+// schedules that reach new coverage. Exit 1 when it found a failure, 0
+// when it found none, 2 for bad input.
+func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := a.newFlags("explore", exploreSynopsis, stdout)
+	var rf runFlags
+	runs := fs.Int("runs", 200, "runs in all: the first 10 are nemesis seeds 0-9, the rest mutants of the corpus")
+	seedStr := fs.String("seed", "0", "the explorer's own seed: the same seed and corpus give the same exploration")
+	workers := fs.IntP("jobs", "j", runtime.GOMAXPROCS(0), "parallel runs (the result does not depend on it)")
+	outDir := fs.String("out", ".", "directory for the schedules of failing runs")
+	corpusDir := fs.String("corpus", "", "directory of corpus schedules: read at the start, and the new ones written there at the end (resumable)")
+	stopAt := fs.Bool("stop-at-failure", false, "stop at the first failing run")
+	format := fs.String("format", "text", "output format: text or json")
+	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
+	a.addRunFlags(fs, &rf)
+	if err := a.parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if _, err := a.scenarioArg(fs); err != nil {
+		return exitUsage, err
+	}
+	seed, err := scenarios.ParseSeed(*seedStr)
+	if err != nil {
+		return exitUsage, usagef("--seed: %v", err)
+	}
+	if *runs <= 0 {
+		return exitUsage, usagef("--runs %d: want a count > 0", *runs)
+	}
+	w, err := scenarios.ParseWorkers(*workers)
+	if err != nil {
+		return exitUsage, usagef("-j %v", err)
+	}
+	if err := oneOf("format", *format, "text", "json"); err != nil {
+		return exitUsage, err
+	}
+	if rf.faults != "" {
+		return exitUsage, usagef("--faults: explore draws and mutates its own schedules; start from a corpus with --corpus DIR")
+	}
+	if err := makeDir("out", *outDir); err != nil {
+		return exitUsage, err
+	}
+	sc, vals, opts, err := rf.prepare(fs.Arg(0))
+	if err != nil {
+		return exitUsage, err
+	}
+	var corpus []scenarios.CorpusEntry
+	if *corpusDir != "" {
+		if corpus, err = readCorpus(*corpusDir); err != nil {
+			return exitUsage, usagef("--corpus %v", err)
+		}
+	}
+	stop, unlisten := notifyInterrupt(stderr)
+	defer unlisten()
+	prog := newProgress(stderr, a.Name+" explore "+sc.Name, int64(*runs), *quiet)
+	sum, err := scenarios.Explore(sc, vals, scenarios.ExploreOptions{
+		Runs: *runs, Seed: seed, Workers: w, Corpus: corpus, StopAtFailure: *stopAt, Run: opts, Stop: stop,
+		OnRun: func(_ int, _ scenarios.CorpusEntry, res *scenarios.Result, _ bool) { prog.add(res.Failed()) },
+	})
+	prog.finish()
+	if err != nil {
+		return exitUsage, usagef("%v", err)
+	}
+	j := exploreJSON{Scenario: sum.Scenario, Params: sum.Params, Seed: sum.Seed, Runs: sum.Runs, Features: sum.Features, Corpus: len(sum.Corpus), Failures: []exploreFailJSON{}}
+	for _, f := range sum.Failures {
+		path := filepath.Join(*outDir, fmt.Sprintf("%s-explore%d-run%d.faults", sc.Name, seed, f.Run))
+		text := fmt.Sprintf("# %s: explore seed %d, run %d (%s), world seed %d, status %s\n%s", sc.Name, seed, f.Run, f.Entry.Origin, f.Entry.Seed, f.Result.Status, f.Entry.Schedule)
+		if err := outfile.Write(path, []byte(text)); err != nil {
+			return exitFail, fmt.Errorf("--out: %w", err)
+		}
+		j.Failures = append(j.Failures, exploreFailJSON{
+			Run: f.Run, Seed: f.Entry.Seed, Status: f.Result.Status, Origin: f.Entry.Origin, Schedule: f.Entry.Lines,
+			TraceHash: f.Result.TraceHash, Checks: f.Result.Checks, Out: path,
+			Replay: opts.ReplayCommand(sc, sum.Values, f.Entry.Seed) + " --faults " + quoteArg(path),
+		})
+	}
+	if *corpusDir != "" {
+		if err := writeCorpus(*corpusDir, sc.Name, sum.Corpus[len(corpus):]); err != nil {
+			return exitFail, fmt.Errorf("--corpus: %w", err)
+		}
+	}
+	code := exitOK
+	if len(j.Failures) > 0 {
+		code = exitFail
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return code, enc.Encode(j)
+	}
+	line := fmt.Sprintf("explore %s (explorer seed %d): %d runs, %d features, corpus %d, %d failures", sc.Name, seed, j.Runs, j.Features, j.Corpus, len(j.Failures))
+	if sum.Interrupted {
+		line += ", INTERRUPTED"
+	}
+	fmt.Fprintln(stdout, line)
+	if len(j.Failures) == 0 {
+		return code, nil
+	}
+	f := j.Failures[0]
+	fmt.Fprintf(stdout, "first failure: run %d (%s), world seed %d, status %s, trace_hash %s\n", f.Run, f.Origin, f.Seed, f.Status, f.TraceHash)
+	for _, c := range f.Checks {
+		if !c.OK {
+			fmt.Fprintf(stdout, "  %s %s: %s\n", c.Outcome, c.Name, clip(c.Detail, 300))
+		}
+	}
+	fmt.Fprintf(stdout, "schedule (%d faults):\n", len(f.Schedule))
+	for _, l := range f.Schedule {
+		fmt.Fprintf(stdout, "  %s\n", l)
+	}
+	fmt.Fprintf(stdout, "written to  %s\nreplay      %s\n", f.Out, f.Replay)
+	fmt.Fprintf(stdout, "shrink it   %s shrink %s --seed %d --faults %s%s\n", a.Name, sc.Name, f.Seed, quoteArg(f.Out), setFlags(sum.Values, sc))
+	return code, nil
+}
+
+// setFlags returns the --set flags of v that differ from s's defaults.
+func setFlags(v scenarios.Values, s *scenarios.Scenario) string {
+	r := scenarios.ReplayCommand(s, v, 0)
+	_, rest, _ := strings.Cut(r, " --seed 0")
+	return rest
+}
+
+// readCorpus reads the schedules in dir, one per *.faults file whose
+// first line is "# seed N".
+func readCorpus(dir string) ([]scenarios.CorpusEntry, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.faults"))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out []scenarios.CorpusEntry
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		first, _, _ := strings.Cut(string(b), "\n")
+		s, ok := strings.CutPrefix(first, "# seed ")
+		if !ok {
+			return nil, fmt.Errorf("%s: line 1: want \"# seed N\"", n)
+		}
+		seed, err := strconv.ParseUint(strings.Fields(s + " ")[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line 1: %v", n, err)
+		}
+		sched, err := faults.ParseFile(n, string(b), 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scenarios.CorpusEntry{Seed: seed, Schedule: sched})
+	}
+	return out, nil
+}
+
+// writeCorpus writes entries to dir, after those already there.
+func writeCorpus(dir, name string, entries []scenarios.CorpusEntry) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	have, _ := filepath.Glob(filepath.Join(dir, "*.faults"))
+	for i, e := range entries {
+		path := filepath.Join(dir, fmt.Sprintf("%s-%05d.faults", name, len(have)+i))
+		text := fmt.Sprintf("# seed %d (%s): %s\n%s", e.Seed, e.Origin, strings.Join(e.Features, " "), e.Schedule)
+		if err := outfile.Write(path, []byte(text)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

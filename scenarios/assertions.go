@@ -1,0 +1,57 @@
+package scenarios
+
+import (
+	"slices"
+	"strings"
+)
+
+// SweepAssertion is one named assertion across the runs of a sweep.
+type SweepAssertion struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Runs counts the runs that evaluated it; TrueRuns those in which it
+	// was true at least once (for Always: true every time).
+	Runs     int `json:"runs"`
+	TrueRuns int `json:"true_runs"`
+}
+
+// Never reports whether a Sometimes or Reachable assertion was never
+// true in any run: the test did not reach the case it names.
+func (a SweepAssertion) Never() bool { return a.Kind != "always" && a.TrueRuns == 0 }
+
+func (s *SweepSummary) addAssertions(r *Result) {
+	for _, a := range r.Assertions {
+		i, found := slices.BinarySearchFunc(s.Assertions, a.Name, func(x SweepAssertion, n string) int { return strings.Compare(x.Name, n) })
+		if !found {
+			s.Assertions = slices.Insert(s.Assertions, i, SweepAssertion{Name: a.Name, Kind: a.Kind})
+		}
+		sa := &s.Assertions[i]
+		sa.Runs++
+		if (a.Kind == "always" && a.True == a.Evaluated) || (a.Kind != "always" && a.True > 0) {
+			sa.TrueRuns++
+		}
+	}
+}
+
+// declare adds the assertions a scenario declares that no run evaluated,
+// with kind "declared", so that they show as never true.
+func (s *SweepSummary) declare(names []string) {
+	for _, n := range names {
+		i, found := slices.BinarySearchFunc(s.Assertions, n, func(x SweepAssertion, n string) int { return strings.Compare(x.Name, n) })
+		if !found {
+			s.Assertions = slices.Insert(s.Assertions, i, SweepAssertion{Name: n, Kind: "declared"})
+		}
+	}
+}
+
+// NeverTrue returns the names of the Sometimes and Reachable assertions,
+// declared ones included, that no run made true.
+func (s *SweepSummary) NeverTrue() []string {
+	var out []string
+	for _, a := range s.Assertions {
+		if a.Never() {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,74 @@
+package scenarios_test
+
+import (
+	"testing"
+
+	"github.com/faultline/faultline/examples/register"
+	"github.com/faultline/faultline/scenarios"
+)
+
+// TestExploreIsDeterministic: the same explorer seed gives the same runs,
+// corpus and failures whatever the number of workers.
+func TestExploreIsDeterministic(t *testing.T) {
+	v, err := register.Scenario.Values(map[string]string{"ops": "200"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(workers int) (*scenarios.ExploreSummary, []string) {
+		var hashes []string
+		sum, err := scenarios.Explore(register.Scenario, v, scenarios.ExploreOptions{
+			Runs: 40, Seed: 7, Workers: workers,
+			OnRun: func(_ int, _ scenarios.CorpusEntry, res *scenarios.Result, _ bool) {
+				hashes = append(hashes, res.TraceHash)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, hashes
+	}
+	a, ha := run(1)
+	b, hb := run(3)
+	if len(ha) != 40 || len(hb) != 40 {
+		t.Fatalf("runs %d and %d, want 40", len(ha), len(hb))
+	}
+	for i := range ha {
+		if ha[i] != hb[i] {
+			t.Fatalf("run %d: hash %s with 1 worker, %s with 3", i+1, ha[i], hb[i])
+		}
+	}
+	if len(a.Corpus) != len(b.Corpus) || a.Features != b.Features || len(a.Failures) != len(b.Failures) {
+		t.Fatalf("summaries differ: corpus %d/%d features %d/%d failures %d/%d", len(a.Corpus), len(b.Corpus), a.Features, b.Features, len(a.Failures), len(b.Failures))
+	}
+	if len(a.Corpus) < 2 || a.Features < 5 {
+		t.Fatalf("corpus %d, features %d: exploration kept nothing", len(a.Corpus), a.Features)
+	}
+}
+
+// TestExploreFindsAndReplays: exploration finds the register's planted
+// bug, and a failure's schedule replays to the same trace hash.
+func TestExploreFindsAndReplays(t *testing.T) {
+	v, err := register.Scenario.Values(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := scenarios.Explore(register.Scenario, v, scenarios.ExploreOptions{Runs: 60, Seed: 1, StopAtFailure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Failures) != 1 {
+		t.Fatalf("%d failures in %d runs, want the first", len(sum.Failures), sum.Runs)
+	}
+	f := sum.Failures[0]
+	again := scenarios.ExecuteSchedule(register.Scenario, sum.Values, f.Entry.Seed, scenarios.Options{}, f.Entry.Schedule)
+	if again.Status != f.Result.Status || again.TraceHash != f.Result.TraceHash {
+		t.Fatalf("replay: %s %s, explored run: %s %s", again.Status, again.TraceHash, f.Result.Status, f.Result.TraceHash)
+	}
+}
+
+func TestExploreRefusesScenarioWithoutNemesis(t *testing.T) {
+	v, _ := noClusterScenario.Values(nil)
+	if _, err := scenarios.Explore(noClusterScenario, v, scenarios.ExploreOptions{Runs: 1}); err == nil {
+		t.Fatal("explored a scenario that builds no cluster")
+	}
+}
