@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/examples/orders"
 	"github.com/faultline/faultline/httpmw"
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/proptest"
 	"github.com/faultline/faultline/scenarios/scentest"
 )
 
@@ -36,20 +37,18 @@ func check(res *scenarios.Result, name string) scenarios.CheckResult {
 	return scenarios.CheckResult{}
 }
 
+// TestCorrectUnderNemesis runs the correct mode under the nemesis with
+// proptest, as a CI job would: every failure prints its replay, and the
+// first seeds run twice to compare trace hashes.
 func TestCorrectUnderNemesis(t *testing.T) {
-	n := uint64(30)
-	if testing.Short() {
-		n = 5
-	}
-	for seed := range n {
-		res := execute(t, seed, scenarios.Options{}, "nemesis", "true")
+	proptest.Seeds(t, orders.Scenario, map[string]string{"nemesis": "true"}, func(t *testing.T, res *scenarios.Result) {
 		if res.Status != scenarios.StatusOK {
-			t.Fatalf("seed %d: %s %s %v", seed, res.Status, res.Error, res.Checks)
+			t.Fatalf("%s: %s %v", res.Status, res.Error, res.Checks)
 		}
 		if res.Metrics["orders_unfinished"] != 0 || res.Metrics["orders_committed"] == 0 {
-			t.Fatalf("seed %d: metrics %v", seed, res.Metrics)
+			t.Fatalf("metrics %v", res.Metrics)
 		}
-	}
+	})
 }
 
 // Each planted bug is found, by the check that names it, within a few
