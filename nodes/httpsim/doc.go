@@ -10,7 +10,9 @@
 // client, and many requests may be in progress at once. The response
 // travels back as a message: latency, loss, partitions and crashes apply
 // to both directions. Headers, status codes and bodies are carried as
-// they are; the response body is buffered.
+// they are; the response body is buffered. r.Context() ends when
+// ServeHTTP returns, and when the client gives up: a Transport whose
+// deadline passes sends an Abort, as closing the connection would.
 //
 // # Client
 //
@@ -42,5 +44,6 @@
 // divergence. A handler or process that blocks for real stops the world
 // from advancing; with Options.StallTimeout set, the stall is reported
 // with the node and the request after that much wall-clock time, instead
-// of hanging.
+// of hanging. The watchdog is the package's one goroutine: it reads two
+// atomics and never touches the world.
 package httpsim
