@@ -349,7 +349,11 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt, m.link = id, from, to, size, payload, now, l
 	l.c.sent++
 	l.c.bytesSent += uint64(size)
-	nw.w.Trace(sim.Record{Kind: "send", Node: from, Peer: to, ID: id})
+	rec := sim.Record{Kind: "send", Node: from, Peer: to, ID: id}
+	if nw.w.Tracing() {
+		rec.Value = payload // not hashed; sinks render it if they want text
+	}
+	nw.w.Trace(rec)
 
 	var extra time.Duration
 	if len(nw.rules) > 0 {

@@ -480,10 +480,20 @@ func (e *Env) Metrics() *sim.Metrics { return e.rt.w.Metrics }
 // It never fires unless the run turned buggify on.
 func (e *Env) Buggify(site string, prob float64) bool { return e.rt.bug.Fire(site, prob) }
 
-// Log records a line in the trace.
+// Log records a line in the trace (a "log" record of this node), for the
+// trace file and the HTML report. It is formatted only while a trace sink
+// is attached and never feeds the trace hash, so logging does not change
+// a run. Guard a call whose arguments cost to build with Tracing.
 func (e *Env) Log(format string, args ...any) {
-	e.rt.w.Trace(sim.Record{Kind: "log", Node: e.p.id, Peer: -1, Detail: fmt.Sprintf(format, args...)})
+	if !e.rt.w.Tracing() {
+		return
+	}
+	e.rt.w.Observe(sim.Record{Kind: "log", Node: e.p.id, Peer: -1, Detail: fmt.Sprintf(format, args...)})
 }
+
+// Tracing reports whether a trace sink is attached, i.e. whether Log
+// lines go anywhere.
+func (e *Env) Tracing() bool { return e.rt.w.Tracing() }
 
 // World returns the world, for code that needs true time or streams.
 func (e *Env) World() *sim.World { return e.rt.w }

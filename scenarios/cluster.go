@@ -82,6 +82,7 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 	}
 	c := &Cluster{Net: net, RT: nodes.NewRuntime(r.World, net)}
 	r.built = c
+	r.rt = c.RT
 	c.RT.SetBuggify(r.Buggify)
 	nemesis := commonNemesis(r.scenario, r.Params)
 	switch {

@@ -91,7 +91,7 @@ func Configs(s *Scenario, set map[string]string, vary []Vary) ([]Config, error) 
 			all = map[string]string{}
 		}
 		maps.Copy(all, c)
-		vals, err := Resolve(s.AllParams(), all)
+		vals, err := s.Resolve(all)
 		if err != nil {
 			return nil, fmt.Errorf("--vary: scenario %s: %w", s.Name, err)
 		}
@@ -112,6 +112,10 @@ type CompareOptions struct {
 	// Stop, when closed, ends the comparison at once. The rows then hold
 	// the seeds that every configuration finished.
 	Stop <-chan struct{}
+	// Exec, if set, runs one configuration's values on one seed instead
+	// of Execute(s, v, seed, Run), e.g. in a worker process (the CLI's
+	// --isolate). It is called from Workers goroutines at once.
+	Exec func(v Values, seed uint64) *Result
 }
 
 // Comparison holds the per-seed samples of every configuration. Every
@@ -191,7 +195,13 @@ func Compare(s *Scenario, opts CompareOptions) *Comparison {
 	}
 	c.Interrupted = Pool(jobs, opts.Workers, opts.Stop,
 		func(j job) *Result {
-			r := Execute(s, opts.Configs[j.row].Values, opts.Seeds.First+uint64(j.seed), opts.Run)
+			v, seed := opts.Configs[j.row].Values, opts.Seeds.First+uint64(j.seed)
+			var r *Result
+			if opts.Exec != nil {
+				r = opts.Exec(v, seed)
+			} else {
+				r = Execute(s, v, seed, opts.Run)
+			}
 			r.Stack = ""
 			return r
 		},
@@ -309,7 +319,12 @@ var betterRules = []struct {
 }
 
 // Better returns the direction in which metric is better, from its name.
+// The network's counters (net_*) measure the faults a run was given, not
+// how a configuration did: they have no direction.
 func Better(metric string) Direction {
+	if strings.HasPrefix(metric, costPrefix) {
+		return Neutral
+	}
 	for _, r := range betterRules {
 		if strings.Contains(metric, r.pattern) {
 			return r.dir
@@ -327,20 +342,28 @@ var preferredMetrics = []string{
 
 const maxDefaultMetrics = 6
 
-// DefaultMetrics picks the columns shown when none are asked for: the
-// common request metrics among available, or else the first six
-// available ones.
+// costPrefix starts the names of the network's cost counters.
+const costPrefix = "net_"
+
+// DefaultMetrics picks the columns shown when none are asked for. A
+// scenario of requests (one that records goodput_rps) shows the common
+// request metrics; any other, e.g. a consistency scenario, shows its own
+// metrics, the network's counters last.
 func DefaultMetrics(available []string) []string {
 	var out []string
-	for _, m := range preferredMetrics {
-		if slices.Contains(available, m) && len(out) < maxDefaultMetrics {
-			out = append(out, m)
+	if slices.Contains(available, "goodput_rps") {
+		for _, m := range preferredMetrics {
+			if slices.Contains(available, m) && len(out) < maxDefaultMetrics {
+				out = append(out, m)
+			}
 		}
+		return out
 	}
-	if len(out) == 0 {
-		out = available[:min(maxDefaultMetrics, len(available))]
+	own := slices.DeleteFunc(slices.Clone(available), func(m string) bool { return strings.HasPrefix(m, costPrefix) })
+	if len(own) == 0 {
+		own = available
 	}
-	return out
+	return own[:min(maxDefaultMetrics, len(own))]
 }
 
 // Cell is the statistics of one metric in one row.

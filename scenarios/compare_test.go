@@ -58,6 +58,8 @@ func TestBetter(t *testing.T) {
 		"goodput_rps": HigherBetter, "succeeded": HigherBetter, "latency_p99_ms": LowerBetter,
 		"failed": LowerBetter, "attempts": LowerBetter, "amplification": LowerBetter,
 		"timed_out": LowerBetter, "rejected": LowerBetter, "passes": Neutral, "ball_done_p99_ms": LowerBetter,
+		// The network's counters say what faults a run got, not how it did.
+		"net_dropped_loss": Neutral, "net_bytes_sent": Neutral, "net_messages_reordered": Neutral,
 	}
 	for m, want := range tests {
 		if got := Better(m); got != want {
@@ -76,6 +78,15 @@ func TestDefaultMetrics(t *testing.T) {
 		t.Fatal(got)
 	}
 	if got := DefaultMetrics([]string{"a", "b"}); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Fatal(got)
+	}
+	// A consistency scenario shows its own metrics, not the network's
+	// counters, and not the one request metric it happens to share.
+	kv := []string{"attempts", "availability", "net_bytes_delivered", "net_bytes_sent", "net_dropped_loss", "ok_ops", "ops", "pending_ops"}
+	if got := DefaultMetrics(kv); !reflect.DeepEqual(got, []string{"attempts", "availability", "ok_ops", "ops", "pending_ops"}) {
+		t.Fatal(got)
+	}
+	if got := DefaultMetrics([]string{"net_a", "net_b"}); !reflect.DeepEqual(got, []string{"net_a", "net_b"}) {
 		t.Fatal(got)
 	}
 }

@@ -118,7 +118,9 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 			switch {
 			case len(pending) > 0:
 				cands, pending = append(cands, pending[0]), pending[1:]
-			case x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0:
+			case x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0 || x.rng.IntN(4) == 0:
+				// A quarter of the runs stay fresh nemesis seeds, so the
+				// search never does much worse than random seeds.
 				cands = append(cands, CorpusEntry{Seed: nextSeed, Origin: "seed"})
 				nextSeed++
 			default:

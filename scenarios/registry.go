@@ -26,6 +26,10 @@ type Scenario struct {
 	// Run builds the world on r.World from r.Params and runs it. It returns
 	// the error of the world's run, if any; check outcomes go to r.Check.
 	Run func(r *Run) error
+	// Validate, if set, checks the parameters together, once each is
+	// valid alone: values that contradict each other (a trigger after the
+	// end of the run) are bad input, refused before anything runs.
+	Validate func(v Values) error
 }
 
 // Check reports what is wrong with s as a catalogue entry: no name, no Run
@@ -41,7 +45,7 @@ func (s *Scenario) Check() error {
 	case s.Run == nil:
 		return fmt.Errorf("scenario %s: no Run function", s.Name)
 	}
-	if _, err := Resolve(s.AllParams(), nil); err != nil {
+	if _, err := s.Resolve(nil); err != nil {
 		return fmt.Errorf("scenario %s: bad default: %w", s.Name, err)
 	}
 	return nil
@@ -50,7 +54,7 @@ func (s *Scenario) Check() error {
 // Values resolves set against s's parameters: every parameter gets its
 // default unless set gives it a value. Errors are bad input.
 func (s *Scenario) Values(set map[string]string) (Values, error) {
-	v, err := Resolve(s.AllParams(), set)
+	v, err := s.Resolve(set)
 	if err != nil {
 		return Values{}, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}

@@ -4,13 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/faultline/faultline/checks"
+	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -28,8 +31,10 @@ type Run struct {
 
 	opts     Options
 	scenario *Scenario
-	cluster  bool     // NewCluster was called
-	built    *Cluster // the cluster NewCluster built, for its schedule
+	cluster  bool           // NewCluster was called
+	built    *Cluster       // the cluster NewCluster built, for its schedule
+	deadline time.Time      // end of the wall-clock budget; zero: none
+	rt       *nodes.Runtime // the cluster's, once NewCluster was called
 
 	checks  []checks.Result
 	metrics map[string]float64
@@ -57,12 +62,30 @@ func (r *Run) Note(format string, args ...any) {
 	r.notes = append(r.notes, fmt.Sprintf(format, args...))
 }
 
+// CheckTimeout bounds the wall-clock timeout d of a check (0: none) by
+// what is left of the run's wall-clock budget, so that --max-wall covers
+// checks too. A run whose budget runs out ends in StatusLimit.
+func (r *Run) CheckTimeout(d time.Duration) time.Duration {
+	if r.deadline.IsZero() {
+		return d
+	}
+	left := max(time.Until(r.deadline), time.Millisecond) // 0 would mean no limit
+	if d == 0 || left < d {
+		return left
+	}
+	return d
+}
+
 // Options control a run beyond its parameters. They never change the
 // result of a run that stays within its limits.
 type Options struct {
-	Sink        sim.Sink
-	Limits      sim.Limits
-	WallLimit   time.Duration // 0: no wall-clock limit
+	Sink      sim.Sink
+	Limits    sim.Limits
+	WallLimit time.Duration // 0: no wall-clock limit; checks get what is left (Run.CheckTimeout)
+	// MemoryLimit ends the run as StatusLimit when the process's heap
+	// grows past this many bytes; 0: none. The heap is shared by every
+	// run of the process, so in a sweep it bounds them together.
+	MemoryLimit uint64
 	ArtifactDir string
 	// Faults is a fault schedule in the text form of nodes/faults, applied
 	// by Run.NewCluster once the cluster size is known. A schedule that
@@ -79,8 +102,10 @@ type Options struct {
 	// hashes. When they differ the result has StatusNondeterministic and
 	// names the first trace record where the executions part; both traces
 	// are written to ArtifactDir (or the OS's temporary directory). It
-	// costs a little more than twice a plain run.
+	// costs about three plain runs (BENCHMARKS.md).
 	CheckDeterminism bool
+	// Roles asks for Result.Nodes, the role of each node.
+	Roles bool
 }
 
 // DefaultProgram starts replay lines when Options.Program is empty.
@@ -103,6 +128,11 @@ const (
 	// StatusBadInput: the run could not start as asked, e.g. its fault
 	// schedule names a node the cluster does not have. The CLI exits 2.
 	StatusBadInput = "bad_input"
+	// StatusCrash: the worker process running the world died before it
+	// returned a result (a fatal runtime error such as a stack overflow,
+	// a panic in a goroutine of its own, an exit); only isolated sweeps
+	// and comparisons (--isolate) report it.
+	StatusCrash = "crash"
 )
 
 // CheckResult is a check outcome as printed.
@@ -137,6 +167,11 @@ type Result struct {
 	// Coverage are the state fingerprints the run recorded (Env.Cover),
 	// for exploration; not part of the JSON output.
 	Coverage []string `json:"-"`
+	// Nodes names the role of each node of the cluster, n1 first (from
+	// the node's type: "server", "client") when Options.Roles asks for
+	// it; empty for a scenario that does not build its nodes with
+	// Run.NewCluster. Not in the JSON output.
+	Nodes []string `json:"-"`
 	// Series are the time series the run recorded (sim.Metrics.Series),
 	// one point per step up to the end of the run, for plots. They are
 	// not part of the JSON output.
@@ -156,6 +191,21 @@ type AssertionResult struct {
 // Failed reports whether the run did not end ok.
 func (r *Result) Failed() bool { return r.Status != StatusOK }
 
+// Resolve applies set over the defaults of the scenario's parameters and
+// validates each value, then all of them together (Scenario.Validate).
+func (s *Scenario) Resolve(set map[string]string) (Values, error) {
+	v, err := Resolve(s.AllParams(), set)
+	if err != nil {
+		return Values{}, err
+	}
+	if s.Validate != nil {
+		if err := s.Validate(v); err != nil {
+			return Values{}, err
+		}
+	}
+	return v, nil
+}
+
 // Execute runs scenario s with values v for seed. It never panics: a panic
 // in node or scenario code becomes a result with status "panic".
 func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
@@ -168,17 +218,25 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	}
 	r := &Run{World: w, Params: v, Seed: seed, ArtifactDir: opts.ArtifactDir, metrics: map[string]float64{}, opts: opts, scenario: s}
 	r.Buggify = sim.NewBuggify(w, has(v, "buggify") && v.Bool("buggify"))
-	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map(), Replay: opts.ReplayCommand(s, v, seed)}
-	if opts.FaultsFile != "" {
-		res.Replay += " --faults " + shellQuote(opts.FaultsFile)
-	}
+	res = &Result{Scenario: s.Name, Seed: seed, Params: v.Map()}
+	// The watchdogs live outside the world; they only raise a flag the
+	// world polls, so they cannot change a run that stays within limits.
+	var dog watchdog
 	if opts.WallLimit > 0 {
-		// The watchdog lives outside the world; it only raises a flag the
-		// world polls, so it cannot change a run that finishes in time.
-		t := time.AfterFunc(opts.WallLimit, w.Interrupt)
+		r.deadline = time.Now().Add(opts.WallLimit)
+		t := time.AfterFunc(opts.WallLimit, func() { dog.trip(limitWall, w) })
 		defer t.Stop()
 	}
+	if opts.MemoryLimit > 0 {
+		defer dog.watchMemory(opts.MemoryLimit, w)()
+	}
 	err := func() (err error) {
+		if s.Validate != nil {
+			// Callers that skipped Prepare get the same answer.
+			if err := s.Validate(v); err != nil {
+				return &BadInputError{Err: fmt.Errorf("scenario %s: %w", s.Name, err)}
+			}
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				err = &sim.PanicError{Value: p, At: w.Now(), Event: w.Events(), Node: -1, Stack: string(debug.Stack())}
@@ -196,17 +254,28 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	}
 	r.noteBuggify()
 	r.noteScheduleReach(w.Now())
-	finish(res, r, w, err, opts)
+	if !r.deadline.IsZero() && !time.Now().Before(r.deadline) {
+		dog.trip(limitWall, nil) // the checks ran out the budget
+	}
+	finish(res, r, w, err, opts, &dog)
+	res.Replay = replayOf(s, v, seed, opts, res.Limit)
+	shareArtifacts(res.Checks)
 	return res
 }
 
-func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
+func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *watchdog) {
 	res.SimTimeNs = int64(w.Now())
 	res.Events = w.Events()
 	res.TraceHash = fmt.Sprintf("%016x", w.TraceHash())
 	res.Metrics = w.Metrics.Snapshot(w.Now())
 	maps.Copy(res.Metrics, r.metrics)
 	res.Notes = r.notes
+	if r.rt != nil && opts.Roles {
+		res.Nodes = make([]string, r.rt.Len())
+		for i := range res.Nodes {
+			res.Nodes[i] = roleOf(r.rt.Node(nodes.NodeID(i)))
+		}
+	}
 	if names := w.Metrics.SeriesNames(); len(names) > 0 {
 		res.Series = make(map[string][]sim.Point, len(names))
 		for _, n := range names {
@@ -239,6 +308,14 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError
+	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
+		// A watchdog fired: while the world ran, or while checks ran
+		// (whose verdict, cut short, may then be unknown).
+		res.Status = StatusLimit
+		res.Limit = limit
+		res.Error = fmt.Sprintf("limit %s (%s) reached at sim time %v after %d events", limit, dog.bound(opts), w.Now(), w.Events())
+		return
+	}
 	switch {
 	case err == nil:
 	case errors.As(err, &be):
@@ -254,12 +331,38 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options) {
 		res.Error = le.Error()
 	case errors.Is(err, sim.ErrInterrupted):
 		res.Status = StatusLimit
-		res.Limit = "wall_time"
-		res.Error = fmt.Sprintf("limit wall_time (%v) reached at sim time %v after %d events", opts.WallLimit, w.Now(), w.Events())
+		res.Limit = "interrupted"
+		res.Error = fmt.Sprintf("interrupted at sim time %v after %d events", w.Now(), w.Events())
 	default:
 		res.Status = StatusFail
 		res.Error = err.Error()
 	}
+}
+
+// roleOf names a node's role after its type: *kv.server is "server".
+func roleOf(n nodes.Node) string {
+	if n == nil {
+		return "?"
+	}
+	if r, ok := n.(interface{ Role() string }); ok {
+		return r.Role()
+	}
+	t := reflect.TypeOf(n)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// "orchestratorNode" reads "orchestrator node", "Server" "server".
+	var b strings.Builder
+	for i, c := range t.Name() {
+		if unicode.IsUpper(c) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			c = unicode.ToLower(c)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // ReplayCommand returns the command line that replays exactly this run:

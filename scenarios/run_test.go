@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ var testScenario = &Scenario{
 	Name:    "runner-test",
 	Summary: "a scenario that misbehaves on request",
 	Params: []Param{
-		{Name: "behave", Default: "ok", Kind: String, Choices: []string{"ok", "fail", "unknown", "panic-setup", "panic-node", "forever", "error"}},
+		{Name: "behave", Default: "ok", Kind: String, Choices: []string{"ok", "fail", "unknown", "panic-setup", "panic-node", "forever", "error", "slow-check", "hog", "artifact"}},
 		{Name: "x", Default: "1", Kind: Int},
 	},
 	Run: func(r *Run) error {
@@ -31,11 +32,28 @@ var testScenario = &Scenario{
 			w.Schedule(0, h, sim.Event{})
 		case "error":
 			return errors.New("scenario gave up")
+		case "hog":
+			var kept [][]byte
+			var h sim.HandlerFunc
+			h = func(*sim.Event) { kept = append(kept, make([]byte, 1<<20)); w.After(time.Millisecond, h, sim.Event{}) }
+			w.Schedule(0, h, sim.Event{})
 		}
 		if err := w.Run(); err != nil {
 			return err
 		}
 		switch r.Params.String("behave") {
+		case "artifact":
+			// os.CreateTemp makes files 0600, as porcupine's writer does.
+			f, err := os.CreateTemp(r.ArtifactDir, "vis-*.html")
+			if err != nil {
+				return err
+			}
+			f.Close()
+			r.Check(checks.Result{Name: "c", Outcome: checks.Fail, Artifact: f.Name()})
+		case "slow-check":
+			// A check that takes its whole budget, as a slow checker would.
+			time.Sleep(r.CheckTimeout(time.Minute))
+			r.Check(checks.Unknownf("c", "timed out"))
 		case "fail":
 			r.Check(checks.Failf("c", "broken on purpose"))
 		case "unknown":
@@ -71,6 +89,8 @@ func TestExecuteStatuses(t *testing.T) {
 		{"forever", StatusLimit, "max_events", Options{Limits: sim.Limits{MaxEvents: 1000}}},
 		{"forever", StatusLimit, "wall_time", Options{WallLimit: 50 * time.Millisecond}},
 		{"error", StatusFail, "scenario gave up", Options{}},
+		{"slow-check", StatusLimit, "limit wall_time (50ms)", Options{WallLimit: 50 * time.Millisecond}},
+		{"hog", StatusLimit, "limit memory (heap", Options{MemoryLimit: HeapBytes() + 32<<20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.behave+"/"+tt.status, func(t *testing.T) {
@@ -88,6 +108,41 @@ func TestExecuteStatuses(t *testing.T) {
 				t.Fatalf("replay %q", res.Replay)
 			}
 		})
+	}
+}
+
+func TestCheckTimeoutIsBoundedByWallLimit(t *testing.T) {
+	start := time.Now()
+	res := exec(t, map[string]string{"behave": "slow-check"}, Options{WallLimit: 100 * time.Millisecond})
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("the check ran %v past a 100ms wall limit", took)
+	}
+	if res.Limit != "wall_time" || !strings.Contains(res.Replay, "--max-wall 100ms") {
+		t.Fatalf("limit %q replay %q", res.Limit, res.Replay)
+	}
+	if d := (&Run{}).CheckTimeout(time.Second); d != time.Second {
+		t.Fatalf("no wall limit: got %v, want the check's own 1s", d)
+	}
+}
+
+func TestArtifactsAreReadableByAll(t *testing.T) {
+	res := exec(t, map[string]string{"behave": "artifact"}, Options{ArtifactDir: t.TempDir()})
+	st, err := os.Stat(res.Checks[0].Artifact)
+	if err != nil || st.Mode().Perm() != 0o644 {
+		t.Fatalf("artifact mode %v, %v; want 0644", st.Mode(), err)
+	}
+}
+
+func TestReplayCarriesLimitFlags(t *testing.T) {
+	res := exec(t, map[string]string{"behave": "forever"}, Options{Limits: sim.Limits{MaxEvents: 100, MaxTime: sim.Time(time.Hour), MaxPending: 7}})
+	want := "faultline run runner-test --seed 42 --set behave=forever --max-events 100 --max-time 1h0m0s --max-pending 7"
+	if res.Status != StatusLimit || res.Replay != want {
+		t.Fatalf("status %s replay %q, want %q", res.Status, res.Replay, want)
+	}
+	// Defaults, and limits a run did not hit, stay out of the replay.
+	res = exec(t, nil, Options{Limits: sim.DefaultLimits, WallLimit: time.Minute, MemoryLimit: 1 << 40})
+	if res.Replay != "faultline run runner-test --seed 42" {
+		t.Fatalf("replay %q", res.Replay)
 	}
 }
 

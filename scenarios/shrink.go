@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,9 +35,11 @@ func (o ShrinkOptions) withDefaults() ShrinkOptions {
 // ShrinkStats say what a shrink did.
 type ShrinkStats struct {
 	Runs      int  // calls of the predicate (cached candidates not counted)
-	Removed   int  // items removed by delta debugging
+	Removed   int  // faults removed by delta debugging (heals and no-ops not counted)
 	Shortened int  // accepted timing simplifications
 	Softened  int  // accepted magnitude reductions (probability, factor, shift, drift)
+	Narrowed  int  // accepted target reductions (fewer nodes, links or groups)
+	Merged    int  // pairs of faults merged into one
 	Exhausted bool // MaxRuns was reached before the result was minimal
 }
 
@@ -191,13 +195,115 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 	var st ShrinkStats
 	kept, runs := DDMin(s.Faults, wrap, o.MaxRuns)
 	st.Runs += runs
-	st.Removed = len(s.Faults) - len(kept)
+	st.Removed = effective(s.Faults) - effective(kept)
 	kept, st.Shortened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, o.MaxRuns-st.Runs)
 	st.Runs += runs
 	kept, st.Softened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, o.MaxRuns-st.Runs)
 	st.Runs += runs
+	kept, st.Narrowed, runs = Simplify(kept, wrap, fewerTargets, o.MaxRuns-st.Runs)
+	st.Runs += runs
+	kept, st.Merged, runs = mergeFaults(kept, wrap, o.MaxRuns-st.Runs)
+	st.Runs += runs
+	// Print by time. Faults apply at their own times, but faults that
+	// start or end at one instant apply in line order, so the sorted
+	// schedule must still fail to be kept.
+	sorted := slices.Clone(kept)
+	slices.SortStableFunc(sorted, func(a, b faults.Fault) int { return cmp.Compare(a.At, b.At) })
+	if !slices.EqualFunc(sorted, kept, func(a, b faults.Fault) bool { return a.String() == b.String() }) {
+		st.Runs++
+		if wrap(sorted) {
+			kept = sorted
+		}
+	}
 	st.Exhausted = st.Runs >= o.MaxRuns
 	return &faults.Schedule{Nodes: s.Nodes, Faults: kept}, st
+}
+
+// effective counts the faults that do something (faults.Fault.NoOp).
+func effective(fs []faults.Fault) int {
+	return (&faults.Schedule{Faults: fs}).Count()
+}
+
+// fewerTargets returns the fault aimed at fewer nodes: each listed node
+// left out in turn, for a node fault or either end of a link fault, and
+// each node left out of a partition's groups (a group stays non-empty).
+func fewerTargets(f faults.Fault) []faults.Fault {
+	var out []faults.Fault
+	without := func(ids []faults.NodeID, i int) []faults.NodeID {
+		return slices.Delete(slices.Clone(ids), i, i+1)
+	}
+	if len(f.Nodes) > 1 {
+		for i := range f.Nodes {
+			g := f
+			g.Nodes = without(f.Nodes, i)
+			out = append(out, g)
+		}
+	}
+	for i := range f.From {
+		if len(f.From) > 1 {
+			g := f
+			g.From = without(f.From, i)
+			out = append(out, g)
+		}
+	}
+	for i := range f.To {
+		if len(f.To) > 1 {
+			g := f
+			g.To = without(f.To, i)
+			out = append(out, g)
+		}
+	}
+	for gi, grp := range f.Groups {
+		if len(grp) > 1 {
+			for i := range grp {
+				g := f
+				g.Groups = slices.Clone(f.Groups)
+				g.Groups[gi] = without(grp, i)
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// mergeFaults merges pairs of faults of one kind on the same targets that
+// overlap or touch in time into one fault covering both, keeping a merge
+// only if fails still holds: fewer lines for the same failure.
+func mergeFaults(fs []faults.Fault, fails func([]faults.Fault) bool, maxRuns int) ([]faults.Fault, int, int) {
+	merged, runs := 0, 0
+	for i := 0; i < len(fs); i++ {
+		for j := i + 1; j < len(fs) && runs < maxRuns; j++ {
+			a, b := fs[i], fs[j]
+			if a.Kind != b.Kind || a.For <= 0 || b.For <= 0 || sameTargets(a) != sameTargets(b) {
+				continue
+			}
+			if a.At > b.At {
+				a, b = b, a
+			}
+			if b.At > a.At+a.For {
+				continue // a gap between them: merging would add a fault
+			}
+			m := a
+			m.For = max(a.At+a.For, b.At+b.For) - a.At
+			try := slices.Clone(fs)
+			try[i] = m
+			try = slices.Delete(try, j, j+1)
+			runs++
+			if fails(try) {
+				fs = try
+				merged++
+				j = i // look again from the merged fault
+			}
+		}
+	}
+	return fs, merged, runs
+}
+
+// sameTargets is a fault's line without its time and duration: two
+// faults with equal keys differ only in when they hold.
+func sameTargets(f faults.Fault) string {
+	f.At, f.For, f.Line = 0, 0, 0
+	return f.String()
 }
 
 // simplerFault returns the fault with its duration halved, then with its
@@ -296,6 +402,12 @@ func (st ShrinkStats) String() string {
 	s := fmt.Sprintf("%d runs, %d faults removed, %d timings shortened", st.Runs, st.Removed, st.Shortened)
 	if st.Softened > 0 {
 		s += fmt.Sprintf(", %d magnitudes reduced", st.Softened)
+	}
+	if st.Narrowed > 0 {
+		s += fmt.Sprintf(", %d targets narrowed", st.Narrowed)
+	}
+	if st.Merged > 0 {
+		s += fmt.Sprintf(", %d merged", st.Merged)
 	}
 	if st.Exhausted {
 		s += " (run budget exhausted: the result may not be minimal)"

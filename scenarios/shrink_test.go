@@ -117,12 +117,13 @@ func TestShrinkSchedule(t *testing.T) {
 	got, st := ShrinkSchedule(s, fails, ShrinkOptions{})
 	// The crash's 5s halves to 312ms (156ms passes) and its start to 0;
 	// the partition's 2s halves to 1ms, and its start 7.5s to 1.875s
-	// (937ms passes).
-	want := "at 0s crash n2 for 312ms\nat 1.875s partition n1 | n2,n3 for 1ms\n"
+	// (937ms passes); the partition's second group narrows to n3, since
+	// the predicate looks at no node.
+	want := "at 0s crash n2 for 312ms\nat 1.875s partition n1 | n3 for 1ms\n"
 	if got.String() != want || !fails(got) {
 		t.Fatalf("shrunk to\n%s(%v), want\n%s", got, st, want)
 	}
-	if st.Removed != 18 || st.Exhausted {
+	if st.Removed != 18 || st.Narrowed != 1 || st.Exhausted {
 		t.Fatalf("stats %v", st)
 	}
 	if len(s.Faults) != 20 {
@@ -237,5 +238,36 @@ func TestShrinkScheduleReducesMagnitude(t *testing.T) {
 	}
 	if st.Softened != 2 || !strings.Contains(st.String(), "2 magnitudes reduced") {
 		t.Fatalf("stats %v", st)
+	}
+}
+
+// TestShrinkMergesAndSorts: two overlapping pauses of one node that the
+// failure needs together merge into one, and the result prints by time.
+func TestShrinkMergesAndSorts(t *testing.T) {
+	s := &faults.Schedule{Nodes: 3, Faults: []faults.Fault{
+		{At: 900 * time.Millisecond, Kind: faults.Crash, Nodes: []faults.NodeID{2}, For: time.Second},
+		{At: 100 * time.Millisecond, Kind: faults.Pause, Nodes: []faults.NodeID{0}, For: 200 * time.Millisecond},
+		{At: 250 * time.Millisecond, Kind: faults.Pause, Nodes: []faults.NodeID{0}, For: 200 * time.Millisecond},
+	}}
+	// Fails while n1 is paused over [150ms, 400ms] and n3 crashes.
+	fails := func(s *faults.Schedule) bool {
+		covered, crash := false, false
+		for _, f := range s.Faults {
+			covered = covered || (f.Kind == faults.Pause && f.At <= 150*time.Millisecond && f.At+f.For >= 400*time.Millisecond)
+			crash = crash || f.Kind == faults.Crash
+		}
+		var early, late bool
+		for _, f := range s.Faults {
+			early = early || (f.Kind == faults.Pause && f.At <= 150*time.Millisecond && f.At+f.For >= 250*time.Millisecond)
+			late = late || (f.Kind == faults.Pause && f.At <= 250*time.Millisecond && f.At+f.For >= 400*time.Millisecond)
+		}
+		return crash && (covered || (early && late))
+	}
+	got, st := ShrinkSchedule(s, fails, ShrinkOptions{})
+	if st.Merged != 1 || got.Count() != 2 || !fails(got) {
+		t.Fatalf("shrunk to\n%s(%v), want one pause and the crash", got, st)
+	}
+	if got.Faults[0].At > got.Faults[1].At {
+		t.Fatalf("not sorted by time:\n%s", got)
 	}
 }

@@ -3,8 +3,6 @@ package scenarios
 import (
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Summary describes a sample of one metric across seeds.
@@ -21,10 +19,9 @@ type Summary struct {
 }
 
 // TQuantile returns the p-quantile of Student's t distribution with df
-// degrees of freedom (df > 0, 0 < p < 1).
-func TQuantile(p, df float64) float64 {
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
-}
+// degrees of freedom (df > 0, 0 < p < 1), with the same bits on every
+// platform (see detmath.go).
+func TQuantile(p, df float64) float64 { return tQuantile(p, df) }
 
 // Summarize returns the mean, the 95% confidence interval of the mean,
 // and the nearest-rank p50 and p99 of xs. NaN values are ignored (a run
@@ -38,6 +35,15 @@ func Summarize(xs []float64) Summary {
 	}
 	s := Summary{N: len(v)}
 	if s.N == 0 {
+		return s
+	}
+	slices.Sort(v)
+	s.P50 = nearestRank(v, 0.50)
+	s.P99 = nearestRank(v, 0.99)
+	if v[0] == v[len(v)-1] {
+		// Every seed gave the same value: it is exact, with no spread,
+		// whereas summing would leave rounding noise (±1e-15).
+		s.Mean = v[0]
 		return s
 	}
 	var sum float64
@@ -54,9 +60,6 @@ func Summarize(xs []float64) Summary {
 		s.Std = math.Sqrt(ss / float64(s.N-1))
 		s.CI95 = TQuantile(0.975, float64(s.N-1)) * s.Std / math.Sqrt(float64(s.N))
 	}
-	slices.Sort(v)
-	s.P50 = nearestRank(v, 0.50)
-	s.P99 = nearestRank(v, 0.99)
 	return s
 }
 

@@ -30,6 +30,58 @@ func TestTQuantileKnownValues(t *testing.T) {
 	}
 }
 
+// Every reported interval must have the same bits on every platform. A
+// t quantile computed where Go fuses x*y+z into FMA instructions
+// (GOAMD64=v3, arm64) differed in the last digits; these bits hold under
+// GOAMD64=v1 and v3 alike (run the test under both).
+func TestTQuantileBitsArePlatformIndependent(t *testing.T) {
+	tests := []struct {
+		p, df float64
+		bits  uint64
+	}{
+		{0.975, 1, 0x40296993aacc4d1b},      // 12.7062047361747
+		{0.975, 2, 0x401135ea98e146b9},      // 4.30265272974946
+		{0.975, 9, 0x400218e5dac50b20},      // 2.2621571627982
+		{0.975, 19, 0x4000be83653b6670},     // 2.09302405440831
+		{0.975, 29, 0x40005ca15bce286c},     // 2.0452296421327
+		{0.975, 99, 0x3fffbf5a4633b811},     // 1.98421695158641
+		{0.975, 7.3, 0x4002c2b259634759},    // 2.3450667365477
+		{0.975, 1234.5, 0x3fff63e421357020}, // 1.96188748333135
+		{0.95, 10, 0x3ffcffd73bfbf625},      // 1.81246112281168
+		{0.025, 5, 0xc004908d359dff37},      // -2.57058183563631
+	}
+	for _, tt := range tests {
+		if got := TQuantile(tt.p, tt.df); math.Float64bits(got) != tt.bits {
+			t.Errorf("TQuantile(%v, %v) = %.17g (%#x), want %#x", tt.p, tt.df, got, math.Float64bits(got), tt.bits)
+		}
+	}
+}
+
+func TestTQuantileLargeDF(t *testing.T) {
+	// Cornish–Fisher: t ≈ z + (z³+z)/(4ν) + (5z⁵+16z³+3z)/(96ν²) for large ν.
+	z := 1.959963984540054
+	for _, df := range []float64{1e4, 1e6, 1e6 + 1, 1e7, 1e9, 1e15} {
+		want := z + (z*z*z+z)/(4*df) + (5*math.Pow(z, 5)+16*z*z*z+3*z)/(96*df*df)
+		if got := TQuantile(0.975, df); math.Abs(got-want) > 1e-10 {
+			t.Errorf("df %v: %.15g, want %.15g", df, got, want)
+		}
+	}
+}
+
+func TestTQuantileInverts(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := rapid.Float64Range(0.51, 0.9999).Draw(t, "p")
+		df := rapid.Float64Range(0.5, 1e5).Draw(t, "df")
+		q := TQuantile(p, df)
+		if tail := tTail(q, df); math.Abs(tail-(1-p)) > 1e-10*(1-p) {
+			t.Fatalf("tail(%v) = %v, want %v", q, tail, 1-p)
+		}
+		if neg := TQuantile(1-p, df); neg > 0 {
+			t.Fatalf("lower quantile %v > 0", neg)
+		}
+	})
+}
+
 func TestSummarize(t *testing.T) {
 	tests := []struct {
 		name string
@@ -51,6 +103,24 @@ func TestSummarize(t *testing.T) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A value every seed gives alike is exact: no rounding noise in the mean
+// or the interval (it printed as ±1.3e-15).
+func TestSummarizeConstantIsExact(t *testing.T) {
+	for _, x := range []float64{0.1, 1.1, 2.0 / 3, 1234.5678, -7.3} {
+		xs := make([]float64, 30)
+		for i := range xs {
+			xs[i] = x
+		}
+		s := Summarize(xs)
+		if s.Mean != x || s.CI95 != 0 || s.Std != 0 {
+			t.Errorf("%v ×30: mean %v ci95 %v std %v, want %v ±0", x, s.Mean, s.CI95, s.Std, x)
+		}
+		if d := PairedDiff(xs, make([]float64, 30)); d.Mean != x || d.CI95 != 0 {
+			t.Errorf("paired %v: %+v", x, d)
+		}
 	}
 }
 

@@ -129,6 +129,10 @@ type SweepOptions struct {
 	// Stop, when closed, ends the sweep at once with what it has: runs
 	// under way are abandoned and the summary says Interrupted.
 	Stop <-chan struct{}
+	// Exec, if set, runs one seed instead of Execute(s, v, seed, Run),
+	// e.g. in a worker process (the CLI's --isolate). It is called from
+	// Workers goroutines at once and must return a result for every seed.
+	Exec func(seed uint64) *Result
 }
 
 // SweepSummary is the outcome of a sweep. Its JSON form is the stable
@@ -207,7 +211,12 @@ func Sweep(s *Scenario, v Values, opts SweepOptions) (*SweepSummary, error) {
 	var cbErr error
 	interrupted := Pool(next, opts.Workers, opts.Stop,
 		func(seed uint64) *Result {
-			r := Execute(s, v, seed, opts.Run)
+			var r *Result
+			if opts.Exec != nil {
+				r = opts.Exec(seed)
+			} else {
+				r = Execute(s, v, seed, opts.Run)
+			}
 			// A panic's stack names goroutines and addresses that depend on
 			// the worker that ran it; the replay command shows it.
 			r.Stack = ""
@@ -344,10 +353,12 @@ func Pool[J, R any](jobs func(yield func(J) bool), workers int, stop <-chan stru
 // --out` writes it. A last line that is incomplete or does not parse (the
 // stream was cut by a crash) is ignored: good is the length of the valid
 // prefix, to which the stream can be truncated before appending. Any
-// other line that does not parse is an error.
+// other line that does not parse is an error, and so is a seed that
+// appears twice: a sweep writes each seed once.
 func ReadResults(r io.Reader) (results []*Result, good int64, err error) {
 	br := bufio.NewReader(r)
 	lineNo := 0
+	seenOn := map[uint64]int{} // seed → line
 	for {
 		line, rerr := br.ReadBytes('\n')
 		if len(line) > 0 {
@@ -362,8 +373,12 @@ func ReadResults(r io.Reader) (results []*Result, good int64, err error) {
 			case !slices.Contains(statuses, res.Status):
 				perr = fmt.Errorf("status %q is none of %s", res.Status, strings.Join(statuses, ", "))
 			}
+			if prev, dup := seenOn[res.Seed]; dup && perr == nil && complete {
+				return nil, 0, fmt.Errorf("line %d: seed %d is already on line %d (a stream holds each seed once)", lineNo, res.Seed, prev)
+			}
 			switch {
 			case perr == nil && complete:
+				seenOn[res.Seed] = lineNo
 				results = append(results, &res)
 				good += int64(len(line))
 			case len(bytes.TrimSpace(line)) == 0 && complete:
@@ -394,7 +409,7 @@ func perrOr(err error) error {
 }
 
 // statuses are the statuses a result can have.
-var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput, StatusNondeterministic}
+var statuses = []string{StatusOK, StatusFail, StatusUnknown, StatusLimit, StatusPanic, StatusBadInput, StatusNondeterministic, StatusCrash}
 
 // SameRun reports why results from a stream do not belong to a sweep of
 // scenario name with params, or "" if they all do.

@@ -244,6 +244,19 @@ func TestReadResultsRejectsCorruptMiddle(t *testing.T) {
 	}
 }
 
+func TestReadResultsRejectsDuplicateSeed(t *testing.T) {
+	a := `{"scenario":"x","seed":1,"status":"ok"}` + "\n"
+	b := `{"scenario":"x","seed":2,"status":"ok"}` + "\n"
+	_, _, err := ReadResults(strings.NewReader(a + b + a))
+	if err == nil || !strings.Contains(err.Error(), "line 3: seed 1 is already on line 1") {
+		t.Fatalf("err %v", err)
+	}
+	// A torn copy at the end is still only a torn line.
+	if res, _, err := ReadResults(strings.NewReader(a + b + a[:10])); err != nil || len(res) != 2 {
+		t.Fatalf("%v %v", res, err)
+	}
+}
+
 func TestSameRunNamesTheMismatch(t *testing.T) {
 	s, v := prepSweep(t, nil)
 	r := Execute(s, v, 1, Options{})

@@ -40,6 +40,13 @@ func (s *PerfettoSink) Record(r *Record) {
 		return
 	}
 	s.recs = append(s.recs, *r)
+	if last := &s.recs[len(s.recs)-1]; last.Value != nil {
+		// Render now: the payload may change after the send.
+		if last.Payload == "" {
+			last.Payload = RenderPayload(last.Value)
+		}
+		last.Value = nil
+	}
 	s.maxNode = max(s.maxNode, r.Node, r.Peer)
 }
 
@@ -60,13 +67,14 @@ type traceEvent struct {
 	Args map[string]any `json:"args,omitempty"`
 }
 
-func nodeName(id int32) string { return fmt.Sprintf("n%d", id+1) }
+func nodeName(id int32) string { return NodeName(id) }
 
 // WriteTo writes the buffered records as one JSON object with a
 // traceEvents array. The output depends only on the records.
 func (s *PerfettoSink) WriteTo(w io.Writer) (int64, error) {
 	cw := &countWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	enc := json.NewEncoder(cw)
+	enc.SetEscapeHTML(false) // keep "n1->n2" readable
 	first := true
 	emit := func(e traceEvent) error {
 		if !first {
@@ -108,6 +116,9 @@ func (s *PerfettoSink) WriteTo(w io.Writer) (int64, error) {
 		}
 		if r.Detail != "" {
 			args["detail"] = r.Detail
+		}
+		if r.Payload != "" {
+			args["payload"] = r.Payload
 		}
 		if len(args) == 0 {
 			args = nil

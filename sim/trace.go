@@ -2,13 +2,15 @@ package sim
 
 import (
 	"bufio"
-	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Record is one semantic trace event: a send, a drop, a delivery, a timer,
-// a crash, a partition. Node and Peer are node ids, or -1.
+// a crash, a partition. Node and Peer are node ids, or -1; NodeName gives
+// the name fault files use for them.
 type Record struct {
 	At     Time   `json:"t_ns"`
 	Kind   string `json:"kind"`
@@ -16,6 +18,52 @@ type Record struct {
 	Peer   int32  `json:"peer"`
 	ID     uint64 `json:"id,omitempty"`
 	Detail string `json:"detail,omitempty"`
+	// Payload is a message's payload as text (RenderPayload). The network
+	// leaves it empty and sets Value; sinks that write text render it.
+	Payload string `json:"payload,omitempty"`
+	// Value is a send's payload itself, set only while a sink is attached.
+	// Neither it nor Payload feeds the trace hash: a run's hash is the same
+	// with or without a sink. A sink that keeps Value past the call keeps
+	// the payload as it is then, and sees later changes to it.
+	Value any `json:"-"`
+}
+
+// NodeName returns the name of node id as fault files and trace output
+// spell it: "n1" for id 0. It returns "" for -1 (no node).
+func NodeName(id int32) string {
+	if id < 0 {
+		return ""
+	}
+	return "n" + strconv.Itoa(int(id)+1)
+}
+
+// MaxPayloadBytes bounds the text RenderPayload returns.
+const MaxPayloadBytes = 512
+
+// RenderPayload returns payload as text for a trace: its String method if
+// it has one, else fmt's %+v (struct fields named), cut to MaxPayloadBytes
+// on a rune boundary and marked with "…". Call it only when World.Tracing is true: formatting
+// costs more than the rest of a send.
+func RenderPayload(payload any) string {
+	var s string
+	switch v := payload.(type) {
+	case nil:
+		return ""
+	case string:
+		s = v
+	case fmt.Stringer:
+		s = v.String()
+	default:
+		s = fmt.Sprintf("%+v", v)
+	}
+	if len(s) > MaxPayloadBytes {
+		cut := MaxPayloadBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }
 
 // Sink receives trace records. r is valid only during the call: a sink
@@ -44,6 +92,19 @@ func (w *World) Trace(r Record) {
 	}
 }
 
+// Observe passes r to the sink, if any, without feeding the trace hash:
+// for records that describe a run rather than decide it, such as a node's
+// log lines. r.At is set to now. A run's hash is the same whether or not
+// it observes, so code may log freely.
+func (w *World) Observe(r Record) {
+	if w.opts.Sink == nil {
+		return
+	}
+	r.At = w.now
+	w.rec = r
+	w.opts.Sink.Record(&w.rec)
+}
+
 // kindCache memoizes fnv64 of the few record kinds a run uses. A slot is
 // chosen by length and first byte and checked by content, so a collision
 // only costs a recompute.
@@ -68,7 +129,8 @@ func (w *World) kindHash(s string) uint64 {
 // either way, or none.
 func (w *World) Tracing() bool { return w.opts.Sink != nil }
 
-// MemorySink keeps records in memory.
+// MemorySink keeps records in memory, with their payload values (Value),
+// unrendered.
 type MemorySink struct {
 	Records []Record
 }
@@ -90,7 +152,9 @@ func NewJSONLSink(w io.Writer) *JSONLSink {
 }
 
 // Record writes r as one line. Fields keep a fixed order so the output is
-// byte-for-byte stable.
+// byte-for-byte stable. node and peer are ids (-1: none); node_name and
+// peer_name name them as fault files do ("n1"), and are left out for -1. Strings
+// are not HTML-escaped, so "a->b" stays as written.
 func (s *JSONLSink) Record(r *Record) {
 	if s.err != nil {
 		return
@@ -99,19 +163,35 @@ func (s *JSONLSink) Record(r *Record) {
 	b = append(b, `{"t_ns":`...)
 	b = strconv.AppendInt(b, int64(r.At), 10)
 	b = append(b, `,"kind":`...)
-	b = strconv.AppendQuote(b, r.Kind)
+	b = AppendJSONString(b, r.Kind)
 	b = append(b, `,"node":`...)
 	b = strconv.AppendInt(b, int64(r.Node), 10)
 	b = append(b, `,"peer":`...)
 	b = strconv.AppendInt(b, int64(r.Peer), 10)
+	if r.Node >= 0 {
+		b = append(b, `,"node_name":"n`...)
+		b = strconv.AppendInt(b, int64(r.Node)+1, 10)
+		b = append(b, '"')
+	}
+	if r.Peer >= 0 {
+		b = append(b, `,"peer_name":"n`...)
+		b = strconv.AppendInt(b, int64(r.Peer)+1, 10)
+		b = append(b, '"')
+	}
 	if r.ID != 0 {
 		b = append(b, `,"id":`...)
 		b = strconv.AppendUint(b, r.ID, 10)
 	}
 	if r.Detail != "" {
-		d, _ := json.Marshal(r.Detail)
 		b = append(b, `,"detail":`...)
-		b = append(b, d...)
+		b = AppendJSONString(b, r.Detail)
+	}
+	if p := r.Payload; p != "" || r.Value != nil {
+		if p == "" {
+			p = RenderPayload(r.Value)
+		}
+		b = append(b, `,"payload":`...)
+		b = AppendJSONString(b, p)
 	}
 	b = append(b, "}\n"...)
 	s.buf = b
@@ -134,4 +214,57 @@ func (m MultiSink) Record(r *Record) {
 	for _, s := range m {
 		s.Record(r)
 	}
+}
+
+// AppendJSONString appends s to b as a JSON string. Unlike encoding/json
+// it does not escape <, > and &: trace text such as "n1->n2" stays
+// readable. Invalid UTF-8 becomes U+FFFD, as encoding/json does.
+func AppendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but end lines in JavaScript.
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

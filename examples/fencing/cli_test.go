@@ -42,7 +42,7 @@ func TestOwnBinary(t *testing.T) {
 			[]string{"100 runs, 0 failed (ok 100)"}},
 		{"shrink to the one pause",
 			[]string{"shrink", "fencing", "--seed", "33", "--set", "fenced=false", "--set", "nemesis=true", "--out", filepath.Join(dir, "f33.faults")}, 0,
-			[]string{"shrunk      19 faults to 1", "at 1.08s pause n3 for 135ms", "replay      fencing run fencing --seed 33"}},
+			[]string{"shrunk      18 faults to 1", "at 1.08s pause n3 for 135ms", "replay      fencing run fencing --seed 33"}},
 		{"compare", []string{"compare", "fencing", "--vary", "fenced=true,false", "--seeds", "20", "--set", "nemesis=true", "--set", "nemesis.kinds=pause", "--metrics", "writes_accepted,writes_refused", "-q"}, 1,
 			[]string{"fenced", "writes_refused", "0/20", "failed a check"}},
 		{"run with a plot", []string{"run", "fencing", "--seed", "33", "--set", "fenced=false", "--set", "nemesis=true", "--plot", filepath.Join(dir, "f33.svg")}, 1,

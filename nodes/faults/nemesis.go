@@ -46,6 +46,23 @@ var StorageKinds = []Kind{SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, Lost
 // which decide what unsynced data survives, and every storage fault.
 var StorageProfile = append([]Kind{Crash}, StorageKinds...)
 
+// Profiles are named sets of kinds that fit a failure model: a name in
+// nemesis.kinds or nemesis.exclude stands for its kinds. A bug that needs
+// one kind of fault is diluted when every kind is on, so narrow the
+// nemesis to the faults the protocol claims to survive (docs/faults.md
+// says which profile finds which class of bug).
+var Profiles = map[string][]Kind{
+	"crashes":    {Crash},
+	"partitions": {Partition, OneWay, Bridge, Ring, Isolate},
+	"clocks":     {Offset, Drift, Jump},
+	"pauses":     {Pause, Slow},
+	"network":    {Loss, Dup, Latency, Clog},
+	"storage":    StorageProfile,
+}
+
+// profileNames lists the profiles in a fixed order, for messages.
+var profileNames = []string{"crashes", "partitions", "clocks", "pauses", "network", "storage"}
+
 func generable(k Kind) bool {
 	return slices.Contains(NemesisKinds, k) || slices.Contains(StorageKinds, k)
 }
@@ -372,11 +389,11 @@ func ParseKinds(s string) ([]Kind, error) {
 		if name == "" {
 			continue
 		}
-		kinds := StorageProfile
-		if name != "storage" {
+		kinds, ok := Profiles[name]
+		if !ok {
 			i := slices.Index(kindNames[:], name)
 			if i <= 0 || !generable(Kind(i)) {
-				return nil, fmt.Errorf("unknown fault kind %q (accepted: %s,%s, or storage for crash and all of those from slowdisk on)", name, kindList(NemesisKinds), kindList(StorageKinds))
+				return nil, fmt.Errorf("unknown fault kind %q (accepted: %s,%s, or a profile: %s)", name, kindList(NemesisKinds), kindList(StorageKinds), strings.Join(profileNames, ", "))
 			}
 			kinds = []Kind{Kind(i)}
 		}

@@ -107,6 +107,10 @@ func parseLine(line string, nodes int) (Fault, error) {
 		if err != nil || d <= 0 {
 			return f, fmt.Errorf("duration 'for %s': want a duration > 0 such as 2s", rest[n-1])
 		}
+		if d > math.MaxInt64-at {
+			// The end would wrap around, and the fault would never end.
+			return f, fmt.Errorf("duration 'for %s': the fault would end past the largest time, %v (want at + for within it)", rest[n-1], time.Duration(math.MaxInt64))
+		}
 		f.For = d
 		rest = rest[:n-2]
 	}

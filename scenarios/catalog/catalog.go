@@ -4,6 +4,7 @@
 package catalog
 
 import (
+	"github.com/faultline/faultline/examples/orders"
 	"github.com/faultline/faultline/examples/register"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/eventual"
@@ -32,7 +33,7 @@ func All() []*scenarios.Scenario {
 		kv.Scenario, eventual.Scenario, idempotency.Scenario, saga.Scenario,
 		ledger.Scenario, lease.Scenario, wal.Scenario,
 		pingpong.Scenario,
-		register.Scenario,
+		register.Scenario, orders.Scenario,
 	}
 }
 

@@ -123,7 +123,7 @@ func run(r *scenarios.Run) error {
 	}
 	r.Metrics(net.CostMetrics())
 	r.Check(linearizability.Check(h.history, linearizability.Options{
-		Timeout:      p.Duration("check_timeout"),
+		Timeout:      r.CheckTimeout(p.Duration("check_timeout")),
 		VisualizeDir: r.ArtifactDir,
 	}))
 	return nil

@@ -84,6 +84,9 @@ func (s *server) Start(env *nodes.Env) {
 	for _, e := range s.log[:s.commit] {
 		s.state[e.Key] = e.Value
 	}
+	if env.Tracing() && len(s.log) > 0 {
+		env.Log("recovered %d log entries from disk, %d committed", len(s.log), s.commit)
+	}
 	if env.ID() == primary {
 		s.match = map[nodes.NodeID]int{}
 		s.waiting = map[int][]waiter{}
@@ -128,6 +131,9 @@ func (s *server) request(env *nodes.Env, from nodes.NodeID, m request) {
 	case linearizability.Get:
 		// A backup answers only in buggy mode: its state lags the primary's.
 		if env.ID() == primary || s.cfg.buggy {
+			if env.Tracing() && env.ID() != primary {
+				env.Log("get %s: answering from my own copy %q (commit %d), not the primary's", m.Key, s.state[m.Key], s.commit)
+			}
 			env.Send(from, reply{ID: m.ID, Value: s.state[m.Key]}, 64)
 		}
 	case linearizability.Put:
@@ -169,6 +175,9 @@ func (s *server) advanceCommit(env *nodes.Env) {
 	old := s.commit
 	s.commit = majority
 	env.Disk()[diskCommit] = s.commit
+	if env.Tracing() {
+		env.Log("committed entries %d-%d (a majority holds %d)", old+1, s.commit, majority)
+	}
 	for i := old; i < s.commit; i++ {
 		e := s.log[i]
 		s.state[e.Key] = e.Value

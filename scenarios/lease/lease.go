@@ -42,7 +42,8 @@ var Scenario = &scenarios.Scenario{
 		scenarios.SeededFaultsParam("a contender cut off from the server for 100-400ms at a time, across duration"),
 		scenarios.NemesisDurationParam("3s"),
 	},
-	Run: run,
+	Run:      run,
+	Validate: validate,
 }
 
 const server nodes.NodeID = 0
@@ -67,20 +68,30 @@ type harness struct {
 	grants  int
 }
 
+// offsetRoom returns the clock offset each node may draw: each clock
+// stays within ±max_skew/2 of true time over the run, so any two differ
+// by less than max_skew, and the drift takes its share.
+func offsetRoom(p scenarios.Values) (offsetMax, driftShare, end time.Duration) {
+	end = p.Duration("duration") + p.Duration("lease") + time.Second
+	driftShare = time.Duration(p.Float("drift_ppm") * 1e-6 * float64(end))
+	return p.Duration("max_skew")/2 - driftShare, driftShare, end
+}
+
+// validate refuses a drift that leaves no room for clock offsets.
+func validate(p scenarios.Values) error {
+	if offsetMax, driftShare, end := offsetRoom(p); offsetMax <= 0 {
+		return fmt.Errorf("parameters drift_ppm=%g and max_skew=%v contradict: %g ppm over %v drifts %v, which leaves no room within max_skew/2 = %v; lower drift_ppm or raise max_skew",
+			p.Float("drift_ppm"), p.Duration("max_skew"), p.Float("drift_ppm"), end, driftShare, p.Duration("max_skew")/2)
+	}
+	return nil
+}
+
 func run(r *scenarios.Run) error {
 	p := r.Params
 	n := 1 + p.Int("nodes")
 	duration := p.Duration("duration")
-	end := duration + p.Duration("lease") + time.Second
 	skew := p.Duration("max_skew")
-	// Each clock stays within ±max_skew/2 of true time over the run, so
-	// any two differ by less than max_skew: the drift takes its share.
-	driftShare := time.Duration(p.Float("drift_ppm") * 1e-6 * float64(end))
-	offsetMax := skew/2 - driftShare
-	if offsetMax <= 0 {
-		return fmt.Errorf("parameter drift_ppm: %g ppm over %v drifts %v, which leaves no room within max_skew/2 = %v; lower drift_ppm or raise max_skew",
-			p.Float("drift_ppm"), end, driftShare, skew/2)
-	}
+	offsetMax, _, end := offsetRoom(p)
 	margin := skew
 	if p.String("mode") == "buggy" {
 		margin = skew / 4

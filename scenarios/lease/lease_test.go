@@ -52,9 +52,9 @@ func TestCheckOneLeader(t *testing.T) {
 }
 
 func TestDriftBeyondSkewIsRejected(t *testing.T) {
-	res := execute(t, 1, map[string]string{"drift_ppm": "10000"})
-	if res.Status == scenarios.StatusOK || !strings.Contains(res.Error, "drift_ppm") {
-		t.Fatalf("status %s, error %q: want an error naming drift_ppm", res.Status, res.Error)
+	// Bad input, refused before the run.
+	if _, err := Scenario.Values(map[string]string{"drift_ppm": "10000"}); err == nil || !strings.Contains(err.Error(), "drift_ppm") {
+		t.Fatalf("error %v: want one naming drift_ppm", err)
 	}
 }
 

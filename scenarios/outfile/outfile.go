@@ -1,6 +1,13 @@
 // Package outfile writes output files whole or not at all: data goes to a
 // temporary file in the same directory, which is synced and renamed over
 // the target only when everything was written.
+//
+// Two kinds of target are treated differently. A symbolic link is
+// followed: the file it points to is replaced, and the link stays. A
+// target that exists and is not a regular file (a device such as
+// /dev/stdout or /dev/null, a named pipe) is written through, in place:
+// it is never replaced, and what was written before an error stays
+// written.
 package outfile
 
 import (
@@ -13,13 +20,26 @@ import (
 // Abort to discard it; Abort after Commit is a no-op, so defer Abort.
 type File struct {
 	*os.File
-	path string
-	done bool
+	path    string // as given, for messages
+	target  string // the file renamed into place: path with links followed
+	done    bool
+	through bool // written in place: a device or a pipe
 }
 
 // Create starts writing path.
 func Create(path string) (*File, error) {
-	dir, base := filepath.Split(path)
+	if InPlace(path) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		return &File{File: f, path: path, through: true}, nil
+	}
+	target := path
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		target = real // replace the file a link points to, not the link
+	}
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
@@ -27,7 +47,14 @@ func Create(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	return &File{File: f, path: path}, nil
+	return &File{File: f, path: path, target: target}, nil
+}
+
+// InPlace reports whether path is written through in place rather than
+// replaced: it exists and is neither a regular file nor a directory.
+func InPlace(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
 }
 
 // Commit syncs the data and renames the file into place.
@@ -36,6 +63,12 @@ func (f *File) Commit() error {
 		return nil
 	}
 	f.done = true
+	if f.through {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", f.path, err)
+		}
+		return nil
+	}
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -49,7 +82,7 @@ func (f *File) Commit() error {
 		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
-	if err := os.Rename(f.Name(), f.path); err != nil {
+	if err := os.Rename(f.Name(), f.target); err != nil {
 		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
@@ -63,7 +96,9 @@ func (f *File) Abort() {
 	}
 	f.done = true
 	f.Close()
-	os.Remove(f.Name())
+	if !f.through {
+		os.Remove(f.Name())
+	}
 }
 
 // Write writes data to path whole or not at all.

@@ -120,7 +120,7 @@ func runBackoff(r *scenarios.Run) error {
 	p := r.Params
 	bo, err := retry.NewBackoff(retry.BackoffConfig{Kind: retry.Kind(p.String("backoff")), Base: p.Duration("backoff.base"), Cap: p.Duration("backoff.cap"), Multiplier: 2})
 	if err != nil {
-		return fmt.Errorf("parameter backoff: %w", err)
+		return &scenarios.BadInputError{Err: fmt.Errorf("parameters backoff, backoff.base and backoff.cap: %w", err)}
 	}
 	rt, err := cluster(r, 2, netLatency)
 	if err != nil {

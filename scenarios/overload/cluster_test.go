@@ -27,7 +27,7 @@ func TestFaultsReachOverloadScenarios(t *testing.T) {
 	if cut.Metrics["succeeded"] >= plain.Metrics["succeeded"] {
 		t.Fatalf("a 3s partition between client and server did not cost requests: %v vs %v", cut.Metrics["succeeded"], plain.Metrics["succeeded"])
 	}
-	nv, err := RetryStorm.Values(map[string]string{"duration": "10s", "nemesis": "true"})
+	nv, err := RetryStorm.Values(map[string]string{"duration": "10s", "trigger_at": "4s", "nemesis": "true"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,11 +62,12 @@ func applySets(r *scenarios.Run, base *pipeline.Config) (*pipeline.Config, error
 			continue
 		}
 		if err := c.Set(p.Name, v); err != nil {
-			return nil, fmt.Errorf("parameter %s: %w", p.Name, err)
+			return nil, &scenarios.BadInputError{Err: fmt.Errorf("parameter %s: %w", p.Name, err)}
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
+		// Keys each valid alone that contradict each other: bad input.
+		return nil, &scenarios.BadInputError{Err: fmt.Errorf("pipeline parameters contradict: %w", err)}
 	}
 	return &c, nil
 }
@@ -172,4 +173,18 @@ func ratio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// windowBeforeEnd is a Scenario.Validate hook: the window of what, from
+// the parameter atKey for forKey, must end before the run's duration, or
+// the run would measure a phase that never happens.
+func windowBeforeEnd(what, atKey, forKey string) func(scenarios.Values) error {
+	return func(v scenarios.Values) error {
+		dur, at, span := v.Duration("duration"), v.Duration(atKey), v.Duration(forKey)
+		if at+span >= dur {
+			return fmt.Errorf("parameters %s=%v, %s=%v and duration=%v contradict: the %s must end before the run does (want %s + %s < duration)",
+				atKey, at, forKey, span, dur, what, atKey, forKey)
+		}
+		return nil
+	}
 }

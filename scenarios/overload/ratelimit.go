@@ -47,18 +47,18 @@ var RateLimit = &scenarios.Scenario{
 		scenarios.Param{Name: "duration", Default: "40s", Kind: scenarios.Duration, Help: "how long clients send requests"},
 	),
 	Run: runRateLimit,
+	Validate: func(v scenarios.Values) error {
+		if v.Duration("timeout") <= 0 {
+			return fmt.Errorf("parameter timeout: want a duration > 0")
+		}
+		return windowBeforeEnd("spike", "spike_at", "spike_for")(v)
+	},
 }
 
 func runRateLimit(r *scenarios.Run) error {
 	p := r.Params
 	dist, _ := services.ParseDist(p.String("service"))
 	dur, at0, span := p.Duration("duration"), p.Duration("spike_at"), p.Duration("spike_for")
-	if at0+span >= dur {
-		return fmt.Errorf("parameter spike_at: spike (%v + %v) must end before duration %v", at0, span, dur)
-	}
-	if p.Duration("timeout") <= 0 {
-		return fmt.Errorf("parameter timeout: want a duration > 0")
-	}
 	pl, err := applySets(r, mustSet("timeout.per_attempt", p.Duration("timeout").String()))
 	if err != nil {
 		return err

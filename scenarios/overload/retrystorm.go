@@ -1,7 +1,6 @@
 package overload
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
@@ -44,7 +43,8 @@ var RetryStorm = &scenarios.Scenario{
 		scenarios.Param{Name: "spike", Default: "3", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "rate factor during a spike"},
 		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "length of the run"},
 	),
-	Run: runRetryStorm,
+	Run:      runRetryStorm,
+	Validate: windowBeforeEnd("trigger", "trigger_at", "trigger_for"),
 }
 
 func stormPipeline(policy string, timeout, deadline time.Duration) *pipeline.Config {
@@ -68,9 +68,6 @@ func runRetryStorm(r *scenarios.Run) error {
 	p := r.Params
 	dist, _ := services.ParseDist(p.String("service"))
 	dur, at0, span := p.Duration("duration"), p.Duration("trigger_at"), p.Duration("trigger_for")
-	if at0+span >= dur {
-		return fmt.Errorf("parameter trigger_at: trigger (%v + %v) must end before duration %v", at0, span, dur)
-	}
 	policy := p.String("policy")
 	pl, err := applySets(r, stormPipeline(policy, p.Duration("timeout"), p.Duration("deadline")))
 	if err != nil {

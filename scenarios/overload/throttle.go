@@ -55,16 +55,14 @@ var Throttle = &scenarios.Scenario{
 		scenarios.Param{Name: "max_queue", Default: "20", Kind: scenarios.Int, Min: 0, Max: 1e6, Help: "backend queue places; a call that finds them full is rejected"},
 		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "how long clients send requests"},
 	),
-	Run: runThrottle,
+	Run:      runThrottle,
+	Validate: windowBeforeEnd("overload", "overload_at", "overload_for"),
 }
 
 func runThrottle(r *scenarios.Run) error {
 	p := r.Params
 	dist, _ := services.ParseDist(p.String("service"))
 	dur, at0, span := p.Duration("duration"), p.Duration("overload_at"), p.Duration("overload_for")
-	if at0+span >= dur {
-		return fmt.Errorf("parameter overload_at: overload (%v + %v) must end before duration %v", at0, span, dur)
-	}
 	attempts := p.Int("retries") + 1
 	kv := []string{"timeout.per_attempt", "1s", "retry.max_attempts", strconv.Itoa(attempts),
 		"retry.backoff", "full-jitter", "backoff.base", "50ms", "backoff.cap", "1s"}

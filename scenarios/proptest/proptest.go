@@ -171,13 +171,13 @@ func shrink(t *testing.T, s *scenarios.Scenario, v scenarios.Values, seed uint64
 	}
 	path := filepath.Join(TraceDir(), strings.TrimSuffix(TraceFile(testName, seed), ".jsonl")+".faults")
 	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
-		s.Name, seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal)
+		s.Name, seed, sh.How, sh.Original.Count(), sh.Stats, sh.Minimal)
 	if err := outfile.Write(path, []byte(text)); err != nil {
 		t.Logf("shrink: %v", err)
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "shrunk %d faults to %d (%s); minimal schedule, sorted by time:", len(sh.Original.Faults), len(sh.Minimal.Faults), sh.Stats)
+	fmt.Fprintf(&b, "shrunk %d faults to %d (%s); minimal schedule, sorted by time:", sh.Original.Count(), sh.Minimal.Count(), sh.Stats)
 	for _, l := range sh.Minimal.Lines() {
 		fmt.Fprintf(&b, "\n\t%s", l)
 	}

@@ -97,6 +97,7 @@ func doneRange(c *scenarios.Comparison) string {
 func compareJSON(w io.Writer, c *scenarios.Comparison, opts Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(Build(c, opts))
 }
 

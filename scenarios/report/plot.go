@@ -2,12 +2,17 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
+	"maps"
+	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -26,9 +31,22 @@ import (
 type Line struct {
 	Label  string
 	Series map[string][]sim.Point
+	// Seeds is how many seeds each point averages; 0 or 1: one run. The
+	// first panel's title says so when it is more.
+	Seeds int
+	// Shade are time windows to shade on every panel: a scenario's
+	// trigger, a scheduled fault.
+	Shade []Window
 }
 
-// LinesOf returns one line per row of c (series averaged over seeds).
+// Window is a span of simulated time, in seconds, shaded on a plot.
+type Window struct {
+	From, To float64
+	Label    string
+}
+
+// LinesOf returns one line per row of c (series averaged over seeds),
+// each shaded with its configuration's trigger windows.
 func LinesOf(c *scenarios.Comparison) []Line {
 	lines := make([]Line, len(c.Rows))
 	for i, r := range c.Rows {
@@ -36,9 +54,52 @@ func LinesOf(c *scenarios.Comparison) []Line {
 		if label == "" {
 			label = "default"
 		}
-		lines[i] = Line{Label: label, Series: r.Series}
+		lines[i] = Line{Label: label, Series: r.Series, Seeds: c.SeedsDone, Shade: WindowsOf(r.Values.Map(), nil)}
 	}
 	return lines
+}
+
+// RunLine returns the line of one run: its series, labelled by its seed,
+// shaded with its trigger windows and the faults its notes list.
+func RunLine(res *scenarios.Result) Line {
+	return Line{Label: fmt.Sprintf("seed %d", res.Seed), Series: res.Series, Seeds: 1, Shade: WindowsOf(res.Params, res.Notes)}
+}
+
+// faultNote is a fault line as a run's notes print it.
+var faultNote = regexp.MustCompile(`^fault: at (\S+) (.+) for (\S+)$`)
+
+// WindowsOf returns the windows to shade for a run with parameters params
+// and notes: each pair of parameters NAME_at and NAME_for (a scenario's
+// trigger: slow_at and slow_for, trigger_at and trigger_for), and each
+// fault note "fault: at T WHAT for D". Sorted by start.
+func WindowsOf(params map[string]string, notes []string) []Window {
+	var out []Window
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		name, ok := strings.CutSuffix(k, "_at")
+		if !ok {
+			continue
+		}
+		at, err1 := time.ParseDuration(params[k])
+		span, err2 := time.ParseDuration(params[name+"_for"])
+		if err1 != nil || err2 != nil || span <= 0 {
+			continue
+		}
+		out = append(out, Window{From: at.Seconds(), To: (at + span).Seconds(), Label: name})
+	}
+	for _, n := range notes {
+		m := faultNote.FindStringSubmatch(n)
+		if m == nil {
+			continue
+		}
+		at, err1 := time.ParseDuration(m[1])
+		span, err2 := time.ParseDuration(m[3])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out = append(out, Window{From: at.Seconds(), To: (at + span).Seconds(), Label: m[2]})
+	}
+	slices.SortStableFunc(out, func(a, b Window) int { return cmp.Compare(a.From, b.From) })
+	return out
 }
 
 // seriesOrder puts the usual series first, then the others by name.
@@ -94,6 +155,23 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 	if len(panels) == 0 {
 		return fmt.Errorf("the scenario records no time series to plot")
 	}
+	// One x range for every panel, so their times line up.
+	xmin, xmax := math.Inf(1), math.Inf(-1)
+	seeds := 0
+	var shade []Window
+	for _, l := range lines {
+		for _, pts := range l.Series {
+			for _, pt := range pts {
+				xmin, xmax = min(xmin, pt.T), max(xmax, pt.T)
+			}
+		}
+		seeds = max(seeds, l.Seeds)
+		for _, w := range l.Shade {
+			if !slices.Contains(shade, w) {
+				shade = append(shade, w)
+			}
+		}
+	}
 	plots := make([][]*plot.Plot, len(panels))
 	for i, name := range panels {
 		p := plot.New()
@@ -101,11 +179,35 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 		if i == 0 && title != "" {
 			p.Title.Text = title + ": " + name
 		}
+		if i == 0 && seeds > 1 {
+			p.Title.Text += fmt.Sprintf(" (each line: the mean over %d seeds)", seeds)
+		}
 		p.X.Label.Text = "simulated time (s)"
+		p.X.Min, p.X.Max = xmin, xmax
 		p.Add(plotter.NewGrid())
-		// One legend, in the first panel, bottom left: where a goodput
-		// curve that starts high leaves room.
+		// A legend on every panel, bottom left: where a goodput curve that
+		// starts high leaves room.
 		p.Legend.Left = true
+		p.Legend.Top = false
+		ymin, ymax := math.Inf(1), math.Inf(-1)
+		for _, l := range lines {
+			for _, pt := range l.Series[name] {
+				ymin, ymax = min(ymin, pt.V), max(ymax, pt.V)
+			}
+		}
+		breaker := strings.Contains(name, "breaker")
+		if breaker {
+			// The level series of patterns/breaker: 0 closed, 1 half-open, 2 open.
+			ymin, ymax = 0, 2
+			p.Y.Min, p.Y.Max = -0.1, 2.1
+			p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "closed"}, {Value: 1, Label: "half-open"}, {Value: 2, Label: "open"}}
+		}
+		if ymin > ymax {
+			ymin, ymax = 0, 1
+		}
+		if err := addShade(p, shade, ymin, ymax); err != nil {
+			return err
+		}
 		for j, l := range lines {
 			pts := l.Series[name]
 			if len(pts) == 0 {
@@ -123,9 +225,7 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 			ln.Width = vg.Points(1.5)
 			ln.Dashes = plotutil.Dashes(j / 7)
 			p.Add(ln)
-			if len(lines) > 1 && i == 0 {
-				p.Legend.Add(l.Label, ln)
-			}
+			p.Legend.Add(l.Label, ln)
 		}
 		plots[i] = []*plot.Plot{p}
 	}
@@ -147,3 +247,41 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 }
 
 func lineColor(i int) color.Color { return plotutil.Color(i % 7) }
+
+// shadeColor fills trigger and fault windows, under the curves.
+var shadeColor = color.NRGBA{R: 220, G: 60, B: 60, A: 40}
+
+// addShade draws the windows as rectangles over [ymin, ymax], with one
+// legend entry that names them.
+func addShade(p *plot.Plot, windows []Window, ymin, ymax float64) error {
+	if len(windows) == 0 {
+		return nil
+	}
+	pad := (ymax - ymin) * 0.05
+	if pad == 0 {
+		pad = 0.5
+	}
+	var first *plotter.Polygon
+	var labels []string
+	for _, w := range windows {
+		poly, err := plotter.NewPolygon(plotter.XYs{{X: w.From, Y: ymin - pad}, {X: w.To, Y: ymin - pad}, {X: w.To, Y: ymax + pad}, {X: w.From, Y: ymax + pad}})
+		if err != nil {
+			return fmt.Errorf("shading %s: %w", w.Label, err)
+		}
+		poly.Color = shadeColor
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+		if first == nil {
+			first = poly
+		}
+		if !slices.Contains(labels, w.Label) {
+			labels = append(labels, w.Label)
+		}
+	}
+	label := strings.Join(labels, ", ")
+	if len(labels) > 3 {
+		label = fmt.Sprintf("%s, … (%d windows)", strings.Join(labels[:3], ", "), len(windows))
+	}
+	p.Legend.Add("shaded: "+label, first)
+	return nil
+}

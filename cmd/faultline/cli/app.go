@@ -102,9 +102,24 @@ func (a App) Run(args []string, stdout, stderr io.Writer) int {
 }
 
 func (a *App) run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		// No command is bad usage: a script that forgets one must not pass.
+		fmt.Fprintf(stderr, "%s: want a command (accepted: %s; see '%s --help')\n", a.Name, strings.Join(slices.Sorted(maps.Keys(commands)), ", "), a.Name)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
 		a.usage(stdout)
 		return exitOK
+	case "--version":
+		args = append([]string{"version"}, args[1:]...)
+	}
+	if args[0] == workerCommand { // hidden: the worker process of sweep --isolate
+		code, err := a.runWorker(args[1:], stdout, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneLine(err.Error()))
+		}
+		return code
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -82,6 +82,14 @@ func TestBadInput(t *testing.T) {
 		{"shrink passing seed", []string{"shrink", "kv", "--seed", "1", "--out", filepath.Join(dir, "kv.faults")}, "does not fail"},
 		{"shrink out into missing dir", []string{"shrink", "kv", "--seed", "1", "--set", "mode=buggy", "--out", out("x.faults")}, "does not exist"},
 		{"list unknown scenario", []string{"list", "bogus"}, `unknown scenario "bogus"`},
+		// Parameters each valid alone that contradict each other.
+		{"trigger after the end", []string{"run", "retry-storm", "--set", "duration=1s"}, "parameters trigger_at=20s, trigger_for=5s and duration=1s contradict"},
+		{"spike after the end", []string{"sweep", "rate-limit", "--seeds", "2", "--set", "spike_at=100s"}, "spike_at=1m40s, spike_for=10s and duration=40s contradict"},
+		{"overload after the end", []string{"run", "throttle", "--set", "duration=2s"}, "contradict"},
+		{"drift beyond the skew", []string{"run", "lease", "--set", "drift_ppm=10000", "--set", "max_skew=10ms"}, "parameters drift_ppm=10000 and max_skew=10ms contradict"},
+		{"compare row after the end", []string{"compare", "retry-storm", "--vary", "duration=60s,1s", "--seeds", "2", "-q"}, "duration=1s contradict"},
+		{"backoff base above cap", []string{"run", "backoff", "--set", "backoff.base=10s", "--set", "backoff.cap=1s"}, "parameters backoff, backoff.base and backoff.cap"},
+		{"compare row with base above cap", []string{"compare", "backoff", "--vary", "backoff.cap=10s,1ms", "--seeds", "2", "-q"}, "--vary: backoff backoff.cap=1ms: "},
 		{"bench zero seeds", []string{"bench", "--seeds", "0"}, "--seeds 0"},
 		{"bench profile into missing dir", []string{"bench", "--cpuprofile", out("p.pprof"), "pingpong"}, "no such file"},
 		{"bench profile, unknown scenario", []string{"bench", "--cpuprofile", filepath.Join(dir, "p.pprof"), "bogus"}, `unknown scenario "bogus"`},
@@ -146,7 +154,7 @@ func TestLimitIsReported(t *testing.T) {
 		if code != exitFail {
 			t.Fatalf("%s: exit %d", tt.flag, code)
 		}
-		for _, want := range []string{"status      limit", "limit " + tt.limit, "seed        3", "replay      faultline run pingpong --seed 3 --set hops=100000"} {
+		for _, want := range []string{"status      limit", "limit " + tt.limit, "seed        3", "replay      faultline run pingpong --seed 3 --set hops=100000 " + tt.flag + " " + tt.value + "\n"} {
 			if !strings.Contains(out, want) {
 				t.Fatalf("%s: output lacks %q:\n%s", tt.flag, want, out)
 			}

@@ -27,7 +27,13 @@ func rejectEmpty(fs *pflag.FlagSet) error {
 // checkOutPath checks, before any work is done, that an output file can be
 // written at path: its directory exists and takes new files, and path is
 // not a directory. Otherwise a long run would end in a write error.
+// A device or a named pipe is written through (see outfile).
 func checkOutPath(flag, path string) error {
+	if outfile.InPlace(path) {
+		// A device or a pipe is written through when the time comes;
+		// opening it now could block, or end what reads a pipe.
+		return nil
+	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return usagef("--%s %s: is a directory (want a file name)", flag, path)
 	}
@@ -49,14 +55,14 @@ func checkOutPath(flag, path string) error {
 	return nil
 }
 
-// checkDir checks that path is an existing directory.
-func checkDir(flag, path string) error {
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return usagef("--%s %s: %v (want an existing directory)", flag, path, cause(err))
-	case !st.IsDir():
-		return usagef("--%s %s: not a directory (want an existing directory)", flag, path)
+// makeDir makes sure path is a directory, creating it (and its parents)
+// if it does not exist.
+func makeDir(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		return usagef("--%s %s: not a directory (want a directory, created if missing)", flag, path)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return usagef("--%s %s: %v (want a directory, created if missing)", flag, path, cause(err))
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func (a *App) runCheck(args []string, stdout, _ io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	if *visualize != "" {
-		if err := checkDir("visualize", *visualize); err != nil {
+		if err := makeDir("visualize", *visualize); err != nil {
 			return exitUsage, err
 		}
 	}

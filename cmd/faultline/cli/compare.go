@@ -33,6 +33,8 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
 	a.addRunFlags(fs, &rf)
+	var iso isolateFlags
+	addIsolateFlags(fs, &iso)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -78,6 +80,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	configs, err := scenarios.Configs(sc, rf.params, vary)
 	if err != nil {
 		return exitUsage, usagef("%v", err)
@@ -95,9 +98,26 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	// One probe run tells which metrics the scenario records, so that a
 	// bad --metrics fails now rather than after the whole comparison.
-	probe := scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	pool, err := a.startWorkers(&iso, sc, opts, *plotPath != "")
+	if err != nil {
+		return exitCode(err), err
+	}
+	var isolated func(scenarios.Values, uint64) *scenarios.Result
+	if pool != nil {
+		defer pool.close()
+		isolated = pool.exec
+	}
+	var probe *scenarios.Result
+	if isolated != nil {
+		probe = isolated(configs[0].Values, seeds.First)
+	} else {
+		probe = scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	}
 	if probe.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", probe.Error)
+	}
+	if *plotPath != "" && len(probe.Series) == 0 {
+		return exitUsage, usagef("--plot %s: scenario %s records no time series (accepted: a scenario that does, e.g. retry-storm)", *plotPath, sc.Name)
 	}
 	var metrics []string
 	if *metricsStr != "" && *metricsStr != "all" {
@@ -108,14 +128,27 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 
 	total := int64(seeds.Count) * int64(len(configs))
-	prog := newProgress(stderr, "compare "+sc.Name, total, *quiet)
+	prog := newProgress(stderr, a.Name+" compare "+sc.Name, total, *quiet)
 	stop, release := notifyInterrupt(stderr)
 	defer release()
+	var badInput *scenarios.Result // a row the scenario refused once running
 	cmp := scenarios.Compare(sc, scenarios.CompareOptions{
 		Configs: configs, Varied: keys, Seeds: seeds, Workers: j, Run: opts, Stop: stop,
-		OnRun: func(r *scenarios.Result) { prog.add(r.Failed()) },
+		Exec: isolated,
+		OnRun: func(r *scenarios.Result) {
+			if r.Status == scenarios.StatusBadInput && badInput == nil {
+				badInput = r
+			}
+			prog.add(r.Failed())
+		},
 	})
+	if pool != nil {
+		pool.close() // at once: after Ctrl-C, workers may still be running abandoned worlds
+	}
 	prog.finish()
+	if badInput != nil {
+		return exitUsage, usagef("--vary: %s %s: %s", sc.Name, scenarios.FormatParams(varied(badInput.Params, keys)), badInput.Error)
+	}
 	switch {
 	case *metricsStr == "all":
 		metrics = cmp.Metrics()
@@ -147,7 +180,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		failed += row.Failures
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(opts, sc, cmp))
+		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp, opts))
 	}
 	switch {
 	case cmp.Interrupted:
@@ -158,10 +191,14 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, nil
 }
 
-func firstFailedReplay(opts scenarios.Options, sc *scenarios.Scenario, c *scenarios.Comparison) string {
+func firstFailedReplay(sc *scenarios.Scenario, c *scenarios.Comparison, opts scenarios.Options) string {
 	for _, row := range c.Rows {
 		if len(row.FailedSeeds) > 0 {
-			return "replay one: " + opts.ReplayCommand(sc, row.Values, row.FailedSeeds[0])
+			replay := opts.ReplayCommand(sc, row.Values, row.FailedSeeds[0]) + scenarios.LimitFlags(opts.Limits)
+			if opts.FaultsFile != "" {
+				replay += " --faults " + opts.FaultsFile
+			}
+			return "replay one: " + replay
 		}
 	}
 	return ""
@@ -209,4 +246,13 @@ func pickMetrics(s string, have map[string]float64) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// varied returns the varied keys of params.
+func varied(params map[string]string, keys []string) map[string]string {
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		out[k] = params[k]
+	}
+	return out
 }

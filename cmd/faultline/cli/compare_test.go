@@ -117,10 +117,11 @@ func TestCompareOutAndPlotFiles(t *testing.T) {
 	if err != nil || !strings.Contains(string(svg), "<svg") || !strings.Contains(string(svg), "policy=shed") {
 		t.Fatalf("plot: %v", err)
 	}
-	// A scenario without time series: the plot is an error, and no file is left.
+	// A scenario without time series: --plot is bad input, refused before
+	// the comparison runs, and no file is left.
 	noSeries := filepath.Join(dir, "none.svg")
-	if code, _, e := cli("compare", "pingpong", "--vary", "loss=0,0.001", "--seeds", "2", "--plot", noSeries); code != 1 || !strings.Contains(e, "no time series") {
-		t.Fatalf("exit %d %s", code, e)
+	if code, out, e := cli("compare", "pingpong", "--vary", "loss=0,0.001", "--seeds", "2", "--plot", noSeries); code != 2 || out != "" || !strings.Contains(e, "--plot "+noSeries+": scenario pingpong records no time series") {
+		t.Fatalf("exit %d %s\n%s", code, e, out)
 	}
 	if _, err := os.Stat(noSeries); !os.IsNotExist(err) {
 		t.Fatal("a failed plot left a file")

@@ -83,7 +83,7 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if rf.faults != "" {
 		return exitUsage, usagef("--faults: explore draws and mutates its own schedules; start from a corpus with --corpus DIR")
 	}
-	if err := checkDir("out", *outDir); err != nil {
+	if err := makeDir("out", *outDir); err != nil {
 		return exitUsage, err
 	}
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
@@ -98,7 +98,7 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	stop, unlisten := notifyInterrupt(stderr)
 	defer unlisten()
-	prog := newProgress(stderr, "explore "+sc.Name, int64(*runs), *quiet)
+	prog := newProgress(stderr, a.Name+" explore "+sc.Name, int64(*runs), *quiet)
 	sum, err := scenarios.Explore(sc, vals, scenarios.ExploreOptions{
 		Runs: *runs, Seed: seed, Workers: w, Corpus: corpus, StopAtFailure: *stopAt, Run: opts, Stop: stop,
 		OnRun: func(_ int, _ scenarios.CorpusEntry, res *scenarios.Result, _ bool) { prog.add(res.Failed()) },

@@ -23,7 +23,7 @@ func TestFaultsFlag(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("good file: exit %d: %s%s", code, out, errOut)
 	}
-	for _, want := range []string{"note        fault: at 2ms pause n2 for 5ms", "replay      faultline run pingpong --seed 1 --faults " + good} {
+	for _, want := range []string{"note        fault: at 2ms pause n2 for 5ms", "replay      faultline run pingpong --seed 0 --faults " + good} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -78,6 +78,13 @@ func TestExitCodes(t *testing.T) {
 		{"list json", []string{"list", "--format", "json"}, 0, "", `"params"`},
 		{"version", []string{"version"}, 0, "", "faultline "},
 		{"limit", []string{"run", "pingpong", "--set", "hops=100000", "--max-events", "100"}, 1, "", "status      limit"},
+		{"no command", nil, 2, "want a command (accepted: ", ""},
+		{"--version", []string{"--version"}, 0, "", "faultline 0."},
+		{"trace-format without trace", []string{"run", "pingpong", "--trace-format", "perfetto"}, 2, "--trace-format perfetto needs --trace", ""},
+		{"seed defaults to 0", []string{"run", "pingpong"}, 0, "", "seed        0\n"},
+		{"limit flags in replay", []string{"run", "kv", "--seed", "2", "--max-events", "100"}, 1, "", "replay      faultline run kv --seed 2 --max-events 100\n"},
+		{"memory limit", []string{"run", "queue", "--set", "rate=1e6", "--set", "workers=1", "--set", "duration=24h", "--max-memory", "48MiB"}, 1, "", "error       limit memory (heap "},
+		{"bad memory limit", []string{"run", "pingpong", "--max-memory", "12XB"}, 2, "--max-memory", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +110,21 @@ func TestTraceFileIsWritten(t *testing.T) {
 	b, err := os.ReadFile(p)
 	if err != nil || !bytes.Contains(b, []byte(`"kind":"send"`)) {
 		t.Fatalf("trace %q, %v", b, err)
+	}
+}
+
+func TestArtifactsDirIsCreated(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if code, _, e := cli("run", "pingpong", "--artifacts", dir); code != 0 {
+		t.Fatal(e)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Fatalf("--artifacts %s not created: %v", dir, err)
+	}
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o644)
+	if code, _, e := cli("run", "pingpong", "--artifacts", file); code != 2 || !strings.Contains(e, "not a directory") {
+		t.Fatalf("exit %d %q", code, e)
 	}
 }
 

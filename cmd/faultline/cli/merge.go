@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -93,22 +92,25 @@ func (a *App) runMerge(args []string, stdout, _ io.Writer) (int, error) {
 	if want != nil {
 		r = *want
 	}
-	var missing, outside []uint64
-	for s := range r.Count {
-		if _, ok := from[r.First+s]; !ok {
-			missing = append(missing, r.First+s)
-			if len(missing) > 20 {
-				break
-			}
-		}
-	}
+	// Every seed found is distinct, so the count of those inside r says
+	// how many are missing; list only the first few.
+	inside := uint64(0)
+	var outside []uint64
 	for _, res := range all {
-		if !r.Contains(res.Seed) {
+		if r.Contains(res.Seed) {
+			inside++
+		} else {
 			outside = append(outside, res.Seed)
 		}
 	}
-	if len(missing) > 0 {
-		return exitUsage, usagef("seeds %s: missing %s (a shard did not finish, or was not given)", r, seedList(missing, 20))
+	if nMissing := r.Count - inside; nMissing > 0 {
+		var missing []uint64
+		for s := uint64(0); s < r.Count && len(missing) < 20; s++ {
+			if _, ok := from[r.First+s]; !ok {
+				missing = append(missing, r.First+s)
+			}
+		}
+		return exitUsage, usagef("seeds %s: %d missing: %s (a shard did not finish, or was not given)", r, nMissing, seedListOf(missing, nMissing))
 	}
 	if len(outside) > 0 {
 		return exitUsage, usagef("seeds %s: the files also hold seeds outside it: %s", r, seedList(outside, 20))
@@ -117,7 +119,7 @@ func (a *App) runMerge(args []string, stdout, _ io.Writer) (int, error) {
 	if *outPath != "" {
 		var buf bytes.Buffer
 		for _, res := range all {
-			b, err := json.Marshal(res)
+			b, err := marshalJSON(res)
 			if err != nil {
 				return exitFail, err
 			}

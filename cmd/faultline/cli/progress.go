@@ -90,7 +90,7 @@ func (p *plainProgress) add(failed bool) {
 	p.last = now
 	elapsed := now.Sub(p.start)
 	eta := time.Duration(float64(elapsed) / float64(p.done) * float64(p.total-p.done))
-	fmt.Fprintf(p.w, "faultline %s: %d/%d runs (%d%%), %d failed, %.1f runs/s, ETA %v\n",
+	fmt.Fprintf(p.w, "%s: %d/%d runs (%d%%), %d failed, %.1f runs/s, ETA %v\n",
 		p.what, p.done, p.total, 100*p.done/p.total, p.failed, float64(p.done)/elapsed.Seconds(), eta.Round(time.Second))
 }
 
@@ -115,10 +115,10 @@ var notifyInterrupt = func(stderr io.Writer) (<-chan struct{}, func()) {
 			first := false
 			once.Do(func() { first = true; close(stop) })
 			if !first {
-				fmt.Fprintln(stderr, "faultline: interrupted again; exiting now")
+				fmt.Fprintln(stderr, "interrupted again; exiting now")
 				os.Exit(exitInterrupted)
 			}
-			fmt.Fprintln(stderr, "faultline: interrupted; reporting what finished (Ctrl-C again to exit now)")
+			fmt.Fprintln(stderr, "interrupted; reporting what finished (Ctrl-C again to exit now)")
 		}
 	}()
 	return stop, func() { signal.Stop(sig); close(quit) }

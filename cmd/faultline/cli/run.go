@@ -30,6 +30,7 @@ type runFlags struct {
 	maxTime    time.Duration
 	maxPending int
 	maxWall    time.Duration
+	maxMemory  byteSize
 	faults     string
 	determin   bool
 	// params holds, once prepare has run, the --set values, plus the
@@ -45,6 +46,8 @@ func (a *App) addRunFlags(fs *pflag.FlagSet, rf *runFlags) {
 	fs.DurationVar(&rf.maxTime, "max-time", time.Duration(sim.DefaultLimits.MaxTime), "end a run as 'limit' past this simulated time")
 	fs.IntVar(&rf.maxPending, "max-pending", sim.DefaultLimits.MaxPending, "end a run as 'limit' with more pending events than this")
 	fs.DurationVar(&rf.maxWall, "max-wall", 5*time.Minute, "end a run as 'limit' after this much wall-clock time (0: none)")
+	rf.maxMemory = defaultMaxMemory
+	fs.Var(&rf.maxMemory, "max-memory", "end a run as 'limit' when the heap grows past this size, e.g. 512MiB (0: none)")
 	fs.StringVar(&rf.faults, "faults", "", "apply the fault schedule in FILE, one fault per line (see docs/faults.md)")
 	fs.BoolVar(&rf.determin, "check-determinism", false, "execute every run twice and compare trace hashes; a difference is status 'nondeterministic', with the first event where the runs part and both traces")
 }
@@ -80,13 +83,14 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 	opts := scenarios.Options{
 		Limits:           sim.Limits{MaxEvents: rf.maxEvents, MaxTime: sim.Time(rf.maxTime), MaxPending: rf.maxPending},
 		WallLimit:        rf.maxWall,
+		MemoryLimit:      uint64(rf.maxMemory),
 		Program:          a.Name,
 		CheckDeterminism: rf.determin,
 	}
 	if rf.faults != "" {
-		text, err := os.ReadFile(rf.faults)
+		text, err := readBounded(rf.faults, maxFaultsFileBytes)
 		if err != nil {
-			return nil, vals, scenarios.Options{}, usagef("--faults: %v", err)
+			return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
 		}
 		// Check the form now; node names are checked against the cluster
 		// size when the scenario builds its cluster (StatusBadInput).
@@ -110,15 +114,38 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 	return sc, vals, opts, nil
 }
 
+// maxFaultsFileBytes bounds a --faults file: room for faults.MaxFaults
+// lines of about 160 bytes.
+const maxFaultsFileBytes = 16 << 20
+
+// readBounded reads the file at path, refusing one longer than limit
+// bytes without reading past it (a device such as /dev/zero never ends).
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, cause(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, cause(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("longer than %s (want a schedule of at most %d faults)", scenarios.FormatBytes(uint64(limit)), faults.MaxFaults)
+	}
+	return b, nil
+}
+
 func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags("run", "run SCENARIO [--seed N] [--set key=value ...] [--format text|json] [--faults FILE] [--trace FILE [--trace-format jsonl|perfetto]]", stdout)
 	var rf runFlags
-	seedStr := fs.String("seed", "1", "the run's seed (a non-negative integer)")
+	seedStr := fs.String("seed", "0", "the run's seed (a non-negative integer; seed ranges start at 0 too)")
 	format := fs.String("format", "text", "output format: text or json")
 	plotPath := fs.String("plot", "", "draw the run's time series (goodput, latency p99, queue length, breaker state) to FILE.svg or FILE.png")
 	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
-	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations)")
+	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations); created if missing")
+	rp := addReportFlag(fs, "the run")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -144,8 +171,13 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if err := checkOutPath("trace", *tracePath); err != nil {
 			return exitUsage, err
 		}
+	} else if fs.Changed("trace-format") {
+		return exitUsage, usagef("--trace-format %s needs --trace FILE, the file to write", *traceFormat)
 	}
-	if err := checkDir("artifacts", *artifacts); err != nil {
+	if err := makeDir("artifacts", *artifacts); err != nil {
+		return exitUsage, err
+	}
+	if err := rp.check(); err != nil {
 		return exitUsage, err
 	}
 	seed, err := scenarios.ParseSeed(*seedStr)
@@ -156,6 +188,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	opts.ArtifactDir = *artifacts
 	var trace *outfile.File
 	var sink *sim.JSONLSink
@@ -174,6 +207,7 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			opts.Sink = sink
 		}
 	}
+	rec := rp.attach(&opts, *plotPath != "")
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if res.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", res.Error) // the trace file is not written
@@ -191,16 +225,21 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitFail, fmt.Errorf("--trace: %w", err)
 		}
 	}
+	if err := rp.write(res, rec); err != nil {
+		return exitFail, err
+	}
 	if *plotPath != "" {
+		res.Series = plotSeries(res, rec)
 		if len(res.Series) == 0 {
 			fmt.Fprintf(stderr, "%s run: --plot: scenario %s records no time series; no plot written\n", a.Name, sc.Name)
-		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{{Label: fmt.Sprintf("seed %d", seed), Series: res.Series}}); err != nil {
+		} else if err := report.Plot(*plotPath, fmt.Sprintf("%s seed %d", sc.Name, seed), []report.Line{report.RunLine(res)}); err != nil {
 			return exitFail, err
 		}
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // keep "->" in details readable
 		if err := enc.Encode(res); err != nil {
 			return exitFail, err
 		}

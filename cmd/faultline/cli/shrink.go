@@ -44,6 +44,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
 	maxRuns := fs.Int("max-runs", 500, "most runs the shrink may use")
 	format := fs.String("format", "text", "output format: text or json")
+	rp := addReportFlag(fs, "the run with the minimal schedule")
 	a.addRunFlags(fs, &rf)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
@@ -76,11 +77,15 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	defer softMemoryLimit(rf.maxMemory)()
 	path := *out
 	if path == "" {
 		path = fmt.Sprintf("%s-seed%d.faults", sc.Name, seed)
 	}
 	if err := checkOutPath("out", path); err != nil {
+		return exitUsage, err
+	}
+	if err := rp.check(); err != nil {
 		return exitUsage, err
 	}
 	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
@@ -91,11 +96,18 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("%v", err)
 	}
 	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
-		sc.Name, seed, sh.How, len(sh.Original.Faults), sh.Stats, sh.Minimal)
+		sc.Name, seed, sh.How, sh.Original.Count(), sh.Stats, sh.Minimal)
 	if err := outfile.Write(path, []byte(text)); err != nil {
 		return exitFail, fmt.Errorf("--out: %w", err)
 	}
 	res := sh.Result
+	ro := opts
+	if !takesFaultsParam(sc) {
+		ro.Faults, ro.FaultsFile = sh.Minimal.String(), path
+	}
+	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, seed, ro, res.TraceHash); err != nil {
+		return exitFail, err
+	}
 	j := shrinkJSON{
 		Scenario: sc.Name, Seed: seed, Fails: sh.How,
 		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
@@ -112,13 +124,14 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return exitOK, enc.Encode(j)
 	}
 	fmt.Fprintf(stdout, "scenario    %s\nseed        %d\nfails       %s", sc.Name, seed, sh.How)
 	if j.CheckDetail != "" {
 		fmt.Fprintf(stdout, ": %s", j.CheckDetail)
 	}
-	fmt.Fprintf(stdout, "\nshrunk      %d faults to %d (%s)\n", len(sh.Original.Faults), len(sh.Minimal.Faults), sh.Stats)
+	fmt.Fprintf(stdout, "\nshrunk      %d faults to %d (%s)\n", sh.Original.Count(), sh.Minimal.Count(), sh.Stats)
 	fmt.Fprintln(stdout, "minimal schedule:")
 	if len(sh.Minimal.Faults) == 0 {
 		fmt.Fprintln(stdout, "  (none: the run fails without faults)")

@@ -34,7 +34,10 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	shardStr := fs.String("shard", "", "run only part i of n of the seeds (0 ≤ i < n), e.g. 0/4; join the outputs with '"+a.Name+" merge'")
 	format := fs.String("format", "text", "output format: text or json")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
+	rp := addReportFlag(fs, "the first failing seed")
 	a.addRunFlags(fs, &rf)
+	var iso isolateFlags
+	addIsolateFlags(fs, &iso)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -69,6 +72,19 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if err := rp.check(); err != nil {
+		return exitUsage, err
+	}
+	defer softMemoryLimit(rf.maxMemory)()
+	// Listen for Ctrl-C before reading a stream to resume, which may take
+	// a while: a Ctrl-C then ends the sweep with its summary.
+	stop, release := notifyInterrupt(stderr)
+	defer release()
+	isolated, stopWorkers, err := a.isolation(&iso, sc, vals, opts)
+	if err != nil {
+		return exitCode(err), err
+	}
+	defer stopWorkers()
 	var stream *resultStream
 	var done []*scenarios.Result
 	if *outPath != "" {
@@ -85,11 +101,10 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			todo--
 		}
 	}
-	prog := newProgress(stderr, "sweep "+sc.Name, todo, *quiet)
-	stop, release := notifyInterrupt(stderr)
-	defer release()
+	prog := newProgress(stderr, a.Name+" sweep "+sc.Name, todo, *quiet)
 	sum, err := scenarios.Sweep(sc, vals, scenarios.SweepOptions{
 		Seeds: seeds, Workers: j, FailFast: *failFast, Done: done, Run: opts, Stop: stop,
+		Exec: isolated,
 		OnResult: func(r *scenarios.Result) error {
 			if r.Status == scenarios.StatusBadInput {
 				// Every seed would say the same: stop, and exit 2.
@@ -102,6 +117,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			return nil
 		},
 	})
+	stopWorkers() // at once: after Ctrl-C, workers may still be running abandoned worlds
 	prog.finish()
 	if stream != nil {
 		if cerr := stream.close(); err == nil {
@@ -116,10 +132,20 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, err
 	}
 	if err != nil {
-		return exitFail, fmt.Errorf("--out %s: %w", *outPath, err)
+		// The stream could not be written (a full disk): the summary still
+		// tells what ran; the stream holds what was written before.
+		if perr := printSweep(stdout, sum, *format); perr != nil {
+			err = errors.Join(err, perr)
+		}
+		return exitFail, fmt.Errorf("--out %s: %w (the sweep stopped there; the summary above counts the runs that finished; free space and add --resume to finish it)", *outPath, err)
 	}
 	if err := printSweep(stdout, sum, *format); err != nil {
 		return exitFail, err
+	}
+	if f := sum.FirstFailure; f != nil {
+		if err := rp.rerun(stderr, a.Name+" sweep", sc, vals, f.Seed, opts, f.TraceHash); err != nil {
+			return exitFail, err
+		}
 	}
 	return sweepStatus(sum), nil
 }
@@ -139,6 +165,7 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(sum)
 	}
 	line := fmt.Sprintf("sweep %s seeds %s: %d runs, %d failed (%s)", sum.Scenario, sum.Seeds, sum.Runs, len(sum.Failed), statusCounts(sum.Statuses))
@@ -210,16 +237,20 @@ func statusCounts(m map[string]int) string {
 
 // seedList formats seeds, at most max of them.
 func seedList(seeds []uint64, max int) string {
+	return seedListOf(seeds[:min(len(seeds), max)], uint64(len(seeds)))
+}
+
+// seedListOf formats the first seeds of a list of total seeds.
+func seedListOf(first []uint64, total uint64) string {
 	var b strings.Builder
-	for i, s := range seeds {
-		if i == max {
-			fmt.Fprintf(&b, " … and %d more", len(seeds)-max)
-			break
-		}
+	for i, s := range first {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%d", s)
+	}
+	if more := total - uint64(len(first)); more > 0 {
+		fmt.Fprintf(&b, " … and %d more", more)
 	}
 	return b.String()
 }
@@ -228,7 +259,7 @@ func seedList(seeds []uint64, max int) string {
 // one write, so a crash leaves at most one torn line, at the end, which
 // the next --resume drops. The file is synced every syncEvery.
 type resultStream struct {
-	f        *os.File
+	f        streamFile
 	path     string
 	lastSync time.Time
 	dirty    bool
@@ -237,6 +268,17 @@ type resultStream struct {
 }
 
 const syncEvery = time.Second
+
+// streamFile is what a resultStream writes to: an *os.File, or a fake in
+// tests.
+type streamFile interface {
+	io.Writer
+	Sync() error
+	Close() error
+}
+
+// readResults reads a stream to resume; tests replace it.
+var readResults = scenarios.ReadResults
 
 // openStream opens path for appending. With resume it reads the results
 // already there, checks they are of scenario name with params, and cuts a
@@ -265,7 +307,7 @@ func openStream(path string, resume bool, name string, params map[string]string)
 	}
 	if resume {
 		var good int64
-		done, good, err = scenarios.ReadResults(f)
+		done, good, err = readResults(f)
 		if err != nil {
 			return fail(usagef("--resume %s: %v", path, err))
 		}
@@ -285,7 +327,7 @@ func openStream(path string, resume bool, name string, params map[string]string)
 }
 
 func (s *resultStream) write(r *scenarios.Result) error {
-	b, err := json.Marshal(r)
+	b, err := marshalJSON(r)
 	if err != nil {
 		return err
 	}

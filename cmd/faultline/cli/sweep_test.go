@@ -229,7 +229,8 @@ func TestShardsMerge(t *testing.T) {
 		args   []string
 		errHas string
 	}{
-		{"missing", []string{files[0], files[2]}, "missing 7 8"},
+		{"missing", []string{files[0], files[2]}, "7 missing: 7 8 9 10 11 12 13 ("},
+		{"many missing", append([]string{"--seeds", "0-999"}, files...), "980 missing: 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 … and 960 more ("},
 		{"duplicate", []string{files[0], files[1], files[1]}, "seed 7 is in both"},
 		{"other params", []string{files[0], other}, "other parameters"},
 		{"outside", []string{"--seeds", "0-6", files[0], files[1]}, "outside"},
@@ -252,7 +253,7 @@ func TestProgressPlainLines(t *testing.T) {
 	defer func() { plainEvery = old }()
 	plainEvery = 0
 	var buf bytes.Buffer
-	p := newProgress(&buf, "sweep x", 4, false)
+	p := newProgress(&buf, "faultline sweep x", 4, false)
 	for i := range 4 {
 		p.add(i == 1)
 	}

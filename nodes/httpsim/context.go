@@ -1,0 +1,213 @@
+package httpsim
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/sim"
+)
+
+// Epoch is the wall-clock time that simulated time 0 maps to, on every
+// node's local clock: Clock.Now and the contexts' Deadline return
+// Epoch plus the node's local clock reading.
+var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ErrNoProcess is returned (or panicked, where no error can be returned)
+// when a context carries no simulated process.
+var ErrNoProcess = errors.New("httpsim: the context carries no simulated process; derive it from httpsim.Context(p) or the handler's r.Context()")
+
+type procKey struct{}
+
+// simCtx is a context bound to one process. Its deadline is on the
+// node's local clock and is checked lazily: the world has one goroutine,
+// so nothing else could observe the expiry before the process does.
+type simCtx struct {
+	parent   context.Context
+	p        *proc.P
+	deadline sim.Time
+	hasDL    bool
+	realDL   bool // a real-clock deadline sits below this context
+	err      error
+	done     chan struct{}
+	afters   []*afterFunc
+}
+
+type afterFunc struct {
+	f       func()
+	stopped bool
+}
+
+// Context returns a context bound to process p, with no deadline. Pass
+// it (or a context derived from it) to requests made through a
+// Transport from p.
+func Context(p *proc.P) context.Context {
+	return &simCtx{parent: context.Background(), p: p}
+}
+
+// WithTimeout is context.WithTimeout on the simulated clock: the
+// returned context's deadline is d after now on the process's local
+// clock, or the parent's deadline if that is sooner. parent must come
+// from Context, a handler's r.Context(), or a context derived from
+// either; otherwise WithTimeout panics with ErrNoProcess.
+func WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	p := ProcessOf(parent)
+	if p == nil {
+		panic(ErrNoProcess)
+	}
+	c := &simCtx{parent: parent, p: p, deadline: p.Now() + sim.Time(max(d, 0)), hasDL: true}
+	if dl, ok := parent.Deadline(); ok {
+		if realDeadline(parent, dl) {
+			c.realDL = true
+		} else if dl.Before(Epoch.Add(time.Duration(c.deadline))) {
+			c.deadline = sim.Time(dl.Sub(Epoch))
+		}
+	}
+	return c, func() { c.cancel(context.Canceled) }
+}
+
+// realDeadline reports whether dl, the deadline of ctx, was set on the
+// real clock somewhere in ctx's chain.
+func realDeadline(ctx context.Context, dl time.Time) bool {
+	c, ok := ctx.Value(simKey{}).(*simCtx)
+	if !ok || c.realDL {
+		return true
+	}
+	simDL, hasSim := c.Deadline()
+	return !hasSim || !dl.Equal(simDL)
+}
+
+// ProcessOf returns the process ctx is bound to, or nil.
+func ProcessOf(ctx context.Context) *proc.P {
+	p, _ := ctx.Value(procKey{}).(*proc.P)
+	return p
+}
+
+func (c *simCtx) Deadline() (time.Time, bool) {
+	if c.hasDL {
+		return Epoch.Add(time.Duration(c.deadline)), true
+	}
+	return c.parent.Deadline()
+}
+
+func (c *simCtx) Err() error {
+	if c.err == nil {
+		if err := c.parent.Err(); err != nil {
+			c.cancel(err)
+		} else if c.hasDL && c.p.Now() >= c.deadline {
+			c.cancel(context.DeadlineExceeded)
+		}
+	}
+	return c.err
+}
+
+// Done returns a channel that is closed once Err is not nil. The expiry
+// is noticed when the process looks, so a select that waits on it would
+// wait for ever: in a world, check Err instead.
+func (c *simCtx) Done() <-chan struct{} {
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.err != nil {
+			close(c.done)
+		}
+	}
+	c.Err()
+	return c.done
+}
+
+func (c *simCtx) Value(key any) any {
+	switch key.(type) {
+	case procKey:
+		return c.p
+	case simKey:
+		return c
+	}
+	return c.parent.Value(key)
+}
+
+// AfterFunc lets the context package attach children without a
+// goroutine (it looks for this method); f runs when c is cancelled.
+func (c *simCtx) AfterFunc(f func()) (stop func() bool) {
+	a := &afterFunc{f: f}
+	if c.err != nil {
+		f()
+		return func() bool { return false }
+	}
+	if len(c.afters) >= 16 { // a long-lived context: drop the stopped ones
+		c.afters = slices.DeleteFunc(c.afters, func(a *afterFunc) bool { return a.stopped })
+	}
+	c.afters = append(c.afters, a)
+	return func() bool {
+		was := !a.stopped && c.err == nil
+		a.stopped = true
+		return was
+	}
+}
+
+func (c *simCtx) cancel(err error) {
+	if c.err != nil {
+		return
+	}
+	c.err = err
+	if c.done != nil {
+		close(c.done)
+	}
+	for _, a := range c.afters {
+		if !a.stopped {
+			a.stopped = true
+			a.f()
+		}
+	}
+	c.afters = nil
+}
+
+// reset makes a cancelled context new again, for the next request of a
+// worker. A channel handed out by Done stays closed.
+func (c *simCtx) reset() {
+	c.err, c.done, c.afters = nil, nil, c.afters[:0]
+}
+
+func (c *simCtx) String() string { return "httpsim.Context(" + c.p.Name() + ")" }
+
+// Clock is the simulated clock in the shape of httpmw.Clock: every
+// method finds the process in ctx and uses its node's local clock. It
+// panics with ErrNoProcess when ctx carries no process.
+type Clock struct{}
+
+// Now returns Epoch plus the node's local clock reading.
+func (Clock) Now(ctx context.Context) time.Time {
+	return Epoch.Add(time.Duration(mustProcess(ctx).Now()))
+}
+
+// Sleep blocks the process for d of simulated time, or until ctx's
+// deadline if that is sooner, and then returns ctx.Err().
+func (Clock) Sleep(ctx context.Context, d time.Duration) error {
+	p := mustProcess(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, dl.Sub(Epoch)-time.Duration(p.Now()))
+	}
+	if d > 0 {
+		// At least 1µs: a drifting clock turns a local nanosecond into zero
+		// true time, and a caller waiting for a local instant would spin.
+		p.Sleep(max(d, time.Microsecond))
+	}
+	return ctx.Err()
+}
+
+// WithTimeout is the package's WithTimeout.
+func (Clock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return WithTimeout(ctx, d)
+}
+
+func mustProcess(ctx context.Context) *proc.P {
+	p := ProcessOf(ctx)
+	if p == nil {
+		panic(ErrNoProcess)
+	}
+	return p
+}

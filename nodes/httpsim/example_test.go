@@ -1,0 +1,60 @@
+package httpsim_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/network"
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/httpsim"
+	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/sim"
+)
+
+// An ordinary http.Handler as node n1, and a plain *http.Client in a
+// process on n2, over a network that loses a third of the messages. The
+// client's Transport is the production middleware on the simulated
+// clock: a 20ms timeout per attempt and up to 4 attempts, with the
+// default backoff between them.
+func Example() {
+	w := sim.New(2, sim.Options{})
+	net, _ := network.New(w, 2, network.Link{Latency: network.Const(2 * time.Millisecond), Loss: 0.3})
+	rt := nodes.NewRuntime(w, net)
+	hn := httpsim.New(rt, httpsim.Options{})
+	defer hn.Close()
+	hn.Host("greeter", 0)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello, %s", r.PathValue("name"))
+	})
+	_, _ = rt.Add(hn.Server(func(*nodes.Env) http.Handler { return mux }))
+
+	_, _ = rt.Add(hn.Process(func(p *proc.P) {
+		var cfg pipeline.Config
+		_ = cfg.Set("timeout.per_attempt", "20ms")
+		_ = cfg.Set("retry.max_attempts", "4")
+		tr, _ := httpmw.NewTransport(hn.Transport(), httpsim.Clock{}, cfg, p.Rand())
+		client := &http.Client{Transport: tr}
+		for _, name := range []string{"ada", "grace", "barbara"} {
+			req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://greeter/hello/"+name, nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				fmt.Println(p.Now(), err)
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			fmt.Printf("%v: %s %q (%s)\n", p.Now(), resp.Status, body, resp.Header.Get("Content-Type"))
+		}
+	}))
+	_ = w.Run()
+	// Output:
+	// 124ms: 200 OK "hello, ada" (text/plain; charset=utf-8)
+	// 128ms: 200 OK "hello, grace" (text/plain; charset=utf-8)
+	// 472ms: 200 OK "hello, barbara" (text/plain; charset=utf-8)
+}

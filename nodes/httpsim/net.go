@@ -1,0 +1,290 @@
+package httpsim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/proc"
+)
+
+// NodeID identifies a node.
+type NodeID = nodes.NodeID
+
+// Options sets up a Net. The zero Options is ready to use.
+type Options struct {
+	// StallTimeout is the wall-clock time one step of a handler or process
+	// may take before the Net reports a stall (real blocking) with the
+	// node and the request, and ends the program. If it is 0 there is no
+	// watchdog.
+	StallTimeout time.Duration
+	// OnStall is called, from the watchdog's goroutine, with the report
+	// when a stall is seen. If it is nil the report is printed to stderr
+	// and the program exits with status 2.
+	OnStall func(report string)
+}
+
+// Net holds the HTTP side of one world: server and process nodes, host
+// names, and the coroutines it started. It is not safe for concurrent
+// use (one world, one goroutine); build it next to the nodes.Runtime.
+type Net struct {
+	rt    *nodes.Runtime
+	opts  Options
+	group proc.Group
+	hosts map[string]NodeID
+	wd    *watchdog
+	seq   uint64 // the last request number a Transport gave out
+}
+
+// New returns a Net for the nodes of rt. Call Close when the run is over.
+func New(rt *nodes.Runtime, opts Options) *Net {
+	n := &Net{rt: rt, opts: opts, hosts: map[string]NodeID{}}
+	if opts.StallTimeout > 0 {
+		n.wd = newWatchdog(opts.StallTimeout, opts.OnStall)
+	}
+	return n
+}
+
+// Host names node id: a URL whose host is name reaches it. Node names
+// ("n1" for node 0) always work.
+func (n *Net) Host(name string, id NodeID) { n.hosts[strings.ToLower(name)] = id }
+
+// resolve maps a URL host (port ignored) to a node of the runtime.
+func (n *Net) resolve(host string) (NodeID, bool) {
+	id, ok := n.lookup(host)
+	return id, ok && int(id) < n.rt.Len()
+}
+
+func (n *Net) lookup(host string) (NodeID, bool) {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		host = host[:i]
+	}
+	host = strings.ToLower(host)
+	if id, ok := n.hosts[host]; ok {
+		return id, true
+	}
+	if len(host) > 1 && host[0] == 'n' {
+		if k, err := strconv.Atoi(host[1:]); err == nil && k >= 1 {
+			return NodeID(k - 1), true
+		}
+	}
+	return 0, false
+}
+
+// Close stops every coroutine still parked, and the watchdog.
+func (n *Net) Close() {
+	n.group.Close()
+	if n.wd != nil {
+		n.wd.close()
+		n.wd = nil
+	}
+}
+
+// Transport returns a RoundTripper that sends over the simulated network
+// from the process found in each request's context.
+func (n *Net) Transport() *Transport { return &Transport{net: n} }
+
+// Client returns a *http.Client over Transport. Leave its Timeout at 0:
+// it would use the real clock (use WithTimeout instead).
+func (n *Net) Client() *http.Client { return &http.Client{Transport: n.Transport()} }
+
+// Process returns a constructor of nodes that run body as a process,
+// stopped when the node restarts or the Net closes.
+func (n *Net) Process(body func(p *proc.P)) nodes.Constructor {
+	ctor := n.group.Constructor(body)
+	if n.wd == nil {
+		return ctor
+	}
+	return func(id NodeID) nodes.Node {
+		return &watched{inner: ctor(id), wd: n.wd}
+	}
+}
+
+// Server returns a constructor of nodes that serve HTTP. build is called
+// when the node starts, and again after each restart, so what the handler
+// keeps in memory is lost in a crash; keep what must survive in
+// env.Disk().
+func (n *Net) Server(build func(env *nodes.Env) http.Handler) nodes.Constructor {
+	last := map[NodeID]*server{} // looked up only, never ranged over
+	return func(id NodeID) nodes.Node {
+		if old := last[id]; old != nil {
+			old.stopAll()
+		}
+		s := &server{net: n, build: build}
+		last[id] = s
+		if n.wd != nil {
+			return &watched{inner: s, wd: n.wd}
+		}
+		return s
+	}
+}
+
+// server is one incarnation of a server node. Each request runs in a
+// worker process of its own. A worker that finishes its request waits
+// for the next one, so a busy server does not start a coroutine per
+// request. Responses to the workers' own calls, and their timers, are
+// offered to each busy worker, which ignores those not its own.
+type server struct {
+	net   *Net
+	build func(env *nodes.Env) http.Handler
+	h     http.Handler
+	busy  []*worker
+	idle  []*worker
+}
+
+// maxIdle bounds the workers kept waiting; more exit when they finish.
+const maxIdle = 64
+
+// worker is a process that serves one request at a time.
+type worker struct {
+	p    *proc.Proc
+	ctx  *simCtx // the context of the request being served
+	from NodeID  // who sent it
+	seq  uint64  // its number, for the client's Abort
+	idle bool    // parked in Recv, waiting for a request
+	what string  // "GET /x from n3", for the stall report; "" without a watchdog
+}
+
+// job is what a worker receives: one request.
+type job struct {
+	from NodeID
+	m    *proc.Request
+	req  *Request
+}
+
+func (s *server) Start(env *nodes.Env) { s.h = s.build(env) }
+
+func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
+	switch m := msg.(type) {
+	case *proc.Response:
+		s.offer(env, func(c *proc.Proc) { c.Receive(env, from, m) })
+	case *proc.Request:
+		req, ok := m.Body.(*Request)
+		if !ok {
+			proc.Reply(env, from, m, plainResponse(http.StatusBadRequest, "httpsim: malformed request: body is %T, want *httpsim.Request", m.Body))
+			return
+		}
+		s.dispatch(env, job{from: from, m: m, req: req})
+	case *Abort:
+		for _, w := range s.busy {
+			if w.seq == m.Seq && w.from == from && m.Seq != 0 {
+				w.ctx.cancel(context.Canceled) // the handler sees it when it next looks
+			}
+		}
+	default:
+		env.Log("httpsim: dropped a %T from %s: not a request", msg, env.Name())
+	}
+}
+
+func (s *server) Timer(env *nodes.Env, id nodes.TimerID, data any) {
+	s.offer(env, func(c *proc.Proc) { c.Timer(env, id, data) })
+}
+
+// offer hands an event to each busy worker, then files the workers that
+// became idle or ended.
+func (s *server) offer(env *nodes.Env, f func(c *proc.Proc)) {
+	for _, w := range s.busy {
+		if s.net.wd != nil {
+			s.net.wd.describe(env.Name(), w.what)
+		}
+		f(w.p)
+	}
+	s.file()
+}
+
+func (s *server) file() {
+	k := 0
+	for _, w := range s.busy {
+		switch {
+		case w.p.Done():
+		case w.idle:
+			s.idle = append(s.idle, w)
+		default:
+			s.busy[k] = w
+			k++
+		}
+	}
+	clear(s.busy[k:])
+	s.busy = s.busy[:k]
+}
+
+func (s *server) stopAll() {
+	for _, w := range s.busy {
+		w.p.Stop()
+	}
+	for _, w := range s.idle {
+		w.p.Stop()
+	}
+	s.busy, s.idle = nil, nil
+}
+
+// dispatch gives the request to an idle worker, or to a new one.
+func (s *server) dispatch(env *nodes.Env, j job) {
+	var w *worker
+	if n := len(s.idle); n > 0 {
+		w = s.idle[n-1]
+		s.idle[n-1] = nil
+		s.idle = s.idle[:n-1]
+	} else {
+		w = &worker{}
+		w.p = s.net.group.Node(func(p *proc.P) { s.work(p, w) })
+		w.p.Start(env) // runs until it parks in Recv
+	}
+	if s.net.wd != nil {
+		w.what = j.req.Method + " " + j.req.Target + " from " + nodeName(j.from)
+		s.net.wd.describe(env.Name(), w.what)
+	}
+	w.from, w.seq = j.from, j.req.Seq
+	s.busy = append(s.busy, w)
+	w.p.Receive(env, j.from, j)
+	s.file()
+}
+
+// work is a worker's body: serve a request, then wait for the next.
+func (s *server) work(p *proc.P, w *worker) {
+	// One context per worker, reset for each request: the base request
+	// carries it, and a copy of base is one allocation where WithContext
+	// would be two.
+	w.ctx = &simCtx{parent: context.Background(), p: p}
+	base := (&http.Request{}).WithContext(w.ctx)
+	for {
+		w.idle = true
+		_, msg := p.Recv()
+		w.idle = false
+		j := msg.(job)
+		w.ctx.reset()
+		s.serveOne(p, base, j)
+		// As net/http does: the request's context ends with ServeHTTP, and
+		// so do the contexts derived from it.
+		w.ctx.cancel(context.Canceled)
+		if len(s.idle) >= maxIdle {
+			return
+		}
+	}
+}
+
+// serveOne runs the handler for one request and sends the response.
+func (s *server) serveOne(p *proc.P, base *http.Request, j job) {
+	hr, err := j.req.toHTTP(base, nodeName(j.from))
+	if err != nil {
+		p.Reply(j.from, j.m, plainResponse(http.StatusBadRequest, "%v", err))
+		return
+	}
+	rw := &recorder{}
+	s.h.ServeHTTP(rw, hr)
+	p.Reply(j.from, j.m, rw.response())
+}
+
+func nodeName(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
+
+func plainResponse(code int, format string, args ...any) *Response {
+	w := &recorder{}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(fmt.Sprintf(format, args...) + "\n"))
+	return w.response()
+}

@@ -1,0 +1,228 @@
+package htmlreport
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/golden"
+	"github.com/faultline/faultline/sim"
+)
+
+func dataJSON(t testing.TB, d *Data) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(d); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The report's data for two real runs, compared with golden files
+// (rewrite them with -faultline.update and read the diff). kv's planted
+// bug with a small message bound covers faults, crashes, partitions,
+// drops, duplicates and sampling.
+func TestBuildGolden(t *testing.T) {
+	for _, tc := range []struct {
+		file     string
+		scenario string
+		seed     uint64
+		set      map[string]string
+		opts     Options
+	}{
+		{"testdata/pingpong-seed7.json", "pingpong", 7, map[string]string{"hops": "3", "latency": "uniform:1ms-3ms", "loss": "0.1"}, Options{}},
+		{"testdata/kv-buggy-seed1.json", "kv", 1, map[string]string{"mode": "buggy", "duration": "400ms"}, Options{MaxMessages: 120}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			res, rec := runScenario(t, tc.scenario, tc.seed, tc.set, "")
+			golden.Compare(t, tc.file, dataJSON(t, Build(res, rec, tc.opts)), "report data of "+res.Replay)
+		})
+	}
+}
+
+// Records fold into arrows and spans as the trace says: a duplicate is a
+// second arrow, a drop ends its arrow, spans close at their end record or
+// at the end of the run.
+func TestBuildRecords(t *testing.T) {
+	rec := &Recorder{EagerPayloads: 1} // the second payload is rendered by Build
+	for _, r := range []sim.Record{
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 1, Payload: "put x->1"},
+		{At: 0, Kind: "duplicate", Node: 0, Peer: 1, ID: 1},
+		{At: 1, Kind: "send", Node: 1, Peer: 2, ID: 2, Value: named{1, 2}},
+		{At: 1, Kind: "drop", Node: 1, Peer: 2, ID: 2, Detail: "loss"},
+		{At: 2, Kind: "fault", Node: -1, Peer: -1, Detail: "at 2ns crash n3 for 5ns"},
+		{At: 2, Kind: "crash", Node: 2, Peer: -1},
+		{At: 3, Kind: "deliver", Node: 1, Peer: 0, ID: 1},
+		{At: 4, Kind: "deliver", Node: 1, Peer: 0, ID: 1},
+		{At: 4, Kind: "partition", Node: -1, Peer: -1, Detail: "n1 | n2 n3"},
+		{At: 5, Kind: "log", Node: 1, Peer: -1, Detail: "became leader"},
+		{At: 5, Kind: "timer", Node: 1, Peer: -1, ID: 3},
+		{At: 6, Kind: "send", Node: 2, Peer: 0, ID: 3},
+		{At: 6, Kind: "reorder", Node: 2, Peer: 0, ID: 3},
+		{At: 7, Kind: "fault_end", Node: -1, Peer: -1, Detail: "at 2ns crash n3 for 5ns"},
+		{At: 7, Kind: "restart", Node: 2, Peer: -1},
+		{At: 8, Kind: "clock_jump", Node: 0, Peer: -1, Detail: "1ms"},
+	} {
+		rec.Record(&r)
+	}
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 10, Status: scenarios.StatusOK}, rec, Options{})
+	got := fmt.Sprintf("%+v", d.Messages)
+	want := "[{ID:1 From:0 To:1 Sent:0 At:3 Drop: Dup:false Late: Corrupt:false Payload:put x->1} " +
+		"{ID:1 From:0 To:1 Sent:0 At:4 Drop: Dup:true Late: Corrupt:false Payload:put x->1} " +
+		"{ID:2 From:1 To:2 Sent:1 At:1 Drop:loss Dup:false Late: Corrupt:false Payload:{A:1 B:2}} " +
+		"{ID:3 From:2 To:0 Sent:6 At:-1 Drop: Dup:false Late:reordered Corrupt:false Payload:}]"
+	if got != want {
+		t.Errorf("messages\n got %s\nwant %s", got, want)
+	}
+	if got, want := fmt.Sprintf("%+v", d.Faults), "[{Kind:fault Node:-1 Peer:-1 Start:2 End:7 Label:at 2ns crash n3 for 5ns}]"; got != want {
+		t.Errorf("faults %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprintf("%+v", d.Spans), "[{Kind:crash Node:2 Peer:-1 Start:2 End:7 Label:} {Kind:partition Node:-1 Peer:-1 Start:4 End:10 Label:n1 | n2 n3}]"; got != want {
+		t.Errorf("spans %s, want %s", got, want)
+	}
+	if len(d.Logs) != 1 || d.Logs[0].Text != "became leader" || len(d.Marks) != 1 || d.Marks[0].Text != "clock_jump 1ms" {
+		t.Errorf("logs %+v, marks %+v", d.Logs, d.Marks)
+	}
+	if d.Windowing.Timers != 1 || len(d.Nodes) != 3 || d.Nodes[2] != "n3" {
+		t.Errorf("timers %d, nodes %v", d.Windowing.Timers, d.Nodes)
+	}
+}
+
+// Sampling keeps at most MaxMessages arrows, each window a prefix of its
+// own in send order, the same quota for every window that had more; and
+// the counts still cover every message.
+func TestSampleProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		end := rapid.Int64Range(1, 1e9).Draw(t, "end")
+		n := rapid.IntRange(0, 3000).Draw(t, "messages")
+		maxMsgs := rapid.IntRange(1, 2000).Draw(t, "max")
+		sends := make([]int64, n)
+		for i := range sends {
+			sends[i] = rapid.Int64Range(0, end).Draw(t, "sent")
+		}
+		rec := &Recorder{}
+		for i, s := range sortedCopy(sends) {
+			rec.Record(&sim.Record{At: sim.Time(s), Kind: "send", Node: 0, Peer: 1, ID: uint64(i + 1)})
+		}
+		d := Build(&scenarios.Result{SimTimeNs: end}, rec, Options{MaxMessages: maxMsgs})
+		if len(d.Messages) > maxMsgs || d.Windowing.MessagesTotal != n || d.Windowing.MessagesKept != len(d.Messages) {
+			t.Fatalf("kept %d of %d with max %d (windowing %+v)", len(d.Messages), n, maxMsgs, d.Windowing)
+		}
+		total := 0
+		for _, c := range d.Counts.Sent {
+			total += int(c)
+		}
+		if total != n {
+			t.Fatalf("counts sum to %d, want %d", total, n)
+		}
+		q := d.Windowing.QuotaPerWindow
+		if n <= maxMsgs && (q != 0 || len(d.Messages) != n) {
+			t.Fatalf("%d messages under the bound %d: kept %d, quota %d", n, maxMsgs, len(d.Messages), q)
+		}
+		if n <= maxMsgs {
+			return
+		}
+		windows := max(1, min(Buckets, maxMsgs/20)) // as sample cuts them
+		sc := countsOf(timesOf(d.Messages), end, windows)
+		all := make([]Message, n)
+		for i, s := range sortedCopy(sends) {
+			all[i].Sent = s
+		}
+		full := countsOf(timesOf(all), end, windows)
+		if full.WidthNs != d.Windowing.SampleWindowNs {
+			t.Fatalf("window width %d, sampling used %d", full.WidthNs, d.Windowing.SampleWindowNs)
+		}
+		room := 0
+		for i := range full.Sent {
+			if got, want := int(sc.Sent[i]), min(int(full.Sent[i]), q); got != want {
+				t.Fatalf("window %d kept %d of %d, want min(count, quota %d)", i, got, full.Sent[i], q)
+			}
+			room += min(int(full.Sent[i]), q+1)
+		}
+		if q < 1 || room <= maxMsgs {
+			t.Fatalf("quota %d is not the largest that fits %d", q, maxMsgs)
+		}
+	})
+}
+
+func timesOf(msgs []Message) func(f func(int64, bool)) {
+	return func(f func(int64, bool)) {
+		for _, m := range msgs {
+			f(m.Sent, m.Drop != "")
+		}
+	}
+}
+
+func sortedCopy(s []int64) []int64 {
+	c := append([]int64(nil), s...)
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && c[j] < c[j-1]; j-- {
+			c[j], c[j-1] = c[j-1], c[j]
+		}
+	}
+	return c
+}
+
+// The same run gives the same file, and recording it does not change the
+// run: the trace hash is the one of a run without a sink.
+func TestReportDeterministic(t *testing.T) {
+	set := map[string]string{"mode": "buggy", "duration": "300ms"}
+	var files [2][]byte
+	for i := range files {
+		res, rec := runScenario(t, "kv", 4, set, "")
+		var buf bytes.Buffer
+		if err := Write(&buf, Build(res, rec, Options{})); err != nil {
+			t.Fatal(err)
+		}
+		files[i] = buf.Bytes()
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("two reports of one seed differ")
+	}
+	res, _ := runScenario(t, "kv", 4, set, "")
+	plain := runPlain(t, "kv", 4, set)
+	if res.TraceHash != plain.TraceHash {
+		t.Fatalf("recording changed the trace hash: %s with the recorder, %s without", res.TraceHash, plain.TraceHash)
+	}
+	// The SVG namespace is a name, not a request; nothing else may point
+	// at the network.
+	page := bytes.ReplaceAll(files[0], []byte("http://www.w3.org/2000/svg"), nil)
+	for _, bad := range []string{"http:", "https:", "<link ", "src=", "fetch(", "XMLHttpRequest", "import("} {
+		if bytes.Contains(page, []byte(bad)) {
+			t.Errorf("the report contains %q: it must load nothing", bad)
+		}
+	}
+}
+
+type named struct{ A, B int }
+
+// Sampling keeps a busy window's drops before its plain arrows.
+func TestSampleKeepsDropsFirst(t *testing.T) {
+	rec := &Recorder{}
+	for i := range 1000 {
+		id := uint64(i + 1)
+		rec.Record(&sim.Record{At: sim.Time(i), Kind: "send", Node: 0, Peer: 1, ID: id})
+		if i >= 990 {
+			rec.Record(&sim.Record{At: sim.Time(i), Kind: "drop", Node: 0, Peer: 1, ID: id, Detail: "loss"})
+		} else {
+			rec.Record(&sim.Record{At: sim.Time(i + 1), Kind: "deliver", Node: 1, Peer: 0, ID: id})
+		}
+	}
+	d := Build(&scenarios.Result{SimTimeNs: 1000}, rec, Options{MaxMessages: 20})
+	drops := 0
+	for _, m := range d.Messages {
+		if m.Drop != "" {
+			drops++
+		}
+	}
+	if len(d.Messages) != 20 || drops != 10 {
+		t.Fatalf("kept %d arrows with %d drops, want 20 with all 10 drops", len(d.Messages), drops)
+	}
+}
