@@ -7,6 +7,7 @@ import (
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/nodes/services/load"
 	"github.com/faultline/faultline/patterns/backpressure"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
@@ -32,6 +33,7 @@ var Backpressure = &scenarios.Scenario{
 			Validate: services.ValidateDist},
 		{Name: "item_bytes", Default: "1024", Kind: scenarios.Int, Min: 1, Max: 1e9, Help: "memory per queued item"},
 		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long the producer runs"},
+		loadShapeParam(),
 	},
 	Run: runBackpressure,
 }
@@ -53,6 +55,9 @@ type producer struct {
 	paused bool
 	armed  bool
 	st     *services.Stats
+	// shape scales rate over time by thinning; constant draws as before.
+	shape   load.Shape
+	offered *sim.Series
 }
 
 func (p *producer) Start(env *nodes.Env) {
@@ -61,17 +66,25 @@ func (p *producer) Start(env *nodes.Env) {
 }
 
 func (p *producer) arm(env *nodes.Env) {
-	if p.armed || p.paused {
+	peak := p.shape.MaxRate(p.rate)
+	if p.armed || p.paused || peak <= 0 {
 		return
 	}
 	p.armed = true
-	env.SetTimer(time.Duration(p.rng.ExpFloat64()/p.rate*1e9), nil)
+	env.SetTimer(time.Duration(p.rng.ExpFloat64()/peak*1e9), nil)
 }
 
 func (p *producer) Timer(env *nodes.Env, _ nodes.TimerID, _ any) {
 	p.armed = false
 	if p.paused || env.World().Now().Duration() >= p.stop {
 		return
+	}
+	if !p.shape.IsConstant() && p.rng.Float64()*p.shape.MaxRate(p.rate) >= p.shape.Rate(env.World().Now().Duration(), p.rate) {
+		p.arm(env) // a thinned candidate: no item this time
+		return
+	}
+	if p.offered != nil {
+		p.offered.Add(env.World().Now(), 1)
 	}
 	p.seq++
 	p.st.Begin()
@@ -170,7 +183,11 @@ func runBackpressure(r *scenarios.Run) error {
 		return err
 	}
 	if _, err := rt.Add(func(nodes.NodeID) nodes.Node {
-		return &producer{to: 0, rate: p.Float("rate"), stop: dur, st: st}
+		pr := &producer{to: 0, rate: p.Float("rate"), stop: dur, st: st, shape: shapeOf(r)}
+		if !pr.shape.IsConstant() {
+			pr.offered = r.World.Metrics.Series(OfferedSeries, sim.SeriesRate, services.SeriesStep)
+		}
+		return pr
 	}); err != nil {
 		return err
 	}

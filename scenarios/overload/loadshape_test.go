@@ -13,6 +13,7 @@ func TestLoadShapeDeterministic(t *testing.T) {
 		{"timeout", "step:2@10s"},
 		{"hedging", "spike:2@5s+5s"},
 		{"health-check", "replay:0s=10;5s=40"},
+		{"backpressure", "sine:0.8@10s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			deterministic(t, tc.name, map[string]string{LoadShapeParam: tc.shape})
@@ -27,7 +28,7 @@ func TestLoadShapeDeterministic(t *testing.T) {
 // A constant shape draws exactly as the unshaped client did: the trace
 // is the same as the default's, and no offered series is added.
 func TestLoadShapeConstantKeepsTrace(t *testing.T) {
-	for _, name := range []string{"retry-storm", "queue", "hedging", "rate-limit"} {
+	for _, name := range []string{"retry-storm", "queue", "hedging", "rate-limit", "backpressure"} {
 		a := execute(t, name, 3, nil)
 		b := execute(t, name, 3, map[string]string{LoadShapeParam: "constant"})
 		if a.TraceHash != b.TraceHash {
@@ -42,8 +43,12 @@ func TestLoadShapeConstantKeepsTrace(t *testing.T) {
 // The offered load follows the shape: a step to 2× doubles the arrivals
 // after it, open-loop and closed-loop.
 func TestLoadShapeFollowsShape(t *testing.T) {
-	for _, name := range []string{"queue", "hedging"} {
-		res := execute(t, name, 1, map[string]string{LoadShapeParam: "step:2@10s", "duration": "20s"})
+	for _, name := range []string{"queue", "hedging", "backpressure"} {
+		set := map[string]string{LoadShapeParam: "step:2@10s", "duration": "20s"}
+		if name == "backpressure" {
+			set["bound"] = "off" // a bounded queue would pause the producer
+		}
+		res := execute(t, name, 1, set)
 		pts := res.Series[OfferedSeries]
 		var before, after float64
 		for _, p := range pts {
