@@ -193,7 +193,8 @@ type CapacityLevel struct {
 	// Verdicts and Confidence are per SLO, in --slo order.
 	Verdicts   []Verdict `json:"verdicts"`
 	Confidence []float64 `json:"confidence"`
-	Failures   int       `json:"failures"`
+	// Failures counts the runs whose status is not ok (unknown included).
+	Failures int `json:"failures"`
 }
 
 // Meets reports whether every SLO is met at this level.
@@ -230,6 +231,12 @@ type CapacityResult struct {
 	SeedsDone   int            `json:"seeds"`
 	Rows        []*CapacityRow `json:"rows"`
 	Interrupted bool           `json:"interrupted"`
+	// Failed counts the runs that failed (a check failed, a limit was
+	// hit, code panicked); a check that could not decide (unknown) does
+	// not count, since the run's metrics still measure the load.
+	Failed int `json:"failed"`
+	// FirstFailure replays the first of them, in run order.
+	FirstFailure string `json:"first_failure_replay"`
 }
 
 // CurveMetrics are the metrics a degradation curve shows.
@@ -254,6 +261,17 @@ func Capacity(s *Scenario, opts CapacityOptions) (*CapacityResult, error) {
 		return nil, err
 	}
 	res := &CapacityResult{Scenario: s.Name, Load: opts.Load.Key, Seeds: opts.Seeds}
+	onRun := func(r *Result) {
+		if r.Status != StatusOK && r.Status != StatusUnknown {
+			res.Failed++
+			if res.FirstFailure == "" {
+				res.FirstFailure = r.Replay
+			}
+		}
+		if opts.OnRun != nil {
+			opts.OnRun(r)
+		}
+	}
 	rows := make([]*Row, len(configs))
 	for i := range rows {
 		rows[i] = &Row{Config: configs[i], Samples: map[string][]float64{}}
@@ -268,7 +286,7 @@ func Capacity(s *Scenario, opts CapacityOptions) (*CapacityResult, error) {
 		}
 		cmp := Compare(s, CompareOptions{Configs: configs, Varied: VaryKeys(vary),
 			Seeds:   SeedRange{First: opts.Seeds.First + uint64(res.SeedsDone), Count: uint64(n)},
-			Workers: opts.Workers, Run: opts.Run, OnRun: opts.OnRun, Stop: opts.Stop})
+			Workers: opts.Workers, Run: opts.Run, OnRun: onRun, Stop: opts.Stop})
 		for i, r := range cmp.Rows {
 			appendSamples(rows[i], r, res.SeedsDone, cmp.SeedsDone)
 		}

@@ -101,8 +101,14 @@ func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) 
 			return exitFail, fmt.Errorf("--plot: %w", err)
 		}
 	}
-	if res.Interrupted {
+	if res.Failed > 0 {
+		fmt.Fprintf(stderr, "%s capacity: %d runs failed (their metrics count in the curve); replay the first: %s\n", a.Name, res.Failed, res.FirstFailure)
+	}
+	switch {
+	case res.Interrupted:
 		return exitInterrupted, nil
+	case res.Failed > 0:
+		return exitFail, nil
 	}
 	return exitOK, nil
 }

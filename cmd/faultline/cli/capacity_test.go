@@ -93,3 +93,14 @@ func TestCapacityRuns(t *testing.T) {
 		t.Fatalf("unexpected JSON:\n%s", out)
 	}
 }
+
+// A run that fails a check still counts in the curve, and the command
+// exits 1 with a replay line, as compare does. (queue's erlang_c check
+// fails near saturation, and is unknown below 2000 requests, which is
+// not a failure.)
+func TestCapacityReportsFailedRuns(t *testing.T) {
+	code, _, errOut := cli("capacity", "queue", "--slo", "latency_p99_ms<200", "--load", "rate=40..99", "--levels", "3", "--seeds", "3", "-q")
+	if code != exitFail || !strings.Contains(errOut, "runs failed") || !strings.Contains(errOut, "replay the first: faultline run queue --seed ") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
