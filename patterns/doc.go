@@ -22,6 +22,9 @@
 //	health        shallow and deep health checks: healthy, degraded, unhealthy
 //	pipeline      fallback(retry(throttle(breaker(bulkhead(timeout(call)))))) per request
 //	params        parameter descriptions and parsing for --set key=value
+//	httpmw        the patterns as net/http middleware, for production: the one
+//	              package here that drives them, so it takes a Clock (httpmw.Real
+//	              is the wall clock; nodes/httpsim gives the simulated one)
 //
 // Every pattern has a Config whose zero fields take documented defaults, a
 // Validate method, Set(key, value) and Params() for scenario parameters, and

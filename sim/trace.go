@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -41,7 +43,8 @@ func NodeName(id int32) string {
 const MaxPayloadBytes = 512
 
 // RenderPayload returns payload as text for a trace: its String method if
-// it has one, else fmt's %+v (struct fields named), cut to MaxPayloadBytes
+// it has one, else the form of fmt's %+v (struct fields named) with
+// pointers followed rather than printed as addresses, cut to MaxPayloadBytes
 // on a rune boundary and marked with "…". Call it only when World.Tracing is true: formatting
 // costs more than the rest of a send.
 func RenderPayload(payload any) string {
@@ -54,7 +57,9 @@ func RenderPayload(payload any) string {
 	case fmt.Stringer:
 		s = v.String()
 	default:
-		s = fmt.Sprintf("%+v", v)
+		var b strings.Builder
+		formatValue(&b, reflect.ValueOf(v), 0)
+		s = b.String()
 	}
 	if len(s) > MaxPayloadBytes {
 		cut := MaxPayloadBytes

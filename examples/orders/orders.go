@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/idempotency"
 )
 

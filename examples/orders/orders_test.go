@@ -12,7 +12,7 @@ import (
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/checks/invariants"
 	"github.com/faultline/faultline/examples/orders"
-	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/proptest"
 	"github.com/faultline/faultline/scenarios/scentest"

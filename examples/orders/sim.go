@@ -9,7 +9,7 @@ import (
 
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/checks/invariants"
-	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"

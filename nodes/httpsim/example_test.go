@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"

@@ -21,7 +21,7 @@ func init() {
 }
 
 // sweepSynopsis is the usage line of sweep.
-const sweepSynopsis = "sweep SCENARIO --seeds A-B [--set key=value ...] [-j N] [--fail-fast] [--out FILE.jsonl [--resume]] [--shard i/n] [--format text|json] [--quiet]"
+const sweepSynopsis = "sweep SCENARIO --seeds A-B [--set key=value ...] [-j N] [--isolate] [--check-determinism] [--fail-fast] [--out FILE.jsonl [--resume]] [--shard i/n] [--report FILE.html] [--format text|json] [--quiet]"
 
 func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags("sweep", sweepSynopsis, stdout)
@@ -187,7 +187,11 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 	}
 	fmt.Fprintf(w, "failed seeds: %s\n", seedList(sum.Failed, 20))
 	f := sum.FirstFailure
-	fmt.Fprintf(w, "first failure: seed %d, status %s, trace_hash %s\n", f.Seed, f.Status, f.TraceHash)
+	if f.TraceHash != "" {
+		fmt.Fprintf(w, "first failure: seed %d, status %s, trace_hash %s\n", f.Seed, f.Status, f.TraceHash)
+	} else { // a crash in a worker process: the run never finished
+		fmt.Fprintf(w, "first failure: seed %d, status %s\n", f.Seed, f.Status)
+	}
 	if f.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", f.Error)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/httpmw"
 )
 
 // FuzzRetryAfter: any header value gives a wait >= 0, and never panics.

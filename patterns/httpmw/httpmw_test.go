@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/httpmw"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/idempotency"
 	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/patterns/ratelimit"
@@ -272,7 +272,7 @@ func TestImportsOnlyPatterns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	out, err := exec.Command("go", "list", "-deps", "github.com/faultline/faultline/httpmw").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "github.com/faultline/faultline/patterns/httpmw").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}

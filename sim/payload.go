@@ -1,0 +1,99 @@
+package sim
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// formatValue writes v as fmt's %+v would, but follows pointers instead
+// of printing their addresses, which differ from run to run and would
+// make two traces of one run differ. Depth and size are bounded.
+func formatValue(b *strings.Builder, v reflect.Value, depth int) {
+	if b.Len() > MaxPayloadBytes {
+		return
+	}
+	if !v.IsValid() {
+		b.WriteString("<nil>")
+		return
+	}
+	if depth > 10 {
+		b.WriteString("…")
+		return
+	}
+	if v.CanInterface() {
+		if s, ok := v.Interface().(fmt.Stringer); ok && (v.Kind() != reflect.Pointer || !v.IsNil()) {
+			b.WriteString(s.String())
+			return
+		}
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			b.WriteString("<nil>")
+			return
+		}
+		if v.Kind() == reflect.Pointer {
+			b.WriteByte('&')
+		}
+		formatValue(b, v.Elem(), depth+1)
+	case reflect.Struct:
+		b.WriteByte('{')
+		t := v.Type()
+		for i := range v.NumField() {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(t.Field(i).Name)
+			b.WriteByte(':')
+			formatValue(b, v.Field(i), depth+1)
+		}
+		b.WriteByte('}')
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			fmt.Fprintf(b, "%q", v.Bytes())
+			return
+		}
+		b.WriteByte('[')
+		for i := range v.Len() {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			formatValue(b, v.Index(i), depth+1)
+		}
+		b.WriteByte(']')
+	case reflect.Map:
+		keys := v.MapKeys()
+		// Sort keys by their text, as fmt sorts maps, for a stable order.
+		text := make([]string, len(keys))
+		for i, k := range keys {
+			var kb strings.Builder
+			formatValue(&kb, k, depth+1)
+			text[i] = kb.String()
+		}
+		idx := make([]int, len(keys))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, c int) int { return strings.Compare(text[a], text[c]) })
+		b.WriteString("map[")
+		for n, i := range idx {
+			if n > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(text[i])
+			b.WriteByte(':')
+			formatValue(b, v.MapIndex(keys[i]), depth+1)
+		}
+		b.WriteByte(']')
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		b.WriteString(v.Type().String())
+	default:
+		if v.CanInterface() {
+			fmt.Fprintf(b, "%v", v.Interface())
+		} else {
+			fmt.Fprintf(b, "%v", v)
+		}
+	}
+}
