@@ -201,7 +201,7 @@ func (cl *Client) stopped() bool {
 // maxRate is the peak of the open-loop rate, profile and shape together.
 func (cl *Client) maxRate() float64 {
 	p := cl.c.Open
-	if cl.c.Shape.IsConstant() {
+	if cl.c.Shape.IsConstant() || p.Rate <= 0 {
 		return p.MaxRate()
 	}
 	return p.MaxRate() * cl.c.Shape.MaxRate(p.Rate) / p.Rate
@@ -210,8 +210,8 @@ func (cl *Client) maxRate() float64 {
 // rateAt is the open-loop rate at t, profile and shape together.
 func (cl *Client) rateAt(t time.Duration) float64 {
 	p := cl.c.Open
-	if cl.c.Shape.IsConstant() {
-		return p.RateAt(t)
+	if cl.c.Shape.IsConstant() || p.Rate <= 0 {
+		return p.RateAt(t) // a shape scales the base rate; none to scale
 	}
 	return p.RateAt(t) * cl.c.Shape.Rate(t, p.Rate) / p.Rate
 }
