@@ -9,10 +9,10 @@ import (
 
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/checks/invariants"
-	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/sim"
 )

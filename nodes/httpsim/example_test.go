@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/sim"
 )

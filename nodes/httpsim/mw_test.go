@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/idempotency"
 	"github.com/faultline/faultline/patterns/pipeline"
 )

@@ -7,10 +7,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"
+	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/pipeline"
 )
 
