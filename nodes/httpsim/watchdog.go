@@ -3,6 +3,7 @@ package httpsim
 import (
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -10,15 +11,21 @@ import (
 )
 
 // watchdog notices a node step that neither returns nor blocks in
-// simulated time: code waiting on something real. It is the one
-// goroutine of the package; it reads two atomics and never touches the
-// world, so it cannot change a run, only end a stalled one.
+// simulated time: code waiting on something real. Like the runner's wall
+// and memory watchdogs it lives outside the world, on a timer: it reads
+// two atomics and never touches the world, so it cannot change a run,
+// only end a stalled one.
 type watchdog struct {
 	timeout time.Duration
 	onStall func(string)
 	steps   atomic.Uint64 // odd while a step runs
 	what    atomic.Pointer[string]
-	stop    chan struct{}
+
+	mu     sync.Mutex
+	timer  *time.Timer
+	closed bool
+	last   uint64    // steps at the previous sample
+	since  time.Time // when steps last changed
 }
 
 func newWatchdog(timeout time.Duration, onStall func(string)) *watchdog {
@@ -28,10 +35,14 @@ func newWatchdog(timeout time.Duration, onStall func(string)) *watchdog {
 			os.Exit(2)
 		}
 	}
-	w := &watchdog{timeout: timeout, onStall: onStall, stop: make(chan struct{})}
-	go w.watch()
+	w := &watchdog{timeout: timeout, onStall: onStall, since: time.Now()}
+	w.mu.Lock()
+	w.timer = time.AfterFunc(w.every(), w.sample)
+	w.mu.Unlock()
 	return w
 }
+
+func (w *watchdog) every() time.Duration { return max(w.timeout/4, time.Millisecond) }
 
 func (w *watchdog) describe(node, what string) {
 	s := node
@@ -48,30 +59,30 @@ func (w *watchdog) enter(node string) {
 
 func (w *watchdog) leave() { w.steps.Add(1) }
 
-func (w *watchdog) close() { close(w.stop) }
+func (w *watchdog) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	w.timer.Stop()
+}
 
-func (w *watchdog) watch() {
-	t := time.NewTicker(max(w.timeout/4, time.Millisecond))
-	defer t.Stop()
-	var last uint64
-	var since time.Time
-	for {
-		select {
-		case <-w.stop:
-			return
-		case now := <-t.C:
-			s := w.steps.Load()
-			if s%2 == 0 || s != last {
-				last, since = s, now
-				continue
-			}
-			if now.Sub(since) >= w.timeout {
-				w.onStall(fmt.Sprintf("httpsim: stall: %s has run for %v of wall-clock time without returning or blocking in simulated time; "+
-					"it waits on something real (a channel, lock, time.Sleep or socket) that the world cannot advance", *w.what.Load(), w.timeout))
-				return
-			}
-		}
+// sample checks the step counter and arms the next sample, unless a step
+// has run for the whole timeout.
+func (w *watchdog) sample() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
 	}
+	now := time.Now()
+	if s := w.steps.Load(); s%2 == 0 || s != w.last {
+		w.last, w.since = s, now
+	} else if now.Sub(w.since) >= w.timeout {
+		w.onStall(fmt.Sprintf("httpsim: stall: %s has run for %v of wall-clock time without returning or blocking in simulated time; "+
+			"it waits on something real (a channel, lock, time.Sleep or socket) that the world cannot advance", *w.what.Load(), w.timeout))
+		return
+	}
+	w.timer.Reset(w.every())
 }
 
 // watched runs a node's steps under the watchdog.

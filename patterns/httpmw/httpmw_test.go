@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -454,5 +455,29 @@ func TestRealChaosAndInProgress(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusConflict || resp.Header.Get("Retry-After") != "1" {
 		t.Fatalf("repeat during the first: %d Retry-After %q, want 409 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// httpmw.Real reads the wall clock. It is production code: no package
+// that runs inside a world (the engine, the network, the node runtime and
+// its adapters, the checks, the runner) may link it, so real time cannot
+// reach a simulation through it.
+func TestNoWorldImportsTheWallClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}",
+		"github.com/faultline/faultline/sim/...", "github.com/faultline/faultline/network/...",
+		"github.com/faultline/faultline/nodes/...", "github.com/faultline/faultline/checks/...",
+		"github.com/faultline/faultline/scenarios").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "github.com/faultline/faultline/nodes/httpsim") {
+		t.Fatalf("go list did not reach nodes/httpsim; the guard would prove nothing:\n%s", out)
+	}
+	if slices.Contains(deps, "github.com/faultline/faultline/patterns/httpmw") {
+		t.Fatal("a package that runs in a world imports patterns/httpmw, whose Real clock reads the wall clock")
 	}
 }
