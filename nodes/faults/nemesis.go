@@ -71,6 +71,7 @@ func generable(k Kind) bool {
 type Plan struct {
 	Schedule *Schedule
 	Enabled  []Kind        // the fault kinds this seed uses
+	Swarm    Swarm         // the knobs drawn for this seed
 	Core     []NodeID      // the core, in core mode
 	QuietAt  time.Duration // start of the quiet period
 	Quiet    time.Duration
@@ -81,18 +82,29 @@ type Plan struct {
 // line, so that a seed describes its own run.
 func (p *Plan) Describe() []string { return slices.Clone(p.knobs) }
 
-// knobs drawn per seed
-type knobs struct {
-	gapMean          time.Duration // mean time between faults
-	forMax           time.Duration // longest fault
-	lossMax, dupMax  float64
-	latencyMax       time.Duration
-	slowMax, clogMax float64
-	driftMax         float64 // ppm
-	shiftMax         time.Duration
-	pauseMax         time.Duration
-	nodesMax         int // most nodes one node fault hits
-	permanentShare   float64
+// Swarm is every knob the nemesis draws for one seed, in one place, as
+// TigerBeetle's VOPR draws its options from the seed: each seed runs its
+// own mix of fault kinds, rates and sizes (swarm testing).
+type Swarm struct {
+	Kinds            []Kind        // the fault kinds this seed uses
+	FaultGapMean     time.Duration // mean time between faults
+	FaultDurationMax time.Duration // longest fault
+	NodesPerFaultMax int           // most nodes one node fault hits
+	LossMax          float64       // highest loss probability
+	DupMax           float64       // highest duplication probability
+	LatencyMax       time.Duration // highest added latency
+	SlowFactorMax    float64       // strongest slow-down of a node or disk
+	ClogFactorMax    float64       // strongest slow-down of a link
+	DriftPPMMax      float64       // largest clock drift, either sign
+	ClockShiftMax    time.Duration // largest clock offset or jump
+	PauseMax         time.Duration // longest process pause
+	// DiskProbMax is the highest probability of a storage fault; drawn,
+	// and printed, only when a storage kind is on, so that other plans
+	// draw what they always drew.
+	DiskProbMax float64
+	// PermanentShare is the chance that a node outside the core stays
+	// down through the quiet period, in core mode.
+	PermanentShare float64
 }
 
 func uniformDur(rng *rand.Rand, lo, hi time.Duration) time.Duration {
@@ -107,12 +119,16 @@ func uniform(rng *rand.Rand, lo, hi float64) float64 { return lo + float64(rng.F
 func roundDur(d, unit time.Duration) time.Duration { return max(d/unit*unit, unit) }
 func round3(x float64) float64                     { return float64(int64(float64(x*1000)+0.5)) / 1000 }
 
-// Generate draws a fault schedule from rng, which should be the run's
-// "faults" stream. The same stream state gives the same plan.
-func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
-	n := o.Nodes
-	if n < 1 {
-		return nil, fmt.Errorf("nemesis: nodes %d: want ≥ 1", n)
+func uniformMs(rng *rand.Rand, lo, hi time.Duration) time.Duration {
+	return roundDur(uniformDur(rng, lo, hi), time.Millisecond)
+}
+
+func uniform3(rng *rand.Rand, lo, hi float64) float64 { return round3(uniform(rng, lo, hi)) }
+
+// withDefaults fills the zero fields of o and checks the rest.
+func (o NemesisOptions) withDefaults() (NemesisOptions, error) {
+	if o.Nodes < 1 {
+		return o, fmt.Errorf("nemesis: nodes %d: want ≥ 1", o.Nodes)
 	}
 	if o.Duration == 0 {
 		o.Duration = 10 * time.Second
@@ -121,168 +137,104 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 		o.Quiet = 5 * time.Second
 	}
 	if o.Duration < 0 || o.Quiet < 0 {
-		return nil, fmt.Errorf("nemesis: duration %v and quiet %v: want durations > 0", o.Duration, o.Quiet)
+		return o, fmt.Errorf("nemesis: duration %v and quiet %v: want durations > 0", o.Duration, o.Quiet)
 	}
-	usable := func(k Kind) bool {
-		switch k {
-		case Bridge, Ring:
-			return n >= 3
-		case Partition, OneWay, Isolate, Loss, Dup, Latency, Clog:
-			return n >= 2
-		}
-		return true
+	return o, nil
+}
+
+// usable says whether kind k can hit a cluster of n nodes.
+func usable(k Kind, n int) bool {
+	switch k {
+	case Bridge, Ring:
+		return n >= 3
+	case Partition, OneWay, Isolate, Loss, Dup, Latency, Clog:
+		return n >= 2
 	}
+	return true
+}
+
+// drawKinds picks the kinds of o.Kinds that fit, or, with none given, a
+// random subset of NemesisKinds: each kind on or off for the whole run,
+// so that some seeds hammer on few faults and rare combinations happen.
+func drawKinds(rng *rand.Rand, o NemesisOptions) ([]Kind, error) {
 	var enabled []Kind
 	if o.Kinds != nil {
 		for _, k := range o.Kinds {
 			if !generable(k) {
 				return nil, fmt.Errorf("nemesis: kind %s cannot be generated (accepted: %s,%s)", k, kindList(NemesisKinds), kindList(StorageKinds))
 			}
-			if usable(k) && !slices.Contains(enabled, k) && !slices.Contains(o.Exclude, k) {
+			if usable(k, o.Nodes) && !slices.Contains(enabled, k) && !slices.Contains(o.Exclude, k) {
 				enabled = append(enabled, k)
 			}
 		}
 		if len(enabled) == 0 {
 			return nil, fmt.Errorf("nemesis: no usable kind left of %s after excluding %s", kindList(o.Kinds), kindList(o.Exclude))
 		}
-	} else {
-		// Swarm testing: each kind on or off for the whole run, so that
-		// some seeds hammer on few faults and rare combinations happen.
-		var cand []Kind
-		for _, k := range NemesisKinds {
-			if usable(k) && !slices.Contains(o.Exclude, k) {
-				cand = append(cand, k)
-			}
+		slices.Sort(enabled)
+		return enabled, nil
+	}
+	var cand []Kind
+	for _, k := range NemesisKinds {
+		if usable(k, o.Nodes) && !slices.Contains(o.Exclude, k) {
+			cand = append(cand, k)
 		}
-		if len(cand) == 0 {
-			return nil, fmt.Errorf("nemesis: every kind is excluded (%s)", kindList(o.Exclude))
+	}
+	if len(cand) == 0 {
+		return nil, fmt.Errorf("nemesis: every kind is excluded (%s)", kindList(o.Exclude))
+	}
+	for _, k := range cand {
+		if rng.IntN(2) == 0 {
+			enabled = append(enabled, k)
 		}
-		for _, k := range cand {
-			if rng.IntN(2) == 0 {
-				enabled = append(enabled, k)
-			}
-		}
-		if len(enabled) == 0 {
-			enabled = append(enabled, cand[rng.IntN(len(cand))])
-		}
+	}
+	if len(enabled) == 0 {
+		enabled = append(enabled, cand[rng.IntN(len(cand))])
 	}
 	slices.Sort(enabled)
-	k := knobs{
-		gapMean:        roundDur(uniformDur(rng, 100*time.Millisecond, 2*time.Second), time.Millisecond),
-		forMax:         roundDur(uniformDur(rng, 200*time.Millisecond, 3*time.Second), time.Millisecond),
-		lossMax:        round3(uniform(rng, 0.05, 0.5)),
-		dupMax:         round3(uniform(rng, 0.05, 0.3)),
-		latencyMax:     roundDur(uniformDur(rng, 5*time.Millisecond, 200*time.Millisecond), time.Millisecond),
-		slowMax:        round3(uniform(rng, 2, 20)),
-		clogMax:        round3(uniform(rng, 2, 20)),
-		driftMax:       round3(uniform(rng, 10, 1000)),
-		shiftMax:       roundDur(uniformDur(rng, 10*time.Millisecond, 2*time.Second), time.Millisecond),
-		pauseMax:       roundDur(uniformDur(rng, 10*time.Millisecond, 2*time.Second), time.Millisecond),
-		nodesMax:       1 + rng.IntN(max(1, (n-1)/2)),
-		permanentShare: round3(uniform(rng, 0, 1)),
+	return enabled, nil
+}
+
+// DrawSwarm draws the knobs of one seed for a cluster of n nodes and the
+// given kinds. The order of the draws is part of every seed's plan.
+func DrawSwarm(rng *rand.Rand, n int, kinds []Kind) Swarm {
+	sw := Swarm{
+		Kinds:            kinds,
+		FaultGapMean:     uniformMs(rng, 100*time.Millisecond, 2*time.Second),
+		FaultDurationMax: uniformMs(rng, 200*time.Millisecond, 3*time.Second),
+		LossMax:          uniform3(rng, 0.05, 0.5),
+		DupMax:           uniform3(rng, 0.05, 0.3),
+		LatencyMax:       uniformMs(rng, 5*time.Millisecond, 200*time.Millisecond),
+		SlowFactorMax:    uniform3(rng, 2, 20),
+		ClogFactorMax:    uniform3(rng, 2, 20),
+		DriftPPMMax:      uniform3(rng, 10, 1000),
+		ClockShiftMax:    uniformMs(rng, 10*time.Millisecond, 2*time.Second),
+		PauseMax:         uniformMs(rng, 10*time.Millisecond, 2*time.Second),
+		NodesPerFaultMax: 1 + rng.IntN(max(1, (n-1)/2)),
+		PermanentShare:   uniform3(rng, 0, 1),
 	}
-	// Drawn only when storage kinds are on, so that other plans draw
-	// what they always drew.
-	var diskProbMax float64
-	storage := slices.ContainsFunc(enabled, Kind.disk)
-	if storage {
-		diskProbMax = round3(uniform(rng, 0.05, 0.5))
+	if slices.ContainsFunc(kinds, Kind.disk) {
+		sw.DiskProbMax = uniform3(rng, 0.05, 0.5)
 	}
-	p := &Plan{Enabled: enabled, QuietAt: o.Duration, Quiet: o.Quiet}
-	s := &Schedule{Nodes: n}
-	pickNodes := func() []NodeID {
-		m := 1 + rng.IntN(k.nodesMax)
-		perm := rng.Perm(n)[:m]
-		ids := make([]NodeID, m)
-		for i, v := range perm {
-			ids[i] = NodeID(v)
-		}
-		slices.Sort(ids)
-		return ids
+	return sw
+}
+
+// Generate draws a fault schedule from rng, which should be the run's
+// "faults" stream. The same stream state gives the same plan.
+func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	pickSplit := func(groups int) [][]NodeID {
-		perm := rng.Perm(n)
-		// cut points so that every group is non-empty
-		cuts := rng.Perm(n - 1)[:groups-1]
-		slices.Sort(cuts)
-		out := make([][]NodeID, 0, groups)
-		start := 0
-		for _, c := range append(cuts, n-1) {
-			g := make([]NodeID, 0, c+1-start)
-			for _, v := range perm[start : c+1] {
-				g = append(g, NodeID(v))
-			}
-			slices.Sort(g)
-			out = append(out, g)
-			start = c + 1
-		}
-		return out
+	enabled, err := drawKinds(rng, o)
+	if err != nil {
+		return nil, err
 	}
-	pickLinks := func() (from, to []NodeID) {
-		switch rng.IntN(3) {
-		case 0:
-			return nil, nil // every link
-		case 1:
-			return pickNodes(), nil // out of some nodes
-		}
-		a := NodeID(rng.IntN(n))
-		b := NodeID(rng.IntN(n - 1))
-		if b >= a {
-			b++
-		}
-		return []NodeID{a}, []NodeID{b}
-	}
+	d := drawer{rng: rng, n: o.Nodes, sw: DrawSwarm(rng, o.Nodes, enabled)}
+	p := &Plan{Enabled: enabled, Swarm: d.sw, QuietAt: o.Duration, Quiet: o.Quiet}
+	s := &Schedule{Nodes: o.Nodes}
 	clockHit := map[NodeID]bool{}
-	t := time.Duration(0)
-	for {
-		t += roundDur(time.Duration(rng.ExpFloat64()*float64(k.gapMean)), time.Millisecond)
-		if t >= o.Duration || len(s.Faults) >= MaxFaults/2 {
-			break
-		}
-		left := o.Duration - t
-		dur := min(roundDur(uniformDur(rng, k.forMax/10, k.forMax), time.Millisecond), left)
-		f := Fault{At: t, Kind: enabled[rng.IntN(len(enabled))], For: dur}
-		switch f.Kind {
-		case Partition:
-			f.Groups = pickSplit(2 + rng.IntN(min(2, n-1)))
-		case OneWay:
-			g := pickSplit(2)
-			f.From, f.To = g[0], g[1]
-		case Bridge:
-			f.Groups = pickSplit(3)
-		case Ring:
-		case Isolate, Crash, Slow, Pause, Offset, Drift, Jump, SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite:
-			f.Nodes = pickNodes()
-		case Loss, Dup, Latency, Clog:
-			f.From, f.To = pickLinks()
-		}
-		switch f.Kind {
-		case Pause:
-			f.For = min(roundDur(uniformDur(rng, k.pauseMax/10, k.pauseMax), time.Millisecond), left)
-		case Slow, SlowDisk:
-			f.Factor = round3(uniform(rng, 1.5, k.slowMax))
-		case WriteErr, BitFlip, BadSector, LostWrite:
-			f.Prob = round3(uniform(rng, 0.01, diskProbMax))
-		case Clog:
-			f.Factor = round3(uniform(rng, 1.5, k.clogMax))
-		case Loss:
-			f.Prob = round3(uniform(rng, 0.01, k.lossMax))
-		case Dup:
-			f.Prob = round3(uniform(rng, 0.01, k.dupMax))
-		case Latency:
-			hi := roundDur(uniformDur(rng, time.Millisecond, k.latencyMax), time.Millisecond)
-			f.Latency = network.Dist{Kind: network.Uniform, Min: hi / 10, Max: hi}
-		case Drift:
-			f.PPM = round3(uniform(rng, -k.driftMax, k.driftMax))
-		case Offset, Jump:
-			f.Shift = roundDur(uniformDur(rng, time.Millisecond, k.shiftMax), time.Millisecond)
-			if rng.IntN(2) == 0 {
-				f.Shift = -f.Shift
-			}
-			if f.Kind == Jump {
-				f.For = 0
-			}
-		}
+	for t := d.gap(0); t < o.Duration && len(s.Faults) < MaxFaults/2; t = d.gap(t) {
+		f := d.fault(t, o.Duration-t)
 		if f.Kind == Offset || f.Kind == Jump || f.Kind == Drift {
 			for _, id := range f.Nodes {
 				clockHit[id] = true
@@ -294,61 +246,14 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 	// so in the schedule, and clocks that drifted or jumped are set right.
 	s.Faults = append(s.Faults, Fault{At: o.Duration, Kind: Heal})
 	if len(clockHit) > 0 {
-		ids := sortedKeys(clockHit)
-		s.Faults = append(s.Faults, Fault{At: o.Duration, Kind: Offset, Nodes: ids})
+		s.Faults = append(s.Faults, Fault{At: o.Duration, Kind: Offset, Nodes: sortedKeys(clockHit)})
 	}
 	var permanent []string
 	if o.Core {
-		quorum := n/2 + 1
-		size := quorum + rng.IntN(n-quorum+1)
-		perm := rng.Perm(n)[:size]
-		for _, v := range perm {
-			p.Core = append(p.Core, NodeID(v))
-		}
-		slices.Sort(p.Core)
-		s.Faults = append(s.Faults, Fault{At: o.Duration, Kind: Restart, Nodes: p.Core})
-		crash, isol := slices.Contains(enabled, Crash), slices.Contains(enabled, Isolate)
-		var crashed, isolated []NodeID
-		for id := range NodeID(n) {
-			if slices.Contains(p.Core, id) || (!crash && !isol) || rng.Float64() >= k.permanentShare {
-				continue
-			}
-			if crash && (!isol || rng.IntN(2) == 0) {
-				crashed = append(crashed, id)
-			} else {
-				isolated = append(isolated, id)
-			}
-		}
-		if crashed != nil {
-			s.Faults = append(s.Faults, Fault{At: o.Duration, Kind: Crash, Nodes: crashed})
-			permanent = append(permanent, "crash "+nodeList(crashed))
-		}
-		if isolated != nil {
-			s.Faults = append(s.Faults, Fault{At: o.Duration, Kind: Isolate, Nodes: isolated})
-			permanent = append(permanent, "isolate "+nodeList(isolated))
-		}
+		permanent = d.core(p, s, o.Duration)
 	}
 	p.Schedule = s
-	p.knobs = []string{
-		fmt.Sprintf("nemesis.kinds = %s", kindList(enabled)),
-		fmt.Sprintf("nemesis.fault_gap_mean = %v", k.gapMean),
-		fmt.Sprintf("nemesis.fault_duration_max = %v", k.forMax),
-		fmt.Sprintf("nemesis.nodes_per_fault_max = %d", k.nodesMax),
-		fmt.Sprintf("nemesis.loss_max = %g", k.lossMax),
-		fmt.Sprintf("nemesis.dup_max = %g", k.dupMax),
-		fmt.Sprintf("nemesis.latency_max = %v", k.latencyMax),
-		fmt.Sprintf("nemesis.slow_factor_max = %g", k.slowMax),
-		fmt.Sprintf("nemesis.clog_factor_max = %g", k.clogMax),
-		fmt.Sprintf("nemesis.drift_ppm_max = %g", k.driftMax),
-		fmt.Sprintf("nemesis.clock_shift_max = %v", k.shiftMax),
-		fmt.Sprintf("nemesis.pause_max = %v", k.pauseMax),
-	}
-	if storage {
-		p.knobs = append(p.knobs, fmt.Sprintf("nemesis.disk_prob_max = %g", diskProbMax))
-	}
-	p.knobs = append(p.knobs,
-		fmt.Sprintf("nemesis.faults = %d", len(s.Faults)),
-		fmt.Sprintf("nemesis.quiet = %v from %v", o.Quiet, o.Duration))
+	p.knobs = p.Swarm.describe(o, len(s.Faults))
 	if o.Core {
 		perm := "none"
 		if permanent != nil {
@@ -356,10 +261,185 @@ func Generate(rng *rand.Rand, o NemesisOptions) (*Plan, error) {
 		}
 		p.knobs = append(p.knobs,
 			fmt.Sprintf("nemesis.core = %s", nodeList(p.Core)),
-			fmt.Sprintf("nemesis.permanent_share = %g", k.permanentShare),
+			fmt.Sprintf("nemesis.permanent_share = %g", p.Swarm.PermanentShare),
 			fmt.Sprintf("nemesis.permanent = %s", perm))
 	}
 	return p, nil
+}
+
+// describe prints the knobs one "name = value" per line; the names are
+// part of the CLI's output.
+func (sw Swarm) describe(o NemesisOptions, faults int) []string {
+	out := []string{
+		fmt.Sprintf("nemesis.kinds = %s", kindList(sw.Kinds)),
+		fmt.Sprintf("nemesis.fault_gap_mean = %v", sw.FaultGapMean),
+		fmt.Sprintf("nemesis.fault_duration_max = %v", sw.FaultDurationMax),
+		fmt.Sprintf("nemesis.nodes_per_fault_max = %d", sw.NodesPerFaultMax),
+		fmt.Sprintf("nemesis.loss_max = %g", sw.LossMax),
+		fmt.Sprintf("nemesis.dup_max = %g", sw.DupMax),
+		fmt.Sprintf("nemesis.latency_max = %v", sw.LatencyMax),
+		fmt.Sprintf("nemesis.slow_factor_max = %g", sw.SlowFactorMax),
+		fmt.Sprintf("nemesis.clog_factor_max = %g", sw.ClogFactorMax),
+		fmt.Sprintf("nemesis.drift_ppm_max = %g", sw.DriftPPMMax),
+		fmt.Sprintf("nemesis.clock_shift_max = %v", sw.ClockShiftMax),
+		fmt.Sprintf("nemesis.pause_max = %v", sw.PauseMax),
+	}
+	if slices.ContainsFunc(sw.Kinds, Kind.disk) {
+		out = append(out, fmt.Sprintf("nemesis.disk_prob_max = %g", sw.DiskProbMax))
+	}
+	return append(out,
+		fmt.Sprintf("nemesis.faults = %d", faults),
+		fmt.Sprintf("nemesis.quiet = %v from %v", o.Quiet, o.Duration))
+}
+
+// drawer draws the faults of one plan from its swarm.
+type drawer struct {
+	rng *rand.Rand
+	n   int
+	sw  Swarm
+}
+
+// gap returns when the fault after the one at t starts.
+func (d *drawer) gap(t time.Duration) time.Duration {
+	return t + roundDur(time.Duration(d.rng.ExpFloat64()*float64(d.sw.FaultGapMean)), time.Millisecond)
+}
+
+// fault draws the fault that starts at t, with left to go in the fault
+// phase: its kind, its targets, then its size.
+func (d *drawer) fault(t, left time.Duration) Fault {
+	rng, sw := d.rng, &d.sw
+	dur := min(uniformMs(rng, sw.FaultDurationMax/10, sw.FaultDurationMax), left)
+	f := Fault{At: t, Kind: sw.Kinds[rng.IntN(len(sw.Kinds))], For: dur}
+	d.targets(&f)
+	switch f.Kind {
+	case Pause:
+		f.For = min(uniformMs(rng, sw.PauseMax/10, sw.PauseMax), left)
+	case Slow, SlowDisk:
+		f.Factor = uniform3(rng, 1.5, sw.SlowFactorMax)
+	case WriteErr, BitFlip, BadSector, LostWrite:
+		f.Prob = uniform3(rng, 0.01, sw.DiskProbMax)
+	case Clog:
+		f.Factor = uniform3(rng, 1.5, sw.ClogFactorMax)
+	case Loss:
+		f.Prob = uniform3(rng, 0.01, sw.LossMax)
+	case Dup:
+		f.Prob = uniform3(rng, 0.01, sw.DupMax)
+	case Latency:
+		hi := uniformMs(rng, time.Millisecond, sw.LatencyMax)
+		f.Latency = network.Dist{Kind: network.Uniform, Min: hi / 10, Max: hi}
+	case Drift:
+		f.PPM = uniform3(rng, -sw.DriftPPMMax, sw.DriftPPMMax)
+	case Offset, Jump:
+		f.Shift = uniformMs(rng, time.Millisecond, sw.ClockShiftMax)
+		if rng.IntN(2) == 0 {
+			f.Shift = -f.Shift
+		}
+		if f.Kind == Jump {
+			f.For = 0
+		}
+	}
+	return f
+}
+
+// targets draws the nodes, groups or links that f hits.
+func (d *drawer) targets(f *Fault) {
+	switch f.Kind {
+	case Partition:
+		f.Groups = d.split(2 + d.rng.IntN(min(2, d.n-1)))
+	case OneWay:
+		g := d.split(2)
+		f.From, f.To = g[0], g[1]
+	case Bridge:
+		f.Groups = d.split(3)
+	case Ring:
+	case Isolate, Crash, Slow, Pause, Offset, Drift, Jump, SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite:
+		f.Nodes = d.nodes()
+	case Loss, Dup, Latency, Clog:
+		f.From, f.To = d.links()
+	}
+}
+
+// nodes draws 1 to NodesPerFaultMax distinct nodes, sorted.
+func (d *drawer) nodes() []NodeID {
+	m := 1 + d.rng.IntN(d.sw.NodesPerFaultMax)
+	ids := make([]NodeID, m)
+	for i, v := range d.rng.Perm(d.n)[:m] {
+		ids[i] = NodeID(v)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// split draws a split of every node into the given number of non-empty
+// groups.
+func (d *drawer) split(groups int) [][]NodeID {
+	perm := d.rng.Perm(d.n)
+	cuts := d.rng.Perm(d.n - 1)[:groups-1]
+	slices.Sort(cuts)
+	out := make([][]NodeID, 0, groups)
+	start := 0
+	for _, c := range append(cuts, d.n-1) {
+		g := make([]NodeID, 0, c+1-start)
+		for _, v := range perm[start : c+1] {
+			g = append(g, NodeID(v))
+		}
+		slices.Sort(g)
+		out = append(out, g)
+		start = c + 1
+	}
+	return out
+}
+
+// links draws every link, the links out of some nodes, or one link.
+func (d *drawer) links() (from, to []NodeID) {
+	switch d.rng.IntN(3) {
+	case 0:
+		return nil, nil
+	case 1:
+		return d.nodes(), nil
+	}
+	a := NodeID(d.rng.IntN(d.n))
+	b := NodeID(d.rng.IntN(d.n - 1))
+	if b >= a {
+		b++
+	}
+	return []NodeID{a}, []NodeID{b}
+}
+
+// core draws the core of core mode: at least a quorum, healed and
+// restarted at quiet, while each node outside it may stay crashed or
+// isolated. It returns the permanent faults, for the description.
+func (d *drawer) core(p *Plan, s *Schedule, quiet time.Duration) []string {
+	rng, n := d.rng, d.n
+	quorum := n/2 + 1
+	size := quorum + rng.IntN(n-quorum+1)
+	for _, v := range rng.Perm(n)[:size] {
+		p.Core = append(p.Core, NodeID(v))
+	}
+	slices.Sort(p.Core)
+	s.Faults = append(s.Faults, Fault{At: quiet, Kind: Restart, Nodes: p.Core})
+	crash, isol := slices.Contains(p.Enabled, Crash), slices.Contains(p.Enabled, Isolate)
+	var crashed, isolated []NodeID
+	for id := range NodeID(n) {
+		if slices.Contains(p.Core, id) || (!crash && !isol) || rng.Float64() >= d.sw.PermanentShare {
+			continue
+		}
+		if crash && (!isol || rng.IntN(2) == 0) {
+			crashed = append(crashed, id)
+		} else {
+			isolated = append(isolated, id)
+		}
+	}
+	var permanent []string
+	if crashed != nil {
+		s.Faults = append(s.Faults, Fault{At: quiet, Kind: Crash, Nodes: crashed})
+		permanent = append(permanent, "crash "+nodeList(crashed))
+	}
+	if isolated != nil {
+		s.Faults = append(s.Faults, Fault{At: quiet, Kind: Isolate, Nodes: isolated})
+		permanent = append(permanent, "isolate "+nodeList(isolated))
+	}
+	return permanent
 }
 
 func kindList(ks []Kind) string {
