@@ -82,50 +82,13 @@ func kindNamesList() string {
 }
 
 func parseLine(line string, nodes int) (Fault, error) {
-	var f Fault
-	tok := strings.Fields(line)
-	if tok[0] != "at" || len(tok) < 3 {
-		return f, fmt.Errorf("want 'at TIME KIND ...', e.g. 'at 1s crash n2 for 3s'")
-	}
-	at, err := time.ParseDuration(tok[1])
-	if err != nil || at < 0 {
-		return f, fmt.Errorf("time %q: want a duration ≥ 0 such as 1s or 250ms", tok[1])
-	}
-	f.At = at
-	for _, k := range Kinds {
-		if k.String() == tok[2] {
-			f.Kind = k
-		}
-	}
-	if f.Kind == 0 {
-		return f, fmt.Errorf("unknown fault kind %q (accepted: %s)", tok[2], kindNamesList())
+	f, rest, err := parseHead(strings.Fields(line))
+	if err != nil {
+		return f, err
 	}
 	syntax := "want '" + Syntax[f.Kind] + "'"
-	rest := tok[3:]
-	if n := len(rest); n >= 2 && rest[n-2] == "for" {
-		d, err := time.ParseDuration(rest[n-1])
-		if err != nil || d <= 0 {
-			return f, fmt.Errorf("duration 'for %s': want a duration > 0 such as 2s", rest[n-1])
-		}
-		if d > math.MaxInt64-at {
-			// The end would wrap around, and the fault would never end.
-			return f, fmt.Errorf("duration 'for %s': the fault would end past the largest time, %v (want at + for within it)", rest[n-1], time.Duration(math.MaxInt64))
-		}
-		f.For = d
-		rest = rest[:n-2]
-	}
-	if slices.Contains(rest, "for") {
-		return f, fmt.Errorf("'for' must be followed by one duration and end the line; %s", syntax)
-	}
-	switch f.Kind {
-	case Heal, Restart, Jump:
-		if f.For > 0 {
-			return f, fmt.Errorf("%s takes no duration; %s", f.Kind, syntax)
-		}
-	case Pause:
-		if f.For == 0 {
-			return f, fmt.Errorf("pause needs a duration; %s", syntax)
-		}
+	if rest, err = parseFor(&f, rest, syntax); err != nil {
+		return f, err
 	}
 	// The argument, if the kind takes one, is the last token.
 	var arg string
@@ -136,67 +99,130 @@ func parseLine(line string, nodes int) (Fault, error) {
 		}
 		arg, rest = rest[len(rest)-1], rest[:len(rest)-1]
 	}
-	tgt := strings.Join(rest, "")
+	if err := parseTargets(&f, strings.Join(rest, ""), nodes, syntax); err != nil {
+		return f, err
+	}
+	return f, parseArg(&f, arg)
+}
+
+// parseHead reads "at TIME KIND" and returns the tokens after it.
+func parseHead(tok []string) (Fault, []string, error) {
+	var f Fault
+	if tok[0] != "at" || len(tok) < 3 {
+		return f, nil, fmt.Errorf("want 'at TIME KIND ...', e.g. 'at 1s crash n2 for 3s'")
+	}
+	at, err := time.ParseDuration(tok[1])
+	if err != nil || at < 0 {
+		return f, nil, fmt.Errorf("time %q: want a duration ≥ 0 such as 1s or 250ms", tok[1])
+	}
+	f.At = at
+	for _, k := range Kinds {
+		if k.String() == tok[2] {
+			f.Kind = k
+		}
+	}
+	if f.Kind == 0 {
+		return f, nil, fmt.Errorf("unknown fault kind %q (accepted: %s)", tok[2], kindNamesList())
+	}
+	return f, tok[3:], nil
+}
+
+// parseFor reads a trailing "for D" into f.For, checks that the kind
+// takes (or needs) one, and returns the tokens before it.
+func parseFor(f *Fault, rest []string, syntax string) ([]string, error) {
+	if n := len(rest); n >= 2 && rest[n-2] == "for" {
+		d, err := time.ParseDuration(rest[n-1])
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("duration 'for %s': want a duration > 0 such as 2s", rest[n-1])
+		}
+		if d > math.MaxInt64-f.At {
+			// The end would wrap around, and the fault would never end.
+			return nil, fmt.Errorf("duration 'for %s': the fault would end past the largest time, %v (want at + for within it)", rest[n-1], time.Duration(math.MaxInt64))
+		}
+		f.For = d
+		rest = rest[:n-2]
+	}
+	if slices.Contains(rest, "for") {
+		return nil, fmt.Errorf("'for' must be followed by one duration and end the line; %s", syntax)
+	}
+	switch f.Kind {
+	case Heal, Restart, Jump:
+		if f.For > 0 {
+			return nil, fmt.Errorf("%s takes no duration; %s", f.Kind, syntax)
+		}
+	case Pause:
+		if f.For == 0 {
+			return nil, fmt.Errorf("pause needs a duration; %s", syntax)
+		}
+	}
+	return rest, nil
+}
+
+// parseTargets reads the nodes, groups or links that f hits.
+func parseTargets(f *Fault, tgt string, nodes int, syntax string) error {
+	var err error
 	switch f.Kind.targets() {
 	case tNone:
 		if tgt != "" {
-			return f, fmt.Errorf("%s takes no targets; %s", f.Kind, syntax)
+			return fmt.Errorf("%s takes no targets; %s", f.Kind, syntax)
 		}
 	case tNodes:
 		if tgt == "" {
-			return f, fmt.Errorf("%s needs target nodes; %s", f.Kind, syntax)
+			return fmt.Errorf("%s needs target nodes; %s", f.Kind, syntax)
 		}
-		if f.Nodes, err = parseNodes(tgt, nodes); err != nil {
-			return f, err
-		}
+		f.Nodes, err = parseNodes(tgt, nodes)
+		return err
 	case tGroups:
 		if f.Groups, err = parseGroups(f.Kind, tgt, nodes); err != nil {
-			return f, fmt.Errorf("%w; %s", err, syntax)
+			return fmt.Errorf("%w; %s", err, syntax)
 		}
 	case tLinks:
 		if f.From, f.To, err = parseLinks(f.Kind, tgt, nodes); err != nil {
-			return f, fmt.Errorf("%w; %s", err, syntax)
+			return fmt.Errorf("%w; %s", err, syntax)
 		}
 	}
+	return nil
+}
+
+// parseArg reads the kind's argument: a factor, a probability, a latency
+// distribution, a clock shift or a drift.
+func parseArg(f *Fault, arg string) error {
 	switch f.Kind {
 	case Slow, Clog, SlowDisk:
 		v, ok := strings.CutPrefix(arg, "x")
 		x, err := strconv.ParseFloat(v, 64)
 		lo := map[Kind]string{Slow: "≥ 1", Clog: "> 0", SlowDisk: "≥ 1"}[f.Kind]
 		if !ok || err != nil || math.IsInf(x, 0) || math.IsNaN(x) || (f.Kind != Clog && x < 1) || (f.Kind == Clog && x <= 0) {
-			return f, fmt.Errorf("factor %q: want x followed by a number %s, e.g. x10", arg, lo)
+			return fmt.Errorf("factor %q: want x followed by a number %s, e.g. x10", arg, lo)
 		}
 		f.Factor = x
 	case Loss, Dup, WriteErr, BitFlip, BadSector, LostWrite:
 		p, err := strconv.ParseFloat(arg, 64)
 		if err != nil || !(p >= 0 && p <= 1) {
-			return f, fmt.Errorf("probability %q: want a number in [0, 1]", arg)
+			return fmt.Errorf("probability %q: want a number in [0, 1]", arg)
 		}
 		f.Prob = p
 	case Latency:
 		d, err := network.ParseDist(arg)
 		if err != nil {
-			return f, err
+			return err
 		}
 		f.Latency = d
 	case Offset, Jump:
-		if arg == "" || (arg[0] != '+' && arg[0] != '-') {
-			return f, fmt.Errorf("shift %q: want a signed duration such as +200ms or -1s", arg)
-		}
 		d, err := time.ParseDuration(arg)
-		if err != nil {
-			return f, fmt.Errorf("shift %q: want a signed duration such as +200ms or -1s", arg)
+		if arg == "" || (arg[0] != '+' && arg[0] != '-') || err != nil {
+			return fmt.Errorf("shift %q: want a signed duration such as +200ms or -1s", arg)
 		}
 		f.Shift = d
 	case Drift:
 		v, ok := strings.CutSuffix(arg, "ppm")
 		x, err := strconv.ParseFloat(v, 64)
 		if !ok || err != nil || v == "" || (v[0] != '+' && v[0] != '-') || math.IsInf(x, 0) || math.IsNaN(x) || x <= -1e6 {
-			return f, fmt.Errorf("drift %q: want a signed number of ppm above -1000000, e.g. +200ppm", arg)
+			return fmt.Errorf("drift %q: want a signed number of ppm above -1000000, e.g. +200ppm", arg)
 		}
 		f.PPM = x
 	}
-	return f, nil
+	return nil
 }
 
 // parseNodes reads "n1,n2" or "*" (nil).
