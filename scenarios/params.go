@@ -65,30 +65,41 @@ func (p Param) accepts() string {
 
 // Check validates v against the parameter.
 func (p Param) Check(v string) error {
-	bad := func() error { return fmt.Errorf("parameter %s: bad value %q (accepted: %s)", p.Name, v, p.accepts()) }
+	_, err := p.parse(v)
+	return err
+}
+
+// parse validates v against the parameter and returns its typed value.
+func (p Param) parse(v string) (value, error) {
+	bad := func() (value, error) {
+		return value{}, fmt.Errorf("parameter %s: bad value %q (accepted: %s)", p.Name, v, p.accepts())
+	}
+	x := value{kind: p.Kind, text: v}
+	var err error
 	switch p.Kind {
 	case Int:
-		n, err := strconv.ParseInt(v, 10, 64)
+		var n int64
+		n, err = strconv.ParseInt(v, 10, strconv.IntSize)
 		if err != nil || (p.Min != p.Max && (float64(n) < p.Min || float64(n) > p.Max)) {
 			return bad()
 		}
-	case Float:
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || (p.Min != p.Max && (f < p.Min || f > p.Max)) {
+		x.num = float64(n)
+		x.int = int(n)
+	case Float, Prob:
+		x.num, err = strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x.num) || math.IsInf(x.num, 0) {
+			return bad()
+		}
+		if (p.Kind == Float && p.Min != p.Max && (x.num < p.Min || x.num > p.Max)) || (p.Kind == Prob && !(x.num >= 0 && x.num <= 1)) {
 			return bad()
 		}
 	case Duration:
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > MaxDuration {
-			return bad()
-		}
-	case Prob:
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(f >= 0 && f <= 1) {
+		x.dur, err = time.ParseDuration(v)
+		if err != nil || x.dur < 0 || x.dur > MaxDuration {
 			return bad()
 		}
 	case Bool:
-		if _, err := strconv.ParseBool(v); err != nil {
+		if x.bool, err = strconv.ParseBool(v); err != nil {
 			return bad()
 		}
 	default:
@@ -98,10 +109,10 @@ func (p Param) Check(v string) error {
 	}
 	if p.Validate != nil {
 		if err := p.Validate(v); err != nil {
-			return fmt.Errorf("parameter %s: %w", p.Name, err)
+			return value{}, fmt.Errorf("parameter %s: %w", p.Name, err)
 		}
 	}
-	return nil
+	return x, nil
 }
 
 // ParseSet parses one --set argument "key=value".
@@ -114,70 +125,107 @@ func ParseSet(s string) (key, value string, err error) {
 	return k, strings.TrimSpace(v), nil
 }
 
-// Values are a run's parameter values, every parameter present, already
-// validated. Accessors panic on names the scenario did not declare, which
-// is a bug in the scenario, caught by its tests.
+// Values are a run's parameter values, every parameter present, parsed
+// once into its declared type. Reading a name the scenario did not
+// declare, or reading it as another type, is a bug in the scenario: the
+// accessors panic, and catalog's TestScenariosReadDeclaredParams finds
+// every such read in the source before anything runs.
 type Values struct {
-	m map[string]string
+	m map[string]value
 }
 
-// Resolve applies set over the defaults of params and validates every
+// value is one parsed parameter: its text, as given, and its typed form.
+type value struct {
+	kind Kind
+	text string
+	int  int
+	num  float64 // Int, Float and Prob
+	dur  time.Duration
+	bool bool
+}
+
+// Resolve applies set over the defaults of params and parses every
 // value. Unknown keys are errors that list the accepted names.
 func Resolve(params []Param, set map[string]string) (Values, error) {
 	byName := make(map[string]Param, len(params))
-	m := make(map[string]string, len(params))
 	for _, p := range params {
 		byName[p.Name] = p
-		m[p.Name] = p.Default
 	}
 	for _, k := range slices.Sorted(maps.Keys(set)) {
 		if _, ok := byName[k]; !ok {
 			return Values{}, fmt.Errorf("unknown parameter %q (accepted: %s)", k, strings.Join(slices.Sorted(maps.Keys(byName)), ", "))
 		}
-		m[k] = set[k]
 	}
+	m := make(map[string]value, len(params))
 	for _, p := range params {
-		if err := p.Check(m[p.Name]); err != nil {
+		text, ok := set[p.Name]
+		if !ok {
+			text = p.Default
+		}
+		x, err := p.parse(text)
+		if err != nil {
 			return Values{}, err
 		}
+		m[p.Name] = x
 	}
 	return Values{m: m}, nil
 }
 
-func (v Values) get(name string) string {
-	s, ok := v.m[name]
+// String is the name of a kind in messages: string, int, float,
+// duration, prob or bool.
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+var kindNames = [...]string{String: "string", Int: "int", Float: "float", Duration: "duration", Prob: "prob", Bool: "bool"}
+
+// get returns the value of name, which must be declared as one of kinds.
+func (v Values) get(name string, as Kind, kinds ...Kind) value {
+	x, ok := v.m[name]
 	if !ok {
 		panic(fmt.Sprintf("scenario reads undeclared parameter %q", name))
 	}
-	return s
+	if !slices.Contains(kinds, x.kind) {
+		panic(fmt.Sprintf("scenario reads parameter %q as %s, but declares it %s", name, as, x.kind))
+	}
+	return x
 }
 
-// String returns the value of name.
-func (v Values) String(name string) string { return v.get(name) }
-
-// Int returns the value of name as an int.
-func (v Values) Int(name string) int {
-	n, _ := strconv.Atoi(v.get(name))
-	return n
+// Readable lists the kinds each accessor reads; String reads any.
+var Readable = map[Kind][]Kind{
+	String:   {String, Int, Float, Duration, Prob, Bool},
+	Int:      {Int},
+	Float:    {Float, Prob, Int},
+	Duration: {Duration},
+	Prob:     {Prob},
+	Bool:     {Bool},
 }
 
-// Float returns the value of name as a float64.
-func (v Values) Float(name string) float64 {
-	f, _ := strconv.ParseFloat(v.get(name), 64)
-	return f
-}
+// String returns the text of name, as given, whatever its kind.
+func (v Values) String(name string) string { return v.get(name, String, Readable[String]...).text }
 
-// Duration returns the value of name as a duration.
+// Int returns the value of an Int parameter.
+func (v Values) Int(name string) int { return v.get(name, Int, Readable[Int]...).int }
+
+// Float returns the value of a Float, Prob or Int parameter.
+func (v Values) Float(name string) float64 { return v.get(name, Float, Readable[Float]...).num }
+
+// Duration returns the value of a Duration parameter.
 func (v Values) Duration(name string) time.Duration {
-	d, _ := time.ParseDuration(v.get(name))
-	return d
+	return v.get(name, Duration, Readable[Duration]...).dur
 }
 
-// Bool returns the value of name as a bool.
-func (v Values) Bool(name string) bool {
-	b, _ := strconv.ParseBool(v.get(name))
-	return b
-}
+// Bool returns the value of a Bool parameter.
+func (v Values) Bool(name string) bool { return v.get(name, Bool, Readable[Bool]...).bool }
 
-// Map returns a copy of all values.
-func (v Values) Map() map[string]string { return maps.Clone(v.m) }
+// Map returns every value as text, as given: what replay lines print.
+func (v Values) Map() map[string]string {
+	m := make(map[string]string, len(v.m))
+	for k, x := range v.m {
+		m[k] = x.text
+	}
+	return m
+}

@@ -385,8 +385,8 @@ func replayCommand(program string, s *Scenario, v Values, seed uint64) string {
 		def[p.Name] = p.Default
 	}
 	for _, k := range slices.Sorted(maps.Keys(v.m)) {
-		if v.m[k] != def[k] {
-			fmt.Fprintf(&b, " --set %s", shellQuote(k+"="+v.m[k]))
+		if v.m[k].text != def[k] {
+			fmt.Fprintf(&b, " --set %s", shellQuote(k+"="+v.m[k].text))
 		}
 	}
 	return b.String()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/proptest"
+	"github.com/faultline/faultline/scenarios/scentest"
 )
 
 func init() {
@@ -70,5 +71,13 @@ func TestDeterministic(t *testing.T) {
 				t.Fatal(res.Error)
 			}
 		}
+	}
+}
+
+// TestParamReads checks, in this package's source, that the scenario
+// reads only the parameters it declares, each as its declared type.
+func TestParamReads(t *testing.T) {
+	if n := scentest.ParamReads(t, fencing.Scenario); n < 5 {
+		t.Fatalf("checked only %d parameter reads", n)
 	}
 }
