@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
 	"github.com/faultline/faultline/scenarios/report"
@@ -18,123 +20,184 @@ func init() {
 
 const compareSynopsis = "compare SCENARIO --vary key=v1,v2 [--vary ...] --seeds N|A-B [--set key=value ...] [--format table|markdown|csv|json] [--metrics a,b] [--baseline key=v,...] [--plot FILE.svg|.png] [--out FILE] [-j N] [--quiet]"
 
+// compareJob is one compare command: its flags, parsed once into types,
+// then what each step derives from them.
+type compareJob struct {
+	a                  *App
+	rf                 runFlags
+	iso                isolateFlags
+	varies, baselines  []string
+	seedsText, format  string
+	metricsText        string
+	percentiles, quiet bool
+	plotPath, outPath  string
+	workersFlag        int
+
+	seeds    scenarios.SeedRange
+	workers  int
+	vary     []scenarios.Vary
+	sc       *scenarios.Scenario
+	opts     scenarios.Options
+	configs  []scenarios.Config
+	keys     []string
+	baseline int
+	metrics  []string
+	pool     *workerPool
+	isolated func(scenarios.Values, uint64) *scenarios.Result
+}
+
 func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := a.newFlags("compare", compareSynopsis, stdout)
-	var rf runFlags
-	var varies, baselines []string
-	fs.StringArrayVar(&varies, "vary", nil, "a parameter and its values, key=v1,v2 (repeatable: rows are the cartesian product; separate values with ';' when they contain commas)")
-	seedsStr := fs.String("seeds", "", "seeds every row runs: N (0 to N-1) or A-B (both included); required")
-	format := fs.String("format", "table", "output format: "+strings.Join(report.Formats, ", "))
-	metricsStr := fs.String("metrics", "", "metric columns, comma-separated (default: the scenario's request metrics); 'all' for every one")
-	fs.StringArrayVar(&baselines, "baseline", nil, "compare every row to the row with these varied values, key=v[,key=v] (seed by seed)")
-	percentiles := fs.Bool("percentiles", false, "add p50 and p99 across seeds to table and markdown output")
-	plotPath := fs.String("plot", "", "draw the scenario's time series, one line per row averaged over seeds, to FILE.svg or FILE.png")
-	outPath := fs.String("out", "", "write the report to FILE instead of stdout")
-	workers := fs.IntP("jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
-	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
-	a.addRunFlags(fs, &rf)
-	var iso isolateFlags
-	addIsolateFlags(fs, &iso)
+	c := &compareJob{a: a, baseline: -1}
+	fs := c.flags(stdout)
 	if err := a.parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if _, err := a.scenarioArg(fs); err != nil {
+	if err := c.check(fs); err != nil {
 		return exitUsage, err
 	}
-	if !slices.Contains(report.Formats, *format) {
-		return exitUsage, usagef("--format %q: accepted: %s", *format, strings.Join(report.Formats, ", "))
-	}
-	if *seedsStr == "" {
-		return exitUsage, usagef("--seeds is required: N (0 to N-1) or A-B (both included)")
-	}
-	seeds, err := scenarios.ParseSeedRange(*seedsStr)
-	if err != nil {
-		return exitUsage, usagef("--%v", err)
-	}
-	j, err := scenarios.ParseWorkers(*workers)
-	if err != nil {
-		return exitUsage, usagef("%v", err)
-	}
-	if *plotPath != "" {
-		if err := report.CheckPlotPath(*plotPath); err != nil {
-			return exitUsage, usagef("%v", err)
-		}
-		if err := checkOutPath("plot", *plotPath); err != nil {
-			return exitUsage, err
-		}
-	}
-	if *outPath != "" {
-		if err := checkOutPath("out", *outPath); err != nil {
-			return exitUsage, err
-		}
-	}
-	var vary []scenarios.Vary
-	for _, s := range varies {
-		v, err := scenarios.ParseVary(s)
-		if err != nil {
-			return exitUsage, usagef("%v", err)
-		}
-		vary = append(vary, v)
-	}
-	sc, _, opts, err := rf.prepare(fs.Arg(0))
-	if err != nil {
+	var err error
+	if c.sc, _, c.opts, err = c.rf.prepare(fs.Arg(0)); err != nil {
 		return exitUsage, err
 	}
-	defer softMemoryLimit(rf.maxMemory)()
-	configs, err := scenarios.Configs(sc, rf.params, vary)
-	if err != nil {
-		return exitUsage, usagef("%v", err)
+	defer softMemoryLimit(c.rf.maxMemory)()
+	if err := c.configure(); err != nil {
+		return exitUsage, err
 	}
-	keys := scenarios.VaryKeys(vary)
-	baseline := -1
-	if len(baselines) > 0 {
-		want, err := parseBaseline(baselines)
-		if err != nil {
-			return exitUsage, err
-		}
-		if baseline, err = scenarios.FindConfig(configs, keys, want); err != nil {
-			return exitUsage, usagef("%v", err)
-		}
-	}
-	// One probe run tells which metrics the scenario records, so that a
-	// bad --metrics fails now rather than after the whole comparison.
-	pool, err := a.startWorkers(&iso, sc, opts, *plotPath != "")
-	if err != nil {
+	if c.pool, err = a.startWorkers(&c.iso, c.sc, c.opts, c.plotPath != ""); err != nil {
 		return exitCode(err), err
 	}
-	var isolated func(scenarios.Values, uint64) *scenarios.Result
-	if pool != nil {
-		defer pool.close()
-		isolated = pool.exec
+	if c.pool != nil {
+		defer c.pool.close()
+		c.isolated = c.pool.exec
 	}
-	var probe *scenarios.Result
-	if isolated != nil {
-		probe = isolated(configs[0].Values, seeds.First)
-	} else {
-		probe = scenarios.Execute(sc, configs[0].Values, seeds.First, opts)
+	if err := c.probe(); err != nil {
+		return exitUsage, err
 	}
-	if probe.Status == scenarios.StatusBadInput {
-		return exitUsage, usagef("%s", probe.Error)
+	cmp, err := c.compare(stderr)
+	if err != nil {
+		return exitUsage, err
 	}
-	if *plotPath != "" && len(probe.Series) == 0 {
-		return exitUsage, usagef("--plot %s: scenario %s records no time series (accepted: a scenario that does, e.g. retry-storm)", *plotPath, sc.Name)
+	if cmp.SeedsDone == 0 {
+		fmt.Fprintf(stderr, "%s compare: interrupted before any seed finished for every row\n", a.Name)
+		return exitInterrupted, nil
 	}
-	var metrics []string
-	if *metricsStr != "" && *metricsStr != "all" {
-		metrics, err = pickMetrics(*metricsStr, probe.Metrics)
-		if err != nil {
-			return exitUsage, err
+	return c.write(cmp, stdout, stderr)
+}
+
+// flags declares the command's flags into c.
+func (c *compareJob) flags(stdout io.Writer) *pflag.FlagSet {
+	fs := c.a.newFlags("compare", compareSynopsis, stdout)
+	fs.StringArrayVar(&c.varies, "vary", nil, "a parameter and its values, key=v1,v2 (repeatable: rows are the cartesian product; separate values with ';' when they contain commas)")
+	fs.StringVar(&c.seedsText, "seeds", "", "seeds every row runs: N (0 to N-1) or A-B (both included); required")
+	fs.StringVar(&c.format, "format", "table", "output format: "+strings.Join(report.Formats, ", "))
+	fs.StringVar(&c.metricsText, "metrics", "", "metric columns, comma-separated (default: the scenario's request metrics); 'all' for every one")
+	fs.StringArrayVar(&c.baselines, "baseline", nil, "compare every row to the row with these varied values, key=v[,key=v] (seed by seed)")
+	fs.BoolVar(&c.percentiles, "percentiles", false, "add p50 and p99 across seeds to table and markdown output")
+	fs.StringVar(&c.plotPath, "plot", "", "draw the scenario's time series, one line per row averaged over seeds, to FILE.svg or FILE.png")
+	fs.StringVar(&c.outPath, "out", "", "write the report to FILE instead of stdout")
+	fs.IntVarP(&c.workersFlag, "jobs", "j", 0, "parallel workers (0: GOMAXPROCS)")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "no progress on stderr")
+	c.a.addRunFlags(fs, &c.rf)
+	addIsolateFlags(fs, &c.iso)
+	return fs
+}
+
+// check validates the flags that need no scenario.
+func (c *compareJob) check(fs *pflag.FlagSet) error {
+	if _, err := c.a.scenarioArg(fs); err != nil {
+		return err
+	}
+	if !slices.Contains(report.Formats, c.format) {
+		return usagef("--format %q: accepted: %s", c.format, strings.Join(report.Formats, ", "))
+	}
+	if c.seedsText == "" {
+		return usagef("--seeds is required: N (0 to N-1) or A-B (both included)")
+	}
+	var err error
+	if c.seeds, err = scenarios.ParseSeedRange(c.seedsText); err != nil {
+		return usagef("--%v", err)
+	}
+	if c.workers, err = scenarios.ParseWorkers(c.workersFlag); err != nil {
+		return usagef("%v", err)
+	}
+	if c.plotPath != "" {
+		if err := report.CheckPlotPath(c.plotPath); err != nil {
+			return usagef("%v", err)
+		}
+		if err := checkOutPath("plot", c.plotPath); err != nil {
+			return err
 		}
 	}
+	if c.outPath != "" {
+		if err := checkOutPath("out", c.outPath); err != nil {
+			return err
+		}
+	}
+	for _, s := range c.varies {
+		v, err := scenarios.ParseVary(s)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		c.vary = append(c.vary, v)
+	}
+	return nil
+}
 
-	total := int64(seeds.Count) * int64(len(configs))
-	prog := newProgress(stderr, a.Name+" compare "+sc.Name, total, *quiet)
+// configure builds the rows and finds the baseline row.
+func (c *compareJob) configure() error {
+	var err error
+	if c.configs, err = scenarios.Configs(c.sc, c.rf.params, c.vary); err != nil {
+		return usagef("%v", err)
+	}
+	c.keys = scenarios.VaryKeys(c.vary)
+	if len(c.baselines) > 0 {
+		want, err := parseBaseline(c.baselines)
+		if err != nil {
+			return err
+		}
+		if c.baseline, err = scenarios.FindConfig(c.configs, c.keys, want); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	return nil
+}
+
+// probe runs one seed of the first row, which tells the metrics and
+// series the scenario records, so that a bad --metrics or --plot fails
+// now rather than after the whole comparison.
+func (c *compareJob) probe() error {
+	var probe *scenarios.Result
+	if c.isolated != nil {
+		probe = c.isolated(c.configs[0].Values, c.seeds.First)
+	} else {
+		probe = scenarios.Execute(c.sc, c.configs[0].Values, c.seeds.First, c.opts)
+	}
+	if probe.Status == scenarios.StatusBadInput {
+		return usagef("%s", probe.Error)
+	}
+	if c.plotPath != "" && len(probe.Series) == 0 {
+		return usagef("--plot %s: scenario %s records no time series (accepted: a scenario that does, e.g. retry-storm)", c.plotPath, c.sc.Name)
+	}
+	if c.metricsText != "" && c.metricsText != "all" {
+		var err error
+		if c.metrics, err = pickMetrics(c.metricsText, probe.Metrics); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compare runs every row on every seed, with progress on stderr. A row
+// that the scenario refuses once running is bad input.
+func (c *compareJob) compare(stderr io.Writer) (*scenarios.Comparison, error) {
+	total := int64(c.seeds.Count) * int64(len(c.configs))
+	prog := newProgress(stderr, c.a.Name+" compare "+c.sc.Name, total, c.quiet)
 	stop, release := notifyInterrupt(stderr)
 	defer release()
-	var badInput *scenarios.Result // a row the scenario refused once running
-	cmp := scenarios.Compare(sc, scenarios.CompareOptions{
-		Configs: configs, Varied: keys, Seeds: seeds, Workers: j, Run: opts, Stop: stop,
-		Exec: isolated,
+	var badInput *scenarios.Result
+	cmp := scenarios.Compare(c.sc, scenarios.CompareOptions{
+		Configs: c.configs, Varied: c.keys, Seeds: c.seeds, Workers: c.workers, Run: c.opts, Stop: stop,
+		Exec: c.isolated,
 		OnRun: func(r *scenarios.Result) {
 			if r.Status == scenarios.StatusBadInput && badInput == nil {
 				badInput = r
@@ -142,36 +205,38 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 			prog.add(r.Failed())
 		},
 	})
-	if pool != nil {
-		pool.close() // at once: after Ctrl-C, workers may still be running abandoned worlds
+	if c.pool != nil {
+		c.pool.close() // at once: after Ctrl-C, workers may still be running abandoned worlds
 	}
 	prog.finish()
 	if badInput != nil {
-		return exitUsage, usagef("--vary: %s %s: %s", sc.Name, scenarios.FormatParams(varied(badInput.Params, keys)), badInput.Error)
+		return nil, usagef("--vary: %s %s: %s", c.sc.Name, scenarios.FormatParams(varied(badInput.Params, c.keys)), badInput.Error)
 	}
 	switch {
-	case *metricsStr == "all":
-		metrics = cmp.Metrics()
-	case metrics == nil:
-		metrics = scenarios.DefaultMetrics(cmp.Metrics())
+	case c.metricsText == "all":
+		c.metrics = cmp.Metrics()
+	case c.metrics == nil:
+		c.metrics = scenarios.DefaultMetrics(cmp.Metrics())
 	}
-	if cmp.SeedsDone == 0 {
-		fmt.Fprintf(stderr, "%s compare: interrupted before any seed finished for every row\n", a.Name)
-		return exitInterrupted, nil
-	}
+	return cmp, nil
+}
+
+// write writes the report and the plot, whole or not at all, and says
+// how many runs failed.
+func (c *compareJob) write(cmp *scenarios.Comparison, stdout, stderr io.Writer) (int, error) {
 	var buf bytes.Buffer
-	if err := report.Compare(&buf, cmp, *format, report.Options{Metrics: metrics, Baseline: baseline, Percentiles: *percentiles}); err != nil {
+	if err := report.Compare(&buf, cmp, c.format, report.Options{Metrics: c.metrics, Baseline: c.baseline, Percentiles: c.percentiles}); err != nil {
 		return exitFail, err
 	}
-	if *outPath != "" && !cmp.Interrupted {
-		if err := outfile.Write(*outPath, buf.Bytes()); err != nil {
+	if c.outPath != "" && !cmp.Interrupted {
+		if err := outfile.Write(c.outPath, buf.Bytes()); err != nil {
 			return exitFail, fmt.Errorf("--out: %w", err)
 		}
 	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
 		return exitFail, err
 	}
-	if *plotPath != "" && !cmp.Interrupted {
-		if err := report.Plot(*plotPath, sc.Name, report.LinesOf(cmp)); err != nil {
+	if c.plotPath != "" && !cmp.Interrupted {
+		if err := report.Plot(c.plotPath, c.sc.Name, report.LinesOf(cmp)); err != nil {
 			return exitFail, err
 		}
 	}
@@ -180,7 +245,7 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		failed += row.Failures
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(sc, cmp, opts))
+		fmt.Fprintf(stderr, "%s compare: %d of %d runs failed a check; %s\n", c.a.Name, failed, cmp.SeedsDone*len(cmp.Rows), firstFailedReplay(c.sc, cmp, c.opts))
 	}
 	switch {
 	case cmp.Interrupted:
