@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/isolate"
 	"github.com/faultline/faultline/scenarios/outfile"
 	"github.com/faultline/faultline/scenarios/report"
 )
@@ -42,7 +43,7 @@ type compareJob struct {
 	keys     []string
 	baseline int
 	metrics  []string
-	pool     *workerPool
+	pool     *isolate.Pool
 	isolated func(scenarios.Values, uint64) *scenarios.Result
 }
 
@@ -67,8 +68,8 @@ func (a *App) runCompare(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitCode(err), err
 	}
 	if c.pool != nil {
-		defer c.pool.close()
-		c.isolated = c.pool.exec
+		defer c.pool.Close()
+		c.isolated = c.pool.Exec
 	}
 	if err := c.probe(); err != nil {
 		return exitUsage, err
@@ -206,7 +207,7 @@ func (c *compareJob) compare(stderr io.Writer) (*scenarios.Comparison, error) {
 		},
 	})
 	if c.pool != nil {
-		c.pool.close() // at once: after Ctrl-C, workers may still be running abandoned worlds
+		c.pool.Close() // at once: after Ctrl-C, workers may still be running abandoned worlds
 	}
 	prog.finish()
 	if badInput != nil {
