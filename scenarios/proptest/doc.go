@@ -22,6 +22,11 @@
 //	-faultline.shrink.runs N  bound a shrink to N runs (default 200)
 //	-faultline.faults FILE apply the schedule in FILE (e.g. a shrunk one) to
 //	                       every run, with the nemesis off
+//	-faultline.isolate     run each seed in a worker process: this test binary,
+//	                       re-run on the one test (scenarios/isolate); a crash
+//	                       or hang fails only its seed, as status crash or limit
+//	-faultline.max-wall D  end a run as limit after D of wall-clock time
+//	                       (default 5m; 0 none)
 //
 // The determinism self-check catches node code that reads a real clock,
 // the global random source, map order or a goroutine's state: such a seed
@@ -29,6 +34,10 @@
 // two executions part, and both traces. It costs one more execution of
 // each checked seed. Set Program so that CLI replay lines name the binary
 // that runs the scenario (a user's own, built on cmd/faultline/cli).
+//
+// With -faultline.isolate, a seed that ends its worker gets no trace and
+// no shrink (both run in process); its replay lines reproduce it. Seeds
+// that end normally give the results they give in process.
 //
 // The faultline command imports neither this package nor checks/gen (a
 // test guards it): both are for test binaries, and rapid, which checks/gen

@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/isolate"
 	"github.com/faultline/faultline/scenarios/outfile"
 	"github.com/faultline/faultline/sim"
 )
@@ -36,7 +38,13 @@ var (
 	shrinkFlag = flag.Bool("faultline.shrink", false, "shrink the fault schedule of a failing seed and print the minimal schedule and its replay")
 	shrinkRuns = flag.Int("faultline.shrink.runs", 200, "the most runs a shrink may take")
 	faultsFlag = flag.String("faultline.faults", "", "apply the fault schedule in FILE to every run (as `faultline run --faults FILE`), e.g. a shrunk one")
+	isoFlag    = flag.Bool("faultline.isolate", false, "run each seed in a worker process (this test binary, re-run): a panic in a goroutine, a fatal runtime error, a hang or runaway memory fails only its seed, with its replay")
+	wallFlag   = flag.Duration("faultline.max-wall", 5*time.Minute, "end a run as 'limit' after this much wall-clock time (0: none); with -faultline.isolate a handler that never returns is killed with its worker")
 )
+
+// workerEnv makes a re-run test binary serve as the worker process of
+// -faultline.isolate for the scenario it names.
+const workerEnv = "FAULTLINE_PROPTEST_WORKER"
 
 // SeedRange returns the seeds the flags select. Errors name the flag.
 func SeedRange() (scenarios.SeedRange, error) {
@@ -102,6 +110,10 @@ func Run(t *testing.T, s *scenarios.Scenario, set map[string]string) {
 // to the trace directory. Bad settings fail the test.
 func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func(t *testing.T, res *scenarios.Result)) {
 	t.Helper()
+	if name, ok := os.LookupEnv(workerEnv); ok {
+		serveWorker(name, s)
+		return
+	}
 	v, err := s.Values(set)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +129,12 @@ func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func
 		}
 	}
 	testName := t.Name()
+	exec := func(v scenarios.Values, seed uint64, o scenarios.Options) *scenarios.Result {
+		return scenarios.Execute(s, v, seed, o)
+	}
+	if *isoFlag {
+		exec = startWorkers(t, s, opts)
+	}
 	checked := 0
 	ForSeeds(t, func(t *testing.T, seed uint64) {
 		o := opts
@@ -124,7 +142,7 @@ func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func
 			o.CheckDeterminism = true
 			checked++
 		}
-		res := scenarios.Execute(s, v, seed, o)
+		res := exec(v, seed, o)
 		if res.Status == scenarios.StatusNondeterministic {
 			t.Errorf("%s\nreplay: %s", res.Error, res.Replay)
 			return
@@ -134,6 +152,10 @@ func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func
 				return
 			}
 			t.Logf("replay the run with:\n\t%s", res.Replay)
+			if *isoFlag && (res.Status == scenarios.StatusCrash || res.Status == scenarios.StatusLimit) {
+				t.Logf("no trace and no shrink: the run ended its worker process; replay it without -faultline.isolate to see it in process")
+				return
+			}
 			path, err := writeTrace(s, v, seed, res, testName, opts)
 			if err != nil {
 				t.Errorf("trace: %v", err)
@@ -150,7 +172,10 @@ func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func
 
 // runOptions returns the run options the flags select.
 func runOptions() (scenarios.Options, error) {
-	opts := scenarios.Options{Program: Program}
+	opts := scenarios.Options{Program: Program, WallLimit: *wallFlag}
+	if *wallFlag < 0 {
+		return opts, fmt.Errorf("-faultline.max-wall %v: want a duration ≥ 0", *wallFlag)
+	}
 	if *faultsFlag != "" {
 		text, err := os.ReadFile(*faultsFlag)
 		if err != nil {
@@ -289,4 +314,63 @@ func packageDir() string {
 		}
 		dir = parent
 	}
+}
+
+// startWorkers starts the worker pool of -faultline.isolate: this test
+// binary, re-run on this test alone, serving scenario s. The pool is
+// closed when t ends. The returned function runs one seed on it; the
+// options a seed adds (the determinism check) start a pool of their own.
+func startWorkers(t *testing.T, s *scenarios.Scenario, opts scenarios.Options) func(scenarios.Values, uint64, scenarios.Options) *scenarios.Result {
+	t.Helper()
+	pools := map[bool]*isolate.Pool{}
+	get := func(determinism bool) (*isolate.Pool, error) {
+		if p := pools[determinism]; p != nil {
+			return p, nil
+		}
+		o := opts
+		o.CheckDeterminism = determinism
+		p, err := isolate.Start(isolate.Config{
+			Command:  []string{os.Args[0], "-test.run=" + RunPattern(t.Name()), "-test.count=1", "-test.v=false"},
+			Env:      []string{workerEnv + "=" + s.Name},
+			Scenario: s, Options: o,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("-faultline.isolate: %w", err)
+		}
+		pools[determinism] = p
+		t.Cleanup(p.Close)
+		return p, nil
+	}
+	if _, err := get(false); err != nil {
+		t.Fatal(err)
+	}
+	return func(v scenarios.Values, seed uint64, o scenarios.Options) *scenarios.Result {
+		p, err := get(o.CheckDeterminism)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Exec(v, seed)
+	}
+}
+
+// serveWorker serves as a worker for scenario s, if the parent asked for
+// it, and then ends the process: it must not go on to other tests. A
+// property test of another scenario in the same test returns at once.
+func serveWorker(name string, s *scenarios.Scenario) {
+	if name != s.Name {
+		return
+	}
+	err := isolate.Serve(os.Stdin, os.Stdout, isolate.ServeOptions{
+		Scenarios: []string{s.Name},
+		Lookup: func(_ string, params map[string]string) (*scenarios.Scenario, scenarios.Values, error) {
+			v, err := s.Values(params)
+			return s, v, err
+		},
+		MaxStackBytes: isolate.DefaultMaxStackBytes,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
