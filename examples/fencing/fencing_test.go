@@ -1,6 +1,7 @@
 package fencing_test
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"regexp"
@@ -80,4 +81,18 @@ func TestParamReads(t *testing.T) {
 	if n := scentest.ParamReads(t, fencing.Scenario); n < 5 {
 		t.Fatalf("checked only %d parameter reads", n)
 	}
+}
+
+// TestLockIsSafeIsolated is TestLockIsSafe with every seed in a worker
+// process (go test -faultline.isolate): the public API is enough to run
+// a user's own scenario isolated from the test process.
+func TestLockIsSafeIsolated(t *testing.T) {
+	for name, value := range map[string]string{"faultline.isolate": "true", "faultline.seeds": "0-7"} {
+		old := flag.Lookup(name).Value.String()
+		if err := flag.Set(name, value); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = flag.Set(name, old) })
+	}
+	proptest.Run(t, fencing.Scenario, map[string]string{"nemesis": "true"})
 }
