@@ -341,4 +341,3 @@ func TestIsolateWorkerWithoutTheScenario(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, o.String(), e.String())
 	}
 }
-

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/results"
 )
 
 // Ctrl-C while --resume reads a large stream must end the sweep with its
@@ -71,11 +72,11 @@ func (f *fullFile) Close() error              { f.closed = true; return nil }
 
 func TestStreamWriteErrorIsReturned(t *testing.T) {
 	f := &fullFile{}
-	s := &resultStream{f: f}
-	if err := s.write(&scenarios.Result{Scenario: "x"}); err == nil {
+	s := results.NewStream(f)
+	if err := s.Write(&scenarios.Result{Scenario: "x"}); err == nil {
 		t.Fatal("a failed write was not reported")
 	}
-	if err := s.close(); err != nil || !f.closed {
+	if err := s.Close(); err != nil || !f.closed {
 		t.Fatalf("close: %v", err)
 	}
 }

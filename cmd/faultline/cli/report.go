@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/htmlreport"
+	"github.com/faultline/faultline/scenarios/results"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -102,12 +101,4 @@ func plotSeries(res *scenarios.Result, rec *htmlreport.Recorder) map[string][]si
 
 // marshalJSON is json.Marshal without HTML escaping, for result lines:
 // "n1->n2" in a detail stays as written.
-func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+var marshalJSON = results.Marshal

@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"maps"
-	"os"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/results"
 )
 
 func init() {
@@ -85,14 +83,14 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitCode(err), err
 	}
 	defer stopWorkers()
-	var stream *resultStream
+	var stream *results.Stream
 	var done []*scenarios.Result
 	if *outPath != "" {
-		stream, done, err = openStream(*outPath, *resume, sc.Name, vals.Map())
+		stream, done, err = results.Open(*outPath, sc.Name, vals.Map(), results.OpenOptions{Resume: *resume, Read: readResults})
 		if err != nil {
-			return exitUsage, err
+			return exitUsage, usagef("%v", err)
 		}
-		defer stream.close()
+		defer stream.Close()
 	}
 
 	todo := int64(seeds.Count)
@@ -112,7 +110,7 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 			}
 			prog.add(r.Failed())
 			if stream != nil {
-				return stream.write(r)
+				return stream.Write(r)
 			}
 			return nil
 		},
@@ -120,14 +118,14 @@ func (a *App) runSweep(args []string, stdout, stderr io.Writer) (int, error) {
 	stopWorkers() // at once: after Ctrl-C, workers may still be running abandoned worlds
 	prog.finish()
 	if stream != nil {
-		if cerr := stream.close(); err == nil {
+		if cerr := stream.Close(); err == nil {
 			err = cerr
 		}
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if stream != nil {
-			stream.discard()
+			stream.Discard()
 		}
 		return exitUsage, err
 	}
@@ -185,7 +183,7 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 	if len(sum.Failed) == 0 {
 		return nil
 	}
-	fmt.Fprintf(w, "failed seeds: %s\n", seedList(sum.Failed, 20))
+	fmt.Fprintf(w, "failed seeds: %s\n", results.SeedList(sum.Failed, 20))
 	f := sum.FirstFailure
 	if f.TraceHash != "" {
 		fmt.Fprintf(w, "first failure: seed %d, status %s, trace_hash %s\n", f.Seed, f.Status, f.TraceHash)
@@ -239,130 +237,5 @@ func statusCounts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// seedList formats seeds, at most max of them.
-func seedList(seeds []uint64, max int) string {
-	return seedListOf(seeds[:min(len(seeds), max)], uint64(len(seeds)))
-}
-
-// seedListOf formats the first seeds of a list of total seeds.
-func seedListOf(first []uint64, total uint64) string {
-	var b strings.Builder
-	for i, s := range first {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d", s)
-	}
-	if more := total - uint64(len(first)); more > 0 {
-		fmt.Fprintf(&b, " … and %d more", more)
-	}
-	return b.String()
-}
-
-// resultStream appends results to a JSON Lines file. Each line goes out in
-// one write, so a crash leaves at most one torn line, at the end, which
-// the next --resume drops. The file is synced every syncEvery.
-type resultStream struct {
-	f        streamFile
-	path     string
-	lastSync time.Time
-	dirty    bool
-	closed   bool
-	created  bool // the file did not exist before this sweep
-}
-
-const syncEvery = time.Second
-
-// streamFile is what a resultStream writes to: an *os.File, or a fake in
-// tests.
-type streamFile interface {
-	io.Writer
-	Sync() error
-	Close() error
-}
-
 // readResults reads a stream to resume; tests replace it.
 var readResults = scenarios.ReadResults
-
-// openStream opens path for appending. With resume it reads the results
-// already there, checks they are of scenario name with params, and cuts a
-// torn last line; without, the file must not hold results yet.
-func openStream(path string, resume bool, name string, params map[string]string) (*resultStream, []*scenarios.Result, error) {
-	var done []*scenarios.Result
-	_, err := os.Stat(path)
-	created := errors.Is(err, iofs.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, nil, usagef("--out %s: %v", path, cause(err))
-	}
-	fail := func(err error) (*resultStream, []*scenarios.Result, error) {
-		f.Close()
-		if created {
-			os.Remove(path)
-		}
-		return nil, nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		return fail(usagef("--out: %v", err))
-	}
-	if st.Size() > 0 && !resume {
-		return fail(usagef("--out %s already holds results: add --resume to continue that sweep, or remove the file", path))
-	}
-	if resume {
-		var good int64
-		done, good, err = readResults(f)
-		if err != nil {
-			return fail(usagef("--resume %s: %v", path, err))
-		}
-		if why := scenarios.SameRun(done, name, params); why != "" {
-			return fail(usagef("--resume %s: not a sweep of %s with these parameters: %s", path, name, why))
-		}
-		if good < st.Size() {
-			if err := f.Truncate(good); err != nil {
-				return fail(usagef("--resume %s: dropping a torn last line: %v", path, err))
-			}
-		}
-	}
-	if _, err := f.Seek(0, io.SeekEnd); err != nil {
-		return fail(usagef("--out: %v", err))
-	}
-	return &resultStream{f: f, path: path, lastSync: time.Now(), created: created}, done, nil
-}
-
-func (s *resultStream) write(r *scenarios.Result) error {
-	b, err := marshalJSON(r)
-	if err != nil {
-		return err
-	}
-	if _, err := s.f.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	s.dirty = true
-	if time.Since(s.lastSync) >= syncEvery {
-		s.lastSync, s.dirty = time.Now(), false
-		return s.f.Sync()
-	}
-	return nil
-}
-
-// discard closes the stream and removes its file if this sweep created
-// it: a sweep refused for bad input leaves no file behind.
-func (s *resultStream) discard() {
-	s.close()
-	if s.created {
-		os.Remove(s.path)
-	}
-}
-
-func (s *resultStream) close() error {
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	var err error
-	if s.dirty {
-		err = s.f.Sync()
-	}
-	return errors.Join(err, s.f.Close())
-}
