@@ -142,8 +142,9 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	seedStr := fs.String("seed", "0", "the run's seed (a non-negative integer; seed ranges start at 0 too)")
 	format := fs.String("format", "text", "output format: text or json")
 	plotPath := fs.String("plot", "", "draw the run's time series (goodput, latency p99, queue length, breaker state) to FILE.svg or FILE.png")
-	tracePath := fs.String("trace", "", "write the trace to FILE (see --trace-format)")
-	traceFormat := fs.String("trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
+	var tr traceOut
+	fs.StringVar(&tr.path, "trace", "", "write the trace to FILE (see --trace-format)")
+	fs.StringVar(&tr.format, "trace-format", "jsonl", "trace format: jsonl (one JSON object per line) or perfetto (Chrome Trace Event JSON for ui.perfetto.dev)")
 	artifacts := fs.String("artifacts", ".", "directory for files checks write on failure (e.g. visualizations); created if missing")
 	rp := addReportFlag(fs, "the run")
 	a.addRunFlags(fs, &rf)
@@ -156,23 +157,11 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
 	}
-	if err := oneOf("trace-format", *traceFormat, "jsonl", "perfetto"); err != nil {
+	if err := checkPlotFlag(*plotPath); err != nil {
 		return exitUsage, err
 	}
-	if *plotPath != "" {
-		if err := report.CheckPlotPath(*plotPath); err != nil {
-			return exitUsage, usagef("%v", err)
-		}
-		if err := checkOutPath("plot", *plotPath); err != nil {
-			return exitUsage, err
-		}
-	}
-	if *tracePath != "" {
-		if err := checkOutPath("trace", *tracePath); err != nil {
-			return exitUsage, err
-		}
-	} else if fs.Changed("trace-format") {
-		return exitUsage, usagef("--trace-format %s needs --trace FILE, the file to write", *traceFormat)
+	if err := tr.check(fs.Changed("trace-format")); err != nil {
+		return exitUsage, err
 	}
 	if err := makeDir("artifacts", *artifacts); err != nil {
 		return exitUsage, err
@@ -190,40 +179,17 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	defer softMemoryLimit(rf.maxMemory)()
 	opts.ArtifactDir = *artifacts
-	var trace *outfile.File
-	var sink *sim.JSONLSink
-	var perfetto *sim.PerfettoSink
-	if *tracePath != "" {
-		trace, err = outfile.Create(*tracePath)
-		if err != nil {
-			return exitUsage, usagef("--trace: %v", err)
-		}
-		defer trace.Abort()
-		if *traceFormat == "perfetto" {
-			perfetto = sim.NewPerfettoSink()
-			opts.Sink = perfetto
-		} else {
-			sink = sim.NewJSONLSink(trace)
-			opts.Sink = sink
-		}
+	if err := tr.open(&opts); err != nil {
+		return exitUsage, err
 	}
+	defer tr.abort()
 	rec := rp.attach(&opts, *plotPath != "")
 	res := scenarios.Execute(sc, vals, seed, opts)
 	if res.Status == scenarios.StatusBadInput {
 		return exitUsage, usagef("%s", res.Error) // the trace file is not written
 	}
-	if trace != nil {
-		if sink != nil {
-			err = sink.Flush()
-		} else {
-			_, err = perfetto.WriteTo(trace)
-		}
-		if err != nil {
-			return exitFail, fmt.Errorf("--trace: %w", err)
-		}
-		if err := trace.Commit(); err != nil {
-			return exitFail, fmt.Errorf("--trace: %w", err)
-		}
+	if err := tr.commit(); err != nil {
+		return exitFail, err
 	}
 	if err := rp.write(res, rec); err != nil {
 		return exitFail, err
@@ -236,20 +202,105 @@ func (a *App) runRun(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitFail, err
 		}
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false) // keep "->" in details readable
-		if err := enc.Encode(res); err != nil {
-			return exitFail, err
-		}
-	} else {
-		printResult(stdout, res)
+	if err := writeResult(stdout, res, *format); err != nil {
+		return exitFail, err
 	}
 	if res.Failed() {
 		return exitFail, nil
 	}
 	return exitOK, nil
+}
+
+// checkPlotFlag checks --plot FILE: its extension, and that it can be
+// written.
+func checkPlotFlag(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := report.CheckPlotPath(path); err != nil {
+		return usagef("%v", err)
+	}
+	return checkOutPath("plot", path)
+}
+
+// traceOut is run's --trace: the file, written whole or not at all, and
+// the sink that fills it.
+type traceOut struct {
+	path, format string
+	file         *outfile.File
+	jsonl        *sim.JSONLSink
+	perfetto     *sim.PerfettoSink
+}
+
+func (t *traceOut) check(formatGiven bool) error {
+	if err := oneOf("trace-format", t.format, "jsonl", "perfetto"); err != nil {
+		return err
+	}
+	if t.path != "" {
+		return checkOutPath("trace", t.path)
+	}
+	if formatGiven {
+		return usagef("--trace-format %s needs --trace FILE, the file to write", t.format)
+	}
+	return nil
+}
+
+// open creates the file and sets opts.Sink, if --trace is given.
+func (t *traceOut) open(opts *scenarios.Options) error {
+	if t.path == "" {
+		return nil
+	}
+	var err error
+	if t.file, err = outfile.Create(t.path); err != nil {
+		return usagef("--trace: %v", err)
+	}
+	if t.format == "perfetto" {
+		t.perfetto = sim.NewPerfettoSink()
+		opts.Sink = t.perfetto
+	} else {
+		t.jsonl = sim.NewJSONLSink(t.file)
+		opts.Sink = t.jsonl
+	}
+	return nil
+}
+
+// commit writes out what the sink holds and puts the file in place.
+func (t *traceOut) commit() error {
+	if t.file == nil {
+		return nil
+	}
+	var err error
+	if t.jsonl != nil {
+		err = t.jsonl.Flush()
+	} else {
+		_, err = t.perfetto.WriteTo(t.file)
+	}
+	if err == nil {
+		err = t.file.Commit()
+	}
+	if err != nil {
+		return fmt.Errorf("--trace: %w", err)
+	}
+	return nil
+}
+
+// abort removes a trace that was not committed.
+func (t *traceOut) abort() {
+	if t.file != nil {
+		t.file.Abort()
+	}
+}
+
+// writeResult prints a run's result as text or indented JSON.
+func writeResult(w io.Writer, res *scenarios.Result, format string) error {
+	if format != "json" {
+		printResult(w, res)
+		return nil
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // keep "->" in details readable
+	return enc.Encode(res)
 }
 
 func printResult(w io.Writer, r *scenarios.Result) {
