@@ -29,6 +29,9 @@ type shrinkJSON struct {
 	Replay      string   `json:"replay"`
 	TraceHash   string   `json:"trace_hash"`
 	CheckDetail string   `json:"check_detail,omitempty"`
+
+	stats                       string // for the text form only
+	originalCount, minimalCount int
 }
 
 // runShrink runs a failing seed (with nemesis=true unless --faults or
@@ -108,39 +111,50 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, seed, ro, res.TraceHash); err != nil {
 		return exitFail, err
 	}
+	return exitOK, writeShrink(stdout, *format, newShrinkJSON(sc, seed, sh, opts, path))
+}
+
+// newShrinkJSON is the shrink's report, as its JSON output gives it.
+func newShrinkJSON(sc *scenarios.Scenario, seed uint64, sh *scenarios.Shrunk, opts scenarios.Options, path string) shrinkJSON {
 	j := shrinkJSON{
 		Scenario: sc.Name, Seed: seed, Fails: sh.How,
 		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
 		Runs: sh.Stats.Runs, Exhausted: sh.Stats.Exhausted, Out: path,
 		Replay:    opts.ReplayCommand(sc, sh.Values, seed) + " --faults " + quoteArg(path),
-		TraceHash: res.TraceHash,
+		TraceHash: sh.Result.TraceHash,
+		stats:     sh.Stats.String(), originalCount: sh.Original.Count(), minimalCount: sh.Minimal.Count(),
 	}
-	for _, c := range res.Checks {
+	for _, c := range sh.Result.Checks {
 		if c.Name == sh.How {
 			j.CheckDetail = c.Detail
 			break
 		}
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(stdout)
+	return j
+}
+
+// writeShrink prints the report as text or indented JSON.
+func writeShrink(w io.Writer, format string, j shrinkJSON) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		return exitOK, enc.Encode(j)
+		return enc.Encode(j)
 	}
-	fmt.Fprintf(stdout, "scenario    %s\nseed        %d\nfails       %s", sc.Name, seed, sh.How)
+	fmt.Fprintf(w, "scenario    %s\nseed        %d\nfails       %s", j.Scenario, j.Seed, j.Fails)
 	if j.CheckDetail != "" {
-		fmt.Fprintf(stdout, ": %s", j.CheckDetail)
+		fmt.Fprintf(w, ": %s", j.CheckDetail)
 	}
-	fmt.Fprintf(stdout, "\nshrunk      %d faults to %d (%s)\n", sh.Original.Count(), sh.Minimal.Count(), sh.Stats)
-	fmt.Fprintln(stdout, "minimal schedule:")
-	if len(sh.Minimal.Faults) == 0 {
-		fmt.Fprintln(stdout, "  (none: the run fails without faults)")
+	fmt.Fprintf(w, "\nshrunk      %d faults to %d (%s)\n", j.originalCount, j.minimalCount, j.stats)
+	fmt.Fprintln(w, "minimal schedule:")
+	if len(j.Minimal) == 0 {
+		fmt.Fprintln(w, "  (none: the run fails without faults)")
 	}
 	for _, l := range j.Minimal {
-		fmt.Fprintf(stdout, "  %s\n", l)
+		fmt.Fprintf(w, "  %s\n", l)
 	}
-	fmt.Fprintf(stdout, "written to  %s\nreplay      %s\n", path, j.Replay)
-	return exitOK, nil
+	_, err := fmt.Fprintf(w, "written to  %s\nreplay      %s\n", j.Out, j.Replay)
+	return err
 }
 
 // quoteArg single-quotes s for a shell if it holds anything but plain
