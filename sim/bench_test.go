@@ -3,10 +3,11 @@ package sim
 import (
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/internal/benchpair"
 )
 
 // chain handles each event by scheduling one more at a random later time,
@@ -87,10 +88,11 @@ var sizes = []int{10, 1_000, 100_000}
 
 // BenchmarkEngine measures the engine against a bare heap loop doing the
 // same work (pop the least event, draw a delay, push one more), with n
-// events pending. The two alternate in rounds within one run (engine,
-// bare, engine, bare ...), so a busy neighbour slows both alike. It reports
-// each side's ns per event and engine/bare-%: the engine's speed as a share
-// of the bare loop's (bare time / engine time), the median of the rounds.
+// events pending. The two alternate in short rounds within one run (engine,
+// bare, engine, bare ...; see internal/benchpair), so a busy neighbour
+// slows both alike. It reports each side's CPU ns per event and
+// engine/bare-%: the engine's speed as a share of the bare loop's (bare
+// time / engine time), the median over the rounds.
 // ns/op is the two sides together. The bare loop allocates nothing, so
 // B/op and allocs/op are the engine's.
 func BenchmarkEngine(b *testing.B) {
@@ -107,9 +109,10 @@ func BenchmarkEngineMixedScales(b *testing.B) {
 	}
 }
 
-// benchRound is how many events each side handles per round: enough that
-// switching between the two working sets costs little.
-const benchRound = 1 << 16
+// benchRound is how many events each side handles per round: short
+// rounds, so that the median rejects rounds a neighbour disturbed, but long
+// enough at large sizes that switching working sets costs little.
+func benchRound(pending int) int { return min(max(16*pending, 4096), 1<<16) }
 
 func benchEngine(b *testing.B, n int, suffix string, delta func(*rand.Rand) time.Duration) {
 	b.Run("pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
@@ -125,30 +128,16 @@ func benchEngine(b *testing.B, n int, suffix string, delta func(*rand.Rand) time
 		}
 		bare := newBareLoop(n, delta)
 		// Let both settle (the calendar sizes its buckets) before timing.
-		warm := 2*n + benchRound
+		warm := 2*n + benchRound(n)
 		engine(warm)
 		bare.run(warm)
 		b.ReportAllocs()
 		b.ResetTimer()
-		var engineTotal, bareTotal time.Duration
-		var ratios []float64
-		for done := 0; done < b.N; {
-			k := min(benchRound, b.N-done)
-			t0 := time.Now()
-			engine(k)
-			t1 := time.Now()
-			bare.run(k)
-			t2 := time.Now()
-			engineTotal += t1.Sub(t0)
-			bareTotal += t2.Sub(t1)
-			ratios = append(ratios, float64(t2.Sub(t1))/float64(t1.Sub(t0)))
-			done += k
-		}
+		r := benchpair.Run(b.N, benchRound(n), engine, bare.run)
 		b.StopTimer()
-		slices.Sort(ratios)
-		b.ReportMetric(float64(engineTotal.Nanoseconds())/float64(b.N), "engine-ns/event")
-		b.ReportMetric(float64(bareTotal.Nanoseconds())/float64(b.N), "bare-ns/event")
-		b.ReportMetric(100*ratios[len(ratios)/2], "engine/bare-%")
+		b.ReportMetric(r.ANsPerOp(), "engine-ns/event")
+		b.ReportMetric(r.BNsPerOp(), "bare-ns/event")
+		b.ReportMetric(100*r.Ratio, "engine/bare-%")
 	})
 }
 
