@@ -116,6 +116,7 @@ func benchRound(pending int) int { return min(max(16*pending, 4096), 1<<16) }
 
 func benchEngine(b *testing.B, n int, suffix string, delta func(*rand.Rand) time.Duration) {
 	b.Run("pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
+		defer benchpair.Lock()()
 		w := New(1, Options{Limits: Limits{MaxEvents: 1 << 62, MaxTime: Never - 1}})
 		c := &chain{w: w, rng: w.Rand("bench"), delta: delta}
 		for i := range n {

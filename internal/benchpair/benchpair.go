@@ -19,11 +19,23 @@ func (r Result) ANsPerOp() float64 { return float64(r.A.Nanoseconds()) / float64
 // BNsPerOp is ANsPerOp for side B.
 func (r Result) BNsPerOp() float64 { return float64(r.B.Nanoseconds()) / float64(max(r.Ops, 1)) }
 
+// Lock locks the calling goroutine to its thread, as Run needs; call the
+// function it returns when done.
+func Lock() (unlock func()) {
+	runtime.LockOSThread()
+	return runtime.UnlockOSThread
+}
+
 // Run runs a and b alternately, round operations at a time, until each has
 // run ops operations. a(k) and b(k) must each run k operations.
+//
+// The caller's goroutine must be locked to its thread
+// (runtime.LockOSThread), so that the thread's CPU time is the
+// goroutine's; lock it before creating coroutines (iter.Pull) that a or b
+// switch to, since a coroutine must run under the locking it was created
+// with.
 func Run(ops, round int, a, b func(k int)) Result {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	now := threadCPU
 	round = max(round, 1)
 	res := Result{Ops: ops}
 	ratios := make([]float64, 0, ops/round+1)

@@ -21,6 +21,7 @@ var sink uint64
 // TestRunRatio checks that a side doing three times the work reads as
 // about three times slower, and that each side ran every operation.
 func TestRunRatio(t *testing.T) {
+	defer benchpair.Lock()()
 	var na, nb int
 	r := benchpair.Run(200, 10, func(k int) { na += k; spin(k * 2000) }, func(k int) { nb += k; spin(k * 6000) })
 	if na != 200 || nb != 200 || r.Ops != 200 {
@@ -35,6 +36,7 @@ func TestRunRatio(t *testing.T) {
 }
 
 func ExampleRun() {
+	defer benchpair.Lock()()
 	var a, b int
 	r := benchpair.Run(1000, 100, func(k int) { a += k }, func(k int) { b += k })
 	fmt.Println(a, b, r.Ops)

@@ -8,9 +8,8 @@ import (
 
 const clockThreadCPUTime = 3 // CLOCK_THREAD_CPUTIME_ID
 
-// now returns the calling thread's CPU time; Run locks the goroutine to
-// its thread, so the differences are the goroutine's own.
-func now() time.Duration {
+// threadCPU returns the calling thread's CPU time.
+func threadCPU() time.Duration {
 	var ts syscall.Timespec
 	_, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0)
 	if errno != 0 {

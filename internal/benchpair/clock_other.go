@@ -4,5 +4,5 @@ package benchpair
 
 import "time"
 
-// now falls back to the monotonic wall clock.
-func now() time.Duration { return wall() }
+// threadCPU falls back to the monotonic wall clock.
+func threadCPU() time.Duration { return wall() }
