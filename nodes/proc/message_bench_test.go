@@ -112,3 +112,38 @@ func TestPingPongDeterministic(t *testing.T) {
 		t.Fatalf("process ping-pong hash %x, handler ping-pong %x: the same exchange should trace the same", p1, h)
 	}
 }
+
+// BenchmarkSwitchPair compares the floor of a process message, resuming a
+// parked process and getting control back (two coroutine switches, no
+// world around them), with one message between handler nodes, side by
+// side as in BenchmarkMessage. switch-pair/handler-x above 1 means the
+// switches alone cost more than a whole handler message.
+func BenchmarkSwitchPair(b *testing.B) {
+	defer benchpair.Lock()()
+	var g Group
+	defer g.Close()
+	handlers := pingPong(b, false, &g)
+	n := Node(func(p *P) {
+		for {
+			p.block(waitSleep)
+		}
+	})
+	p := n.p
+	p.next, p.stop = iterPull(p)
+	p.resume()
+	defer n.Stop()
+	switches := func(k int) {
+		for range k {
+			p.resume()
+		}
+	}
+	handlers(10_000)
+	switches(10_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	r := benchpair.Run(b.N, 4096, switches, handlers)
+	b.StopTimer()
+	b.ReportMetric(r.ANsPerOp(), "switch-pair-ns")
+	b.ReportMetric(r.BNsPerOp(), "handler-ns/msg")
+	b.ReportMetric(1/r.Ratio, "switch-pair/handler-x")
+}
