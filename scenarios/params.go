@@ -124,15 +124,15 @@ type Values struct {
 // Resolve applies set over the defaults of params and validates every
 // value. Unknown keys are errors that list the accepted names.
 func Resolve(params []Param, set map[string]string) (Values, error) {
-	byName := make(map[string]Param, len(params))
 	m := make(map[string]string, len(params))
 	for _, p := range params {
-		byName[p.Name] = p
 		m[p.Name] = p.Default
 	}
+	// Every CLI start checks each scenario's defaults (set is empty then),
+	// so the unknown-name check below costs nothing when nothing is set.
 	for _, k := range slices.Sorted(maps.Keys(set)) {
-		if _, ok := byName[k]; !ok {
-			return Values{}, fmt.Errorf("unknown parameter %q (accepted: %s)", k, strings.Join(slices.Sorted(maps.Keys(byName)), ", "))
+		if _, ok := m[k]; !ok {
+			return Values{}, fmt.Errorf("unknown parameter %q (accepted: %s)", k, strings.Join(slices.Sorted(maps.Keys(m)), ", "))
 		}
 		m[k] = set[k]
 	}
