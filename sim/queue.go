@@ -190,10 +190,7 @@ func (q *queue) sortSmall() {
 	}
 	h := q.list[:copy(q.list[:cap(q.list)], q.heap)]
 	slices.SortFunc(h, func(a, b entry) int {
-		if a.less(&b) {
-			return -1
-		}
-		return 1
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.key, b.key))
 	})
 	q.heap, q.small = h, true
 }

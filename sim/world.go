@@ -192,19 +192,13 @@ func (w *World) Post(at Time, h Handler, kind uint16, node int32, a, b int64, pt
 // not be in the past.
 func (w *World) key(at Time) uint64 {
 	if at < w.now {
-		schedulePast(at, w.now)
+		panic(fmt.Sprintf("sim: schedule at %v before now %v", at, w.now))
 	}
 	w.seq++
 	if w.sched != nil {
 		return w.sched.Uint64()
 	}
 	return w.seq
-}
-
-// schedulePast panics: a caller scheduled an event before now. It is out
-// of line so that key stays small enough to inline.
-func schedulePast(at, now Time) {
-	panic(fmt.Sprintf("sim: schedule at %v before now %v", at, now))
 }
 
 // After queues e for h after d.
