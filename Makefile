@@ -48,8 +48,8 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	  done; \
 	done
 
-bench: build ## benchmarks: engine vs bare heap, network, sweeps; then one speed table of every scenario
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/ ./nodes/... ./scenarios/...
+bench: build ## benchmarks: engine vs bare heap, network, sweeps, start-up; then one speed table of every scenario
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/ ./nodes/... ./scenarios/... ./cmd/faultline/
 	$(BIN)/faultline bench
 
 pgo: build ## refresh cmd/faultline/default.pgo, the profile go build optimizes the CLI with

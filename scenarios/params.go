@@ -147,13 +147,16 @@ type value struct {
 // Resolve applies set over the defaults of params and parses every
 // value. Unknown keys are errors that list the accepted names.
 func Resolve(params []Param, set map[string]string) (Values, error) {
-	byName := make(map[string]Param, len(params))
-	for _, p := range params {
-		byName[p.Name] = p
-	}
+	// Every CLI start resolves each scenario's defaults (set is empty
+	// then), so the unknown-name check allocates nothing unless it fails.
 	for _, k := range slices.Sorted(maps.Keys(set)) {
-		if _, ok := byName[k]; !ok {
-			return Values{}, fmt.Errorf("unknown parameter %q (accepted: %s)", k, strings.Join(slices.Sorted(maps.Keys(byName)), ", "))
+		if !slices.ContainsFunc(params, func(p Param) bool { return p.Name == k }) {
+			names := make([]string, len(params))
+			for i, p := range params {
+				names[i] = p.Name
+			}
+			slices.Sort(names)
+			return Values{}, fmt.Errorf("unknown parameter %q (accepted: %s)", k, strings.Join(names, ", "))
 		}
 	}
 	m := make(map[string]value, len(params))

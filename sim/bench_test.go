@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/faultline/faultline/internal/benchpair"
 )
 
 // chain handles each event by scheduling one more at a random later time,
@@ -84,8 +86,15 @@ func (h *bareHeap) pop() bareItem {
 
 var sizes = []int{10, 1_000, 100_000}
 
-// BenchmarkEngine measures events/s of the engine and of a bare heap loop
-// doing the same work in the same run. Compare the two ns/op figures.
+// BenchmarkEngine measures the engine against a bare heap loop doing the
+// same work (pop the least event, draw a delay, push one more), with n
+// events pending. The two alternate in short rounds within one run (engine,
+// bare, engine, bare ...; see internal/benchpair), so a busy neighbour
+// slows both alike. It reports each side's CPU ns per event and
+// engine/bare-%: the engine's speed as a share of the bare loop's (bare
+// time / engine time), the median over the rounds.
+// ns/op is the two sides together. The bare loop allocates nothing, so
+// B/op and allocs/op are the engine's.
 func BenchmarkEngine(b *testing.B) {
 	for _, n := range sizes {
 		benchEngine(b, n, "", timeDelta)
@@ -100,40 +109,64 @@ func BenchmarkEngineMixedScales(b *testing.B) {
 	}
 }
 
+// benchRound is how many events each side handles per round: short
+// rounds, so that the median rejects rounds a neighbour disturbed, but long
+// enough at large sizes that switching working sets costs little.
+func benchRound(pending int) int { return min(max(16*pending, 4096), 1<<16) }
+
 func benchEngine(b *testing.B, n int, suffix string, delta func(*rand.Rand) time.Duration) {
-	b.Run("engine/pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
+	b.Run("pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
+		defer benchpair.Lock()()
 		w := New(1, Options{Limits: Limits{MaxEvents: 1 << 62, MaxTime: Never - 1}})
 		c := &chain{w: w, rng: w.Rand("bench"), delta: delta}
 		for i := range n {
 			w.After(delta(c.rng), c, Event{Node: int32(i)})
 		}
+		engine := func(k int) {
+			if err := w.RunEvents(uint64(k)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bare := newBareLoop(n, delta)
+		// Let both settle (the calendar sizes its buckets) before timing.
+		warm := 2*n + benchRound(n)
+		engine(warm)
+		bare.run(warm)
 		b.ReportAllocs()
 		b.ResetTimer()
-		if err := w.RunEvents(uint64(b.N)); err != nil {
-			b.Fatal(err)
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		r := benchpair.Run(b.N, benchRound(n), engine, bare.run)
+		b.StopTimer()
+		b.ReportMetric(r.ANsPerOp(), "engine-ns/event")
+		b.ReportMetric(r.BNsPerOp(), "bare-ns/event")
+		b.ReportMetric(100*r.Ratio, "engine/bare-%")
 	})
-	b.Run("bareheap/pending="+strconv.Itoa(n)+suffix, func(b *testing.B) {
-		rng := NewStream(1, "bench")
-		h := make(bareHeap, 0, n+1)
-		var seq uint64
-		for range n {
-			seq++
-			h.push(bareItem{at: int64(delta(rng)), seq: seq})
-		}
-		var hash uint64
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			it := h.pop()
-			hash ^= uint64(it.at)
-			seq++
-			h.push(bareItem{at: it.at + int64(delta(rng)), seq: seq})
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		_ = hash
-	})
+}
+
+// bareLoop is the baseline: the hold model on a bareHeap.
+type bareLoop struct {
+	h     bareHeap
+	rng   *rand.Rand
+	delta func(*rand.Rand) time.Duration
+	seq   uint64
+	hash  uint64
+}
+
+func newBareLoop(n int, delta func(*rand.Rand) time.Duration) *bareLoop {
+	l := &bareLoop{h: make(bareHeap, 0, n+1), rng: NewStream(1, "bench"), delta: delta}
+	for range n {
+		l.seq++
+		l.h.push(bareItem{at: int64(delta(l.rng)), seq: l.seq})
+	}
+	return l
+}
+
+func (l *bareLoop) run(k int) {
+	for range k {
+		it := l.h.pop()
+		l.hash ^= uint64(it.at)
+		l.seq++
+		l.h.push(bareItem{at: it.at + int64(l.delta(l.rng)), seq: l.seq})
+	}
 }
 
 // BenchmarkMillionPending holds 1 000 000 pending events and reports the

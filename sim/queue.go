@@ -23,6 +23,13 @@ import (
 // not need the calendar: it is turned on only once the heap has grown past
 // calendarOn events, and off again when fewer than calendarOff wait.
 //
+// While few events wait (at most smallMax) and the calendar is off, the
+// heap is kept fully sorted: a pop takes the first entry with no
+// comparison (the slice moves on by one), and a push shifts the few
+// entries after its place. A sorted slice is a heap, so it becomes one
+// again for free when it grows past smallMax; it is sorted again when a
+// heap pop leaves fewer than smallBack.
+//
 // The heap holds small entries that point into a slab of events, so moving
 // an entry moves 24 bytes instead of a whole Event; freed slab slots and
 // bucket storage are reused, so a steady state allocates nothing. Entries
@@ -55,6 +62,9 @@ type queue struct {
 	stuck   bool    // horizon reached the end of time: heap only for good
 	pinned  bool    // tests: the calendar stays on however few events wait
 	tmp     []entry // scratch for rebucketing
+	small   bool    // heap is sorted; only while !on
+	list    []entry // while small: the storage heap moves forward through
+	touched Time    // the sum touch computes, kept so the loads stay
 }
 
 const (
@@ -69,7 +79,15 @@ const (
 	// crowded is the bucket size above which a bucket about to become
 	// the heap is split by halving the width.
 	crowded = 8
+	// The heap is a sorted list while it holds at most smallMax events;
+	// it becomes one again when a pop leaves fewer than smallBack.
+	smallMax  = 32
+	smallBack = 12
 )
+
+// The calendar starts only once the heap has outgrown list's storage, so
+// no bucket ever shares storage with list.
+const _ = uint(calendarOn - 2*smallMax)
 
 type entry struct {
 	at   Time
@@ -108,11 +126,22 @@ func (q *queue) pushArgs(at Time, h Handler, kind uint16, node int32, a, b int64
 	e := &q.slab[slot]
 	e.At, e.Kind, e.Node, e.A, e.B, e.Ptr, e.h = at, kind, node, a, b, ptr, h
 	q.n++
+	if q.small && len(q.heap) < smallMax {
+		q.insert(entry{at: at, key: key, slot: slot})
+		return
+	}
 	q.place(entry{at: at, key: key, slot: slot})
 }
 
 // place puts x in the tier its time belongs to.
 func (q *queue) place(x entry) {
+	if q.small {
+		if len(q.heap) < smallMax {
+			q.insert(x)
+			return
+		}
+		q.small = false // a sorted slice is a heap
+	}
 	if !q.on || x.at < q.horizon {
 		h := append(q.heap, x)
 		q.heap = h
@@ -133,6 +162,37 @@ func (q *queue) place(x entry) {
 		q.overMin = x.at
 	}
 	q.over = append(q.over, x)
+}
+
+// insert puts x into the sorted heap, after every event that orders
+// before it. Pops move the heap forward through list; when it reaches the
+// end of list, it moves back to the start.
+func (q *queue) insert(x entry) {
+	h := q.heap
+	if len(h) == cap(h) {
+		h = q.list[:copy(q.list[:cap(q.list)], h)]
+	}
+	i := len(h)
+	h = h[:i+1]
+	for i > 0 && x.less(&h[i-1]) {
+		h[i] = h[i-1]
+		i--
+	}
+	h[i] = x
+	q.heap = h
+}
+
+// sortSmall sorts the heap, which holds fewer than smallMax events, and
+// keeps it sorted from now on.
+func (q *queue) sortSmall() {
+	if cap(q.list) <= smallMax {
+		q.list = make([]entry, 0, 2*smallMax)
+	}
+	h := q.list[:copy(q.list[:cap(q.list)], q.heap)]
+	slices.SortFunc(h, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.key, b.key))
+	})
+	q.heap, q.small = h, true
 }
 
 // keepScratch keeps buf for the next rebucketing unless it is large: a
@@ -202,15 +262,22 @@ func (q *queue) pop(out *Event) {
 	}
 	q.n--
 	h := q.heap
-	top := h[0]
-	*out = q.slab[top.slot]
-	q.slab[top.slot] = Event{} // drop references for the GC
-	q.free = append(q.free, top.slot)
 	n := len(h) - 1
+	if q.small {
+		q.take(h[0].slot, out)
+		q.heap = h[1:]
+		return
+	}
+	q.take(h[0].slot, out)
 	x := h[n]
 	h = h[:n]
 	q.heap = h
 	if n == 0 {
+		return
+	}
+	if n < smallBack && !q.on {
+		h[0] = x
+		q.sortSmall()
 		return
 	}
 	// Sink the hole at the root along least children while all four exist.
@@ -239,6 +306,14 @@ func (q *queue) pop(out *Event) {
 		i = m
 	}
 	q.up(i, x)
+}
+
+// take copies the event in slot to *out and frees the slot.
+func (q *queue) take(slot uint32, out *Event) {
+	e := &q.slab[slot]
+	*out = *e
+	e.Ptr, e.h = nil, nil // drop references for the GC; the rest is overwritten on reuse
+	q.free = append(q.free, slot)
 }
 
 // peek returns the least event's time, or Never. The common case is
@@ -289,8 +364,21 @@ func (q *queue) fill() {
 		q.full[q.cur>>6] &^= 1 << (q.cur & 63)
 		q.inRing -= len(b)
 		q.heapify()
+		q.touch()
 		q.skip(1)
 	}
+}
+
+// touch reads the slab slot of every event in the heap. A bucket's events
+// were written long ago and their slots have left the cache; these loads
+// do not depend on each other, so the CPU fetches them in parallel instead
+// of one cache miss per pop.
+func (q *queue) touch() {
+	var sum Time
+	for i := range q.heap {
+		sum += q.slab[q.heap[i].slot].At
+	}
+	q.touched = sum
 }
 
 // nextFull returns how many buckets after the current one the next

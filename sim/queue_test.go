@@ -459,3 +459,61 @@ func popLeast(t interface{ Fatalf(string, ...any) }, q *queue, pending []popped)
 	}
 	return slices.Delete(pending, m, m+1), ev.At
 }
+
+// TestQueueSmallTierSwitches drives the queue back and forth across the
+// sizes where its heap turns into a sorted slice and back (smallBack,
+// smallMax), and checks every pop against the least pending (at, key).
+func TestQueueSmallTierSwitches(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		lo, hi int
+	}{
+		{"around smallMax", smallMax - 3, smallMax + 3},
+		{"around smallBack", smallBack - 3, smallBack + 3},
+		{"across both", 1, smallMax + 10},
+		{"down to empty", 0, smallMax + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := NewStream(7, tc.name)
+			var q queue
+			var pending []popped
+			var seq uint64
+			push := func() {
+				seq++
+				at := Time(rng.IntN(50)) // few distinct times: many ties
+				q.push(&Event{At: at, A: int64(seq)}, seq)
+				pending = append(pending, popped{at: at, key: seq})
+			}
+			pop := func() {
+				var ev Event
+				q.pop(&ev)
+				m := 0
+				for j := range pending {
+					if cmpTimeKey(pending[j], pending[m]) < 0 {
+						m = j
+					}
+				}
+				if ev.At != pending[m].at || uint64(ev.A) != pending[m].key {
+					t.Fatalf("popped (at %d, key %d), want (at %d, key %d) (pending %d, small %v)", ev.At, ev.A, pending[m].at, pending[m].key, len(pending), q.small)
+				}
+				pending = slices.Delete(pending, m, m+1)
+			}
+			for range 20 {
+				for len(pending) < tc.hi {
+					push()
+				}
+				for len(pending) > tc.lo {
+					pop()
+					push() // the hold model: one in, one out, then down
+					pop()
+				}
+			}
+			for len(pending) > 0 {
+				pop()
+			}
+			if q.Len() != 0 {
+				t.Fatalf("%d events left", q.Len())
+			}
+		})
+	}
+}

@@ -88,7 +88,8 @@ type P struct {
 	timedOut bool
 	callID   uint64
 	reply    any
-	mailbox  []envelope // FIFO of messages not yet received
+	mailbox  []envelope // FIFO of messages not yet received, from head on
+	head     int        // mailbox[head] is the next message received
 }
 
 // Node returns a node that runs body as a coroutine when it starts. Build
@@ -259,7 +260,7 @@ func (p *P) RecvTimeout(d time.Duration) (from NodeID, msg any, ok bool) {
 }
 
 func (p *P) recv(d time.Duration) (NodeID, any, bool) {
-	if len(p.mailbox) == 0 {
+	if p.head == len(p.mailbox) {
 		if d >= 0 {
 			p.timer = p.env.SetTimer(d, nil)
 		}
@@ -269,11 +270,12 @@ func (p *P) recv(d time.Duration) (NodeID, any, bool) {
 			return 0, nil, false
 		}
 	}
-	e := p.mailbox[0]
-	p.mailbox[0] = envelope{}
-	p.mailbox = p.mailbox[1:]
-	if len(p.mailbox) == 0 {
-		p.mailbox = nil
+	e := p.mailbox[p.head]
+	p.mailbox[p.head] = envelope{}
+	p.head++
+	if p.head == len(p.mailbox) {
+		// Empty: reuse the storage, so a steady exchange allocates nothing.
+		p.mailbox, p.head = p.mailbox[:0], 0
 	}
 	return e.from, e.msg, true
 }

@@ -3,6 +3,7 @@ package overload
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline/checks"
@@ -17,8 +18,12 @@ import (
 
 // pipelineParams exposes every key of a pipeline Config as a String
 // parameter. The default "" leaves the scenario's choice; any other value
-// is applied with Config.Set over it, and validated the same way.
-func pipelineParams() []scenarios.Param {
+// is applied with Config.Set over it, and validated the same way. Built
+// once and shared: every scenario here declares them at package start-up,
+// which every run of the CLI pays for.
+var pipelineParams = sync.OnceValue(buildPipelineParams)
+
+func buildPipelineParams() []scenarios.Param {
 	var probe pipeline.Config
 	var out []scenarios.Param
 	for _, p := range probe.Params() {
