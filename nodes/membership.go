@@ -49,6 +49,24 @@ func (rt *Runtime) DefineVersion(name string, ctor Constructor) error {
 	return nil
 }
 
+// AddVersion is Add with the constructor of a defined version, which the
+// node then reports as its version (Env.Version).
+func (rt *Runtime) AddVersion(version string) (NodeID, error) {
+	if version == "" {
+		return 0, fmt.Errorf("nodes: AddVersion needs a version")
+	}
+	if err := rt.checkVersion(version); err != nil {
+		return 0, fmt.Errorf("nodes: %w", err)
+	}
+	p, err := rt.register(rt.versions[version])
+	if err != nil {
+		return 0, err
+	}
+	p.version = version
+	rt.boot(p)
+	return p.id, nil
+}
+
 // Versions returns the defined version names, sorted.
 func (rt *Runtime) Versions() []string { return slices.Sorted(maps.Keys(rt.versions)) }
 
