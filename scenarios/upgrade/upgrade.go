@@ -152,8 +152,8 @@ type group struct {
 	rt             *nodes.Runtime
 	upSince        []sim.Time // since when the node has run without a gap
 	stoppedAt      []sim.Time // when its process last stopped, or -1
-	mixedFrom      sim.Time // first time two versions ran, or -1
-	mixedTo        sim.Time // last time they stopped doing so, or -1
+	mixedFrom      sim.Time   // first time two versions ran, or -1
+	mixedTo        sim.Time   // last time they stopped doing so, or -1
 	suspicions     *sim.Counter
 	falseSuspicion *sim.Counter
 	unknown        *sim.Counter
