@@ -19,7 +19,7 @@ var Scenario = &scenarios.Scenario{
 	Summary: "a heartbeat failure detector upgraded node by node: a compatible rollout holds, a changed format or timeout breaks the mixed cluster",
 	Description: "`nodes` nodes send each other a heartbeat every `heartbeat` and suspect a peer they have not heard " +
 		"from for `suspect_after`. From `upgrade_at` the nodes restart one by one, every `upgrade_every`, on " +
-		"version v2 (the fault line `at 2s upgrade * to v2 every 2s`, unless --faults gives the upgrade), so v1 " +
+		"version v2 (the fault line `at 2s upgrade * to v2 every 2s`, unless --faults or the parameter faults gives the schedule), so v1 " +
 		"and v2 run side by side. `rollout` picks v2: compatible (reads the old and the new heartbeat format, " +
 		"writes the old one, keeps the timing), format (writes a new heartbeat format that v1 does not read), " +
 		"or timeout (heartbeats 10 times less often, and waits 6 times longer to suspect). The check " +
@@ -36,6 +36,7 @@ var Scenario = &scenarios.Scenario{
 		{Name: "upgrade_every", Default: "2s", Kind: scenarios.Duration, Help: "time between two nodes of the rollout", Validate: scenarios.PositiveDuration},
 		{Name: "duration", Default: "15s", Kind: scenarios.Duration, Help: "length of the run", Validate: scenarios.PositiveDuration},
 		scenarios.LatencyParam("uniform:1ms-5ms"),
+		scenarios.SeededFaultsParam("the rollout: at upgrade_at, upgrade * to v2 every upgrade_every"),
 	},
 	Validate: func(v scenarios.Values) error {
 		if v.Duration("suspect_after") <= v.Duration("heartbeat") {
@@ -226,6 +227,16 @@ func run(r *scenarios.Run) error {
 		return err
 	}
 	rt := cl.RT
+	// The scenario's own rollout, unless --faults or the faults parameter
+	// gives another (shrink hands its candidates over that way).
+	line := fmt.Sprintf("at %v upgrade * to v2 every %v", p.Duration("upgrade_at"), p.Duration("upgrade_every"))
+	rollout, err := faults.Parse(line, n)
+	if err != nil {
+		return &scenarios.BadInputError{Err: fmt.Errorf("parameters upgrade_at and upgrade_every: %w", err)}
+	}
+	if _, err := scenarios.ApplySchedule(r, cl, func() *faults.Schedule { return rollout }); err != nil {
+		return err
+	}
 	v1, v2 := releases(p.String("rollout"), p.Duration("heartbeat"), p.Duration("suspect_after"))
 	m := r.World.Metrics
 	g := &group{w: r.World, rt: rt, upSince: make([]sim.Time, n), stoppedAt: make([]sim.Time, n), mixedFrom: -1, mixedTo: -1,
@@ -241,19 +252,6 @@ func run(r *scenarios.Run) error {
 	for i := range n {
 		g.stoppedAt[i] = -1
 		if _, err := rt.AddVersion("v1"); err != nil {
-			return err
-		}
-	}
-	if cl.Schedule == nil {
-		// The scenario's own rollout; --faults gives another.
-		line := fmt.Sprintf("at %v upgrade * to v2 every %v", p.Duration("upgrade_at"), p.Duration("upgrade_every"))
-		s, err := faults.Parse(line, n)
-		if err != nil {
-			return &scenarios.BadInputError{Err: fmt.Errorf("parameters upgrade_at and upgrade_every: %w", err)}
-		}
-		cl.Schedule = s
-		r.Note("fault: %s", line)
-		if _, err := faults.Apply(s, rt, cl.Net); err != nil {
 			return err
 		}
 	}
