@@ -73,3 +73,20 @@ func TestHealthCheckMembershipDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// The membership nemesis: same seed, same trace, and every run keeps its
+// requests conserved through joins, leaves and replacements.
+func TestHealthCheckMembershipNemesis(t *testing.T) {
+	set := map[string]string{"spares": "1", "duration": "15s", "nemesis": "true", "nemesis.kinds": "membership"}
+	joined := 0.0
+	for seed := uint64(1); seed <= 6; seed++ {
+		a, b := execute(t, "health-check", seed, set), execute(t, "health-check", seed, set)
+		if a.TraceHash != b.TraceHash {
+			t.Fatalf("seed %d: hash %s then %s", seed, a.TraceHash, b.TraceHash)
+		}
+		joined += a.Metrics["routed_to_joined"]
+	}
+	if joined == 0 {
+		t.Fatal("no seed's nemesis let traffic reach the spare")
+	}
+}
