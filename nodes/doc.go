@@ -9,6 +9,12 @@
 // in Env.Disk survives restarts. The constructor receives the node's id,
 // which is how nodes of one run get different configurations.
 //
+// Membership changes mid-run without the network changing size: AddSpare
+// reserves a slot that Join starts later, Leave drains a node (Drainer)
+// or stops it at once, Replace starts a new incarnation with an empty
+// disk, and Upgrade restarts a node on a version named with
+// DefineVersion, so old and new versions run side by side.
+//
 // Pause is stop-the-world: work queues and is handled in order after it.
 // Slow is a gray failure: each handler call waits (factor−1)·ProcessingTime
 // and the node handles one call at a time. Timers run on the local clock's

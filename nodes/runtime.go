@@ -48,6 +48,7 @@ const (
 	evTimer
 	evResume
 	evDrain
+	evLeave
 )
 
 // item is work waiting in a node's inbox while the node is paused or slow.
@@ -85,6 +86,13 @@ type proc struct {
 	drainPending bool     // an evDrain is scheduled
 	lastDone     sim.Time // when the last deferred item was handled
 	starting     bool     // booted, Start not yet run: work waits behind it
+
+	// membership (membership.go)
+	out         bool   // a spare not yet joined, or a node that left: restart leaves it down
+	leaving     bool   // draining before a graceful leave
+	leaveSeq    int64  // token of the latest graceful leave's end event
+	version     string // the version it runs ("" for the constructor it was added with)
+	incarnation int    // bumped by each join after a leave, and by replace
 }
 
 // Runtime runs the nodes of one world.
@@ -95,6 +103,7 @@ type Runtime struct {
 	processing time.Duration
 	bug        *sim.Buggify
 	model      storage.Model
+	versions   map[string]Constructor // DefineVersion
 }
 
 // NewRuntime returns a runtime for w and net, registers itself as the
@@ -172,19 +181,32 @@ func (rt *Runtime) SetProcessingTime(d time.Duration) {
 // current time. Nodes get ids 0, 1, 2... in the order added, which must
 // match the network's node count.
 func (rt *Runtime) Add(ctor Constructor) (NodeID, error) {
+	p, err := rt.register(ctor)
+	if err != nil {
+		return 0, err
+	}
+	rt.boot(p)
+	return p.id, nil
+}
+
+// register makes the next node slot, not started.
+func (rt *Runtime) register(ctor Constructor) (*proc, error) {
 	id := NodeID(len(rt.procs))
 	if int(id) >= rt.net.Size() {
-		return 0, fmt.Errorf("nodes: network has %d nodes, cannot add another", rt.net.Size())
+		return nil, fmt.Errorf("nodes: network has %d nodes, cannot add another", rt.net.Size())
 	}
 	p := &proc{id: id, name: network.Name(id), ctor: ctor, disk: map[string]any{}}
 	p.env = &Env{rt: rt, p: p, rng: rt.w.Rand("node/" + p.name)}
 	rt.procs = append(rt.procs, p)
-	rt.boot(p)
-	return id, nil
+	return p, nil
 }
 
 func (rt *Runtime) boot(p *proc) {
-	p.node = p.ctor(p.id)
+	ctor := p.ctor
+	if p.version != "" {
+		ctor = rt.versions[p.version]
+	}
+	p.node = ctor(p.id)
 	p.up = true
 	p.starting = true
 	rt.w.Schedule(rt.w.Now(), rt, sim.Event{Kind: evStart, Node: p.id, A: p.epoch})
@@ -297,6 +319,10 @@ func (rt *Runtime) drain(p *proc) {
 // Handle runs start, timer, resume and drain events.
 func (rt *Runtime) Handle(ev *sim.Event) {
 	p := rt.procs[ev.Node]
+	if ev.Kind == evLeave {
+		rt.leaveEnd(p, ev.A)
+		return
+	}
 	if !p.up || ev.A != p.epoch {
 		return
 	}
@@ -340,6 +366,14 @@ func (rt *Runtime) Crash(id NodeID) {
 	if !p.up {
 		return
 	}
+	rt.stop(p, "crash", "")
+}
+
+// stop ends node p's process: timers dropped, inbox lost, the disk cut
+// back by the storage model (in-flight syncs dropped), Stop called. kind
+// and detail make the trace record.
+func (rt *Runtime) stop(p *proc, kind, detail string) {
+	id := p.id
 	p.up = false
 	p.epoch++
 	p.starting = false
@@ -357,7 +391,7 @@ func (rt *Runtime) Crash(id NodeID) {
 	p.drainPending = false
 	p.pausedUntil = 0
 	p.lastDone = 0
-	rt.w.Trace(sim.Record{Kind: "crash", Node: id, Peer: -1})
+	rt.w.Trace(sim.Record{Kind: kind, Node: id, Peer: -1, Detail: detail})
 	if p.store != nil {
 		p.store.Crash()
 	}
@@ -368,10 +402,11 @@ func (rt *Runtime) Crash(id NodeID) {
 
 // Restart starts a crashed node again with fresh volatile state; its Disk
 // and what its Storage kept are kept, and so are its clock and slowness,
-// which belong to the machine.
+// which belong to the machine. A node that is not a member (a spare not
+// yet joined, or a node that left) stays down: Join brings it in.
 func (rt *Runtime) Restart(id NodeID) {
 	p := rt.procs[id]
-	if p.up {
+	if p.up || p.out {
 		return
 	}
 	rt.w.Trace(sim.Record{Kind: "restart", Node: id, Peer: -1})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/sim"
 )
 
@@ -308,6 +309,7 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError
+	var fe *faults.InputError
 	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
 		// A watchdog fired: while the world ran, or while checks ran
 		// (whose verdict, cut short, may then be unknown).
@@ -321,6 +323,9 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	case errors.As(err, &be):
 		res.Status = StatusBadInput
 		res.Error = be.Error()
+	case errors.As(err, &fe):
+		res.Status = StatusBadInput
+		res.Error = "--faults " + fe.Error()
 	case errors.As(err, &pe):
 		res.Status = StatusPanic
 		res.Error = fmt.Sprintf("panic at sim time %v, event %d, node %d: %v", pe.At, pe.Event, pe.Node, pe.Value)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,9 +16,10 @@ import (
 
 // action is the start or the end of one fault.
 type action struct {
-	at  sim.Time
-	end bool
-	i   int // index in the schedule
+	at   sim.Time
+	end  bool
+	i    int // index in the schedule
+	step int // an upgrade's node, by its place in the list; -1 for all
 }
 
 // Applier runs a schedule on a runtime and its network. Overlapping faults
@@ -74,9 +76,16 @@ func Apply(s *Schedule, rt *nodes.Runtime, net *network.Network) (*Applier, erro
 	a := &Applier{s: s, rt: rt, net: net, w: w, active: map[int]network.Grudge{},
 		layers: map[uint64][]int{}, base: map[uint64]network.Link{}, slows: make([][]int, n), disks: make([][]int, n)}
 	for i, f := range s.Faults {
-		a.acts = append(a.acts, action{at: max(sim.At(f.At), w.Now()), i: i})
+		if f.Kind == Upgrade && f.Every > 0 {
+			// One node at a time: old and new versions run side by side.
+			for step := range a.nodes(f.Nodes) {
+				a.acts = append(a.acts, action{at: max(sim.At(stepAt(f, step)), w.Now()), i: i, step: step})
+			}
+			continue
+		}
+		a.acts = append(a.acts, action{at: max(sim.At(f.At), w.Now()), i: i, step: -1})
 		if e := f.End(); e >= 0 && f.Kind != Pause {
-			a.acts = append(a.acts, action{at: max(sim.At(e), w.Now()), end: true, i: i})
+			a.acts = append(a.acts, action{at: max(sim.At(e), w.Now()), end: true, i: i, step: -1})
 		}
 	}
 	slices.SortStableFunc(a.acts, func(x, y action) int {
@@ -89,7 +98,10 @@ func Apply(s *Schedule, rt *nodes.Runtime, net *network.Network) (*Applier, erro
 			}
 			return 1
 		}
-		return cmp.Compare(x.i, y.i)
+		if c := cmp.Compare(x.i, y.i); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.step, y.step)
 	})
 	a.schedule()
 	return a, nil
@@ -132,7 +144,9 @@ func (a *Applier) do(act action) error {
 	if act.end {
 		kind = "fault_end"
 	}
-	a.w.Trace(sim.Record{Kind: kind, Node: -1, Peer: -1, Detail: f.String()})
+	if act.step <= 0 { // an upgrade's later steps are traced by the runtime
+		a.w.Trace(sim.Record{Kind: kind, Node: -1, Peer: -1, Detail: f.String()})
+	}
 	if f.Kind.targets() == tNodes && f.Kind != Isolate {
 		for _, id := range a.nodes(f.Nodes) {
 			if int(id) >= a.rt.Len() {
@@ -160,6 +174,11 @@ func (a *Applier) do(act action) error {
 	case f.Kind.disk():
 		for _, id := range a.nodes(f.Nodes) {
 			a.diskFault(id, act)
+		}
+		return nil
+	case f.Kind.topology():
+		if err := a.topology(f, act); err != nil {
+			return &InputError{Err: fmt.Errorf("fault %q: %w", f, err)}
 		}
 		return nil
 	}
@@ -225,6 +244,49 @@ func (a *Applier) do(act action) error {
 	}
 	return nil
 }
+
+// topology applies join, leave (and, at its end, the rejoin), replace
+// and one step of an upgrade.
+func (a *Applier) topology(f Fault, act action) error {
+	ids := a.nodes(f.Nodes)
+	if act.step >= 0 {
+		ids = ids[act.step : act.step+1]
+	}
+	for _, id := range ids {
+		var err error
+		switch {
+		case f.Kind == Join || (f.Kind == Leave && act.end):
+			err = a.rt.Join(id, f.Version)
+		case f.Kind == Leave:
+			a.rt.Leave(id, f.Drain)
+		case f.Kind == Replace:
+			err = a.rt.Replace(id, f.Version)
+		case f.Kind == Upgrade:
+			err = a.rt.Upgrade(id, f.Version)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stepAt returns when an upgrade reaches the node at place step of its
+// list, saturating at the largest time.
+func stepAt(f Fault, step int) time.Duration {
+	if step > 0 && int64(f.Every) > (math.MaxInt64-int64(f.At))/int64(step) {
+		return math.MaxInt64
+	}
+	return f.At + time.Duration(step)*f.Every
+}
+
+// InputError is a fault that the run cannot apply as written, found when
+// it comes due: an upgrade to a version the scenario does not define, for
+// example. A run that stops on one ends as bad input.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
 
 // diskFault starts or ends a storage fault on node id's disk and sets
 // the disk from the storage faults in force.
@@ -413,6 +475,13 @@ func (s *Schedule) QuietAfter() time.Duration {
 	var t time.Duration
 	for _, f := range s.Faults {
 		t = max(t, f.At, f.End())
+		if f.Kind == Upgrade && f.Every > 0 {
+			steps := len(f.Nodes)
+			if f.Nodes == nil {
+				steps = s.Nodes
+			}
+			t = max(t, stepAt(f, max(steps-1, 0)))
+		}
 	}
 	return t
 }

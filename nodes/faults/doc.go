@@ -11,6 +11,9 @@
 //	at 0s drift n3 +200ppm
 //	at 3s jump n1 -500ms
 //	at 5s loss * 0.2 for 1s
+//	at 6s join n6                        # a spare slot starts
+//	at 7s leave n4 drain 2s for 10s      # drained, rejoins at 17s
+//	at 9s upgrade n1,n2,n3 to v2 every 5s
 //
 // Apply schedules every fault of a schedule, and the end of each fault
 // with a duration, on a node runtime and its network. Generate is the

@@ -68,3 +68,42 @@ func ExampleGenerate() {
 	// at 1.926s crash n1 for 74ms
 	// at 2s heal
 }
+
+type release string
+
+func (release) Start(*nodes.Env)                      {}
+func (release) Receive(*nodes.Env, nodes.NodeID, any) {}
+func (release) Timer(*nodes.Env, nodes.TimerID, any)  {}
+
+// A rolling upgrade: one node every 2s moves to v2, and a spare joins.
+func ExampleApply_rollingUpgrade() {
+	w := sim.New(1, sim.Options{})
+	net, _ := network.New(w, 4, network.Link{Latency: network.Const(time.Millisecond)})
+	rt := nodes.NewRuntime(w, net)
+	_ = rt.DefineVersion("v1", func(nodes.NodeID) nodes.Node { return release("v1") })
+	_ = rt.DefineVersion("v2", func(nodes.NodeID) nodes.Node { return release("v2") })
+	for range 3 {
+		_, _ = rt.AddVersion("v1")
+	}
+	_, _ = rt.AddSpare(func(nodes.NodeID) nodes.Node { return release("spare") })
+	s := faults.MustParse("at 1s upgrade n1,n2,n3 to v2 every 2s\nat 4s join n4 as v2", 4)
+	if _, err := faults.Apply(s, rt, net); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, t := range []time.Duration{500 * time.Millisecond, 2 * time.Second, 4 * time.Second, 6 * time.Second} {
+		_ = w.RunUntil(sim.At(t))
+		fmt.Printf("%v:", t)
+		for id := range nodes.NodeID(4) {
+			if rt.Up(id) {
+				fmt.Printf(" %s=%s", network.Name(id), rt.Node(id))
+			}
+		}
+		fmt.Println()
+	}
+	// Output:
+	// 500ms: n1=v1 n2=v1 n3=v1
+	// 2s: n1=v2 n2=v1 n3=v1
+	// 4s: n1=v2 n2=v2 n3=v1 n4=v2
+	// 6s: n1=v2 n2=v2 n3=v2 n4=v2
+}

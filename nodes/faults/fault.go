@@ -42,14 +42,18 @@ const (
 	BitFlip                   // reads come back with a flipped bit at a rate
 	BadSector                 // reads find latent sector errors at a rate
 	LostWrite                 // appends acknowledged and never persisted at a rate
+	Join                      // a spare, or a node that left, joins as a new node
+	Leave                     // a node leaves: drained then stopped, or at once
+	Replace                   // a node is replaced: new incarnation, empty disk
+	Upgrade                   // nodes restart one by one on another version
 )
 
 // Kinds lists every kind, in order.
 var Kinds = []Kind{Partition, OneWay, Bridge, Ring, Isolate, Heal, Crash, Restart, Pause, Slow, Offset, Drift, Jump, Loss, Dup, Latency, Clog,
-	SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite}
+	SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite, Join, Leave, Replace, Upgrade}
 
 var kindNames = [...]string{"", "partition", "oneway", "bridge", "ring", "isolate", "heal", "crash", "restart", "pause", "slow", "offset", "drift", "jump", "loss", "dup", "latency", "clog",
-	"slowdisk", "writeerr", "diskfull", "bitflip", "badsector", "lostwrite"}
+	"slowdisk", "writeerr", "diskfull", "bitflip", "badsector", "lostwrite", "join", "leave", "replace", "upgrade"}
 
 // String returns the kind's name as the text form spells it.
 func (k Kind) String() string {
@@ -86,6 +90,10 @@ var Syntax = map[Kind]string{
 	BitFlip:   "bitflip NODES P [for D]",
 	BadSector: "badsector NODES P [for D]",
 	LostWrite: "lostwrite NODES P [for D]",
+	Join:      "join NODES [as VERSION]",
+	Leave:     "leave NODES [drain D] [for D]",
+	Replace:   "replace NODES [as VERSION]",
+	Upgrade:   "upgrade NODES to VERSION [every D]",
 }
 
 // targets says what a kind aims at.
@@ -118,6 +126,9 @@ func (k Kind) partition() bool {
 // disk reports whether k is a storage fault.
 func (k Kind) disk() bool { return k >= SlowDisk && k <= LostWrite }
 
+// topology reports whether k changes the cluster's membership or versions.
+func (k Kind) topology() bool { return k >= Join && k <= Upgrade }
+
 // link reports whether k changes link parameters.
 func (k Kind) link() bool { return k == Loss || k == Dup || k == Latency || k == Clog }
 
@@ -139,6 +150,15 @@ type Fault struct {
 	Shift    time.Duration // offset, jump: signed
 	PPM      float64       // drift: signed, parts per million
 	Latency  network.Dist  // latency
+	// Version is the version join, replace and upgrade switch nodes to;
+	// "" keeps the version a node runs (join, replace).
+	Version string
+	// Drain is how long a leave drains the node before it stops; 0 is
+	// an abrupt leave.
+	Drain time.Duration
+	// Every is the time between two nodes of an upgrade; 0 upgrades
+	// every node at once.
+	Every time.Duration
 	// For is how long the fault lasts; 0 means it has no end of its own
 	// (it lasts until healed, or is instantaneous, like a jump).
 	For time.Duration
@@ -184,6 +204,19 @@ func (f Fault) String() string {
 			s = "+" + s
 		}
 		b.WriteString(" " + s + "ppm")
+	case Join, Replace:
+		if f.Version != "" {
+			b.WriteString(" as " + f.Version)
+		}
+	case Leave:
+		if f.Drain > 0 {
+			b.WriteString(" drain " + f.Drain.String())
+		}
+	case Upgrade:
+		b.WriteString(" to " + f.Version)
+		if f.Every > 0 {
+			b.WriteString(" every " + f.Every.String())
+		}
 	}
 	if f.For > 0 {
 		b.WriteString(" for " + f.For.String())

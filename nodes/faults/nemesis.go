@@ -42,6 +42,13 @@ var NemesisKinds = []Kind{Partition, OneWay, Bridge, Ring, Isolate, Crash, Pause
 // so a seed's plan without them is what it always was.
 var StorageKinds = []Kind{SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite}
 
+// MembershipKinds are the topology faults the nemesis can draw: leave
+// (abrupt or drained, rejoining as a new node before the quiet period),
+// replace, and join (of spares, or of nodes that left). Like the storage
+// kinds they are drawn only when NemesisOptions.Kinds names them.
+// Upgrade needs the versions of a scenario, and is never drawn.
+var MembershipKinds = []Kind{Join, Leave, Replace}
+
 // StorageProfile is what the kind list "storage" stands for: crashes,
 // which decide what unsynced data survives, and every storage fault.
 var StorageProfile = append([]Kind{Crash}, StorageKinds...)
@@ -58,13 +65,14 @@ var Profiles = map[string][]Kind{
 	"pauses":     {Pause, Slow},
 	"network":    {Loss, Dup, Latency, Clog},
 	"storage":    StorageProfile,
+	"membership": MembershipKinds,
 }
 
 // profileNames lists the profiles in a fixed order, for messages.
-var profileNames = []string{"crashes", "partitions", "clocks", "pauses", "network", "storage"}
+var profileNames = []string{"crashes", "partitions", "clocks", "pauses", "network", "storage", "membership"}
 
 func generable(k Kind) bool {
-	return slices.Contains(NemesisKinds, k) || slices.Contains(StorageKinds, k)
+	return slices.Contains(NemesisKinds, k) || slices.Contains(StorageKinds, k) || slices.Contains(MembershipKinds, k)
 }
 
 // Plan is what the nemesis drew for one seed.
@@ -161,7 +169,7 @@ func drawKinds(rng *rand.Rand, o NemesisOptions) ([]Kind, error) {
 	if o.Kinds != nil {
 		for _, k := range o.Kinds {
 			if !generable(k) {
-				return nil, fmt.Errorf("nemesis: kind %s cannot be generated (accepted: %s,%s)", k, kindList(NemesisKinds), kindList(StorageKinds))
+				return nil, fmt.Errorf("nemesis: kind %s cannot be generated (accepted: %s,%s,%s)", k, kindList(NemesisKinds), kindList(StorageKinds), kindList(MembershipKinds))
 			}
 			if usable(k, o.Nodes) && !slices.Contains(enabled, k) && !slices.Contains(o.Exclude, k) {
 				enabled = append(enabled, k)
@@ -337,6 +345,14 @@ func (d *drawer) fault(t, left time.Duration) Fault {
 		if f.Kind == Jump {
 			f.For = 0
 		}
+	case Join, Replace:
+		f.For = 0
+	case Leave:
+		// Half the leaves are drained, for up to half the time away;
+		// every one rejoins when For ends, before the quiet period.
+		if rng.IntN(2) == 0 {
+			f.Drain = uniformMs(rng, dur/10, max(dur/2, dur/10))
+		}
 	}
 	return f
 }
@@ -352,7 +368,7 @@ func (d *drawer) targets(f *Fault) {
 	case Bridge:
 		f.Groups = d.split(3)
 	case Ring:
-	case Isolate, Crash, Slow, Pause, Offset, Drift, Jump, SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite:
+	case Isolate, Crash, Slow, Pause, Offset, Drift, Jump, SlowDisk, WriteErr, DiskFull, BitFlip, BadSector, LostWrite, Join, Leave, Replace:
 		f.Nodes = d.nodes()
 	case Loss, Dup, Latency, Clog:
 		f.From, f.To = d.links()
@@ -473,7 +489,7 @@ func ParseKinds(s string) ([]Kind, error) {
 		if !ok {
 			i := slices.Index(kindNames[:], name)
 			if i <= 0 || !generable(Kind(i)) {
-				return nil, fmt.Errorf("unknown fault kind %q (accepted: %s,%s, or a profile: %s)", name, kindList(NemesisKinds), kindList(StorageKinds), strings.Join(profileNames, ", "))
+				return nil, fmt.Errorf("unknown fault kind %q (accepted: %s,%s,%s, or a profile: %s)", name, kindList(NemesisKinds), kindList(StorageKinds), kindList(MembershipKinds), strings.Join(profileNames, ", "))
 			}
 			kinds = []Kind{Kind(i)}
 		}

@@ -90,6 +90,9 @@ func parseLine(line string, nodes int) (Fault, error) {
 	if rest, err = parseFor(&f, rest, syntax); err != nil {
 		return f, err
 	}
+	if f.Kind.topology() {
+		return f, parseTopology(&f, rest, nodes, syntax)
+	}
 	// The argument, if the kind takes one, is the last token.
 	var arg string
 	switch f.Kind {
@@ -146,7 +149,7 @@ func parseFor(f *Fault, rest []string, syntax string) ([]string, error) {
 		return nil, fmt.Errorf("'for' must be followed by one duration and end the line; %s", syntax)
 	}
 	switch f.Kind {
-	case Heal, Restart, Jump:
+	case Heal, Restart, Jump, Join, Replace, Upgrade:
 		if f.For > 0 {
 			return nil, fmt.Errorf("%s takes no duration; %s", f.Kind, syntax)
 		}
@@ -314,4 +317,84 @@ func parseLinks(k Kind, s string, nodes int) (from, to []NodeID, err error) {
 		}
 	}
 	return from, to, nil
+}
+
+// topologyWords are the keywords of the topology kinds, each followed by
+// one value.
+var topologyWords = map[Kind][]string{
+	Join:    {"as"},
+	Replace: {"as"},
+	Leave:   {"drain"},
+	Upgrade: {"to", "every"},
+}
+
+// parseTopology reads "NODES [KEYWORD VALUE ...]" of join, leave,
+// replace and upgrade.
+func parseTopology(f *Fault, rest []string, nodes int, syntax string) error {
+	words := topologyWords[f.Kind]
+	i := slices.IndexFunc(rest, func(t string) bool { return slices.Contains(words, t) })
+	if i < 0 {
+		i = len(rest)
+	}
+	if err := parseTargets(f, strings.Join(rest[:i], ""), nodes, syntax); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for kw := rest[i:]; len(kw) > 0; kw = kw[2:] {
+		if !slices.Contains(words, kw[0]) || len(kw) < 2 {
+			return fmt.Errorf("%s: unexpected %q; %s", f.Kind, strings.Join(kw, " "), syntax)
+		}
+		if seen[kw[0]] {
+			return fmt.Errorf("%s: %q given twice; %s", f.Kind, kw[0], syntax)
+		}
+		seen[kw[0]] = true
+		var err error
+		switch kw[0] {
+		case "as", "to":
+			f.Version, err = parseVersion(kw[1])
+		case "drain":
+			f.Drain, err = parseStep("drain", kw[1])
+		case "every":
+			f.Every, err = parseStep("every", kw[1])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if f.Kind == Upgrade && f.Version == "" {
+		return fmt.Errorf("upgrade needs a version ('to VERSION'); %s", syntax)
+	}
+	if f.Kind == Upgrade && f.Every > 0 {
+		steps := int64(len(f.Nodes))
+		if f.Nodes == nil {
+			steps = int64(max(nodes, 1))
+		}
+		if (steps-1) > 0 && int64(f.Every) > (math.MaxInt64-int64(f.At))/(steps-1) {
+			return fmt.Errorf("'every %v': the last node would be upgraded past the largest time, %v", f.Every, time.Duration(math.MaxInt64))
+		}
+	}
+	return nil
+}
+
+// parseVersion checks a version name: letters, digits, '.', '_' and '-'.
+func parseVersion(s string) (string, error) {
+	ok := s != "" && len(s) <= 64
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("version %q: want a name of letters, digits, '.', '_' or '-' such as v2", s)
+	}
+	return s, nil
+}
+
+// parseStep reads the duration after drain or every.
+func parseStep(word, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("'%s %s': want a duration > 0 such as 5s", word, s)
+	}
+	return d, nil
 }

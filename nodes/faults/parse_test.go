@@ -108,6 +108,20 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate node", "at 1s crash n1,n1", 1, "listed twice"},
 		{"for in the middle", "at 1s crash n1 for 1s n2", 1, "'for' must be followed by one duration"},
 		{"second line", "at 1s crash n1\nat 2s restart n9", 2, `unknown node "n9"`},
+		{"upgrade without version", "at 1s upgrade n1", 1, "upgrade needs a version ('to VERSION')"},
+		{"upgrade bad every", "at 1s upgrade n1,n2 to v2 every 5", 1, `'every 5': want a duration > 0 such as 5s`},
+		{"upgrade zero every", "at 1s upgrade n1,n2 to v2 every 0s", 1, `'every 0s': want a duration > 0`},
+		{"upgrade bad version", "at 1s upgrade n1 to v2!", 1, `version "v2!": want a name of letters`},
+		{"upgrade node out of range", "at 1s upgrade n1,n6 to v2", 1, `unknown node "n6": the cluster has 5 nodes`},
+		{"upgrade for", "at 1s upgrade n1 to v2 for 1s", 1, "upgrade takes no duration"},
+		{"upgrade to twice", "at 1s upgrade n1 to v2 to v3", 1, `"to" given twice`},
+		{"join unknown word", "at 1s join n1 with v2", 1, `unknown node "n1withv2"`},
+		{"leave unknown word", "at 1s leave n1 drain 1s now", 1, `leave: unexpected "now"`},
+		{"join for", "at 1s join n1 for 2s", 1, "join takes no duration"},
+		{"join without nodes", "at 1s join as v2", 1, "join needs target nodes"},
+		{"leave bad drain", "at 1s leave n1 drain soon", 1, `'drain soon': want a duration > 0`},
+		{"leave drain without value", "at 1s leave n1 drain", 1, `leave: unexpected "drain"`},
+		{"replace out of range", "at 1s replace n7", 1, `unknown node "n7"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,9 +216,21 @@ func genSchedule(n int) *rapid.Generator[*Schedule] {
 			f.Shift = time.Duration(rapid.Int64Range(-int64(time.Hour), int64(time.Hour)).Draw(t, "shift"))
 		case Drift:
 			f.PPM = rapid.Float64Range(-1e5, 1e5).Draw(t, "ppm")
+		case Join, Replace, Upgrade:
+			version := rapid.StringMatching(`[a-zA-Z0-9._-]{1,8}`)
+			if f.Kind == Upgrade || rapid.Bool().Draw(t, "has_version") {
+				f.Version = version.Draw(t, "version")
+			}
+			if f.Kind == Upgrade && rapid.Bool().Draw(t, "has_every") {
+				f.Every = 1 + dur.Draw(t, "every")
+			}
+		case Leave:
+			if rapid.Bool().Draw(t, "has_drain") {
+				f.Drain = 1 + dur.Draw(t, "drain")
+			}
 		}
 		switch f.Kind {
-		case Heal, Restart, Jump:
+		case Heal, Restart, Jump, Join, Replace, Upgrade:
 		case Pause:
 			f.For = 1 + dur.Draw(t, "for")
 		default:
@@ -252,7 +278,10 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("at 1s partition n1 | n2 | n3 for 1s # c", 3)
 	for _, line := range []string{"at 1s slowdisk n1 x4 for 1s", "at 0s writeerr * 0.5", "at 2s diskfull n2 for 1s",
-		"at 1s bitflip n1,n2 1e-3 for 2s", "at 1s badsector n3 0.1", "at 1s lostwrite * 0 for 1ms"} {
+		"at 1s bitflip n1,n2 1e-3 for 2s", "at 1s badsector n3 0.1", "at 1s lostwrite * 0 for 1ms",
+		"at 5s join n3", "at 5s join n2,n3 as v2", "at 1s leave n1", "at 1s leave n2 drain 2s for 5s",
+		"at 2s replace n1 as v1.1", "at 5s upgrade n1,n2,n3 to v2 every 5s", "at 0s upgrade * to v2",
+		"at 1s upgrade n1 to v2 every 0s", "at 1s upgrade n9 to v2", "at 1s upgrade n1 to v/2", "at 1s leave n1 drain"} {
 		f.Add(line, 3)
 	}
 	f.Fuzz(func(t *testing.T, text string, n int) {

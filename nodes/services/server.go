@@ -147,6 +147,7 @@ type Server struct {
 	hang      float64 // probability a call is dropped without reply
 	errorRate float64
 	broken    bool // lost a critical dependency (e.g. its database)
+	draining  bool // leaving: readiness fails, work in hand still served
 
 	arrivals, served, zombie, expired, shedN, hung, errors *sim.Counter
 	chaosErr, chaosLat                                     *sim.Counter
@@ -249,6 +250,11 @@ func (s *Server) SetErrorRate(p float64) { s.errorRate = p }
 // shallow ones pass.
 func (s *Server) SetBroken(b bool) { s.broken = b }
 
+// Drain implements nodes.Drainer: a server that is leaving fails its
+// health checks, so balancers stop sending it work, and keeps serving
+// what still reaches it until the runtime stops it.
+func (s *Server) Drain(*nodes.Env) { s.draining = true }
+
 // QueueLen returns the calls waiting for a worker.
 func (s *Server) QueueLen() int {
 	if s.shedq != nil {
@@ -291,11 +297,11 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 	now := s.now()
 	switch c.Op {
 	case OpHealthShallow:
-		env.Send(from, s.reply(Reply{ID: c.ID, OK: true}), replySize)
+		env.Send(from, s.reply(Reply{ID: c.ID, OK: !s.draining}), replySize)
 		return
 	case OpHealthDeep:
 		_ = s.health.Observe(env.Now().Duration(), "db", !s.broken)
-		ok := s.health.Deep(env.Now().Duration()).Status != health.Unhealthy
+		ok := s.health.Deep(env.Now().Duration()).Status != health.Unhealthy && !s.draining
 		env.Send(from, s.reply(Reply{ID: c.ID, OK: ok, Class: retry.Unavailable}), replySize)
 		return
 	}

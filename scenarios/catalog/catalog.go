@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/scenarios/overload"
 	"github.com/faultline/faultline/scenarios/pingpong"
 	"github.com/faultline/faultline/scenarios/saga"
+	"github.com/faultline/faultline/scenarios/upgrade"
 	"github.com/faultline/faultline/scenarios/wal"
 )
 
@@ -32,6 +33,8 @@ func All() []*scenarios.Scenario {
 		// Consistency: a correct mode and a planted bug each.
 		kv.Scenario, eventual.Scenario, idempotency.Scenario, saga.Scenario,
 		ledger.Scenario, lease.Scenario, wal.Scenario,
+		// Topology: a rolling upgrade, compatible or not.
+		upgrade.Scenario,
 		pingpong.Scenario,
 		register.Scenario, orders.Scenario,
 	}

@@ -20,10 +20,16 @@ var HealthCheck = &scenarios.Scenario{
 		"traffic, which all fails. With check=deep the replica's readiness check looks at its database " +
 		"(patterns/health, a critical dependency), the probe fails, and the balancer routes around it within " +
 		"one interval. Reports success_rate and routed_to_broken (requests sent to the broken replica after " +
-		"it broke).",
+		"it broke). The balancer knows its backends by address: with `spares` > 0 the slots after the " +
+		"replicas are down until a fault line joins them (`at 5s join n5`); a probe that gets no answer by " +
+		"the next one marks its backend down, and one that succeeds brings it in, so the balancer learns of " +
+		"a joined node, and of one that crashed or left. A graceful leave (`leave n2 drain 3s`) fails the " +
+		"node's checks first, so the balancer stops routing to it before it stops. Reports routed_to_joined " +
+		"(requests sent to the spare slots).",
 	Params: []scenarios.Param{
 		{Name: "check", Default: "deep", Kind: scenarios.String, Choices: []string{"none", "shallow", "deep"}, Help: "health check kind"},
 		{Name: "replicas", Default: "4", Kind: scenarios.Int, Min: 2, Max: 1000, Help: "replicas behind the balancer"},
+		{Name: "spares", Default: "0", Kind: scenarios.Int, Min: 0, Max: 1000, Help: "backend slots after the replicas, down until a join fault starts them"},
 		{Name: "interval", Default: "1s", Kind: scenarios.Duration, Help: "probe interval",
 			Validate: scenarios.PositiveDuration},
 		{Name: "fail_at", Default: "5500ms", Kind: scenarios.Duration, Help: "when replica 1 loses its database"},
@@ -47,6 +53,7 @@ type balancer struct {
 	interval time.Duration
 	probeID  uint64
 	inFlight map[uint64]int // probe id → replica index; looked up only
+	pending  []uint64       // replica index → its unanswered probe, or 0
 }
 
 func (b *balancer) Start(env *nodes.Env) {
@@ -62,9 +69,15 @@ func (b *balancer) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 		return
 	}
 	for i, to := range b.replicas {
+		if old := b.pending[i]; old != 0 {
+			// No answer in a whole interval: the replica is down or gone.
+			delete(b.inFlight, old)
+			b.healthy[i] = false
+		}
 		b.probeID++
 		pid := probeBit | b.probeID
 		b.inFlight[pid] = i
+		b.pending[i] = pid
 		env.Send(to, &services.Call{ID: pid, Op: b.op}, 64)
 	}
 	env.SetTimer(b.interval, probeTick{})
@@ -74,6 +87,7 @@ func (b *balancer) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 	if rep, ok := msg.(*services.Reply); ok && rep.ID&probeBit != 0 {
 		if i, ok := b.inFlight[rep.ID]; ok {
 			delete(b.inFlight, rep.ID)
+			b.pending[i] = 0
 			b.healthy[i] = rep.OK
 		}
 		return
@@ -83,16 +97,23 @@ func (b *balancer) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 
 func runHealthCheck(r *scenarios.Run) error {
 	p := r.Params
-	n := p.Int("replicas")
-	rt, err := cluster(r, n+1, netLatency)
+	n, spares := p.Int("replicas"), p.Int("spares")
+	rt, err := cluster(r, n+spares+1, netLatency)
 	if err != nil {
 		return err
 	}
 	st := services.NewStats(r.World.Metrics, "")
 	var ids []nodes.NodeID
-	for range n {
-		id, _, err := addServer(rt, services.ServerConfig{Prefix: "replicas_", Workers: 10, MaxQueue: services.Unbounded,
+	server := func(nodes.NodeID) nodes.Node {
+		return services.NewServer(services.ServerConfig{Prefix: "replicas_", Workers: 10, MaxQueue: services.Unbounded,
 			Service: services.Exp(20 * time.Millisecond), Attempts: st.Attempts})
+	}
+	for i := range n + spares {
+		add := rt.Add
+		if i >= n {
+			add = rt.AddSpare // a backend address that nothing answers yet
+		}
+		id, err := add(server)
 		if err != nil {
 			return err
 		}
@@ -101,24 +122,33 @@ func runHealthCheck(r *scenarios.Run) error {
 	const broken = 0
 	dur, failAt := p.Duration("duration"), p.Duration("fail_at")
 	toBroken := r.World.Metrics.Counter("routed_to_broken")
-	lb := &balancer{replicas: ids, healthy: make([]bool, n), interval: p.Duration("interval"), inFlight: map[uint64]int{}}
-	for i := range lb.healthy {
-		lb.healthy[i] = true
+	var toJoined *sim.Counter
+	if spares > 0 {
+		toJoined = r.World.Metrics.Counter("routed_to_joined")
+	}
+	backends := len(ids)
+	lb := &balancer{replicas: ids, healthy: make([]bool, backends), interval: p.Duration("interval"), inFlight: map[uint64]int{},
+		pending: make([]uint64, backends)}
+	for i := range n {
+		lb.healthy[i] = true // spares come in by a probe that succeeds
 	}
 	lb.op = map[string]int{"none": 0, "shallow": services.OpHealthShallow, "deep": services.OpHealthDeep}[p.String("check")]
 	next := 0
 	pick := func() nodes.NodeID {
-		for range n {
-			i := next % n
+		for range backends {
+			i := next % backends
 			next++
 			if lb.healthy[i] {
 				if i == broken && r.World.Now() >= sim.At(failAt) {
 					toBroken.Inc()
 				}
+				if i >= n {
+					toJoined.Inc()
+				}
 				return ids[i]
 			}
 		}
-		return ids[next%n] // nothing looks healthy: try anyway
+		return ids[next%n] // nothing looks healthy: try a replica anyway
 	}
 	lb.Client = services.NewClient(shaped(r, services.ClientConfig{
 		Caller: services.CallerConfig{Pick: pick, Stats: st, Pipeline: mustSet("timeout.per_attempt", "1s")},

@@ -23,6 +23,10 @@ func TestBadInput(t *testing.T) {
 	beyond := file("beyond.faults", "at 1s crash n9 for 1s\n")
 	overlap := file("overlap.faults", "at 1s partition n1,n2 | n2,n3 for 1s\n")
 	good := file("good.faults", "at 1s crash n1 for 1s\n")
+	badEvery := file("every.faults", "at 1s upgrade n1,n2 to v2 every 5\n")
+	upBeyond := file("upbeyond.faults", "at 1s upgrade n1,n9 to v2 every 1s\n")
+	badVersion := file("version.faults", "at 1s upgrade n1,n2 to v3 every 1s\n")
+	noVersions := file("noversions.faults", "at 1ms upgrade n1 to v2\n")
 	missingDir := filepath.Join(dir, "nodir")
 	out := func(name string) string { return filepath.Join(missingDir, name) }
 	tests := []struct {
@@ -63,6 +67,10 @@ func TestBadInput(t *testing.T) {
 		{"faults garbage", []string{"run", "pingpong", "--faults", garbage}, "want 'at TIME KIND"},
 		{"faults beyond cluster", []string{"run", "pingpong", "--faults", beyond, "--trace", filepath.Join(dir, "t.jsonl")}, `unknown node "n9"`},
 		{"faults overlap", []string{"run", "kv", "--faults", overlap}, "overlapping partition groups"},
+		{"upgrade bad every", []string{"run", "rolling-upgrade", "--faults", badEvery}, `'every 5': want a duration > 0 such as 5s`},
+		{"upgrade node beyond cluster", []string{"run", "rolling-upgrade", "--faults", upBeyond}, `unknown node "n9": the cluster has 5 nodes`},
+		{"upgrade unknown version", []string{"run", "rolling-upgrade", "--faults", badVersion, "--trace", filepath.Join(dir, "u.jsonl")}, `unknown version "v3" (accepted: v1, v2)`},
+		{"upgrade without versions", []string{"run", "pingpong", "--faults", noVersions}, `unknown version "v2" (this run defines no versions)`},
 		{"faults on a scenario without a cluster", []string{"run", "cli-panic", "--seed", "2", "--faults", good}, "does not take a fault schedule"},
 		{"reversed seeds", []string{"sweep", "pingpong", "--seeds", "5-3"}, "reversed range"},
 		{"huge -j", []string{"sweep", "pingpong", "--seeds", "3", "-j", "100000000"}, "-j 100000000: want a number of workers in [1, 1024]"},
