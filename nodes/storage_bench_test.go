@@ -129,6 +129,35 @@ func BenchmarkStorageSync(b *testing.B) {
 	}
 }
 
+// BenchmarkStorageSyncTagged: BenchmarkStorageSync with a tag, which
+// the node runtime boxes anew for each Synced (one allocation).
+func BenchmarkStorageSyncTagged(b *testing.B) {
+	w, _, env := benchEnv(b)
+	d := env.Storage()
+	_ = d.Append("f", payload100)
+	b.ReportAllocs()
+	for i := range b.N {
+		if i%benchWorld == benchWorld-1 {
+			b.StopTimer()
+			w, _, env = benchEnv(b)
+			d = env.Storage()
+			_ = d.Append("f", payload100)
+			b.StartTimer()
+		}
+		if err := d.Sync("f", i); err != nil {
+			b.Fatal(err)
+		}
+		if i%benchBatch == benchBatch-1 {
+			if err := w.Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkStorageRead: one read of 100 bytes.
 func BenchmarkStorageRead(b *testing.B) {
 	_, _, env := benchEnv(b)
