@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -22,7 +23,10 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 		b.WriteString("…")
 		return
 	}
-	if v.CanInterface() {
+	// A type without methods has no String, Error or Format to call:
+	// skip the boxing that asking would cost.
+	methods := v.Kind() == reflect.Interface || v.Type().NumMethod() > 0
+	if methods && v.CanInterface() {
 		if s, ok := v.Interface().(fmt.Stringer); ok && (v.Kind() != reflect.Pointer || !v.IsNil()) {
 			b.WriteString(s.String())
 			return
@@ -90,10 +94,36 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
 		b.WriteString(v.Type().String())
 	default:
+		if !methods && writeBasic(b, v) {
+			return
+		}
 		if v.CanInterface() {
 			fmt.Fprintf(b, "%v", v.Interface())
 		} else {
 			fmt.Fprintf(b, "%v", v)
 		}
 	}
+}
+
+// writeBasic writes a bool, integer, float or string as %v does, without
+// fmt's reflection, and reports whether v was one of those.
+func writeBasic(b *strings.Builder, v reflect.Value) bool {
+	var buf [32]byte
+	switch v.Kind() {
+	case reflect.Bool:
+		b.Write(strconv.AppendBool(buf[:0], v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		b.Write(strconv.AppendInt(buf[:0], v.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		b.Write(strconv.AppendUint(buf[:0], v.Uint(), 10))
+	case reflect.Float32:
+		b.Write(strconv.AppendFloat(buf[:0], v.Float(), 'g', -1, 32))
+	case reflect.Float64:
+		b.Write(strconv.AppendFloat(buf[:0], v.Float(), 'g', -1, 64))
+	case reflect.String:
+		b.WriteString(v.String())
+	default:
+		return false
+	}
+	return true
 }
