@@ -6,12 +6,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // formatValue writes v as fmt's %+v would, but follows pointers instead
 // of printing their addresses, which differ from run to run and would
 // make two traces of one run differ. Depth and size are bounded.
-func formatValue(b *strings.Builder, v reflect.Value, depth int) {
+func formatValue(b *textBuf, v reflect.Value, depth int) {
 	if b.Len() > MaxPayloadBytes {
 		return
 	}
@@ -72,9 +73,9 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 		// Sort keys by their text, as fmt sorts maps, for a stable order.
 		text := make([]string, len(keys))
 		for i, k := range keys {
-			var kb strings.Builder
+			var kb textBuf
 			formatValue(&kb, k, depth+1)
-			text[i] = kb.String()
+			text[i] = string(kb)
 		}
 		idx := make([]int, len(keys))
 		for i := range idx {
@@ -107,19 +108,18 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 
 // writeBasic writes a bool, integer, float or string as %v does, without
 // fmt's reflection, and reports whether v was one of those.
-func writeBasic(b *strings.Builder, v reflect.Value) bool {
-	var buf [32]byte
+func writeBasic(b *textBuf, v reflect.Value) bool {
 	switch v.Kind() {
 	case reflect.Bool:
-		b.Write(strconv.AppendBool(buf[:0], v.Bool()))
+		*b = strconv.AppendBool(*b, v.Bool())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		b.Write(strconv.AppendInt(buf[:0], v.Int(), 10))
+		*b = strconv.AppendInt(*b, v.Int(), 10)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		b.Write(strconv.AppendUint(buf[:0], v.Uint(), 10))
+		*b = strconv.AppendUint(*b, v.Uint(), 10)
 	case reflect.Float32:
-		b.Write(strconv.AppendFloat(buf[:0], v.Float(), 'g', -1, 32))
+		*b = strconv.AppendFloat(*b, v.Float(), 'g', -1, 32)
 	case reflect.Float64:
-		b.Write(strconv.AppendFloat(buf[:0], v.Float(), 'g', -1, 64))
+		*b = strconv.AppendFloat(*b, v.Float(), 'g', -1, 64)
 	case reflect.String:
 		b.WriteString(v.String())
 	default:
@@ -127,3 +127,17 @@ func writeBasic(b *strings.Builder, v reflect.Value) bool {
 	}
 	return true
 }
+
+// textBuf is the buffer a payload is rendered into. RenderPayload takes
+// one from a pool and makes one string of the result: one allocation per
+// payload, where a strings.Builder grows through several.
+type textBuf []byte
+
+func (b *textBuf) Len() int                    { return len(*b) }
+func (b *textBuf) WriteString(s string)        { *b = append(*b, s...) }
+func (b *textBuf) WriteByte(c byte) error      { *b = append(*b, c); return nil }
+func (b *textBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
+
+// textBufs holds buffers between renderings; worlds run in parallel in a
+// sweep, so a pool rather than one buffer. Its order never reaches output.
+var textBufs = sync.Pool{New: func() any { b := make(textBuf, 0, 256); return &b }}
