@@ -63,7 +63,7 @@ type basics struct {
 	S   string
 	L   level
 	N   errCode // has methods: formatted by fmt (Error)
-	low int   // unexported
+	low int     // unexported
 	f   float64
 }
 
