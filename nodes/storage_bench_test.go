@@ -1,6 +1,7 @@
 package nodes
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -129,6 +130,35 @@ func BenchmarkStorageSync(b *testing.B) {
 	}
 }
 
+// BenchmarkStorageSyncTagged: BenchmarkStorageSync with a tag, which
+// the node runtime boxes anew for each Synced (one allocation).
+func BenchmarkStorageSyncTagged(b *testing.B) {
+	w, _, env := benchEnv(b)
+	d := env.Storage()
+	_ = d.Append("f", payload100)
+	b.ReportAllocs()
+	for i := range b.N {
+		if i%benchWorld == benchWorld-1 {
+			b.StopTimer()
+			w, _, env = benchEnv(b)
+			d = env.Storage()
+			_ = d.Append("f", payload100)
+			b.StartTimer()
+		}
+		if err := d.Sync("f", i); err != nil {
+			b.Fatal(err)
+		}
+		if i%benchBatch == benchBatch-1 {
+			if err := w.Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkStorageRead: one read of 100 bytes.
 func BenchmarkStorageRead(b *testing.B) {
 	_, _, env := benchEnv(b)
@@ -143,4 +173,69 @@ func BenchmarkStorageRead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSyncVsSend interleaves the two operations it compares in
+// batches of benchBatch, in one process: sends and their deliveries,
+// then syncs and their completions, then sends again. Each pair of
+// batches gives a ratio, so a machine whose speed drifts from one second
+// to the next disturbs both sides alike. It reports the median of those
+// ratios (sync-per-send; the target is ≤ 1) and the median ns per
+// operation of each. The tagged variant gives every Sync a tag, which
+// costs the allocation of its Synced.
+func BenchmarkSyncVsSend(b *testing.B) {
+	for _, tagged := range []bool{false, true} {
+		name := "untagged"
+		if tagged {
+			name = "tagged"
+		}
+		b.Run(name, func(b *testing.B) {
+			var sendNs, syncNs, ratios []float64
+			w, _, env := benchEnv(b)
+			d := env.Storage()
+			_ = d.Append("f", payload100)
+			ops := 0
+			for b.Loop() {
+				if ops >= benchWorld {
+					w, _, env = benchEnv(b)
+					d = env.Storage()
+					_ = d.Append("f", payload100)
+					ops = 0
+				}
+				t0 := time.Now()
+				for i := range benchBatch {
+					env.Send(1, i, 100)
+				}
+				if err := w.Run(); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				for i := range benchBatch {
+					var tag any
+					if tagged {
+						tag = i
+					}
+					if err := d.Sync("f", tag); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Run(); err != nil {
+					b.Fatal(err)
+				}
+				t2 := time.Now()
+				ops += benchBatch
+				send, sync := float64(t1.Sub(t0))/benchBatch, float64(t2.Sub(t1))/benchBatch
+				sendNs, syncNs, ratios = append(sendNs, send), append(syncNs, sync), append(ratios, sync/send)
+			}
+			b.ReportMetric(medianOf(sendNs), "send-ns")
+			b.ReportMetric(medianOf(syncNs), "sync-ns")
+			b.ReportMetric(medianOf(ratios), "sync/send")
+		})
+	}
+}
+
+func medianOf(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

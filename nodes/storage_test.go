@@ -58,3 +58,42 @@ func TestStorageSyncReachesTimer(t *testing.T) {
 		t.Fatalf("starts saw %q, want \"\" then the synced \"a\"", seen)
 	}
 }
+
+// TestSyncedBoxNamesItsFile: syncs without a tag share one boxed Synced
+// per file, so each Synced still names the file it completes, with its
+// tag when it has one.
+func TestSyncedBoxNamesItsFile(t *testing.T) {
+	w, _, rt := newWorld(t, 1, 1, time.Millisecond)
+	if err := rt.SetStorage(storage.Model{SyncLatency: network.Const(time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []storage.Synced
+	if _, err := rt.Add(func(NodeID) Node {
+		return &fnNode{timer: func(_ *Env, _ TimerID, data any) {
+			if s, ok := data.(storage.Synced); ok {
+				got = append(got, s)
+			}
+		}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []storage.Synced{{Name: "a"}, {Name: "a"}, {Name: "b"}, {Name: "a", Tag: 7}, {Name: "a"}, {Name: "b"}}
+	at(w, time.Millisecond, func() {
+		d := rt.Storage(0)
+		for _, s := range want {
+			_ = d.Append(s.Name, []byte("x"))
+			_ = d.Sync(s.Name, s.Tag)
+		}
+	})
+	if err := w.RunUntil(50e6); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d Synced, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Synced %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

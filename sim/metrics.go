@@ -105,15 +105,38 @@ func (m *Metrics) Gauge(name string) *Gauge {
 }
 
 // Histogram keeps every sample, so its quantiles are exact (nearest rank).
+// Samples are appended to chunks that are never copied as they grow (a
+// histogram on a hot path, such as a disk's sync latency, would
+// otherwise copy its whole history at every doubling); Quantile joins
+// them once.
 type Histogram struct {
-	samples []float64
+	samples []float64   // joined samples, sorted when sorted is true
+	chunks  [][]float64 // samples added since the last join
+	n       int
 	sorted  bool
 	sum     float64
 }
 
+// Chunk capacities: the first is small, for the many histograms that see
+// few samples; each next one doubles, up to histChunkMax.
+const (
+	histChunkMin = 64
+	histChunkMax = 8192
+)
+
 // Observe adds a sample.
 func (h *Histogram) Observe(v float64) {
-	h.samples = append(h.samples, v)
+	k := len(h.chunks) - 1
+	if k < 0 || len(h.chunks[k]) == cap(h.chunks[k]) {
+		c := histChunkMin
+		if k >= 0 {
+			c = min(2*cap(h.chunks[k]), histChunkMax)
+		}
+		h.chunks = append(h.chunks, make([]float64, 0, c))
+		k++
+	}
+	h.chunks[k] = append(h.chunks[k], v)
+	h.n++
 	h.sorted = false
 	h.sum += v
 }
@@ -122,25 +145,39 @@ func (h *Histogram) Observe(v float64) {
 func (h *Histogram) ObserveDuration(d time.Duration) { h.Observe(float64(d) / 1e6) }
 
 // Count returns the number of samples.
-func (h *Histogram) Count() int { return len(h.samples) }
+func (h *Histogram) Count() int { return h.n }
 
 // Mean returns the mean sample, or 0 with no samples.
 func (h *Histogram) Mean() float64 {
-	if len(h.samples) == 0 {
+	if h.n == 0 {
 		return 0
 	}
-	return h.sum / float64(len(h.samples))
+	return h.sum / float64(h.n)
+}
+
+// join moves the chunks' samples into samples.
+func (h *Histogram) join() {
+	if len(h.chunks) == 0 {
+		return
+	}
+	all := make([]float64, 0, h.n)
+	all = append(all, h.samples...)
+	for _, c := range h.chunks {
+		all = append(all, c...)
+	}
+	h.samples, h.chunks = all, nil
 }
 
 // Quantile returns the exact q-quantile by nearest rank: the smallest
 // sample with at least q of the samples at or below it. It returns 0 with
 // no samples.
 func (h *Histogram) Quantile(q float64) float64 {
-	n := len(h.samples)
+	n := h.n
 	if n == 0 {
 		return 0
 	}
 	if !h.sorted {
+		h.join()
 		sort.Float64s(h.samples)
 		h.sorted = true
 	}
@@ -236,7 +273,7 @@ func combine(k SeriesKind, b []float64, step time.Duration) float64 {
 	case SeriesMax:
 		return slices.Max(b)
 	default:
-		h := Histogram{samples: slices.Clone(b)}
+		h := Histogram{samples: slices.Clone(b), n: len(b)}
 		return h.Quantile(0.99)
 	}
 }

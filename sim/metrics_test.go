@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,4 +80,37 @@ func TestSeriesRate(t *testing.T) {
 	if len(pts) != 2 || pts[0].V != 10 || pts[1].V != 0 {
 		t.Fatalf("points %v", pts)
 	}
+}
+
+// TestHistogramChunksMatchASortedSlice: samples spread over many chunks,
+// with quantiles asked between observations (each joins the chunks),
+// give the nearest-rank quantile of all samples so far.
+func TestHistogramChunksMatchASortedSlice(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(1, 3*histChunkMax).Draw(t, "n")
+		every := rapid.IntRange(max(1, n/16), n).Draw(t, "query_every")
+		seed := rapid.Uint64().Draw(t, "seed")
+		r := New(seed, Options{}).Rand("h")
+		var h Histogram
+		var all []float64
+		for i := range n {
+			v := r.Float64()
+			h.Observe(v)
+			all = append(all, v)
+			if (i+1)%every != 0 && i != n-1 {
+				continue
+			}
+			sorted := slices.Clone(all)
+			slices.Sort(sorted)
+			for _, q := range []float64{0, 0.5, 0.99, 1} {
+				k := max(0, min(int(math.Ceil(q*float64(len(sorted))))-1, len(sorted)-1))
+				if got := h.Quantile(q); got != sorted[k] {
+					t.Fatalf("after %d samples q%.2f = %v, want %v", i+1, q, got, sorted[k])
+				}
+			}
+			if h.Count() != len(all) {
+				t.Fatalf("count %d, want %d", h.Count(), len(all))
+			}
+		}
+	})
 }

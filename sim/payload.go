@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // formatValue writes v as fmt's %+v would, but follows pointers instead
 // of printing their addresses, which differ from run to run and would
 // make two traces of one run differ. Depth and size are bounded.
-func formatValue(b *strings.Builder, v reflect.Value, depth int) {
+func formatValue(b *textBuf, v reflect.Value, depth int) {
 	if b.Len() > MaxPayloadBytes {
 		return
 	}
@@ -22,7 +24,10 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 		b.WriteString("…")
 		return
 	}
-	if v.CanInterface() {
+	// A type without methods has no String, Error or Format to call:
+	// skip the boxing that asking would cost.
+	methods := v.Kind() == reflect.Interface || v.Type().NumMethod() > 0
+	if methods && v.CanInterface() {
 		if s, ok := v.Interface().(fmt.Stringer); ok && (v.Kind() != reflect.Pointer || !v.IsNil()) {
 			b.WriteString(s.String())
 			return
@@ -68,9 +73,9 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 		// Sort keys by their text, as fmt sorts maps, for a stable order.
 		text := make([]string, len(keys))
 		for i, k := range keys {
-			var kb strings.Builder
+			var kb textBuf
 			formatValue(&kb, k, depth+1)
-			text[i] = kb.String()
+			text[i] = string(kb)
 		}
 		idx := make([]int, len(keys))
 		for i := range idx {
@@ -90,6 +95,9 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
 		b.WriteString(v.Type().String())
 	default:
+		if !methods && writeBasic(b, v) {
+			return
+		}
 		if v.CanInterface() {
 			fmt.Fprintf(b, "%v", v.Interface())
 		} else {
@@ -97,3 +105,39 @@ func formatValue(b *strings.Builder, v reflect.Value, depth int) {
 		}
 	}
 }
+
+// writeBasic writes a bool, integer, float or string as %v does, without
+// fmt's reflection, and reports whether v was one of those.
+func writeBasic(b *textBuf, v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Bool:
+		*b = strconv.AppendBool(*b, v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		*b = strconv.AppendInt(*b, v.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		*b = strconv.AppendUint(*b, v.Uint(), 10)
+	case reflect.Float32:
+		*b = strconv.AppendFloat(*b, v.Float(), 'g', -1, 32)
+	case reflect.Float64:
+		*b = strconv.AppendFloat(*b, v.Float(), 'g', -1, 64)
+	case reflect.String:
+		b.WriteString(v.String())
+	default:
+		return false
+	}
+	return true
+}
+
+// textBuf is the buffer a payload is rendered into. RenderPayload takes
+// one from a pool and makes one string of the result: one allocation per
+// payload, where a strings.Builder grows through several.
+type textBuf []byte
+
+func (b *textBuf) Len() int                    { return len(*b) }
+func (b *textBuf) WriteString(s string)        { *b = append(*b, s...) }
+func (b *textBuf) WriteByte(c byte) error      { *b = append(*b, c); return nil }
+func (b *textBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
+
+// textBufs holds buffers between renderings; worlds run in parallel in a
+// sweep, so a pool rather than one buffer. Its order never reaches output.
+var textBufs = sync.Pool{New: func() any { b := make(textBuf, 0, 256); return &b }}

@@ -1,8 +1,13 @@
 package sim
 
 import (
+	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 type inner struct {
@@ -37,4 +42,50 @@ func TestRenderPayloadFollowsPointers(t *testing.T) {
 	if s := RenderPayload(loop); !strings.Contains(s, "…") || len(s) > MaxPayloadBytes+len("…") {
 		t.Fatalf("a cycle renders as %q", s)
 	}
+}
+
+type level int8
+
+type errCode uint16
+
+func (n errCode) Error() string { return "code " + strconv.Itoa(int(n)) }
+
+type basics struct {
+	B   bool
+	I   int
+	I8  int8
+	I64 int64
+	U   uint
+	U8  uint8
+	UP  uintptr
+	F32 float32
+	F64 float64
+	S   string
+	L   level
+	N   errCode // has methods: formatted by fmt (Error)
+	low int     // unexported
+	f   float64
+}
+
+// TestRenderPayloadBasicsAsFmt: bools, integers, floats and strings, named
+// or not, exported or not, render as fmt's %+v renders them, though
+// without fmt.
+func TestRenderPayloadBasicsAsFmt(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		f64 := rapid.OneOf(rapid.Float64(), rapid.SampledFrom([]float64{0, math.Copysign(0, -1), 1e6, 1e21, 1e-5, 123456789, math.Inf(1), math.Inf(-1), math.NaN()}))
+		v := basics{
+			B: rapid.Bool().Draw(t, "b"), I: rapid.Int().Draw(t, "i"), I8: rapid.Int8().Draw(t, "i8"),
+			I64: rapid.Int64().Draw(t, "i64"), U: rapid.Uint().Draw(t, "u"), U8: rapid.Uint8().Draw(t, "u8"),
+			UP: rapid.Uintptr().Draw(t, "up"), F32: rapid.Float32().Draw(t, "f32"), F64: f64.Draw(t, "f64"),
+			S: rapid.String().Draw(t, "s"), L: level(rapid.Int8().Draw(t, "l")), N: errCode(rapid.Uint16().Draw(t, "n")),
+			low: rapid.Int().Draw(t, "low"), f: f64.Draw(t, "f"),
+		}
+		want := fmt.Sprintf("%+v", v)
+		if len(want) > MaxPayloadBytes {
+			t.Skip("longer than a payload's bound")
+		}
+		if got := RenderPayload(v); got != want {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	})
 }

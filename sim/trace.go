@@ -6,7 +6,6 @@ import (
 	"io"
 	"reflect"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -57,9 +56,13 @@ func RenderPayload(payload any) string {
 	case fmt.Stringer:
 		s = v.String()
 	default:
-		var b strings.Builder
-		formatValue(&b, reflect.ValueOf(v), 0)
-		s = b.String()
+		b := textBufs.Get().(*textBuf)
+		formatValue(b, reflect.ValueOf(v), 0)
+		s = string(*b)
+		if cap(*b) <= 4*MaxPayloadBytes { // keep the pool's buffers small
+			*b = (*b)[:0]
+			textBufs.Put(b)
+		}
 	}
 	if len(s) > MaxPayloadBytes {
 		cut := MaxPayloadBytes

@@ -188,6 +188,23 @@ func (w *World) Post(at Time, h Handler, kind uint16, node int32, a, b int64, pt
 	w.q.pushArgs(at, h, kind, node, a, b, ptr, w.key(at))
 }
 
+// Reserve returns the tie-break key of an event at at that the caller
+// will post later with PostReserved: it is drawn now, so the event is
+// ordered as if it had been posted now. A component whose events
+// complete one after the other (a disk's syncs) keeps only the next one
+// in the queue, which is cheaper than keeping them all, and the run is
+// the same as long as each is posted before any event that would follow
+// it is handled.
+func (w *World) Reserve(at Time) uint64 { return w.key(at) }
+
+// PostReserved queues an event whose key came from Reserve.
+func (w *World) PostReserved(at Time, key uint64, h Handler, kind uint16, node int32, a, b int64, ptr any) {
+	if at < w.now {
+		panic(fmt.Sprintf("sim: schedule at %v before now %v", at, w.now))
+	}
+	w.q.pushArgs(at, h, kind, node, a, b, ptr, key)
+}
+
 // key returns the tie-break key of an event scheduled at at, which must
 // not be in the past.
 func (w *World) key(at Time) uint64 {

@@ -3,6 +3,7 @@ package httpsim_test
 import (
 	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -161,4 +162,99 @@ func BenchmarkHTTPRoundTrip(b *testing.B) {
 	if err := w.Run(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkHTTPVsRaw interleaves, in one process, batches of the
+// operations it compares: 1 000 raw messages (as BenchmarkRawMessage),
+// 1 000 proc.Call round trips (BenchmarkRawCall) and 1 000 requests
+// through an *http.Client (BenchmarkHTTPRequest), each batch in a world
+// of its own whose setup is not timed. Each round of three batches gives
+// ratios, so a machine whose speed drifts disturbs all sides alike. It
+// reports the median ns per operation of each and the medians of the
+// per-round ratios; the target is http/raw-msg ≤ 5.
+func BenchmarkHTTPVsRaw(b *testing.B) {
+	const batch = 1000
+	raw := func() time.Duration {
+		w, rt, _ := benchWorld(b)
+		left := batch
+		for i := range 2 {
+			if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &pinger{left: &left, peer: nodes.NodeID(1 - i)} }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t0 := time.Now()
+		if err := w.Run(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	call := func() time.Duration {
+		w, rt, hn := benchWorld(b)
+		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return replier{} }); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rt.Add(hn.Process(func(p *proc.P) {
+			for range batch {
+				if _, err := p.Call(0, "ping", 0); err != nil {
+					b.Error(err)
+				}
+			}
+		})); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := w.Run(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	httpReq := func() time.Duration {
+		w, rt, hn := benchWorld(b)
+		if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = io.WriteString(w, "pong")
+			})
+		})); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rt.Add(hn.Process(func(p *proc.P) {
+			c := hn.Client()
+			ctx := httpsim.Context(p)
+			for range batch {
+				req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/ping", nil)
+				resp, err := c.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := w.Run(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	var rawNs, callNs, httpNs, httpRaw, httpCall []float64
+	for b.Loop() {
+		r, c, h := float64(raw())/batch, float64(call())/batch, float64(httpReq())/batch
+		rawNs, callNs, httpNs = append(rawNs, r), append(callNs, c), append(httpNs, h)
+		httpRaw, httpCall = append(httpRaw, h/r), append(httpCall, h/c)
+	}
+	b.ReportMetric(medianOf(rawNs), "raw-msg-ns")
+	b.ReportMetric(medianOf(callNs), "call-ns")
+	b.ReportMetric(medianOf(httpNs), "http-ns")
+	b.ReportMetric(medianOf(httpRaw), "http/raw-msg")
+	b.ReportMetric(medianOf(httpCall), "http/call")
+}
+
+func medianOf(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

@@ -12,7 +12,8 @@ func FuzzParseTarget(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTarget(s)
+		var got url.URL
+		err := parseTarget(s, &got)
 		want, wantErr := url.ParseRequestURI(s)
 		if wantErr != nil {
 			return // the fast path may accept more; the request then fails later or not at all

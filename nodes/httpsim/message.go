@@ -59,10 +59,17 @@ func headerSize(h http.Header) int {
 	return n
 }
 
+// serverRequest is a handler's request and its URL in one allocation:
+// the handler may keep either, and both live as long as the other.
+type serverRequest struct {
+	r http.Request
+	u url.URL
+}
+
 // toHTTP builds the *http.Request a handler sees. remote names the
 // sending node. base is an empty request that carries the context: a copy
 // of it keeps the context, which saves the second allocation WithContext
-// would make.
+// would make. An empty body is http.NoBody, as net/http's server gives.
 func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, error) {
 	if r.Method == "" || !validMethod(r.Method) {
 		return nil, fmt.Errorf("httpsim: malformed request: method %q is not an HTTP token", r.Method)
@@ -70,36 +77,46 @@ func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, erro
 	if r.Target == "" || r.Target[0] != '/' {
 		return nil, fmt.Errorf("httpsim: malformed request: target %q must start with /", r.Target)
 	}
-	u, err := parseTarget(r.Target)
-	if err != nil {
+	sr := new(serverRequest)
+	if err := parseTarget(r.Target, &sr.u); err != nil {
 		return nil, fmt.Errorf("httpsim: malformed request: target %q: %w", r.Target, err)
 	}
+	u := &sr.u
 	u.Scheme, u.Host = "http", r.Host
 	h := r.Header
 	if h == nil {
 		h = http.Header{}
 	}
-	hr := new(http.Request)
+	hr := &sr.r
 	*hr = *base
 	hr.Method, hr.URL, hr.Proto, hr.ProtoMajor, hr.ProtoMinor = r.Method, u, "HTTP/1.1", 1, 1
-	hr.Header, hr.Body, hr.ContentLength = h, newBody(r.Body), int64(len(r.Body))
+	hr.Header, hr.ContentLength = h, int64(len(r.Body))
+	hr.Body = http.NoBody
+	if len(r.Body) > 0 {
+		hr.Body = newBody(r.Body)
+	}
 	hr.Host, hr.RemoteAddr, hr.RequestURI = r.Host, remote, r.Target
 	return hr, nil
 }
 
-// parseTarget parses a request target. A plain path and query (the
-// common case) skip the general parser.
-func parseTarget(t string) (*url.URL, error) {
-	if t == "" || t[0] != '/' || strings.ContainsAny(t, "%#") {
-		return url.ParseRequestURI(t)
+// parseTarget parses a request target into u. A plain path and query
+// (the common case) skip the general parser and its allocation.
+func parseTarget(t string, u *url.URL) error {
+	general := t == "" || t[0] != '/' || strings.ContainsAny(t, "%#")
+	for i := 0; i < len(t) && !general; i++ {
+		general = t[i] <= ' ' || t[i] >= 0x7f
 	}
-	for i := 0; i < len(t); i++ {
-		if t[i] <= ' ' || t[i] >= 0x7f {
-			return url.ParseRequestURI(t)
+	if general {
+		p, err := url.ParseRequestURI(t)
+		if err != nil {
+			return err
 		}
+		*u = *p
+		return nil
 	}
 	path, query, _ := strings.Cut(t, "?")
-	return &url.URL{Path: path, RawQuery: query}, nil
+	*u = url.URL{Path: path, RawQuery: query}
+	return nil
 }
 
 // body is a request or response body: one allocation instead of two.
@@ -151,17 +168,26 @@ func (r *Response) toHTTP(req *http.Request) (*http.Response, error) {
 	if h == nil {
 		h = http.Header{}
 	}
-	return &http.Response{
+	// The response and its body in one allocation.
+	cr := new(clientResponse)
+	cr.b.Reset(r.Body)
+	cr.r = http.Response{
 		Status:        statusLine(r.StatusCode),
 		StatusCode:    r.StatusCode,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          newBody(r.Body),
+		Body:          &cr.b,
 		ContentLength: int64(len(r.Body)),
 		Request:       req,
-	}, nil
+	}
+	return &cr.r, nil
+}
+
+type clientResponse struct {
+	r http.Response
+	b body
 }
 
 // recorder is the http.ResponseWriter a handler writes to.

@@ -142,11 +142,13 @@ const maxIdle = 64
 // worker is a process that serves one request at a time.
 type worker struct {
 	p    *proc.Proc
-	ctx  *simCtx // the context of the request being served
-	from NodeID  // who sent it
-	seq  uint64  // its number, for the client's Abort
-	idle bool    // parked in Recv, waiting for a request
-	what string  // "GET /x from n3", for the stall report; "" without a watchdog
+	ctx  *simCtx  // the context of the request being served
+	from NodeID   // who sent it
+	seq  uint64   // its number, for the client's Abort
+	idle bool     // parked in Recv, waiting for a request
+	what string   // "GET /x from n3", for the stall report; "" without a watchdog
+	rw   recorder // the ResponseWriter, reset for each request
+	next job      // the request being handed over: a pointer to it boxes for free
 }
 
 // job is what a worker receives: one request.
@@ -240,7 +242,9 @@ func (s *server) dispatch(env *nodes.Env, j job) {
 	}
 	w.from, w.seq = j.from, j.req.Seq
 	s.busy = append(s.busy, w)
-	w.p.Receive(env, j.from, j)
+	w.next = j
+	w.p.Receive(env, j.from, &w.next) // the worker copies it out at once
+	w.next = job{}
 	s.file()
 }
 
@@ -255,9 +259,9 @@ func (s *server) work(p *proc.P, w *worker) {
 		w.idle = true
 		_, msg := p.Recv()
 		w.idle = false
-		j := msg.(job)
+		j := *msg.(*job)
 		w.ctx.reset()
-		s.serveOne(p, base, j)
+		s.serveOne(p, base, j, &w.rw)
 		// As net/http does: the request's context ends with ServeHTTP, and
 		// so do the contexts derived from it.
 		w.ctx.cancel(context.Canceled)
@@ -268,15 +272,19 @@ func (s *server) work(p *proc.P, w *worker) {
 }
 
 // serveOne runs the handler for one request and sends the response.
-func (s *server) serveOne(p *proc.P, base *http.Request, j job) {
+// rw is the worker's own ResponseWriter: what it hands on (the header
+// map, the body's bytes) is left to the response, never reused.
+func (s *server) serveOne(p *proc.P, base *http.Request, j job, rw *recorder) {
 	hr, err := j.req.toHTTP(base, nodeName(j.from))
 	if err != nil {
 		p.Reply(j.from, j.m, plainResponse(http.StatusBadRequest, "%v", err))
 		return
 	}
-	rw := &recorder{}
+	*rw = recorder{}
 	s.h.ServeHTTP(rw, hr)
-	p.Reply(j.from, j.m, rw.response())
+	resp := rw.response()
+	*rw = recorder{} // the response owns the header and the bytes now
+	p.Reply(j.from, j.m, resp)
 }
 
 func nodeName(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }

@@ -57,6 +57,27 @@ type syncOp struct {
 
 const evSync uint16 = 500
 
+// token is the completion event of a sync: its time and tie-break key,
+// reserved when Sync is called.
+type token struct {
+	at  sim.Time
+	key uint64
+}
+
+func (t token) less(u token) bool { return t.at < u.at || (t.at == u.at && t.key < u.key) }
+
+// tokens are the completion events of the syncs in flight, in (time,
+// key) order; any one of them completes the head of the queue. Only a
+// prefix, list[head:posted], is in the world's queue, never empty while
+// any remain: every other token follows the posted ones, so the next is
+// posted when the last posted one is handled and the world handles them
+// in the order it would if all had been posted at once, with a queue
+// that holds one sync per disk instead of every sync in flight.
+type tokens struct {
+	list         []token
+	head, posted int
+}
+
 // Disk is the disk of one node: a flat directory of append-only files.
 // Appends land in a cache that reads see at once; Sync makes a file's
 // bytes durable after a modelled latency; Crash keeps what the Model
@@ -79,6 +100,7 @@ type Disk struct {
 	busy   sim.Time // the device is busy until then
 	queue  []syncOp // syncs in flight, in completion order
 	head   int
+	toks   tokens // their completion events
 
 	slow                       float64
 	writeErr, flip, bad, lostP float64
@@ -328,8 +350,45 @@ func (d *Disk) Sync(name string, tag any) error {
 		d.queue, d.head = d.queue[:0], 0
 	}
 	d.queue = append(d.queue, syncOp{f: f, name: name, n: int64(len(f.cur)), fail: d.draw(d.writeErr), start: now, tag: tag})
-	d.w.Post(done, d, evSync, d.node, d.epoch, 0, nil)
+	d.addToken(token{done, d.w.Reserve(done)})
 	return nil
+}
+
+// addToken keeps t in order among the tokens, and posts it if it comes
+// before one already posted or none is (see tokens).
+func (d *Disk) addToken(t token) {
+	k := &d.toks
+	if k.head == len(k.list) {
+		k.list, k.head, k.posted = k.list[:0], 0, 0
+	}
+	k.list = append(k.list, t)
+	p := len(k.list) - 1
+	for p > k.head && t.less(k.list[p-1]) { // only with a zero latency
+		k.list[p] = k.list[p-1]
+		p--
+	}
+	k.list[p] = t
+	if p < k.posted || k.posted == k.head || postAllTokens {
+		d.post(t)
+		k.posted++
+	}
+}
+
+// postAllTokens posts every token at once, as before tokens were
+// posted one at a time: tests compare the two.
+var postAllTokens = false
+
+func (d *Disk) post(t token) { d.w.PostReserved(t.at, t.key, d, evSync, d.node, d.epoch, 0, nil) }
+
+// tokenDone drops the token just handled, the first posted one, and
+// posts the next if it was the last posted.
+func (d *Disk) tokenDone() {
+	k := &d.toks
+	k.head++
+	if k.head == k.posted && k.posted < len(k.list) {
+		d.post(k.list[k.posted])
+		k.posted++
+	}
 }
 
 // Handle completes a sync.
@@ -337,6 +396,7 @@ func (d *Disk) Handle(ev *sim.Event) {
 	if ev.A != d.epoch {
 		return // the node crashed meanwhile
 	}
+	d.tokenDone()
 	op := d.queue[d.head]
 	d.queue[d.head] = syncOp{}
 	d.head++
@@ -399,6 +459,12 @@ func (d *Disk) persist(f *file, n int64) {
 // acknowledged writes the disk lost. Syncs in flight never complete. The
 // next reads see what a real disk would show after the reboot.
 func (d *Disk) Crash() {
+	// The syncs in flight still fire, as stale events, as they would
+	// had they all been posted at once.
+	for _, t := range d.toks.list[d.toks.posted:] {
+		d.post(t)
+	}
+	d.toks = tokens{list: d.toks.list[:0]}
 	d.epoch++
 	d.busy = 0
 	clear(d.queue)

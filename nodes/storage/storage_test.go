@@ -360,3 +360,74 @@ func TestSyncedSurvivesAnyCrash(t *testing.T) {
 		}
 	})
 }
+
+// TestLazyTokensMatchPostingAll: posting a disk's sync completions one at
+// a time gives the run that posting them all at once gives (the same
+// trace hash, event count and completions), with ties shuffled or not,
+// zero sync latencies (ties among syncs), other events at the same
+// times, and crashes while syncs are in flight.
+func TestLazyTokensMatchPostingAll(t *testing.T) {
+	type step struct {
+		at    time.Duration
+		op    int // 0 append+sync, 1 sync, 2 crash, 3 another event
+		file  string
+		after time.Duration // op 3: when the other event fires
+	}
+	run := func(seed uint64, shuffle bool, lat network.Dist, steps []step, all bool) (uint64, uint64, []Synced) {
+		postAllTokens = all
+		defer func() { postAllTokens = false }()
+		w := sim.New(seed, sim.Options{ShuffleTies: shuffle})
+		var got []Synced
+		d, err := New(w, 0, "n1", Model{SyncLatency: lat}, func(s Synced) {
+			got = append(got, s)
+			w.Trace(sim.Record{Kind: "synced", Node: 0, Peer: -1, Detail: s.Name})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range steps {
+			w.After(s.at, sim.HandlerFunc(func(*sim.Event) {
+				switch s.op {
+				case 0:
+					_ = d.Append(s.file, []byte("x"))
+					_ = d.Sync(s.file, i)
+				case 1:
+					_ = d.Sync(s.file, i)
+				case 2:
+					d.Crash()
+				default:
+					w.After(s.after, sim.HandlerFunc(func(*sim.Event) {
+						w.Trace(sim.Record{Kind: "other", Node: 0, Peer: -1, ID: uint64(i)})
+					}), sim.Event{})
+				}
+			}), sim.Event{})
+		}
+		if err := w.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return w.TraceHash(), w.Events(), got
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		shuffle := rapid.Bool().Draw(rt, "shuffle")
+		lat := rapid.SampledFrom([]network.Dist{network.Const(0), network.Const(time.Millisecond), {Kind: network.Uniform, Min: 0, Max: 2 * time.Millisecond}}).Draw(rt, "latency")
+		n := rapid.IntRange(1, 40).Draw(rt, "steps")
+		steps := make([]step, n)
+		for i := range steps {
+			steps[i] = step{
+				at:    time.Duration(rapid.IntRange(0, 5).Draw(rt, "at")) * time.Millisecond,
+				op:    rapid.IntRange(0, 3).Draw(rt, "op"),
+				file:  rapid.SampledFrom([]string{"a", "b"}).Draw(rt, "file"),
+				after: time.Duration(rapid.IntRange(0, 4).Draw(rt, "after")) * time.Millisecond,
+			}
+			if steps[i].op == 1 && i == 0 {
+				steps[i].op = 0
+			}
+		}
+		h1, e1, s1 := run(seed, shuffle, lat, steps, false)
+		h2, e2, s2 := run(seed, shuffle, lat, steps, true)
+		if h1 != h2 || e1 != e2 || fmt.Sprint(s1) != fmt.Sprint(s2) {
+			rt.Fatalf("one at a time: %x, %d events, %v\nall at once:   %x, %d events, %v", h1, e1, s1, h2, e2, s2)
+		}
+	})
+}

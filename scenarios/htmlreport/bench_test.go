@@ -82,3 +82,20 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkBuild: Build and Write alone, from one recorded run of
+// pingpong with 100 000 events (the recording is not timed).
+func BenchmarkBuild(b *testing.B) {
+	sc, vals, err := catalog.New().Prepare("pingpong", map[string]string{"hops": "33333"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := &Recorder{}
+	res := scenarios.Execute(sc, vals, 1, scenarios.Options{Limits: sim.DefaultLimits, Sink: rec})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Write(io.Discard, Build(res, rec, Options{})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

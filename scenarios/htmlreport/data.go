@@ -417,6 +417,19 @@ func (b *builder) each(f func(a *arrow)) {
 	}
 }
 
+// eachChunk calls f with the recorded arrows, a chunk at a time, in
+// recording order.
+func (b *builder) eachChunk(f func(c []arrow)) {
+	left := b.n
+	for _, c := range b.chunks {
+		f(c[:min(len(c), left)])
+		left -= len(c)
+		if left <= 0 {
+			return
+		}
+	}
+}
+
 // times calls f with every arrow's send time and whether it was dropped.
 func (b *builder) times(f func(sent int64, dropped bool)) {
 	b.each(func(a *arrow) { f(a.sent, a.drop != 0) })
@@ -621,15 +634,30 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 // windows.
 func sample(d *Data, all *builder, maxMsgs int) {
 	const minQuota = 20
-	d.Counts = countsOf(all.times, d.SimTimeNs, Buckets)
 	d.Windowing.MessagesTotal = all.n
 	if all.n <= maxMsgs {
+		d.Counts = countsOf(all.times, d.SimTimeNs, Buckets)
 		d.Messages = make([]Message, 0, all.n)
 		all.each(func(a *arrow) { d.Messages = append(d.Messages, all.message(a)) })
 		d.Windowing.MessagesKept = all.n
 		return
 	}
-	sc := countsOf(all.times, d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
+	// One pass counts the arrows per window, for the page (Buckets
+	// windows) and for sampling (sc), and the unusual ones per sampling
+	// window.
+	d.Counts = newCounts(d.SimTimeNs, Buckets)
+	sc := newCounts(d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
+	unusualIn := make([]int, len(sc.Sent))
+	all.eachChunk(func(c []arrow) {
+		for i := range c {
+			a := &c[i]
+			d.Counts.add(a.sent, a.drop != 0)
+			w := sc.add(a.sent, false)
+			if a.unusual() {
+				unusualIn[w]++
+			}
+		}
+	})
 	lo, hi := 0, all.n // the largest q with sum(min(count, q)) <= maxMsgs
 	for lo < hi {
 		q := (lo + hi + 1) / 2
@@ -645,20 +673,32 @@ func sample(d *Data, all *builder, maxMsgs int) {
 	}
 	// Each window keeps its unusual arrows first (drops, duplicates,
 	// delays, corruption: what a failure is usually about), then its
-	// first others.
-	kept := make([]int, len(sc.Sent))
-	out := make([]Message, 0, maxMsgs)
-	for _, unusual := range []bool{true, false} {
-		all.each(func(a *arrow) {
-			if (a.drop != 0 || a.dup || a.late != 0 || a.corr) != unusual {
-				return
+	// first others: as many as the quota leaves after its unusual ones.
+	// Unusual ones are listed first, as the page has always had them.
+	keptUnusual, keptOther := make([]int, len(sc.Sent)), make([]int, len(sc.Sent))
+	var unusual, other []*arrow
+	all.eachChunk(func(c []arrow) {
+		for i := range c {
+			a := &c[i]
+			w := min(len(sc.Sent)-1, int(a.sent/sc.WidthNs))
+			switch {
+			case a.unusual():
+				if keptUnusual[w] < lo {
+					keptUnusual[w]++
+					unusual = append(unusual, a)
+				}
+			case keptOther[w] < lo-min(unusualIn[w], lo):
+				keptOther[w]++
+				other = append(other, a)
 			}
-			i := min(len(kept)-1, int(a.sent/sc.WidthNs))
-			if kept[i] < lo {
-				kept[i]++
-				out = append(out, all.message(a))
-			}
-		})
+		}
+	})
+	out := make([]Message, 0, len(unusual)+len(other))
+	for _, a := range unusual {
+		out = append(out, all.message(a))
+	}
+	for _, a := range other {
+		out = append(out, all.message(a))
 	}
 	d.Messages = out
 	d.Windowing.MessagesKept = len(out)
@@ -666,18 +706,30 @@ func sample(d *Data, all *builder, maxMsgs int) {
 	d.Windowing.SampleWindowNs = sc.WidthNs
 }
 
-// countsOf counts msgs by send time in n equal windows of [0, end].
-func countsOf(times func(f func(sent int64, dropped bool)), end int64, n int) Counts {
+// unusual: dropped, duplicated, delayed or corrupted.
+func (a *arrow) unusual() bool { return a.drop != 0 || a.dup || a.late != 0 || a.corr }
+
+// newCounts returns empty counts of n equal windows of [0, end].
+func newCounts(end int64, n int) Counts {
 	width := max(1, (end+int64(n)-1)/int64(n))
 	n = int(min(int64(n), end/width+1))
-	c := Counts{WidthNs: width, Sent: make([]uint32, n), Dropped: make([]uint32, n)}
-	times(func(sent int64, dropped bool) {
-		i := min(n-1, int(sent/width))
-		c.Sent[i]++
-		if dropped {
-			c.Dropped[i]++
-		}
-	})
+	return Counts{WidthNs: width, Sent: make([]uint32, n), Dropped: make([]uint32, n)}
+}
+
+// add counts a message sent at sent and returns its window.
+func (c *Counts) add(sent int64, dropped bool) int {
+	i := min(len(c.Sent)-1, int(sent/c.WidthNs))
+	c.Sent[i]++
+	if dropped {
+		c.Dropped[i]++
+	}
+	return i
+}
+
+// countsOf counts msgs by send time in n equal windows of [0, end].
+func countsOf(times func(f func(sent int64, dropped bool)), end int64, n int) Counts {
+	c := newCounts(end, n)
+	times(func(sent int64, dropped bool) { c.add(sent, dropped) })
 	return c
 }
 
