@@ -19,7 +19,7 @@ func (nw *Network) Clog(from, to NodeID, factor float64, duration time.Duration)
 		return err
 	}
 	nw.clog(nw.link(from, to), factor, duration)
-	nw.w.Trace(sim.Record{Kind: "clog", Node: from, Peer: to, Detail: clogDetail(factor, duration)})
+	nw.w.Trace(sim.Record{Kind: "clog", Node: int32(from), Peer: int32(to), Detail: clogDetail(factor, duration)})
 	return nil
 }
 
@@ -35,7 +35,7 @@ func (nw *Network) ClogNode(id NodeID, factor float64, duration time.Duration) e
 			nw.clog(nw.link(o, id), factor, duration)
 		}
 	}
-	nw.w.Trace(sim.Record{Kind: "clog", Node: id, Peer: -1, Detail: clogDetail(factor, duration)})
+	nw.w.Trace(sim.Record{Kind: "clog", Node: int32(id), Peer: -1, Detail: clogDetail(factor, duration)})
 	return nil
 }
 
@@ -47,7 +47,7 @@ func (nw *Network) Unclog(from, to NodeID) error {
 	if l := nw.peek(from, to); l != nil && l.clog != 0 {
 		l.clog = 0
 		l.clogGen++
-		nw.w.Trace(sim.Record{Kind: "unclog", Node: from, Peer: to})
+		nw.w.Trace(sim.Record{Kind: "unclog", Node: int32(from), Peer: int32(to)})
 	}
 	return nil
 }
@@ -77,7 +77,7 @@ func (nw *Network) clog(l *linkState, factor float64, duration time.Duration) {
 	l.clog = factor
 	l.clogGen++
 	if duration > 0 {
-		nw.w.After(duration, nw, sim.Event{Kind: evUnclog, Node: l.to, A: int64(key(l.from, l.to)), B: l.clogGen})
+		nw.w.After(duration, nw, sim.Event{Kind: evUnclog, Node: int32(l.to), A: int64(key(l.from, l.to)), B: l.clogGen})
 	}
 }
 
@@ -88,7 +88,7 @@ func (nw *Network) unclogEvent(ev *sim.Event) {
 		return // a later Clog or Unclog superseded this one
 	}
 	l.clog = 0
-	nw.w.Trace(sim.Record{Kind: "unclog", Node: l.from, Peer: l.to})
+	nw.w.Trace(sim.Record{Kind: "unclog", Node: int32(l.from), Peer: int32(l.to)})
 }
 
 func clogDetail(factor float64, duration time.Duration) string {
@@ -103,7 +103,7 @@ func (nw *Network) Hold(from, to NodeID) error {
 		return fmt.Errorf("hold: %w", err)
 	}
 	nw.link(from, to).holding = true
-	nw.w.Trace(sim.Record{Kind: "hold", Node: from, Peer: to})
+	nw.w.Trace(sim.Record{Kind: "hold", Node: int32(from), Peer: int32(to)})
 	return nil
 }
 
@@ -154,7 +154,7 @@ func (nw *Network) ReleaseAll(from, to NodeID) int {
 	if len(held) > 0 {
 		nw.release(l, held)
 	} else {
-		nw.w.Trace(sim.Record{Kind: "release", Node: from, Peer: to})
+		nw.w.Trace(sim.Record{Kind: "release", Node: int32(from), Peer: int32(to)})
 	}
 	return len(held)
 }
@@ -163,11 +163,11 @@ func (nw *Network) ReleaseAll(from, to NodeID) int {
 // shuffling can reorder them.
 func (nw *Network) release(l *linkState, ms []*Message) {
 	for _, m := range ms {
-		nw.w.Trace(sim.Record{Kind: "release", Node: m.From, Peer: m.To, ID: m.ID})
+		nw.w.Trace(sim.Record{Kind: "release", Node: int32(m.From), Peer: int32(m.To), ID: m.ID})
 	}
 	l.c.inFlight += int64(len(ms))
 	nw.inFlight += int64(len(ms))
-	nw.w.After(0, nw, sim.Event{Kind: evRelease, Node: l.to, A: int64(ms[0].ID), Ptr: ms})
+	nw.w.After(0, nw, sim.Event{Kind: evRelease, Node: int32(l.to), A: int64(ms[0].ID), Ptr: ms})
 }
 
 // Verdict is what a fault rule decides for a message: Pass, Drop, or
@@ -238,7 +238,7 @@ func (nw *Network) applyRules(m *Message) Verdict {
 		}
 		if v > 0 {
 			v = min(v, Verdict(24*time.Hour))
-			nw.w.Trace(sim.Record{Kind: "delay", Node: m.From, Peer: m.To, ID: m.ID, Detail: v.String()})
+			nw.w.Trace(sim.Record{Kind: "delay", Node: int32(m.From), Peer: int32(m.To), ID: m.ID, Detail: v.String()})
 		}
 		total = min(total+v, Verdict(24*time.Hour)) // both ≤ 2^63/2: no overflow
 	}

@@ -54,10 +54,10 @@ func sendEvery(w *sim.World, nw *Network, from, to NodeID, count int, interval t
 		nw.Send(from, to, nil, size)
 		left--
 		if left > 0 {
-			w.After(interval, h, sim.Event{Node: from})
+			w.After(interval, h, sim.Event{Node: int32(from)})
 		}
 	}
-	w.After(0, h, sim.Event{Node: from})
+	w.After(0, h, sim.Event{Node: int32(from)})
 }
 
 func run(t testing.TB, w *sim.World) {

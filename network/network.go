@@ -5,16 +5,21 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/faultline/faultline/sim"
 )
 
 // NodeID identifies a node: 0..N-1. Its display name is "n" + (id+1).
-type NodeID = int32
+type NodeID int32
+
+// String returns the node's name, n1 for node 0: the name fault files,
+// traces and messages use. %d still prints the index.
+func (id NodeID) String() string { return Name(id) }
 
 // Name returns the display name of id, e.g. "n1" for 0.
-func Name(id NodeID) string { return fmt.Sprintf("n%d", id+1) }
+func Name(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
 
 // Message is one message in flight.
 //
@@ -349,7 +354,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt, m.link = id, from, to, size, payload, now, l
 	l.c.sent++
 	l.c.bytesSent += uint64(size)
-	rec := sim.Record{Kind: "send", Node: from, Peer: to, ID: id}
+	rec := sim.Record{Kind: "send", Node: int32(from), Peer: int32(to), ID: id}
 	if nw.w.Tracing() {
 		rec.Value = payload // not hashed; sinks render it if they want text
 	}
@@ -387,7 +392,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	if p.Corrupt > 0 && nw.rng.Float64() < p.Corrupt {
 		m.Corrupted = true
 		l.c.corrupted++
-		nw.w.Trace(sim.Record{Kind: "corrupt", Node: from, Peer: to, ID: id})
+		nw.w.Trace(sim.Record{Kind: "corrupt", Node: int32(from), Peer: int32(to), ID: id})
 	}
 	nw.schedule(l, m, at.Add(nw.latency(l, p, m)+extra))
 	if p.Duplicate > 0 && nw.rng.Float64() < p.Duplicate {
@@ -395,7 +400,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 		*d = *m
 		d.Duplicate = true
 		l.c.duplicated++
-		nw.w.Trace(sim.Record{Kind: "duplicate", Node: from, Peer: to, ID: id})
+		nw.w.Trace(sim.Record{Kind: "duplicate", Node: int32(from), Peer: int32(to), ID: id})
 		nw.schedule(l, d, at.Add(nw.latency(l, p, d)+extra))
 	}
 	return id
@@ -404,7 +409,7 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 func (nw *Network) schedule(l *linkState, m *Message, at sim.Time) {
 	l.c.inFlight++
 	nw.inFlight++
-	nw.w.Post(at, nw, evDeliver, m.To, int64(m.ID), 0, m)
+	nw.w.Post(at, nw, evDeliver, int32(m.To), int64(m.ID), 0, m)
 }
 
 // latency draws the delay of one message: propagation, plus the reorder
@@ -418,7 +423,7 @@ func (nw *Network) latency(l *linkState, p *Link, m *Message) time.Duration {
 			lat += p.Latency.Sample(nw.rng)
 		}
 		l.c.reordered++
-		nw.w.Trace(sim.Record{Kind: "reorder", Node: m.From, Peer: m.To, ID: m.ID})
+		nw.w.Trace(sim.Record{Kind: "reorder", Node: int32(m.From), Peer: int32(m.To), ID: m.ID})
 	}
 	if l.clog > 0 {
 		lat = scale(lat, l.clog)
@@ -454,7 +459,7 @@ func txTime(size, bw int64) time.Duration {
 
 func (nw *Network) drop(m *Message, cause int) {
 	m.link.c.dropped[cause]++
-	nw.w.Trace(sim.Record{Kind: "drop", Node: m.From, Peer: m.To, ID: m.ID, Detail: Causes[cause]})
+	nw.w.Trace(sim.Record{Kind: "drop", Node: int32(m.From), Peer: int32(m.To), ID: m.ID, Detail: Causes[cause]})
 	nw.recycle(m)
 }
 
@@ -483,7 +488,7 @@ func (nw *Network) arrive(m *Message, holdable bool) {
 	l := m.link
 	if holdable && l.holding {
 		l.held = append(l.held, m)
-		nw.w.Trace(sim.Record{Kind: "held", Node: m.From, Peer: m.To, ID: m.ID})
+		nw.w.Trace(sim.Record{Kind: "held", Node: int32(m.From), Peer: int32(m.To), ID: m.ID})
 		return
 	}
 	if nw.cut != nil && nw.blocked(m.From, m.To) {

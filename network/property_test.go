@@ -40,12 +40,12 @@ func TestCountersAddUp(t *testing.T) {
 		var undos []func()
 		t.Repeat(map[string]func(*rapid.T){
 			"send": func(t *rapid.T) {
-				nw.Send(node.Draw(t, "from"), node.Draw(t, "to"), nil, rapid.IntRange(0, 3000).Draw(t, "size"))
+				nw.Send(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to")), nil, rapid.IntRange(0, 3000).Draw(t, "size"))
 			},
 			"burst": func(t *rapid.T) {
 				from, to := node.Draw(t, "from"), node.Draw(t, "to")
 				for range 20 {
-					nw.Send(from, to, nil, 500)
+					nw.Send(NodeID(from), NodeID(to), nil, 500)
 				}
 			},
 			"run": func(t *rapid.T) {
@@ -55,7 +55,7 @@ func TestCountersAddUp(t *testing.T) {
 				}
 			},
 			"set_link": func(t *rapid.T) {
-				if err := nw.SetLink(node.Draw(t, "from"), node.Draw(t, "to"), genLink.Draw(t, "link")); err != nil {
+				if err := nw.SetLink(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to")), genLink.Draw(t, "link")); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -67,21 +67,21 @@ func TestCountersAddUp(t *testing.T) {
 				_ = nw.SetGrudge(g, "")
 			},
 			"heal":    func(*rapid.T) { nw.Heal() },
-			"down":    func(t *rapid.T) { id := node.Draw(t, "id"); r.down[id] = !r.down[id] },
-			"clog":    func(t *rapid.T) { _ = nw.Clog(node.Draw(t, "from"), node.Draw(t, "to"), 4, 30*time.Millisecond) },
-			"hold":    func(t *rapid.T) { _ = nw.Hold(node.Draw(t, "from"), node.Draw(t, "to")) },
-			"release": func(t *rapid.T) { nw.ReleaseAll(node.Draw(t, "from"), node.Draw(t, "to")) },
+			"down":    func(t *rapid.T) { id := node.Draw(t, "id"); r.down[NodeID(id)] = !r.down[NodeID(id)] },
+			"clog":    func(t *rapid.T) { _ = nw.Clog(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to")), 4, 30*time.Millisecond) },
+			"hold":    func(t *rapid.T) { _ = nw.Hold(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to"))) },
+			"release": func(t *rapid.T) { nw.ReleaseAll(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to"))) },
 			"release_one": func(t *rapid.T) {
 				from, to := node.Draw(t, "from"), node.Draw(t, "to")
-				if h := nw.Held(from, to); len(h) > 0 {
-					if err := nw.ReleaseOne(from, to, h[len(h)-1].ID); err != nil {
+				if h := nw.Held(NodeID(from), NodeID(to)); len(h) > 0 {
+					if err := nw.ReleaseOne(NodeID(from), NodeID(to), h[len(h)-1].ID); err != nil {
 						t.Fatal(err)
 					}
 				}
 			},
 			"rule": func(t *rapid.T) {
 				v := rapid.SampledFrom([]Verdict{Pass, Drop, Delay(5 * time.Millisecond)}).Draw(t, "verdict")
-				to := node.Draw(t, "to")
+				to := NodeID(node.Draw(t, "to"))
 				undos = append(undos, nw.AddRule(func(m *Message) Verdict {
 					if m.To == to {
 						return v

@@ -55,7 +55,7 @@ func (rt *Runtime) SetDrift(id NodeID, driftPPM float64) {
 	p := rt.procs[id]
 	now := rt.w.Now()
 	p.clock = Clock{Offset: time.Duration(p.clock.Read(now) - now), DriftPPM: driftPPM, Anchor: now}
-	rt.w.Trace(sim.Record{Kind: "clock_drift", Node: id, Peer: -1, Detail: fmt.Sprintf("%+gppm", driftPPM)})
+	rt.w.Trace(sim.Record{Kind: "clock_drift", Node: int32(id), Peer: -1, Detail: fmt.Sprintf("%+gppm", driftPPM)})
 }
 
 // SetOffset sets node id's local clock to true time + offset now; its
@@ -63,14 +63,14 @@ func (rt *Runtime) SetDrift(id NodeID, driftPPM float64) {
 func (rt *Runtime) SetOffset(id NodeID, offset time.Duration) {
 	p := rt.procs[id]
 	p.clock = Clock{Offset: offset, DriftPPM: p.clock.DriftPPM, Anchor: rt.w.Now()}
-	rt.w.Trace(sim.Record{Kind: "clock_offset", Node: id, Peer: -1, Detail: signed(offset)})
+	rt.w.Trace(sim.Record{Kind: "clock_offset", Node: int32(id), Peer: -1, Detail: signed(offset)})
 }
 
 // JumpClock moves node id's clock by d (negative jumps go back). Pending
 // timers are not moved: they run on a monotonic clock.
 func (rt *Runtime) JumpClock(id NodeID, d time.Duration) {
 	rt.procs[id].clock.Offset += d
-	rt.w.Trace(sim.Record{Kind: "clock_jump", Node: id, Peer: -1, Detail: d.String()})
+	rt.w.Trace(sim.Record{Kind: "clock_jump", Node: int32(id), Peer: -1, Detail: d.String()})
 }
 
 func signed(d time.Duration) string {

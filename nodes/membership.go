@@ -112,7 +112,7 @@ func (rt *Runtime) Join(id NodeID, version string) error {
 	}
 	p.out, p.leaving = false, false
 	rt.wipe(p, version)
-	rt.w.Trace(sim.Record{Kind: "join", Node: id, Peer: -1, Detail: p.version})
+	rt.w.Trace(sim.Record{Kind: "join", Node: int32(id), Peer: -1, Detail: p.version})
 	rt.boot(p)
 	return nil
 }
@@ -146,8 +146,8 @@ func (rt *Runtime) Leave(id NodeID, drain time.Duration) {
 	}
 	p.leaving = true
 	p.leaveSeq++
-	rt.w.Trace(sim.Record{Kind: "drain", Node: id, Peer: -1, Detail: drain.String()})
-	rt.w.Schedule(rt.w.Now().Add(drain), rt, sim.Event{Kind: evLeave, Node: id, A: p.leaveSeq})
+	rt.w.Trace(sim.Record{Kind: "drain", Node: int32(id), Peer: -1, Detail: drain.String()})
+	rt.w.Schedule(rt.w.Now().Add(drain), rt, sim.Event{Kind: evLeave, Node: int32(id), A: p.leaveSeq})
 	if d, ok := p.node.(Drainer); ok {
 		d.Drain(p.env)
 	}
@@ -167,7 +167,7 @@ func (rt *Runtime) leaveNow(p *proc) {
 		rt.stop(p, "leave", "")
 		return
 	}
-	rt.w.Trace(sim.Record{Kind: "leave", Node: p.id, Peer: -1})
+	rt.w.Trace(sim.Record{Kind: "leave", Node: int32(p.id), Peer: -1})
 }
 
 // Replace stops member id and starts a new node in its place: a new
@@ -184,7 +184,7 @@ func (rt *Runtime) Replace(id NodeID, version string) error {
 	if p.up {
 		rt.stop(p, "replace", "")
 	} else {
-		rt.w.Trace(sim.Record{Kind: "replace", Node: id, Peer: -1})
+		rt.w.Trace(sim.Record{Kind: "replace", Node: int32(id), Peer: -1})
 	}
 	rt.wipe(p, version)
 	rt.boot(p)
@@ -205,7 +205,7 @@ func (rt *Runtime) Upgrade(id NodeID, version string) error {
 	p := rt.procs[id]
 	p.version = version
 	if !p.up || p.leaving {
-		rt.w.Trace(sim.Record{Kind: "upgrade", Node: id, Peer: -1, Detail: version})
+		rt.w.Trace(sim.Record{Kind: "upgrade", Node: int32(id), Peer: -1, Detail: version})
 		return nil
 	}
 	rt.stop(p, "upgrade", version)

@@ -147,7 +147,7 @@ func (rt *Runtime) SetStorage(m storage.Model) error {
 func (rt *Runtime) Storage(id NodeID) *storage.Disk {
 	p := rt.procs[id]
 	if p.store == nil {
-		d, err := storage.New(rt.w, p.id, p.name, rt.model, func(s storage.Synced) { rt.synced(p, s) })
+		d, err := storage.New(rt.w, int32(p.id), p.name, rt.model, func(s storage.Synced) { rt.synced(p, s) })
 		if err != nil {
 			panic(err) // SetStorage validated the model
 		}
@@ -169,7 +169,7 @@ func (rt *Runtime) synced(p *proc, s storage.Synced) {
 		rt.enqueue(p, item{kind: itemTimer, tid: p.nextTID, data: data})
 		return
 	}
-	rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(p.nextTID)})
+	rt.w.Trace(sim.Record{Kind: "timer", Node: int32(p.id), Peer: -1, ID: uint64(p.nextTID)})
 	p.node.Timer(p.env, p.nextTID, data)
 }
 
@@ -228,7 +228,7 @@ func (rt *Runtime) boot(p *proc) {
 	p.node = ctor(p.id)
 	p.up = true
 	p.starting = true
-	rt.w.Schedule(rt.w.Now(), rt, sim.Event{Kind: evStart, Node: p.id, A: p.epoch})
+	rt.w.Schedule(rt.w.Now(), rt, sim.Event{Kind: evStart, Node: int32(p.id), A: p.epoch})
 }
 
 // Node returns the current instance of node id, for tests and checks.
@@ -267,20 +267,20 @@ func (rt *Runtime) Receive(m *network.Message) bool {
 }
 
 func (rt *Runtime) deliver(p *proc, m *network.Message) {
-	rt.w.Trace(sim.Record{Kind: "deliver", Node: m.To, Peer: m.From, ID: m.ID})
+	rt.w.Trace(sim.Record{Kind: "deliver", Node: int32(m.To), Peer: int32(m.From), ID: m.ID})
 	p.node.Receive(p.env, m.From, m.Payload)
 }
 
 func (rt *Runtime) fire(p *proc, tid TimerID, data any) {
 	p.timers.del(tid)
-	rt.w.Trace(sim.Record{Kind: "timer", Node: p.id, Peer: -1, ID: uint64(tid)})
+	rt.w.Trace(sim.Record{Kind: "timer", Node: int32(p.id), Peer: -1, ID: uint64(tid)})
 	p.node.Timer(p.env, tid, data)
 }
 
 func (rt *Runtime) enqueue(p *proc, it item) {
 	if it.kind == itemMsg {
 		// The message reached the host; the process has not seen it yet.
-		rt.w.Trace(sim.Record{Kind: "queue", Node: p.id, Peer: it.msg.From, ID: it.msg.ID})
+		rt.w.Trace(sim.Record{Kind: "queue", Node: int32(p.id), Peer: int32(it.msg.From), ID: it.msg.ID})
 	}
 	p.inbox = append(p.inbox, it)
 	rt.scheduleDrain(p)
@@ -305,7 +305,7 @@ func (rt *Runtime) scheduleDrain(p *proc) {
 	}
 	at := max(now, p.lastDone).Add(rt.extra(p))
 	p.drainPending = true
-	rt.w.Schedule(at, rt, sim.Event{Kind: evDrain, Node: p.id, A: p.epoch})
+	rt.w.Schedule(at, rt, sim.Event{Kind: evDrain, Node: int32(p.id), A: p.epoch})
 }
 
 func (rt *Runtime) drain(p *proc) {
@@ -370,7 +370,7 @@ func (rt *Runtime) Handle(ev *sim.Event) {
 		if rt.w.Now() < p.pausedUntil {
 			return // the pause was extended; a later resume ends it
 		}
-		rt.w.Trace(sim.Record{Kind: "resume", Node: p.id, Peer: -1})
+		rt.w.Trace(sim.Record{Kind: "resume", Node: int32(p.id), Peer: -1})
 		rt.scheduleDrain(p)
 	case evDrain:
 		rt.drain(p)
@@ -410,7 +410,7 @@ func (rt *Runtime) stop(p *proc, kind, detail string) {
 	p.drainPending = false
 	p.pausedUntil = 0
 	p.lastDone = 0
-	rt.w.Trace(sim.Record{Kind: kind, Node: id, Peer: -1, Detail: detail})
+	rt.w.Trace(sim.Record{Kind: kind, Node: int32(id), Peer: -1, Detail: detail})
 	if p.store != nil {
 		p.store.Crash()
 	}
@@ -428,7 +428,7 @@ func (rt *Runtime) Restart(id NodeID) {
 	if p.up || p.out {
 		return
 	}
-	rt.w.Trace(sim.Record{Kind: "restart", Node: id, Peer: -1})
+	rt.w.Trace(sim.Record{Kind: "restart", Node: int32(id), Peer: -1})
 	rt.boot(p)
 }
 
@@ -446,8 +446,8 @@ func (rt *Runtime) Pause(id NodeID, d time.Duration) {
 		return
 	}
 	p.pausedUntil = until
-	rt.w.Trace(sim.Record{Kind: "pause", Node: id, Peer: -1, Detail: d.String()})
-	rt.w.Schedule(until, rt, sim.Event{Kind: evResume, Node: id, A: p.epoch})
+	rt.w.Trace(sim.Record{Kind: "pause", Node: int32(id), Peer: -1, Detail: d.String()})
+	rt.w.Schedule(until, rt, sim.Event{Kind: evResume, Node: int32(id), A: p.epoch})
 }
 
 // Slow makes node id a gray failure: each handler call (start, message,
@@ -464,7 +464,7 @@ func (rt *Runtime) Slow(id NodeID, factor float64) {
 		return
 	}
 	p.slow = factor
-	rt.w.Trace(sim.Record{Kind: "slow", Node: id, Peer: -1, Detail: fmt.Sprintf("x%g", factor)})
+	rt.w.Trace(sim.Record{Kind: "slow", Node: int32(id), Peer: -1, Detail: fmt.Sprintf("x%g", factor)})
 }
 
 // SlowFactor returns node id's slowdown factor (1 at full speed).
@@ -507,7 +507,7 @@ func (e *Env) SetTimer(d time.Duration, data any) TimerID {
 	if e.rt.bug.Fire("nodes.timer_late", 0.05) {
 		td += td / 2 // a timer that fires late makes timeout races common
 	}
-	e.rt.w.Post(e.rt.w.Now().Add(td), e.rt, evTimer, p.id, p.epoch, int64(tid), data)
+	e.rt.w.Post(e.rt.w.Now().Add(td), e.rt, evTimer, int32(p.id), p.epoch, int64(tid), data)
 	return tid
 }
 
@@ -542,7 +542,7 @@ func (e *Env) Log(format string, args ...any) {
 	if !e.rt.w.Tracing() {
 		return
 	}
-	e.rt.w.Observe(sim.Record{Kind: "log", Node: e.p.id, Peer: -1, Detail: fmt.Sprintf(format, args...)})
+	e.rt.w.Observe(sim.Record{Kind: "log", Node: int32(e.p.id), Peer: -1, Detail: fmt.Sprintf(format, args...)})
 }
 
 // Tracing reports whether a trace sink is attached, i.e. whether Log

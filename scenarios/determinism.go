@@ -157,7 +157,7 @@ func nodeName(n int32) string {
 	if n < 0 {
 		return "world"
 	}
-	return network.Name(n)
+	return network.Name(network.NodeID(n))
 }
 
 // writeDivergentTraces writes the kept records of both executions as JSON

@@ -92,7 +92,7 @@ func TestDDMinBudget(t *testing.T) {
 func synthetic() (*faults.Schedule, func(*faults.Schedule) bool) {
 	s := &faults.Schedule{Nodes: 3}
 	for i := range 20 {
-		f := faults.Fault{At: time.Duration(i) * 500 * time.Millisecond, Kind: faults.Pause, Nodes: []faults.NodeID{int32(i % 3)}, For: 2 * time.Second}
+		f := faults.Fault{At: time.Duration(i) * 500 * time.Millisecond, Kind: faults.Pause, Nodes: []faults.NodeID{faults.NodeID(i % 3)}, For: 2 * time.Second}
 		switch i {
 		case 4:
 			f.Kind, f.Nodes, f.For = faults.Crash, []faults.NodeID{1}, 5*time.Second

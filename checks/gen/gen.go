@@ -105,28 +105,28 @@ func Fault(o ScheduleOptions) *rapid.Generator[faults.Fault] {
 			// and the last node stays on side 1 so both sides exist.
 			var a, b []faults.NodeID
 			for id := range n - 1 {
-				if rapid.Bool().Draw(t, "side of "+network.Name(int32(id))) {
-					b = append(b, int32(id))
+				if rapid.Bool().Draw(t, "side of "+network.Name(network.NodeID(id))) {
+					b = append(b, faults.NodeID(id))
 				} else {
-					a = append(a, int32(id))
+					a = append(a, faults.NodeID(id))
 				}
 			}
-			b = append(b, int32(n-1))
+			b = append(b, faults.NodeID(n-1))
 			if len(a) == 0 {
 				a, b = b[:1], b[1:]
 			}
 			f.Groups = [][]faults.NodeID{a, b}
 		case faults.Isolate, faults.Crash, faults.Pause:
-			f.Nodes = []faults.NodeID{int32(node.Draw(t, "node"))}
+			f.Nodes = []faults.NodeID{faults.NodeID(node.Draw(t, "node"))}
 		case faults.Slow:
-			f.Nodes = []faults.NodeID{int32(node.Draw(t, "node"))}
+			f.Nodes = []faults.NodeID{faults.NodeID(node.Draw(t, "node"))}
 			f.Factor = float64(rapid.IntRange(2, 20).Draw(t, "factor"))
 		case faults.OneWay:
 			from := int32(node.Draw(t, "from"))
-			f.From = []faults.NodeID{from}
+			f.From = []faults.NodeID{faults.NodeID(from)}
 			for id := range int32(n) {
 				if id != from {
-					f.To = append(f.To, id)
+					f.To = append(f.To, faults.NodeID(id))
 				}
 			}
 		case faults.Loss:

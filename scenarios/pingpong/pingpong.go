@@ -31,7 +31,7 @@ var Scenario = &scenarios.Scenario{
 }
 
 type ball struct {
-	Origin int32
+	Origin nodes.NodeID
 	Hops   int
 }
 
@@ -53,7 +53,7 @@ func (p *player) Start(env *nodes.Env) {
 }
 
 func (p *player) pass(env *nodes.Env, b ball) {
-	to := env.Rand().Int32N(int32(p.n - 1))
+	to := nodes.NodeID(env.Rand().Int32N(int32(p.n - 1)))
 	if to >= env.ID() {
 		to++
 	}
@@ -101,9 +101,9 @@ func run(r *scenarios.Run) error {
 		finished += k
 		switch {
 		case k == 0:
-			missing = append(missing, network.Name(int32(origin)))
+			missing = append(missing, network.Name(network.NodeID(origin)))
 		case k > 1:
-			twice = append(twice, fmt.Sprintf("%s×%d", network.Name(int32(origin)), k))
+			twice = append(twice, fmt.Sprintf("%s×%d", network.Name(network.NodeID(origin)), k))
 		}
 	}
 	r.Metric("balls_done", float64(finished))

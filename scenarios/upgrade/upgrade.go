@@ -123,7 +123,7 @@ func (m *member) Receive(env *nodes.Env, from nodes.NodeID, msg any) {
 	case hbV2:
 		if !m.rel.readsV2 {
 			m.g.unknown.Inc() // a message v1 cannot decode: dropped
-			env.World().Trace(sim.Record{Kind: "undecodable", Node: env.ID(), Peer: from})
+			env.World().Trace(sim.Record{Kind: "undecodable", Node: int32(env.ID()), Peer: int32(from)})
 			return
 		}
 	default:
@@ -198,7 +198,7 @@ func (g *group) versionsUp() map[string][]string {
 // so it has been heard in that time.
 func (g *group) suspect(by, peer nodes.NodeID, timeout time.Duration) {
 	g.suspicions.Inc()
-	g.w.Trace(sim.Record{Kind: "suspect", Node: by, Peer: peer})
+	g.w.Trace(sim.Record{Kind: "suspect", Node: int32(by), Peer: int32(peer)})
 	now := g.w.Now()
 	if !g.rt.Up(peer) || time.Duration(now-g.upSince[peer]) <= timeout {
 		return // down, or too new to have been heard: a fair suspicion
