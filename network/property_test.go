@@ -66,9 +66,11 @@ func TestCountersAddUp(t *testing.T) {
 				}
 				_ = nw.SetGrudge(g, "")
 			},
-			"heal":    func(*rapid.T) { nw.Heal() },
-			"down":    func(t *rapid.T) { id := node.Draw(t, "id"); r.down[NodeID(id)] = !r.down[NodeID(id)] },
-			"clog":    func(t *rapid.T) { _ = nw.Clog(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to")), 4, 30*time.Millisecond) },
+			"heal": func(*rapid.T) { nw.Heal() },
+			"down": func(t *rapid.T) { id := node.Draw(t, "id"); r.down[NodeID(id)] = !r.down[NodeID(id)] },
+			"clog": func(t *rapid.T) {
+				_ = nw.Clog(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to")), 4, 30*time.Millisecond)
+			},
 			"hold":    func(t *rapid.T) { _ = nw.Hold(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to"))) },
 			"release": func(t *rapid.T) { nw.ReleaseAll(NodeID(node.Draw(t, "from")), NodeID(node.Draw(t, "to"))) },
 			"release_one": func(t *rapid.T) {
