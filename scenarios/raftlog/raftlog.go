@@ -119,7 +119,9 @@ type replica struct {
 	heard     [replicas]sim.Time // leader: when it sent the latest append each peer answered
 	pending   map[int]pendingPut // leader: index → client request
 	election  nodes.TimerID
-	bootTerm  int // the term on disk at the last start
+	acked     int      // writes this replica acknowledged as leader
+	ackedAt   sim.Time // the latest, on its clock
+	bootTerm  int      // the term on disk at the last start
 	restarted bool
 }
 
@@ -249,8 +251,10 @@ func (r *replica) campaign(env *nodes.Env) {
 
 // stepDown makes the replica a follower, in term t if it is newer.
 func (r *replica) stepDown(env *nodes.Env, t int) {
-	if r.role == roleLeader && r.lastIdx() > r.commit {
-		env.Sometimes("leader loses office with uncommitted entries", true)
+	if r.role == roleLeader {
+		env.Sometimes("leader loses office with uncommitted entries", r.lastIdx() > r.commit)
+		env.Sometimes("leader loses office within a heartbeat of acknowledging a write",
+			r.acked > 0 && env.Now()-r.ackedAt < sim.Time(r.c.Heartbeat))
 	}
 	if t > r.term() {
 		r.disk.Term = t
@@ -361,6 +365,11 @@ func (r *replica) sendAppend(env *nodes.Env, to NodeID) {
 func (r *replica) onAppend(env *nodes.Env, from NodeID, m appendReq) {
 	if m.Term < r.term() {
 		env.Sometimes("append from a deposed leader", true)
+		env.Sometimes("append with entries from a deposed leader", len(m.Entries) > 0)
+		// The dangerous case: the deposed leader's entries would replace
+		// some this replica committed in a newer term.
+		env.Sometimes("deposed leader's entries reach committed ones of a newer term",
+			len(m.Entries) > 0 && m.PrevIdx < r.commit && r.disk.Log[r.commit-1].Term > m.Term)
 		if r.c.Bug != bugStaleLeader {
 			env.Send(from, appendResp{Term: r.term()}, 64)
 			return
@@ -432,10 +441,10 @@ func (r *replica) onPut(env *nodes.Env, from NodeID, m put) {
 }
 
 // heardFromAll reports whether every follower answered an append sent
-// within the last tenth of a heartbeat.
+// within the last fifth of a heartbeat.
 func (r *replica) heardFromAll(env *nodes.Env) bool {
 	for p := range NodeID(replicas) {
-		if age := env.Now() - r.heard[p]; p != env.ID() && (age < 0 || age > sim.Time(r.c.Heartbeat/10)) {
+		if age := env.Now() - r.heard[p]; p != env.ID() && (age < 0 || age > sim.Time(r.c.Heartbeat/5)) {
 			return false
 		}
 	}
@@ -469,6 +478,8 @@ func (r *replica) apply(env *nodes.Env) {
 		if p, ok := r.pending[r.applied]; ok && r.role == roleLeader {
 			delete(r.pending, r.applied)
 			if e.Val == p.val {
+				r.acked++
+				r.ackedAt = env.Now()
 				env.Send(p.from, putResp{ID: p.id, Val: p.val, OK: true, Index: r.applied, Term: e.Term}, 64)
 			}
 		}

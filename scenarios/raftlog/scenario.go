@@ -14,9 +14,12 @@ import (
 // make: the phases of the protocol where its bugs hide.
 var Assertions = []string{
 	"append from a deposed leader",
+	"append with entries from a deposed leader",
+	"deposed leader's entries reach committed ones of a newer term",
 	"follower truncates conflicting entries",
 	"leader elected",
 	"leader loses office with uncommitted entries",
+	"leader loses office within a heartbeat of acknowledging a write",
 	"leader steps down by check-quorum",
 	"two candidates in one term",
 	"votes after a restart in the term it crashed in",
