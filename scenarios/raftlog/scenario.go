@@ -46,7 +46,7 @@ var Scenario = &scenarios.Scenario{
 	Params: []scenarios.Param{
 		{Name: "bug", Default: bugNone, Kind: scenarios.String, Choices: []string{bugNone, bugVolatileVote, bugStaleLeader, bugEarlyCommit},
 			Help: "none: the correct protocol; volatile-vote: the vote is not persisted; stale-leader: no term check on appends; early-commit: commit before a quorum acknowledged"},
-		{Name: "ops", Default: "400", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "client writes (400 span the nemesis's 10s)"},
+		{Name: "ops", Default: "400", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "client writes (400 span the nemesis's 10s)", Workload: true},
 		{Name: "think", Default: "20ms", Kind: scenarios.Duration, Help: "client pause between writes", Validate: scenarios.PositiveDuration},
 		{Name: "timeout", Default: "100ms", Kind: scenarios.Duration, Help: "client wait for an answer before it tries the next replica", Validate: scenarios.PositiveDuration},
 		{Name: "election_timeout", Default: "150ms", Kind: scenarios.Duration, Help: "least election timeout; each is drawn in [t, 2t)", Validate: scenarios.PositiveDuration},
