@@ -604,8 +604,10 @@ func (x *explorer) logDuration(lo, hi time.Duration) time.Duration {
 	return min(max(d/time.Millisecond*time.Millisecond, lo), hi)
 }
 
-// clampEnd keeps a fault's end within the fault phase.
+// clampEnd keeps a fault's end within the fault phase, and its start on
+// a whole millisecond, so that schedules print short.
 func clampEnd(f faults.Fault, h time.Duration) faults.Fault {
+	f.At = f.At / time.Millisecond * time.Millisecond
 	if f.At >= h {
 		f.At = h - time.Millisecond
 	}

@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/raftlog"
@@ -11,8 +12,9 @@ import (
 // beyond the runs themselves: "explore" is an exploration of 48 runs on
 // one worker; "plain" runs the same 48 candidates (the same seeds and
 // schedules) with Execute and ExecuteSchedule and nothing else. The
-// ratio of their ns/op is the per-run overhead (target: at most 1.2).
-// Run them interleaved: go test ./scenarios -run '^$' -bench ExploreOverhead -count 6.
+// ratio of their ns/op is the per-run overhead (target: at most 1.2);
+// "ratio" times the two in turn within each iteration and reports it as
+// explore/plain. go test ./scenarios -run '^$' -bench 'ExploreOverhead/ratio' -benchtime 5x -count 6
 func BenchmarkExploreOverhead(b *testing.B) {
 	v, err := raftlog.Scenario.Values(nil)
 	if err != nil {
@@ -30,22 +32,41 @@ func BenchmarkExploreOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	explore := func() {
+		if _, err := scenarios.Explore(raftlog.Scenario, v, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	plain := func() {
+		for _, c := range cands {
+			if c.Origin == "seed" {
+				scenarios.Execute(raftlog.Scenario, nv, c.Seed, scenarios.Options{})
+			} else {
+				scenarios.ExecuteSchedule(raftlog.Scenario, sum.Values, c.Seed, scenarios.Options{}, c.Schedule)
+			}
+		}
+	}
 	b.Run("explore", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := scenarios.Explore(raftlog.Scenario, v, opts); err != nil {
-				b.Fatal(err)
-			}
+			explore()
 		}
 	})
 	b.Run("plain", func(b *testing.B) {
 		for b.Loop() {
-			for _, c := range cands {
-				if c.Origin == "seed" {
-					scenarios.Execute(raftlog.Scenario, nv, c.Seed, scenarios.Options{})
-				} else {
-					scenarios.ExecuteSchedule(raftlog.Scenario, sum.Values, c.Seed, scenarios.Options{}, c.Schedule)
-				}
-			}
+			plain()
 		}
+	})
+	// The ratio, from the two interleaved within each iteration (A, B,
+	// A, B, ...), so that load on a shared machine hits both alike.
+	b.Run("ratio", func(b *testing.B) {
+		var te, tp time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			explore()
+			t1 := time.Now()
+			plain()
+			te, tp = te+t1.Sub(t0), tp+time.Since(t1)
+		}
+		b.ReportMetric(float64(te)/float64(tp), "explore/plain")
 	})
 }
