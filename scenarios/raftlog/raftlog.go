@@ -401,7 +401,9 @@ func (r *replica) onAppend(env *nodes.Env, from NodeID, m appendReq) {
 			}
 			env.Sometimes("follower truncates conflicting entries", true)
 			if idx <= r.commit {
+				// Only a bug gets here: the entry was committed.
 				r.rec.truncated(env.ID(), idx, r.disk.Log[idx-1], e, env.TrueNow())
+				r.commit, r.applied = idx-1, min(r.applied, idx-1)
 			}
 			r.disk.Log = r.disk.Log[:idx-1]
 		}
