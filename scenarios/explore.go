@@ -18,8 +18,8 @@ type ExploreOptions struct {
 	// Seed seeds the explorer's own choices: the same Seed, Runs and
 	// corpus give the same exploration, whatever Workers is.
 	Seed uint64
-	// Random is how many of the first runs are plain nemesis seeds (0,
-	// 1, 2, ...) that fill the corpus; 0 means 10.
+	// Random is how many of the first runs are plain nemesis seeds
+	// (Seed·10⁶, Seed·10⁶+1, ...) that fill the corpus; 0 means 10.
 	Random int
 	// Workers run a batch of candidates in parallel; < 1 means 1.
 	Workers int
@@ -83,9 +83,12 @@ const batch = 8
 // no earlier run reached (a Sometimes or Reachable assertion made true, a
 // state fingerprint from Env.Cover, a new combination or overlap of fault
 // kinds, a check outcome) and mutates those, preferring the ones whose
-// features are rare: it adds, removes, moves, lengthens, retargets and
-// combines faults. v must have the common parameter nemesis; the first
-// runs are the nemesis's own schedules for seeds 0, 1, 2, ...
+// features are rare and whose schedules are small: it aims faults at the
+// moments a rare feature was reached, nudges, scales, samples, stacks,
+// adds, removes, moves, retargets and combines faults (docs/cli.md). v
+// must have the common parameter nemesis; the first runs are the
+// nemesis's own schedules for seeds Seed·10⁶, Seed·10⁶+1, ..., and a
+// bandit sets how many later runs are further fresh seeds.
 func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	if !has(v, "nemesis") || s.declares("nemesis") {
 		return nil, &BadInputError{Err: fmt.Errorf("scenario %s has no common nemesis to explore from", s.Name)}
