@@ -20,6 +20,9 @@ type ShrinkOptions struct {
 	// Unit is the granularity times are halved to: a time is rounded down
 	// to a multiple of it, and a duration never goes below it. 0 means 1ms.
 	Unit time.Duration
+	// KeepWorkload leaves the workload parameters (Param.Workload) as
+	// they are, for a caller whose replay cannot carry changed values.
+	KeepWorkload bool
 }
 
 func (o ShrinkOptions) withDefaults() ShrinkOptions {
@@ -574,12 +577,14 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	st.Runs++ // the reproduction above
 	so = so.withDefaults()
 	final := last[minimal.String()]
-	rv, final = shrinkWorkload(s, rv, &st, so.MaxRuns, func(w Values) *Result {
-		if res := ExecuteSchedule(s, w, seed, opts, minimal); FailsLike(res, how) {
-			return res
-		}
-		return nil
-	}, final)
+	if !so.KeepWorkload {
+		rv, final = shrinkWorkload(s, rv, &st, so.MaxRuns, func(w Values) *Result {
+			if res := ExecuteSchedule(s, w, seed, opts, minimal); FailsLike(res, how) {
+				return res
+			}
+			return nil
+		}, final)
+	}
 	mv := rv
 	if byParam {
 		m := rv.Map()
