@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -17,8 +18,8 @@ type ExploreOptions struct {
 	// Seed seeds the explorer's own choices: the same Seed, Runs and
 	// corpus give the same exploration, whatever Workers is.
 	Seed uint64
-	// Random is how many of the first runs are plain nemesis seeds (0,
-	// 1, 2, ...) that fill the corpus; 0 means 10.
+	// Random is how many of the first runs are plain nemesis seeds
+	// (Seed·10⁶, Seed·10⁶+1, ...) that fill the corpus; 0 means 10.
 	Random int
 	// Workers run a batch of candidates in parallel; < 1 means 1.
 	Workers int
@@ -41,6 +42,11 @@ type CorpusEntry struct {
 	Lines    []string         `json:"schedule"` // Schedule in the text form
 	Features []string         `json:"features"`
 	Origin   string           `json:"origin"` // "seed", "corpus" or the mutations made
+	// At holds, for each of Features, the moments the run reached it
+	// (the first, and for an assertion the 2nd, 4th, 8th ... time it was
+	// true); none for a feature without a time (a fault-kind overlap, a
+	// check outcome).
+	At [][]time.Duration `json:"-"`
 }
 
 // ExploreFailure is a failing run the exploration found.
@@ -77,9 +83,12 @@ const batch = 8
 // no earlier run reached (a Sometimes or Reachable assertion made true, a
 // state fingerprint from Env.Cover, a new combination or overlap of fault
 // kinds, a check outcome) and mutates those, preferring the ones whose
-// features are rare: it adds, removes, moves, lengthens, retargets and
-// combines faults. v must have the common parameter nemesis; the first
-// runs are the nemesis's own schedules for seeds 0, 1, 2, ...
+// features are rare and whose schedules are small: it aims faults at the
+// moments a rare feature was reached, nudges, scales, samples, stacks,
+// adds, removes, moves, retargets and combines faults (docs/cli.md). v
+// must have the common parameter nemesis; the first runs are the
+// nemesis's own schedules for seeds Seed·10⁶, Seed·10⁶+1, ..., and a
+// bandit sets how many later runs are further fresh seeds.
 func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	if !has(v, "nemesis") || s.declares("nemesis") {
 		return nil, &BadInputError{Err: fmt.Errorf("scenario %s has no common nemesis to explore from", s.Name)}
@@ -105,7 +114,9 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	for i := range pending {
 		pending[i].Origin = "corpus"
 	}
-	nextSeed := uint64(0)
+	// Fresh seeds run from Seed·10⁶ up, so that explorations with
+	// different seeds try different random seeds too.
+	nextSeed := o.Seed * freshSeedStride
 	// Mutants the scenario refuses are not runs; a bound on attempts ends
 	// an exploration whose every mutant is refused.
 	for attempts := 0; x.sum.Runs < o.Runs && attempts < 4*o.Runs+batch; {
@@ -118,9 +129,9 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 			switch {
 			case len(pending) > 0:
 				cands, pending = append(cands, pending[0]), pending[1:]
-			case x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0 || x.rng.IntN(4) == 0:
-				// A quarter of the runs stay fresh nemesis seeds, so the
-				// search never does much worse than random seeds.
+			case x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0 || x.rng.Float64() < x.freshShare():
+				// Some runs stay fresh nemesis seeds, so the search never
+				// does much worse than random seeds.
 				cands = append(cands, CorpusEntry{Seed: nextSeed, Origin: "seed"})
 				nextSeed++
 			default:
@@ -169,7 +180,10 @@ type explorer struct {
 	o      ExploreOptions
 	rng    *rand.Rand
 	count  map[string]int // runs that reached each feature
-	sum    *ExploreSummary
+	// tries and yield count the runs of fresh seeds [0] and of mutants
+	// [1], and those that reached a new feature or failed.
+	tries, yield [2]int
+	sum          *ExploreSummary
 }
 
 // runBatch runs the candidates on the workers and returns their results
@@ -195,6 +209,20 @@ func (x *explorer) runBatch(cands []CorpusEntry) []*Result {
 	return out
 }
 
+// freshSeedStride separates the fresh seeds of explorer seeds.
+const freshSeedStride = 1_000_000
+
+// freshShare is the share of candidates that are fresh nemesis seeds: a
+// two-armed bandit between fresh seeds and mutants, each scored by the
+// share of its runs that reached a new feature or failed (with one of
+// each counted in advance), kept between a quarter and three quarters.
+// It reads only the results of earlier batches, so it is deterministic.
+func (x *explorer) freshShare() float64 {
+	f := float64(x.yield[0]+1) / float64(x.tries[0]+2)
+	m := float64(x.yield[1]+1) / float64(x.tries[1]+2)
+	return min(max(f/(f+m), 0.25), 0.75)
+}
+
 // take scores one run; it returns true when the exploration should stop.
 func (x *explorer) take(c CorpusEntry, res *Result) bool {
 	if res.Status == StatusBadInput {
@@ -211,7 +239,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		c.Schedule = sched
 	}
 	c.Lines = c.Schedule.Lines()
-	c.Features = features(c.Schedule, res)
+	c.Features, c.At = features(c.Schedule, res)
 	isNew := false
 	for _, f := range c.Features {
 		if x.count[f] == 0 {
@@ -220,6 +248,16 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		x.count[f]++
 	}
 	x.sum.Features = len(x.count)
+	arm := 1 // a mutant
+	if c.Origin == "seed" {
+		arm = 0
+	}
+	if c.Origin != "corpus" {
+		x.tries[arm]++
+		if isNew || (res.Failed() && res.Status != StatusLimit) {
+			x.yield[arm]++
+		}
+	}
 	if isNew {
 		x.sum.Corpus = append(x.sum.Corpus, c)
 	}
@@ -233,11 +271,14 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 	return false
 }
 
-// features names what a run covered: its fault kinds together, which
-// kinds overlapped in time, the assertions it made true, its state
-// fingerprints, and its checks' outcomes.
-func features(sched *faults.Schedule, res *Result) []string {
-	set := map[string]bool{}
+// features names what a run covered, and when it first did (-1 for a
+// feature without a time): the fault kinds of a focused schedule (one or
+// two kinds: a schedule of every kind is no news), which kinds
+// overlapped in time, the assertions it made true (and whether once,
+// a few times or many: hit counts in buckets, as AFL counts edges), its
+// state fingerprints, and its checks' outcomes.
+func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration) {
+	set := map[string][]time.Duration{}
 	var kinds []string
 	for _, f := range sched.Faults {
 		if f.Kind != faults.Heal {
@@ -246,35 +287,45 @@ func features(sched *faults.Schedule, res *Result) []string {
 	}
 	slices.Sort(kinds)
 	kinds = slices.Compact(kinds)
-	if len(kinds) > 0 {
-		set["kinds:"+strings.Join(kinds, "+")] = true
+	if len(kinds) > 0 && len(kinds) <= 2 {
+		set["kinds:"+strings.Join(kinds, "+")] = nil
 	}
 	for i, a := range sched.Faults {
 		for _, b := range sched.Faults[i+1:] {
 			if a.Kind != faults.Heal && b.Kind != faults.Heal && overlaps(a, b) {
 				p := []string{a.Kind.String(), b.Kind.String()}
 				slices.Sort(p)
-				set["overlap:"+p[0]+"&"+p[1]] = true
+				set["overlap:"+p[0]+"&"+p[1]] = nil
 			}
 		}
 	}
 	for _, a := range res.Assertions {
 		if a.True > 0 && a.Kind != "always" {
-			set[a.Kind+":"+a.Name] = true
+			set[a.Kind+":"+a.Name] = a.TrueAt
+			switch {
+			case a.True >= 8:
+				set[a.Kind+":"+a.Name+"#8+"] = nil
+			case a.True >= 2:
+				set[a.Kind+":"+a.Name+"#2+"] = nil
+			}
 		}
 	}
-	for _, fp := range res.Coverage {
-		set["state:"+fp] = true
+	for i, fp := range res.Coverage {
+		var at []time.Duration
+		if i < len(res.CoverageAt) && res.CoverageAt[i] >= 0 {
+			at = []time.Duration{res.CoverageAt[i]}
+		}
+		set["state:"+fp] = at
 	}
 	for _, c := range res.Checks {
-		set["check:"+c.Name+"="+c.Outcome] = true
+		set["check:"+c.Name+"="+c.Outcome] = nil
 	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
+	out := slices.Sorted(maps.Keys(set))
+	at := make([][]time.Duration, len(out))
+	for i, f := range out {
+		at[i] = set[f]
 	}
-	slices.Sort(out)
-	return out
+	return out, at
 }
 
 func overlaps(a, b faults.Fault) bool {
@@ -288,8 +339,9 @@ func overlaps(a, b faults.Fault) bool {
 	return a.At < eb && b.At < ea
 }
 
-// pick chooses a corpus entry, weighted toward rare features: each
-// entry's weight is the sum over its features of 1/(runs that reached it).
+// pick chooses a corpus entry, weighted toward rare features and small
+// schedules: each entry's weight is the sum over its features of
+// 1/(runs that reached it), divided by 1 + (its faults)/16.
 func (x *explorer) pick() CorpusEntry {
 	ws := make([]float64, len(x.sum.Corpus))
 	var total float64
@@ -297,6 +349,9 @@ func (x *explorer) pick() CorpusEntry {
 		for _, f := range e.Features {
 			ws[i] += 1 / float64(x.count[f])
 		}
+		// Smaller schedules first: a change to one of few faults is
+		// more likely to matter, and a failure found there shrinks well.
+		ws[i] /= 1 + float64(len(active(e.Schedule)))/16
 		total += ws[i]
 	}
 	r := x.rng.Float64() * total
@@ -316,7 +371,7 @@ func (x *explorer) mutate() CorpusEntry {
 	seed := parent.Seed
 	var made []string
 	for range 1 + x.rng.IntN(3) {
-		name := x.mutateOnce(sc, &seed)
+		name := x.mutateOnce(sc, &seed, parent)
 		made = append(made, name)
 	}
 	slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
@@ -348,43 +403,86 @@ func active(sc *faults.Schedule) []int {
 	return out
 }
 
-func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64) string {
+// The mutations and their shares of the draws. aim and nudge make the
+// small, local changes a rare interleaving needs (a crash a few
+// milliseconds after a vote); the others make large ones.
+var mutations = []struct {
+	name  string
+	share int
+}{
+	{"add", 2}, {"remove", 2}, {"move", 1}, {"nudge", 3}, {"scale", 2},
+	{"retarget", 2}, {"combine", 1}, {"reseed", 1}, {"aim", 4}, {"focus", 1},
+	{"sample", 3}, {"stack", 2},
+}
+
+var mutationShares = func() int {
+	n := 0
+	for _, m := range mutations {
+		n += m.share
+	}
+	return n
+}()
+
+func (x *explorer) drawMutation() string {
+	r := x.rng.IntN(mutationShares)
+	for _, m := range mutations {
+		if r < m.share {
+			return m.name
+		}
+		r -= m.share
+	}
+	return mutations[len(mutations)-1].name
+}
+
+// mutateOnce changes sc (or the seed) once; parent is the entry sc came
+// from, whose feature times aim and focus use.
+func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEntry) string {
 	h := horizon(sc)
 	idx := active(sc)
-	op := x.rng.IntN(7)
-	if len(idx) == 0 {
-		op = 0 // nothing to change: add
+	op := x.drawMutation()
+	if len(idx) == 0 && op != "aim" && op != "reseed" {
+		op = "add" // nothing to change
 	}
 	switch op {
-	case 0: // add a fault from another corpus entry, at a new time
-		other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
-		if oi := active(other); len(oi) > 0 {
-			f := other.Faults[oi[x.rng.IntN(len(oi))]]
+	case "add": // a fault from another corpus entry, at a new time
+		if f, ok := x.donor(); ok {
 			f.At = time.Duration(x.rng.Int64N(int64(h)))
 			sc.Faults = append(sc.Faults, clampEnd(f, h))
 		}
-		return "add"
-	case 1: // remove one
+	case "remove":
 		i := idx[x.rng.IntN(len(idx))]
 		sc.Faults = slices.Delete(sc.Faults, i, i+1)
-		return "remove"
-	case 2: // move one
+	case "move":
 		i := idx[x.rng.IntN(len(idx))]
 		sc.Faults[i].At = time.Duration(x.rng.Int64N(int64(h)))
 		sc.Faults[i] = clampEnd(sc.Faults[i], h)
-		return "move"
-	case 3: // lengthen one
+	case "nudge": // shift one a little: 1ms to h/20, either way
 		i := idx[x.rng.IntN(len(idx))]
-		if sc.Faults[i].For > 0 {
-			sc.Faults[i].For *= 2
-			sc.Faults[i] = clampEnd(sc.Faults[i], h)
+		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+		if x.rng.IntN(2) == 0 {
+			d = -d
 		}
-		return "lengthen"
-	case 4: // retarget one
+		sc.Faults[i].At = max(sc.Faults[i].At+d, 0)
+		sc.Faults[i] = clampEnd(sc.Faults[i], h)
+	case "scale": // lengthen or shorten one: ×4, ×2, ÷2 or ÷4
+		i := idx[x.rng.IntN(len(idx))]
+		if f := &sc.Faults[i]; f.For > 0 {
+			switch x.rng.IntN(4) {
+			case 0:
+				f.For *= 4
+			case 1:
+				f.For *= 2
+			case 2:
+				f.For = max(f.For/2, time.Millisecond)
+			default:
+				f.For = max(f.For/4, time.Millisecond)
+			}
+			*f = clampEnd(*f, h)
+		}
+	case "retarget":
 		i := idx[x.rng.IntN(len(idx))]
 		retarget(&sc.Faults[i], sc.Nodes, x.rng)
-		return "retarget"
-	case 5: // combine: splice in the faults of another entry in a window
+	case "combine": // splice in the faults of another entry in a window
 		other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
 		from := time.Duration(x.rng.Int64N(int64(h)))
 		to := from + time.Duration(x.rng.Int64N(int64(h-from)+1))
@@ -393,15 +491,126 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64) string {
 				sc.Faults = append(sc.Faults, clampEnd(f, h))
 			}
 		}
-		return "combine"
-	default: // another seed: the same faults against other arrivals
+	case "reseed": // the same faults against other arrivals
 		*seed = x.rng.Uint64N(1 << 32)
-		return "reseed"
+	case "aim": // a fault just before or after the moment a rare feature was reached
+		t, ok := x.moment(parent)
+		if !ok || t >= h {
+			return x.mutateOnce(sc, seed, parent)
+		}
+		var f faults.Fault
+		if len(idx) > 0 && x.rng.IntN(2) == 0 {
+			// move one of the schedule's own faults there
+			i := idx[x.rng.IntN(len(idx))]
+			f = sc.Faults[i]
+			sc.Faults = slices.Delete(sc.Faults, i, i+1)
+		} else if f, ok = x.donor(); !ok {
+			return "aim"
+		}
+		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+		if x.rng.IntN(4) == 0 {
+			d = -d
+		}
+		f.At = max(t+d, 0)
+		if x.rng.IntN(2) == 0 {
+			retarget(&f, sc.Nodes, x.rng)
+		}
+		sc.Faults = append(sc.Faults, clampEnd(f, h))
+	case "sample": // keep one to three of the faults: a small schedule to tune
+		keep := map[int]bool{}
+		for range 1 + x.rng.IntN(3) {
+			keep[idx[x.rng.IntN(len(idx))]] = true
+		}
+		var out []faults.Fault
+		for i, f := range sc.Faults {
+			if f.Kind == faults.Heal || keep[i] {
+				out = append(out, f)
+			}
+		}
+		sc.Faults = out
+	case "stack": // another kind of fault on the same nodes, overlapping one
+		i := idx[x.rng.IntN(len(idx))]
+		f := sc.Faults[i]
+		g, ok := x.donor()
+		if !ok || len(f.Nodes) == 0 || len(g.Nodes) == 0 {
+			return x.mutateOnce(sc, seed, parent)
+		}
+		g.Nodes = slices.Clone(f.Nodes)
+		g.At = f.At + time.Duration(x.rng.Int64N(int64(max(f.For, time.Millisecond))))
+		if x.rng.IntN(4) == 0 {
+			g.At = max(f.At-x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond)), 0)
+		}
+		sc.Faults = append(sc.Faults, clampEnd(g, h))
+	case "focus": // keep the faults of one kind, or those near a rare moment
+		t, ok := x.moment(parent)
+		if ok && x.rng.IntN(2) == 0 {
+			w := max(h/10, time.Millisecond)
+			sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool {
+				return f.Kind != faults.Heal && (f.At+max(f.For, 0) < t-w || f.At > t+w)
+			})
+		} else {
+			k := sc.Faults[idx[x.rng.IntN(len(idx))]].Kind
+			sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.Kind != k })
+		}
 	}
+	return op
 }
 
-// clampEnd keeps a fault's end within the fault phase.
+// donor returns a fault of a random corpus entry.
+func (x *explorer) donor() (faults.Fault, bool) {
+	other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
+	oi := active(other)
+	if len(oi) == 0 {
+		return faults.Fault{}, false
+	}
+	return other.Faults[oi[x.rng.IntN(len(oi))]], true
+}
+
+// moment picks a time at which e's run reached one of its features,
+// the feature weighted toward rare ones and then one of its moments
+// uniformly; false when no feature has a time.
+func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
+	var total float64
+	for i, f := range e.Features {
+		if i < len(e.At) && len(e.At[i]) > 0 {
+			total += 1 / float64(x.count[f])
+		}
+	}
+	if total == 0 {
+		return 0, false
+	}
+	r := x.rng.Float64() * total
+	for i, f := range e.Features {
+		if i >= len(e.At) || len(e.At[i]) == 0 {
+			continue
+		}
+		if w := 1 / float64(x.count[f]); r >= w {
+			r -= w
+			continue
+		}
+		return e.At[i][x.rng.IntN(len(e.At[i]))], true
+	}
+	return 0, false
+}
+
+// logDuration draws a duration in [lo, hi], about uniform in its
+// logarithm (a doubling drawn first, then a point in it): as many draws
+// between 1ms and 8ms as between 8ms and 64ms. Integers only, so every
+// platform draws the same.
+func (x *explorer) logDuration(lo, hi time.Duration) time.Duration {
+	n := 0
+	for lo<<(n+1) <= hi {
+		n++
+	}
+	base := lo << x.rng.IntN(n+1)
+	d := base + time.Duration(x.rng.Int64N(int64(base)))
+	return min(max(d/time.Millisecond*time.Millisecond, lo), hi)
+}
+
+// clampEnd keeps a fault's end within the fault phase, and its start on
+// a whole millisecond, so that schedules print short.
 func clampEnd(f faults.Fault, h time.Duration) faults.Fault {
+	f.At = f.At / time.Millisecond * time.Millisecond
 	if f.At >= h {
 		f.At = h - time.Millisecond
 	}

@@ -1,10 +1,12 @@
 package scenarios_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/faultline/faultline/examples/register"
 	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/raftlog"
 )
 
 // TestExploreIsDeterministic: the same explorer seed gives the same runs,
@@ -70,5 +72,60 @@ func TestExploreRefusesScenarioWithoutNemesis(t *testing.T) {
 	v, _ := noClusterScenario.Values(nil)
 	if _, err := scenarios.Explore(noClusterScenario, v, scenarios.ExploreOptions{Runs: 1}); err == nil {
 		t.Fatal("explored a scenario that builds no cluster")
+	}
+}
+
+// TestExploreKeepsMoments: corpus entries carry the moments their runs
+// reached each assertion (what aim places faults at), and no feature
+// names a full set of fault kinds of an unfocused schedule.
+func TestExploreKeepsMoments(t *testing.T) {
+	v, err := raftlog.Scenario.Values(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{Runs: 24, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed := 0
+	for _, e := range sum.Corpus {
+		if len(e.At) != len(e.Features) {
+			t.Fatalf("%d features, %d moment lists", len(e.Features), len(e.At))
+		}
+		for i, f := range e.Features {
+			if strings.HasPrefix(f, "sometimes:") && !strings.Contains(f, "#") {
+				if len(e.At[i]) == 0 {
+					t.Fatalf("feature %s without a moment", f)
+				}
+				timed++
+			}
+			if k, ok := strings.CutPrefix(f, "kinds:"); ok && strings.Count(k, "+") > 1 {
+				t.Fatalf("feature %s: a set of more than two kinds", f)
+			}
+		}
+	}
+	if timed == 0 {
+		t.Fatal("no assertion moment in the corpus")
+	}
+}
+
+// TestExploreSeedsDiffer: explorer seeds start their fresh nemesis seeds
+// apart, so two explorations do not share their first runs.
+func TestExploreSeedsDiffer(t *testing.T) {
+	v, err := raftlog.Scenario.Values(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := func(seed uint64) uint64 {
+		var s uint64
+		_, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{Runs: 1, Seed: seed,
+			OnRun: func(_ int, e scenarios.CorpusEntry, _ *scenarios.Result, _ bool) { s = e.Seed }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if a, b := first(0), first(2); a != 0 || b != 2_000_000 {
+		t.Fatalf("first runs on seeds %d and %d, want 0 and 2000000", a, b)
 	}
 }

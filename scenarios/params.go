@@ -39,6 +39,10 @@ type Param struct {
 	Max     float64
 	// Validate, if set, checks the value in addition to Kind.
 	Validate func(v string) error
+	// Workload marks an Int parameter that sizes the workload (clients,
+	// operations, keys): a shrink tries smaller values, down to Min, once
+	// the fault schedule is minimal.
+	Workload bool
 }
 
 // accepts describes the accepted values, for error messages.

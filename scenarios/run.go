@@ -168,6 +168,8 @@ type Result struct {
 	// Coverage are the state fingerprints the run recorded (Env.Cover),
 	// for exploration; not part of the JSON output.
 	Coverage []string `json:"-"`
+	// CoverageAt is when each fingerprint of Coverage was first recorded.
+	CoverageAt []time.Duration `json:"-"`
 	// Nodes names the role of each node of the cluster, n1 first (from
 	// the node's type: "server", "client") when Options.Roles asks for
 	// it; empty for a scenario that does not build its nodes with
@@ -187,6 +189,12 @@ type AssertionResult struct {
 	Kind      string `json:"kind"` // always, sometimes, reachable
 	Evaluated uint64 `json:"evaluated"`
 	True      uint64 `json:"true"`
+	// FirstTrue is when the condition was first true, or -1; not in the
+	// JSON output.
+	FirstTrue time.Duration `json:"-"`
+	// TrueAt are the times of its 1st, 2nd, 4th, 8th ... true
+	// evaluations; not in the JSON output.
+	TrueAt []time.Duration `json:"-"`
 }
 
 // Failed reports whether the run did not end ok.
@@ -295,7 +303,11 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 		}
 	}
 	for _, a := range w.Reported().Report() {
-		res.Assertions = append(res.Assertions, AssertionResult{Name: a.Name, Kind: a.Kind.String(), Evaluated: a.Evaluated, True: a.True})
+		ar := AssertionResult{Name: a.Name, Kind: a.Kind.String(), Evaluated: a.Evaluated, True: a.True, FirstTrue: time.Duration(a.FirstTrue)}
+		for _, t := range a.TrueAt {
+			ar.TrueAt = append(ar.TrueAt, time.Duration(t))
+		}
+		res.Assertions = append(res.Assertions, ar)
 		if !a.OK() {
 			c := checks.Failf("always "+a.Name, "false %d of %d times, first at sim time %v", a.Evaluated-a.True, a.Evaluated, a.FirstFalse)
 			res.Checks = append(res.Checks, CheckResult{Name: c.Name, OK: false, Outcome: c.Outcome.String(), Detail: c.Detail})
@@ -303,6 +315,9 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 		}
 	}
 	res.Coverage = w.Reported().Covered()
+	for _, fp := range res.Coverage {
+		res.CoverageAt = append(res.CoverageAt, time.Duration(w.Reported().CoveredAt(fp)))
+	}
 	if r.built != nil {
 		res.nodes = r.built.Net.Size()
 	}

@@ -20,6 +20,9 @@ type ShrinkOptions struct {
 	// Unit is the granularity times are halved to: a time is rounded down
 	// to a multiple of it, and a duration never goes below it. 0 means 1ms.
 	Unit time.Duration
+	// KeepWorkload leaves the workload parameters (Param.Workload) as
+	// they are, for a caller whose replay cannot carry changed values.
+	KeepWorkload bool
 }
 
 func (o ShrinkOptions) withDefaults() ShrinkOptions {
@@ -41,6 +44,9 @@ type ShrinkStats struct {
 	Narrowed  int  // accepted target reductions (fewer nodes, links or groups)
 	Merged    int  // pairs of faults merged into one
 	Exhausted bool // MaxRuns was reached before the result was minimal
+	// Workload lists the workload parameters made smaller, "ops 400→37"
+	// (comma-separated), or is empty.
+	Workload string
 }
 
 // shrinker counts and caches calls of a predicate over subsets.
@@ -193,17 +199,36 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 		return fails(&faults.Schedule{Nodes: s.Nodes, Faults: fs})
 	}
 	var st ShrinkStats
-	kept, runs := DDMin(s.Faults, wrap, o.MaxRuns)
-	st.Runs += runs
-	st.Removed = effective(s.Faults) - effective(kept)
-	kept, st.Shortened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, o.MaxRuns-st.Runs)
-	st.Runs += runs
-	kept, st.Softened, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, o.MaxRuns-st.Runs)
-	st.Runs += runs
-	kept, st.Narrowed, runs = Simplify(kept, wrap, fewerTargets, o.MaxRuns-st.Runs)
-	st.Runs += runs
-	kept, st.Merged, runs = mergeFaults(kept, wrap, o.MaxRuns-st.Runs)
-	st.Runs += runs
+	kept := s.Faults
+	// A simplified fault changes the run, and then a fault that was
+	// needed may not be any more: the passes go round again while a
+	// round removes a fault (at most 4 rounds).
+	for round := 0; round < 4 && st.Runs < o.MaxRuns; round++ {
+		before := len(kept)
+		next, runs := DDMin(kept, wrap, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Removed += effective(kept) - effective(next)
+		kept = next
+		var n int
+		kept, n, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Shortened += n
+		kept, n, runs = Simplify(kept, wrap, func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Softened += n
+		kept, n, runs = Simplify(kept, wrap, fewerTargets, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Narrowed += n
+		kept, n, runs = mergeFaults(kept, wrap, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Merged += n
+		if round > 0 && len(kept) == before {
+			break
+		}
+		if round == 0 && st.Shortened+st.Softened+st.Narrowed+st.Merged == 0 {
+			break // nothing changed the run: DDMin's result stands
+		}
+	}
 	// Print by time. Faults apply at their own times, but faults that
 	// start or end at one instant apply in line order, so the sorted
 	// schedule must still fail to be kept.
@@ -409,6 +434,9 @@ func (st ShrinkStats) String() string {
 	if st.Merged > 0 {
 		s += fmt.Sprintf(", %d merged", st.Merged)
 	}
+	if st.Workload != "" {
+		s += ", workload " + st.Workload
+	}
 	if st.Exhausted {
 		s += " (run budget exhausted: the result may not be minimal)"
 	}
@@ -547,6 +575,16 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	}
 	minimal, st := ShrinkSchedule(orig, fails, so)
 	st.Runs++ // the reproduction above
+	so = so.withDefaults()
+	final := last[minimal.String()]
+	if !so.KeepWorkload {
+		rv, final = shrinkWorkload(s, rv, &st, so.MaxRuns, func(w Values) *Result {
+			if res := ExecuteSchedule(s, w, seed, opts, minimal); FailsLike(res, how) {
+				return res
+			}
+			return nil
+		}, final)
+	}
 	mv := rv
 	if byParam {
 		m := rv.Map()
@@ -555,5 +593,44 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			return nil, err
 		}
 	}
-	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: last[minimal.String()], Values: mv, Stats: st}, nil
+	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: final, Values: mv, Stats: st}, nil
+}
+
+// shrinkWorkload makes each workload parameter of s (Param.Workload) as
+// small as it can while the run still fails: a binary search between the
+// parameter's Min and its value, which assumes that a smaller workload
+// fails less often, not that it never fails. fails returns the failing
+// run with the values it is given, or nil. It returns the values and the
+// run with them (res, if nothing changed).
+func shrinkWorkload(s *Scenario, v Values, st *ShrinkStats, maxRuns int, fails func(Values) *Result, res *Result) (Values, *Result) {
+	for _, p := range s.Params {
+		if !p.Workload || p.Kind != Int {
+			continue
+		}
+		from := v.Int(p.Name)
+		lo, hi := max(int(p.Min), 1), from
+		for lo < hi && st.Runs < maxRuns {
+			mid := lo + (hi-lo)/2
+			m := v.Map()
+			m[p.Name] = strconv.Itoa(mid)
+			w, err := Resolve(s.AllParams(), m)
+			if err != nil {
+				break
+			}
+			st.Runs++
+			if r := fails(w); r != nil {
+				v, res, hi = w, r, mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		if hi < from {
+			if st.Workload != "" {
+				st.Workload += ", "
+			}
+			st.Workload += fmt.Sprintf("%s %d→%d", p.Name, from, hi)
+		}
+	}
+	st.Exhausted = st.Exhausted || st.Runs >= maxRuns
+	return v, res
 }

@@ -38,6 +38,12 @@ type Assertion struct {
 	True      uint64 `json:"true"`
 	// FirstFalse is when an Always condition first failed, or -1.
 	FirstFalse Time `json:"-"`
+	// FirstTrue is when the condition was first true, or -1: exploration
+	// aims faults at the moments a rare case was reached.
+	FirstTrue Time `json:"-"`
+	// TrueAt are the times of its 1st, 2nd, 4th, 8th ... true
+	// evaluations: moments spread over the run, kept without a draw.
+	TrueAt []Time `json:"-"`
 }
 
 // OK reports whether the assertion held in this run: an Always that was
@@ -50,13 +56,13 @@ func (a *Assertion) OK() bool { return a.Kind != Always || a.True == a.Evaluated
 type Assertions struct {
 	w      *World
 	byName map[string]*Assertion
-	cover  map[string]bool
+	cover  map[string]Time // fingerprint → when it was first recorded
 }
 
 // Assertions returns the world's assertions, creating them on first use.
 func (w *World) Assertions() *Assertions {
 	if w.asserts == nil {
-		w.asserts = &Assertions{w: w, byName: map[string]*Assertion{}, cover: map[string]bool{}}
+		w.asserts = &Assertions{w: w, byName: map[string]*Assertion{}, cover: map[string]Time{}}
 	}
 	return w.asserts
 }
@@ -64,7 +70,7 @@ func (w *World) Assertions() *Assertions {
 func (a *Assertions) get(name string, k AssertKind) *Assertion {
 	as := a.byName[name]
 	if as == nil {
-		as = &Assertion{Name: name, Kind: k, FirstFalse: -1}
+		as = &Assertion{Name: name, Kind: k, FirstFalse: -1, FirstTrue: -1}
 		a.byName[name] = as
 	}
 	return as
@@ -74,11 +80,21 @@ func (a *Assertions) eval(name string, k AssertKind, cond bool) {
 	as := a.get(name, k)
 	as.Evaluated++
 	if cond {
+		if as.True == 0 {
+			as.FirstTrue = a.w.now
+		}
 		as.True++
+		if as.True&(as.True-1) == 0 && len(as.TrueAt) < maxTrueAt {
+			as.TrueAt = append(as.TrueAt, a.w.now)
+		}
 	} else if k == Always && as.FirstFalse < 0 {
 		as.FirstFalse = a.w.now
 	}
 }
+
+// maxTrueAt bounds Assertion.TrueAt: the 2^15th true evaluation is the
+// last one timed.
+const maxTrueAt = 16
 
 // Always records that cond must hold here, every time.
 func (a *Assertions) Always(name string, cond bool) { a.eval(name, Always, cond) }
@@ -93,7 +109,11 @@ func (a *Assertions) Reachable(name string) { a.eval(name, Reachable, true) }
 // Cover records a state fingerprint: a short string naming a state the
 // system was in (e.g. "leader=n2 term=3 log=5"). Exploration keeps the
 // fault schedules that reach fingerprints it has not seen.
-func (a *Assertions) Cover(fingerprint string) { a.cover[fingerprint] = true }
+func (a *Assertions) Cover(fingerprint string) {
+	if _, ok := a.cover[fingerprint]; !ok {
+		a.cover[fingerprint] = a.w.now
+	}
+}
 
 // Report returns every assertion, sorted by name.
 func (a *Assertions) Report() []Assertion {
@@ -113,6 +133,17 @@ func (a *Assertions) Covered() []string {
 		return nil
 	}
 	return slices.Sorted(maps.Keys(a.cover))
+}
+
+// CoveredAt returns when fingerprint was first recorded, or -1.
+func (a *Assertions) CoveredAt(fingerprint string) Time {
+	if a == nil {
+		return -1
+	}
+	if t, ok := a.cover[fingerprint]; ok {
+		return t
+	}
+	return -1
 }
 
 // Reported returns the world's assertions without creating them.

@@ -20,7 +20,7 @@ var Scenario = &scenarios.Scenario{
 		"the check no_stale_reads fails. With quorum=true it holds under any faults.",
 	Params: []scenarios.Param{
 		{Name: "quorum", Default: "false", Kind: scenarios.Bool, Help: "write and read a majority (the fix)"},
-		{Name: "ops", Default: "400", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "client operations, alternately write and read (400 span the nemesis's 10s)"},
+		{Name: "ops", Default: "400", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "client operations, alternately write and read (400 span the nemesis's 10s)", Workload: true},
 	},
 	Run: runScenario,
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/scenarios/ledger"
 	"github.com/faultline/faultline/scenarios/overload"
 	"github.com/faultline/faultline/scenarios/pingpong"
+	"github.com/faultline/faultline/scenarios/raftlog"
 	"github.com/faultline/faultline/scenarios/saga"
 	"github.com/faultline/faultline/scenarios/upgrade"
 	"github.com/faultline/faultline/scenarios/wal"
@@ -32,7 +33,7 @@ func All() []*scenarios.Scenario {
 		overload.Hedging, overload.RateLimit, overload.Throttle,
 		// Consistency: a correct mode and a planted bug each.
 		kv.Scenario, eventual.Scenario, idempotency.Scenario, saga.Scenario,
-		ledger.Scenario, lease.Scenario, wal.Scenario,
+		ledger.Scenario, lease.Scenario, wal.Scenario, raftlog.Scenario,
 		// Topology: a rolling upgrade, compatible or not.
 		upgrade.Scenario,
 		pingpong.Scenario,

@@ -27,8 +27,8 @@ var Scenario = &scenarios.Scenario{
 		"serve reads from their own copy, which lags behind, so reads go stale.",
 	Params: []scenarios.Param{
 		scenarios.ModeParam("reads go to the primary", "backups serve reads (stale reads)"),
-		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
-		{Name: "keys", Default: "2", Kind: scenarios.Int, Min: 1, Max: 100, Help: "number of keys"},
+		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients", Workload: true},
+		{Name: "keys", Default: "2", Kind: scenarios.Int, Min: 1, Max: 100, Help: "number of keys", Workload: true},
 		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients issue operations; faults happen in this window"},
 		{Name: "quiet", Default: "500ms", Kind: scenarios.Duration, Help: "fault-free time after the last operation is issued"},
 		scenarios.LatencyParam("uniform:1ms-5ms"),

@@ -189,7 +189,9 @@ func runOptions() (scenarios.Options, error) {
 // shrink shrinks the failing seed's fault schedule, writes the minimal
 // one next to the traces, and logs it with the commands that replay it.
 func shrink(t *testing.T, s *scenarios.Scenario, v scenarios.Values, seed uint64, opts scenarios.Options, testName string) {
-	sh, err := scenarios.ShrinkRun(s, v, seed, opts, scenarios.ShrinkOptions{MaxRuns: *shrinkRuns})
+	// The workload stays: the go test replay below runs the test's own
+	// parameters, with only the seed and the schedule changed.
+	sh, err := scenarios.ShrinkRun(s, v, seed, opts, scenarios.ShrinkOptions{MaxRuns: *shrinkRuns, KeepWorkload: true})
 	if err != nil {
 		t.Logf("shrink: %v", err)
 		return

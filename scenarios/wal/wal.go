@@ -40,8 +40,8 @@ var Scenario = &scenarios.Scenario{
 	Params: []scenarios.Param{
 		{Name: "mode", Default: modeCorrect, Kind: scenarios.String, Choices: []string{modeCorrect, modeBuggy, modeUnchecked},
 			Help: "correct: acknowledge after sync and read-back, check every checksum; buggy: acknowledge before sync; nochecksum: trust records without their checksum"},
-		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients"},
-		{Name: "keys", Default: "4", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "keys per client"},
+		{Name: "clients", Default: "3", Kind: scenarios.Int, Min: 1, Max: 16, Help: "number of clients", Workload: true},
+		{Name: "keys", Default: "4", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "keys per client", Workload: true},
 		{Name: "duration", Default: "2s", Kind: scenarios.Duration, Help: "how long clients issue requests; faults happen in this window",
 			Validate: scenarios.PositiveDuration},
 		{Name: "quiet", Default: "1s", Kind: scenarios.Duration, Help: "fault-free time at the end before the final restart"},

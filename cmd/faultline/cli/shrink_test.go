@@ -17,7 +17,7 @@ func TestShrinkCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"fails       no_stale_reads", "faults to 1 ", "minimal schedule:\n  at ", "replay      faultline run example-register --seed 0 --set shuffle_ties=true --faults " + out} {
+	for _, want := range []string{"fails       no_stale_reads", "faults to 1 ", "minimal schedule:\n  at ", "workload ops 400→232", "replay      faultline run example-register --seed 0 --set ops=232 --set shuffle_ties=true --faults " + out} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}

@@ -1,0 +1,175 @@
+package raftlog_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/faultline/faultline/scenarios"
+	"github.com/faultline/faultline/scenarios/raftlog"
+	"github.com/faultline/faultline/scenarios/scentest"
+)
+
+var bugs = []string{"volatile-vote", "stale-leader", "early-commit"}
+
+// TestCorrectHoldsUnderNemesis: the correct protocol keeps both checks
+// on 300 random nemesis seeds (the planted bugs fail on some of these).
+func TestCorrectHoldsUnderNemesis(t *testing.T) {
+	n := uint64(300)
+	if testing.Short() {
+		n = 60
+	}
+	scentest.CorrectSeeds(t, raftlog.Scenario, n, map[string]string{"nemesis": "true"}, func(seed uint64, res *scenarios.Result) {
+		if res.Metrics["writes_acked"] == 0 {
+			t.Fatalf("seed %d: no write acknowledged", seed)
+		}
+	})
+}
+
+// TestWithoutFaultsEveryWriteCommits: no faults, no bug: every write is
+// acknowledged, by the one leader of term 1.
+func TestWithoutFaultsEveryWriteCommits(t *testing.T) {
+	for _, bug := range append([]string{"none"}, bugs...) {
+		res := scentest.Execute(t, raftlog.Scenario, 1, map[string]string{"bug": bug, "ops": "50"})
+		if res.Status != scenarios.StatusOK || res.Metrics["writes_acked"] != 50 || res.Metrics["leaders_elected"] != 1 {
+			t.Fatalf("bug=%s: %s, metrics %v", bug, res.Status, res.Metrics)
+		}
+	}
+}
+
+// TestDeterminism: a seed run twice gives the same trace, with the
+// nemesis on and for every variant; two seeds differ.
+func TestDeterminism(t *testing.T) {
+	for _, bug := range append([]string{"none"}, bugs...) {
+		for seed := range uint64(4) {
+			set := map[string]string{"bug": bug, "nemesis": "true"}
+			a, b := scentest.Execute(t, raftlog.Scenario, seed, set), scentest.Execute(t, raftlog.Scenario, seed, set)
+			if a.TraceHash != b.TraceHash || a.Events != b.Events || a.Status != b.Status {
+				t.Fatalf("bug=%s seed %d: %s/%s then %s/%s", bug, seed, a.TraceHash, a.Status, b.TraceHash, b.Status)
+			}
+		}
+	}
+	if scentest.Execute(t, raftlog.Scenario, 1, nil).TraceHash == scentest.Execute(t, raftlog.Scenario, 2, nil).TraceHash {
+		t.Fatal("seeds 1 and 2 share a trace hash")
+	}
+}
+
+// plantedSchedules trip a bug: random nemesis seeds that failed, shrunk
+// (`faultline shrink raftlog --seed N --set nemesis=true --set bug=...`),
+// with the workload shrunk too. The correct protocol survives each.
+var plantedSchedules = []struct {
+	bug, check string
+	seed       uint64
+	ops        string
+	faults     string
+}{
+	{"stale-leader", "committed_kept", 124, "101", "at 1.574s oneway n3->n2 for 199ms\nat 3.37s offset n2 -152ms for 629ms\nat 3.446s pause n2 for 274ms"},
+	{"early-commit", "state_machine_safety", 1438, "1", "at 220ms pause n2 for 218ms"},
+	{"early-commit", "state_machine_safety", 824, "124", "at 3.976s partition n3 | n4 for 180ms"},
+}
+
+// TestPlantedBugsCaught: each bug fails its check under its schedule,
+// and the correct protocol, under the same schedule, does not.
+func TestPlantedBugsCaught(t *testing.T) {
+	for _, tc := range plantedSchedules {
+		t.Run(fmt.Sprintf("%s/%d", tc.bug, tc.seed), func(t *testing.T) {
+			run := func(bug string) *scenarios.Result {
+				v, err := raftlog.Scenario.Values(map[string]string{"bug": bug, "ops": tc.ops, "shuffle_ties": "true"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return scenarios.Execute(raftlog.Scenario, v, tc.seed, scenarios.Options{Faults: tc.faults})
+			}
+			if res := run(tc.bug); !scenarios.FailsLike(res, tc.check) {
+				t.Fatalf("bug=%s: %s %v, want %s to fail", tc.bug, res.Status, res.Checks, tc.check)
+			}
+			if res := run("none"); res.Status != scenarios.StatusOK {
+				t.Fatalf("bug=none under the same faults: %s %v", res.Status, res.Checks)
+			}
+		})
+	}
+}
+
+// TestBugsAreRareForRandomSeeds: on seeds 0-199 of the nemesis, each bug
+// fails at most twice: they are not found by chance.
+func TestBugsAreRareForRandomSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 runs per bug")
+	}
+	for _, bug := range bugs {
+		failed := 0
+		for seed := range uint64(200) {
+			if scentest.Execute(t, raftlog.Scenario, seed, map[string]string{"bug": bug, "nemesis": "true"}).Failed() {
+				failed++
+			}
+		}
+		if failed > 2 {
+			t.Errorf("bug=%s: %d of 200 random seeds fail, want a rare bug", bug, failed)
+		}
+	}
+}
+
+// TestExploreFindsStaleLeader: guided exploration (explorer seed 0)
+// finds a bug that fails on one random nemesis seed in 400 within 200
+// runs, and its failure shrinks, faults and workload.
+func TestExploreFindsStaleLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an exploration and a shrink")
+	}
+	v, err := raftlog.Scenario.Values(map[string]string{"bug": "stale-leader"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{Runs: 200, Seed: 0, StopAtFailure: true, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Failures) == 0 {
+		t.Fatalf("no failure in %d runs", sum.Runs)
+	}
+	f := sum.Failures[0]
+	sh, err := scenarios.ShrinkRun(raftlog.Scenario, sum.Values, f.Entry.Seed, scenarios.Options{Faults: f.Entry.Schedule.String()}, scenarios.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The goal is 3 faults; this failure keeps more (BENCHMARKS.md).
+	if n, was := sh.Minimal.Count(), f.Entry.Schedule.Count(); n > was/2 {
+		t.Fatalf("run %d: %d faults shrink to %d, want at most half:\n%s", f.Run, was, n, sh.Minimal)
+	}
+	t.Logf("found at run %d; %d faults shrink to %d (%s)", f.Run, f.Entry.Schedule.Count(), sh.Minimal.Count(), sh.Stats)
+}
+
+// TestShrinkMakesTheWorkloadSmaller: ops is a workload parameter, and the
+// shrink of early-commit's seed 1438 needs a single write.
+func TestShrinkMakesTheWorkloadSmaller(t *testing.T) {
+	v, err := raftlog.Scenario.Values(map[string]string{"bug": "early-commit", "nemesis": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := scenarios.ShrinkRun(raftlog.Scenario, v, 1438, scenarios.Options{}, scenarios.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sh.Values.Int("ops"); got != 1 || sh.Stats.Workload != "ops 400→1" {
+		t.Fatalf("ops %d (%q), want 1", got, sh.Stats.Workload)
+	}
+	if again := scenarios.ExecuteSchedule(raftlog.Scenario, sh.Values, 1438, scenarios.Options{}, sh.Minimal); again.TraceHash != sh.Result.TraceHash || !scenarios.FailsLike(again, sh.How) {
+		t.Fatalf("replay: %s %s, shrink saw %s", again.Status, again.TraceHash, sh.Result.TraceHash)
+	}
+}
+
+func TestBadParameters(t *testing.T) {
+	for _, set := range []map[string]string{
+		{"bug": "off-by-one"},
+		{"ops": "0"},
+		{"heartbeat": "200ms"},   // not below election_timeout
+		{"check_quorum": "50ms"}, // not above heartbeat
+		{"election_timeout": "0s"},
+		{"latency": "uniform:5ms-1ms"},
+	} {
+		if _, err := raftlog.Scenario.Values(set); err == nil {
+			t.Errorf("%v accepted", set)
+		} else if want := fmt.Sprint(err); want == "" {
+			t.Errorf("%v: empty error", set)
+		}
+	}
+}
