@@ -2,6 +2,7 @@ package network
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -73,4 +74,70 @@ func BenchmarkNetwork(b *testing.B) {
 			b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
 		})
 	}
+}
+
+// BenchmarkLargeWorld measures the cost of one event (a delivery and the
+// send it triggers) as the world grows, with 1 000 messages in flight
+// between random pairs over plain 1-5 ms links: the cost should not grow
+// with the number of nodes. Run the sizes interleaved (-count 1 in a
+// loop) to compare them.
+func BenchmarkLargeWorld(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10_000} {
+		b.Run("nodes="+strconv.Itoa(n), func(b *testing.B) {
+			w, nw := pumped(b, n, 1000)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := w.RunEvents(uint64(b.N)); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(nw.LinkStates()), "link-states")
+		})
+	}
+}
+
+// BenchmarkMillionInFlight holds 1 000 000 messages in flight between
+// random pairs of 10 000 nodes and reports the heap each one costs
+// (message, engine event and queue entry, network state: the HeapInuse
+// growth over the pending count), then runs b.N events at that size.
+func BenchmarkMillionInFlight(b *testing.B) {
+	const n, inflight = 10_000, 1_000_000
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	w, nw := pumped(b, n, inflight)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if w.Pending() != inflight {
+		b.Fatalf("pending %d, want %d", w.Pending(), inflight)
+	}
+	heap := float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / inflight
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := w.RunEvents(uint64(b.N)); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(heap, "heap-B/pending") // after ResetTimer, which deletes metrics
+	b.ReportMetric(float64(nw.LinkStates()), "link-states")
+	runtime.KeepAlive(nw)
+}
+
+// pumped returns a world of n nodes with inflight messages in flight over
+// uniform 1-5 ms links, warmed up by 10 events per message in flight, or
+// at least 100 000.
+func pumped(b *testing.B, n, inflight int) (*sim.World, *Network) {
+	w := sim.New(1, sim.Options{Limits: sim.Limits{MaxEvents: 1 << 62, MaxTime: sim.Never - 1, MaxPending: 2 * inflight}})
+	nw, err := New(w, n, Link{Latency: Dist{Kind: Uniform, Min: time.Millisecond, Max: 5 * time.Millisecond}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	nw.Recycle(true)
+	p := &pump{nw: nw, rng: w.Rand("bench"), n: n, target: inflight}
+	nw.SetReceiver(p)
+	p.fill(0)
+	if err := w.RunEvents(uint64(max(10*inflight, 100_000))); err != nil {
+		b.Fatal(err)
+	}
+	return w, nw
 }

@@ -23,12 +23,12 @@ func Name(id NodeID) string { return fmt.Sprintf("n%d", id+1) }
 // copy of *m, but not the pointer m past the call that handed it over.
 type Message struct {
 	ID        uint64
-	From, To  NodeID
-	Size      int // bytes, for bandwidth and transport cost
-	Payload   any
 	SentAt    sim.Time
-	Corrupted bool // set when the link corrupted the payload
-	Duplicate bool // a copy made by the link
+	Payload   any
+	From, To  NodeID
+	Size      int32 // bytes, for bandwidth and transport cost
+	Corrupted bool  // set when the link corrupted the payload
+	Duplicate bool  // a copy made by the link
 }
 
 // Receiver takes delivered messages. It returns false when the destination
@@ -446,7 +446,8 @@ func (nw *Network) Recycle(on bool) {
 // applies, in order: fault rules, the partition, the bandwidth queue, loss,
 // corruption, latency (with reordering and clogging), duplication. A
 // message that arrives on a held link waits until it is released.
-// It panics if from or to is out of range, which is a bug in the caller.
+// It panics if from or to is out of range, which is a bug in the caller. A
+// size is counted within [0, 2³¹-1] bytes.
 func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	l := nw.state(from, to)
 	c := nw.counts(l)
@@ -455,7 +456,8 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	now := nw.w.Now()
 	nw.lastSend = now
 	m := nw.alloc()
-	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt = id, from, to, size, payload, now
+	size = min(max(size, 0), math.MaxInt32) // Message.Size is 32 bits, to keep messages small
+	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt = id, from, to, int32(size), payload, now
 	c.sent++
 	c.bytesSent += uint64(size)
 	nw.tot.sent++
