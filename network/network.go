@@ -415,7 +415,7 @@ func (nw *Network) alloc() *Message {
 		return m
 	}
 	if len(nw.slab) == 0 {
-		nw.slab = make([]Message, slabSize)
+		nw.slab = sim.Take[Message](nw.w.Arena(), slabSize)
 	}
 	m := &nw.slab[0]
 	nw.slab = nw.slab[1:]

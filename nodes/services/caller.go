@@ -119,6 +119,7 @@ func NewCaller(env *nodes.Env, c CallerConfig) *Caller {
 		panic(fmt.Sprintf("services: pipeline: %v", err))
 	}
 	cl := &Caller{c: c, world: w, p: p, late: w.Metrics.Counter("late_replies")}
+	cl.calls.arena = w.Arena()
 	if p.Breaker() != nil && c.BreakerSeries != "" {
 		cl.brLevel = NewLevel(w.Metrics, c.BreakerSeries)
 	}

@@ -182,6 +182,7 @@ func (s *Server) Start(env *nodes.Env) {
 	m := w.Metrics
 	p := s.c.Prefix
 	s.world = w
+	s.jobs.arena, s.replies.arena = w.Arena(), w.Arena()
 	stream := s.c.Stream
 	if stream == "" {
 		stream = "server/" + env.Name()
