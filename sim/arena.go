@@ -1,5 +1,7 @@
 package sim
 
+import "slices"
+
 // Arena lends blocks of memory to the components of one world and takes
 // them all back at once, so that a worker that runs many worlds one after
 // another reuses the storage of the last one instead of asking the
@@ -72,3 +74,23 @@ type block[T any] []T
 func (b block[T]) zero() { clear(b) }
 
 func clearBlock(b any) { b.(interface{ zero() }).zero() }
+
+// Grow returns s with room for n more elements: s itself if it has the
+// room, else a copy of s in a block of twice the capacity (at least 16
+// and enough), taken from the arena. The old block stays lent until
+// Reset. With a nil arena it is slices.Grow.
+func Grow[T any](a *Arena, s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	if a == nil {
+		return slices.Grow(s, n)
+	}
+	c := max(16, 2*cap(s))
+	for c < len(s)+n {
+		c *= 2
+	}
+	b := Take[T](a, c)
+	copy(b, s)
+	return b[:len(s)]
+}

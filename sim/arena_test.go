@@ -62,3 +62,23 @@ func TestArenaDoesNotChangeRun(t *testing.T) {
 		t.Fatalf("trace hashes %x %x %x", h0, h1, h2)
 	}
 }
+
+func TestArenaGrow(t *testing.T) {
+	for _, a := range []*Arena{nil, NewArena()} {
+		var s []int
+		for i := range 100 {
+			if len(s) == cap(s) {
+				s = Grow(a, s, 1)
+			}
+			s = append(s, i)
+		}
+		for i, v := range s {
+			if v != i {
+				t.Fatalf("arena %v: s[%d] = %d", a != nil, i, v)
+			}
+		}
+		if g := Grow(a, s, 0); &g[0] != &s[0] {
+			t.Fatal("Grow copied a slice that had room")
+		}
+	}
+}

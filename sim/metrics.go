@@ -16,6 +16,7 @@ type Metrics struct {
 	hists    map[string]*Histogram
 	series   map[string]*Series
 	values   map[string]float64
+	arena    *Arena // lends histograms and series their storage; nil: the heap
 }
 
 // NewMetrics returns an empty registry.
@@ -107,12 +108,16 @@ func (m *Metrics) Gauge(name string) *Gauge {
 // Histogram keeps every sample, so its quantiles are exact (nearest rank).
 type Histogram struct {
 	samples []float64
+	arena   *Arena
 	sorted  bool
 	sum     float64
 }
 
 // Observe adds a sample.
 func (h *Histogram) Observe(v float64) {
+	if len(h.samples) == cap(h.samples) {
+		h.samples = Grow(h.arena, h.samples, 1)
+	}
 	h.samples = append(h.samples, v)
 	h.sorted = false
 	h.sum += v
@@ -157,7 +162,7 @@ func (h *Histogram) Max() float64 { return h.Quantile(1) }
 func (m *Metrics) Histogram(name string) *Histogram {
 	h, ok := m.hists[name]
 	if !ok {
-		h = &Histogram{}
+		h = &Histogram{arena: m.arena}
 		m.hists[name] = h
 	}
 	return h
@@ -178,6 +183,7 @@ type Series struct {
 	Kind    SeriesKind
 	Step    time.Duration
 	buckets [][]float64
+	arena   *Arena
 }
 
 // Add records v at time t.
@@ -190,7 +196,10 @@ func (s *Series) Add(t Time, v float64) {
 	if b == nil && i > 0 {
 		// Steps tend to hold as many values as the one before: size the
 		// new bucket like it instead of growing it from one.
-		b = make([]float64, 0, max(len(s.buckets[i-1]), 1))
+		b = Grow[float64](s.arena, nil, max(len(s.buckets[i-1]), 1))
+	}
+	if len(b) == cap(b) {
+		b = Grow(s.arena, b, 1)
 	}
 	s.buckets[i] = append(b, v)
 }
@@ -248,7 +257,7 @@ func (m *Metrics) Series(name string, kind SeriesKind, step time.Duration) *Seri
 		if step <= 0 {
 			step = time.Second
 		}
-		s = &Series{Kind: kind, Step: step}
+		s = &Series{Kind: kind, Step: step, arena: m.arena}
 		m.series[name] = s
 	}
 	return s

@@ -154,6 +154,7 @@ func New(seed uint64, opts Options) *World {
 		Metrics: NewMetrics(),
 		budget:  math.MaxUint64,
 	}
+	w.Metrics.arena = opts.Arena
 	if opts.ShuffleTies {
 		w.sched = w.Rand("sched")
 	}

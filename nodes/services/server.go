@@ -331,6 +331,9 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 			s.reject(env, j)
 			return
 		}
+		if len(s.fifo) == cap(s.fifo) {
+			s.fifo = sim.Grow(s.world.Arena(), s.fifo, 1)
+		}
 		s.fifo = append(s.fifo, j)
 	}
 	s.queueChanged(now)
