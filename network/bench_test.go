@@ -2,6 +2,7 @@ package network
 
 import (
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -99,28 +100,48 @@ func BenchmarkLargeWorld(b *testing.B) {
 // BenchmarkMillionInFlight holds 1 000 000 messages in flight between
 // random pairs of 10 000 nodes and reports the heap each one costs
 // (message, engine event and queue entry, network state: the HeapInuse
-// growth over the pending count), then runs b.N events at that size.
+// growth over the pending count), then runs b.N events at that size. The
+// world is built once per process (about 10 s) and reused as b.N grows.
+// It runs only with FAULTLINE_BENCH_LARGE=1 (make bench-large).
 func BenchmarkMillionInFlight(b *testing.B) {
+	large(b)
 	const n, inflight = 10_000, 1_000_000
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	w, nw := pumped(b, n, inflight)
-	runtime.GC()
-	runtime.ReadMemStats(&after)
+	if million.w == nil {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		million.w, million.nw = pumped(b, n, inflight)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		million.heap = float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / inflight
+	}
+	w, nw := million.w, million.nw
 	if w.Pending() != inflight {
 		b.Fatalf("pending %d, want %d", w.Pending(), inflight)
 	}
-	heap := float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / inflight
 	b.ReportAllocs()
 	b.ResetTimer()
 	if err := w.RunEvents(uint64(b.N)); err != nil {
 		b.Fatal(err)
 	}
 	b.StopTimer()
-	b.ReportMetric(heap, "heap-B/pending") // after ResetTimer, which deletes metrics
+	b.ReportMetric(million.heap, "heap-B/pending") // after ResetTimer, which deletes metrics
 	b.ReportMetric(float64(nw.LinkStates()), "link-states")
-	runtime.KeepAlive(nw)
+}
+
+// million is BenchmarkMillionInFlight's world, built once.
+var million struct {
+	w    *sim.World
+	nw   *Network
+	heap float64
+}
+
+// large skips a benchmark that takes minutes to set up unless
+// FAULTLINE_BENCH_LARGE is set.
+func large(b *testing.B) {
+	if os.Getenv("FAULTLINE_BENCH_LARGE") == "" {
+		b.Skip("a large world: set FAULTLINE_BENCH_LARGE=1 (make bench-large)")
+	}
 }
 
 // pumped returns a world of n nodes with inflight messages in flight over

@@ -1,6 +1,7 @@
 package nodes
 
 import (
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -94,9 +95,15 @@ func (g *gossiper) Timer(*Env, TimerID, any) {}
 // One op is one event (a delivery and the send it triggers). It reports
 // the heap the whole world holds per node (runtime, nodes, network, and
 // the pending events), measured after a warm-up of 10 events per message.
+// The 100 000-node world (minutes to warm up) runs only with
+// FAULTLINE_BENCH_LARGE=1 (make bench-large); run it with -benchtime Nx
+// so that it is built once.
 func BenchmarkGossip(b *testing.B) {
 	for _, n := range []int{1000, 10_000, 100_000} {
 		b.Run("nodes="+strconv.Itoa(n), func(b *testing.B) {
+			if n > 10_000 && os.Getenv("FAULTLINE_BENCH_LARGE") == "" {
+				b.Skip("a large world: set FAULTLINE_BENCH_LARGE=1 (make bench-large)")
+			}
 			const fanout = 10
 			runtime.GC()
 			var before, after runtime.MemStats
