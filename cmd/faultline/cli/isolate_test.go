@@ -366,8 +366,11 @@ func TestWorkerJobCarriesEveryOption(t *testing.T) {
 	carried := map[string]string{
 		"Sink": "", "Roles": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "MemoryLimit": "MemoryLimit", "ArtifactDir": "ArtifactDir",
 		"Faults": "Faults", "FaultsFile": "FaultsFile", "Program": "Program", "CheckDeterminism": "CheckDeterminism",
+		"FreshMemory": "",
 	}
 	// Sink: sweeps and comparisons write no traces. Roles: only list asks.
+	// FreshMemory: it changes no result, and a worker process reuses its
+	// own storage.
 	job := reflect.TypeOf(workerJob{})
 	for f := range reflect.TypeOf(scenarios.Options{}).Fields() {
 		to, ok := carried[f.Name]
