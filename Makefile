@@ -6,7 +6,7 @@ STATICCHECK_VERSION := v0.8.2
 FUZZTIME    ?= 20s
 PKGS        := ./...
 
-.PHONY: help build test unit race outside lint doctest doctest-update fuzz bench pgo demo soak validate clean
+.PHONY: help build test unit race outside lint doctest doctest-update fuzz bench bench-large pgo demo soak validate clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: build ## benchmarks: engine vs bare heap, network, sweeps, start-up; then one speed table of every scenario
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./sim/ ./network/ ./nodes/... ./scenarios/... ./cmd/faultline/
 	$(BIN)/faultline bench
+
+bench-large: ## large worlds: 1 000 000 messages in flight over 10 000 nodes, a gossip of 100 000 nodes (minutes)
+	FAULTLINE_BENCH_LARGE=1 $(GO) test -run '^$$' -bench 'MillionInFlight|Gossip' -benchmem -benchtime 1000000x -cpu 1 -count 1 ./network/ ./nodes/
 
 pgo: build ## refresh cmd/faultline/default.pgo, the profile go build optimizes the CLI with
 	$(BIN)/faultline bench --seeds 60 --cpuprofile cmd/faultline/default.pgo >/dev/null

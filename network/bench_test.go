@@ -2,6 +2,8 @@ package network
 
 import (
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -73,4 +75,90 @@ func BenchmarkNetwork(b *testing.B) {
 			b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
 		})
 	}
+}
+
+// BenchmarkLargeWorld measures the cost of one event (a delivery and the
+// send it triggers) as the world grows, with 1 000 messages in flight
+// between random pairs over plain 1-5 ms links: the cost should not grow
+// with the number of nodes. Run the sizes interleaved (-count 1 in a
+// loop) to compare them.
+func BenchmarkLargeWorld(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10_000} {
+		b.Run("nodes="+strconv.Itoa(n), func(b *testing.B) {
+			w, nw := pumped(b, n, 1000)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := w.RunEvents(uint64(b.N)); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(nw.LinkStates()), "link-states")
+		})
+	}
+}
+
+// BenchmarkMillionInFlight holds 1 000 000 messages in flight between
+// random pairs of 10 000 nodes and reports the heap each one costs
+// (message, engine event and queue entry, network state: the HeapInuse
+// growth over the pending count), then runs b.N events at that size. The
+// world is built once per process (about 10 s) and reused as b.N grows.
+// It runs only with FAULTLINE_BENCH_LARGE=1 (make bench-large).
+func BenchmarkMillionInFlight(b *testing.B) {
+	large(b)
+	const n, inflight = 10_000, 1_000_000
+	if million.w == nil {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		million.w, million.nw = pumped(b, n, inflight)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		million.heap = float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / inflight
+	}
+	w, nw := million.w, million.nw
+	if w.Pending() != inflight {
+		b.Fatalf("pending %d, want %d", w.Pending(), inflight)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := w.RunEvents(uint64(b.N)); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(million.heap, "heap-B/pending") // after ResetTimer, which deletes metrics
+	b.ReportMetric(float64(nw.LinkStates()), "link-states")
+}
+
+// million is BenchmarkMillionInFlight's world, built once.
+var million struct {
+	w    *sim.World
+	nw   *Network
+	heap float64
+}
+
+// large skips a benchmark that takes minutes to set up unless
+// FAULTLINE_BENCH_LARGE is set.
+func large(b *testing.B) {
+	if os.Getenv("FAULTLINE_BENCH_LARGE") == "" {
+		b.Skip("a large world: set FAULTLINE_BENCH_LARGE=1 (make bench-large)")
+	}
+}
+
+// pumped returns a world of n nodes with inflight messages in flight over
+// uniform 1-5 ms links, warmed up by 10 events per message in flight, or
+// at least 100 000.
+func pumped(b *testing.B, n, inflight int) (*sim.World, *Network) {
+	w := sim.New(1, sim.Options{Limits: sim.Limits{MaxEvents: 1 << 62, MaxTime: sim.Never - 1, MaxPending: 2 * inflight}})
+	nw, err := New(w, n, Link{Latency: Dist{Kind: Uniform, Min: time.Millisecond, Max: 5 * time.Millisecond}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	nw.Recycle(true)
+	p := &pump{nw: nw, rng: w.Rand("bench"), n: n, target: inflight}
+	nw.SetReceiver(p)
+	p.fill(0)
+	if err := w.RunEvents(uint64(max(10*inflight, 100_000))); err != nil {
+		b.Fatal(err)
+	}
+	return w, nw
 }

@@ -16,15 +16,18 @@
 // its link is held, dropped if a partition now cuts the link or the
 // receiver is down, and otherwise handed to the Receiver.
 //
-// The network counts messages and bytes per link, by outcome (LinkStats,
-// LinkCosts), which is the run's transport cost (CostMetrics). Every
+// The network counts messages and bytes by outcome, in total (Totals, in
+// O(1)), per node (NodeStats) and, while per-link counting is on
+// (CountLinks: by default up to 256 nodes), per link (Stats, LinkCosts);
+// the totals are the run's transport cost (CostMetrics). Every
 // send, drop (with its cause), duplicate, corruption, reorder, partition,
 // heal, clog, hold and release is a sim.Record in the world's trace.
 //
 // All draws come from the world's "net" stream, in a fixed order per
 // message. The fast path (no partition, no rules, no held link) does no
 // map lookups; worlds of up to 256 nodes keep their links in one slice,
-// larger ones in a map holding only the links used. Messages come from
+// larger ones in a map holding only the links that differ from the
+// defaults now (overrides, clogs, holds, busy bandwidth queues). Messages come from
 // slabs; with Recycle on they are reused after delivery, and then a
 // Receiver must not keep the *Message (it may keep the payload).
 //

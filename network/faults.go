@@ -46,7 +46,7 @@ func (nw *Network) Unclog(from, to NodeID) error {
 	}
 	if l := nw.peek(from, to); l != nil && l.clog != 0 {
 		l.clog = 0
-		l.clogGen++
+		l.clogGen = 0
 		nw.w.Trace(sim.Record{Kind: "unclog", Node: int32(from), Peer: int32(to)})
 	}
 	return nil
@@ -74,17 +74,20 @@ func (nw *Network) checkClog(factor float64, duration time.Duration, ids ...Node
 }
 
 func (nw *Network) clog(l *linkState, factor float64, duration time.Duration) {
+	// Generations are unique in the network, so that an unclog event
+	// cannot match a later clog of a link whose state was freed between.
+	nw.clogSeq++
 	l.clog = factor
-	l.clogGen++
+	l.clogGen = nw.clogSeq
 	if duration > 0 {
-		nw.w.After(duration, nw, sim.Event{Kind: evUnclog, Node: int32(l.to), A: int64(key(l.from, l.to)), B: l.clogGen})
+		nw.w.After(duration, nw, sim.Event{Kind: evUnclog, Node: int32(l.to), A: int64(key(l.from, l.to)), B: int64(l.clogGen)})
 	}
 }
 
 func (nw *Network) unclogEvent(ev *sim.Event) {
 	k := uint64(ev.A)
 	l := nw.peek(NodeID(k>>32), NodeID(uint32(k)))
-	if l == nil || l.clogGen != ev.B || l.clog == 0 {
+	if l == nil || l.clogGen != uint64(ev.B) || l.clog == 0 {
 		return // a later Clog or Unclog superseded this one
 	}
 	l.clog = 0
@@ -102,7 +105,10 @@ func (nw *Network) Hold(from, to NodeID) error {
 	if err := nw.check(from, to); err != nil {
 		return fmt.Errorf("hold: %w", err)
 	}
-	nw.link(from, to).holding = true
+	if l := nw.link(from, to); !l.holding {
+		l.holding = true
+		nw.holds++
+	}
 	nw.w.Trace(sim.Record{Kind: "hold", Node: int32(from), Peer: int32(to)})
 	return nil
 }
@@ -116,7 +122,6 @@ func (nw *Network) Held(from, to NodeID) []Message {
 	out := make([]Message, len(l.held))
 	for i, m := range l.held {
 		out[i] = *m
-		out[i].link = nil
 	}
 	return out
 }
@@ -137,6 +142,7 @@ func (nw *Network) ReleaseOne(from, to NodeID, id uint64) error {
 	}
 	m := l.held[i]
 	l.held = slices.Delete(l.held, i, i+1)
+	nw.held--
 	nw.release(l, []*Message{m})
 	return nil
 }
@@ -150,7 +156,11 @@ func (nw *Network) ReleaseAll(from, to NodeID) int {
 	}
 	held := l.held
 	l.held = nil
-	l.holding = false
+	if l.holding {
+		l.holding = false
+		nw.holds--
+	}
+	nw.held -= len(held)
 	if len(held) > 0 {
 		nw.release(l, held)
 	} else {
@@ -165,7 +175,7 @@ func (nw *Network) release(l *linkState, ms []*Message) {
 	for _, m := range ms {
 		nw.w.Trace(sim.Record{Kind: "release", Node: int32(m.From), Peer: int32(m.To), ID: m.ID})
 	}
-	l.c.inFlight += int64(len(ms))
+	nw.counts(l).inFlight += int64(len(ms))
 	nw.inFlight += int64(len(ms))
 	nw.w.After(0, nw, sim.Event{Kind: evRelease, Node: int32(l.to), A: int64(ms[0].ID), Ptr: ms})
 }

@@ -28,14 +28,12 @@ func Name(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
 // copy of *m, but not the pointer m past the call that handed it over.
 type Message struct {
 	ID        uint64
-	From, To  NodeID
-	Size      int // bytes, for bandwidth and transport cost
-	Payload   any
 	SentAt    sim.Time
-	Corrupted bool // set when the link corrupted the payload
-	Duplicate bool // a copy made by the link
-
-	link *linkState
+	Payload   any
+	From, To  NodeID
+	Size      int32 // bytes, for bandwidth and transport cost
+	Corrupted bool  // set when the link corrupted the payload
+	Duplicate bool  // a copy made by the link
 }
 
 // Receiver takes delivered messages. It returns false when the destination
@@ -123,7 +121,7 @@ const (
 	numCauses
 )
 
-// counters are a link's raw counts.
+// counters are a link's raw counts, or the network's totals.
 type counters struct {
 	sent, delivered, duplicated, corrupted, reordered uint64
 	bytesSent, bytesDelivered                         uint64
@@ -131,15 +129,24 @@ type counters struct {
 	inFlight                                          int64
 }
 
+// nodeCounters are one node's traffic: what it sent, what it was handed.
+type nodeCounters struct {
+	sent, bytesSent, delivered, bytesDelivered uint64
+}
+
+// linkState is what one directed link holds beyond the defaults: an
+// override, a clog, a hold, a busy bandwidth queue, and its counters when
+// per-link counting is on. Large worlds keep one only while the link
+// differs from the defaults (see sweep).
 type linkState struct {
 	from, to NodeID
 	params   *Link    // &Network.defaults unless overridden
 	busy     sim.Time // when the link finishes transmitting what it has
 	clog     float64  // latency factor; 0 = not clogged
-	clogGen  int64    // invalidates the unclog events of earlier clogs
+	clogGen  uint64   // the clog in force; unclog events of other clogs do nothing
 	holding  bool
 	held     []*Message
-	c        counters
+	c        counters // kept when per-link counting is on
 }
 
 // event kinds
@@ -149,9 +156,14 @@ const (
 	evUnclog
 )
 
-// denseMax is the largest world whose links live in an n×n slice; larger
-// worlds keep only the links they use, in a map.
+// denseMax is the largest world whose links live in an n×n slice and
+// count their traffic by default; larger worlds keep link states in a map,
+// only for links that differ from the defaults.
 var denseMax = 256
+
+// sweepMin is the number of link states a large world keeps before it
+// first looks for idle ones to free.
+const sweepMin = 64
 
 // Network is the set of links of one world.
 type Network struct {
@@ -161,11 +173,19 @@ type Network struct {
 	defaults Link
 	dense    []*linkState // n*n entries when n ≤ denseMax
 	sparse   map[uint64]*linkState
-	all      []*linkState // every link state, in creation order
+	sweepAt  int          // sparse: look for idle states when it holds this many
+	all      []*linkState // with per-link counting: every link state, in creation order
+	perLink  bool         // count traffic per link
+	nodes    []nodeCounters
+	tot      counters // every link's counts; tot.inFlight is unused (see inFlight)
+	discard  counters // where per-link counts go when per-link counting is off
 	recv     Receiver
 	cut      [][]uint64 // cut[to] is the bitset of senders to drops; nil: no partition
 	rules    []rule
 	ruleSeq  uint64
+	clogSeq  uint64
+	holds    int // links holding now
+	held     int // messages held now, on every link
 	reuse    bool
 	free     []*Message
 	slab     []Message
@@ -182,9 +202,10 @@ func (nw *Network) LastSend() sim.Time {
 	return nw.lastSend
 }
 
-// New returns a network of n nodes whose links all use defaults. It
-// allocates nothing per link until the link is used (worlds of up to 256
-// nodes get one slice of n² pointers).
+// New returns a network of n nodes whose links all use defaults. Worlds of
+// up to 256 nodes get one slice of n² pointers and count traffic per link
+// (see CountLinks); larger ones keep state only for the links that differ
+// from the defaults, and count traffic per node and in total.
 func New(w *sim.World, n int, defaults Link) (*Network, error) {
 	if n <= 0 || n > math.MaxInt32 {
 		return nil, fmt.Errorf("network: node count %d must be in [1, %d]", n, math.MaxInt32)
@@ -192,11 +213,13 @@ func New(w *sim.World, n int, defaults Link) (*Network, error) {
 	if err := defaults.Validate(); err != nil {
 		return nil, fmt.Errorf("network defaults: %w", err)
 	}
-	nw := &Network{w: w, rng: w.Rand("net"), n: n, defaults: defaults}
+	nw := &Network{w: w, rng: w.Rand("net"), n: n, defaults: defaults, nodes: make([]nodeCounters, n)}
 	if n <= denseMax {
 		nw.dense = make([]*linkState, n*n)
+		nw.perLink = true
 	} else {
 		nw.sparse = map[uint64]*linkState{}
+		nw.sweepAt = sweepMin
 	}
 	return nw, nil
 }
@@ -207,13 +230,33 @@ func (nw *Network) Size() int { return nw.n }
 // SetReceiver sets where delivered messages go.
 func (nw *Network) SetReceiver(r Receiver) { nw.recv = r }
 
+// CountLinks turns per-link counting on or off: Stats and LinkCosts report
+// per link only while it is on. It is on by default in worlds of up to 256
+// nodes and off in larger ones, where a link state for every pair that
+// ever talked would cost more than the messages. Totals, NodeStats and
+// CostMetrics count in every case. Call it before the first Send.
+func (nw *Network) CountLinks(on bool) error {
+	if nw.nextID > 0 {
+		return fmt.Errorf("network: CountLinks(%v) after %d sends: call it before the first Send", on, nw.nextID)
+	}
+	nw.perLink = on
+	return nil
+}
+
+// CountsLinks reports whether per-link counting is on.
+func (nw *Network) CountsLinks() bool { return nw.perLink }
+
 func key(from, to NodeID) uint64 { return uint64(uint32(from))<<32 | uint64(uint32(to)) }
 
-// link returns the state of from → to, creating it on first use.
-func (nw *Network) link(from, to NodeID) *linkState {
+func (nw *Network) inRange(from, to NodeID) {
 	if uint32(from) >= uint32(nw.n) || uint32(to) >= uint32(nw.n) {
 		panic(fmt.Sprintf("network: link %d->%d: node id out of range [0, %d)", from, to, nw.n))
 	}
+}
+
+// link returns the state of from → to, creating it if it has none.
+func (nw *Network) link(from, to NodeID) *linkState {
+	nw.inRange(from, to)
 	if nw.dense != nil {
 		i := int(from)*nw.n + int(to)
 		if l := nw.dense[i]; l != nil {
@@ -227,18 +270,83 @@ func (nw *Network) link(from, to NodeID) *linkState {
 	if l, ok := nw.sparse[k]; ok {
 		return l
 	}
+	if len(nw.sparse) >= nw.sweepAt {
+		nw.sweep()
+	}
 	l := nw.newLink(from, to)
 	nw.sparse[k] = l
 	return l
 }
 
+// state returns the state of from → to for a message: created when
+// per-link counting is on, else nil unless the link has one.
+func (nw *Network) state(from, to NodeID) *linkState {
+	if nw.perLink {
+		return nw.link(from, to)
+	}
+	nw.inRange(from, to)
+	if nw.dense != nil {
+		return nw.dense[int(from)*nw.n+int(to)]
+	}
+	if len(nw.sparse) == 0 {
+		return nil
+	}
+	return nw.sparse[key(from, to)]
+}
+
+// counts returns where l's per-link counts go.
+func (nw *Network) counts(l *linkState) *counters {
+	if nw.perLink && l != nil {
+		return &l.c
+	}
+	return &nw.discard
+}
+
 func (nw *Network) newLink(from, to NodeID) *linkState {
 	l := &linkState{from: from, to: to, params: &nw.defaults}
-	nw.all = append(nw.all, l)
+	if nw.perLink {
+		nw.all = append(nw.all, l)
+	}
 	return l
 }
 
-// peek returns the state of from → to, or nil if the link was never used.
+// idle reports whether l holds nothing the defaults do not say.
+func (nw *Network) idle(l *linkState) bool {
+	return l.params == &nw.defaults && l.clog == 0 && !l.holding && len(l.held) == 0 &&
+		l.busy <= nw.w.Now()
+}
+
+// sweep frees the idle link states of a large world, and sets when to
+// look again: when the map has doubled, so that the work is O(1) per
+// state created. Which states it frees does not depend on map order.
+func (nw *Network) sweep() {
+	if !nw.perLink {
+		for k, l := range nw.sparse {
+			if nw.idle(l) {
+				delete(nw.sparse, k)
+			}
+		}
+	}
+	nw.sweepAt = max(sweepMin, 2*len(nw.sparse))
+}
+
+// LinkStates returns how many links hold a state now: overrides, clogs,
+// holds, busy bandwidth queues, and every link used when per-link counting
+// is on. For tests and memory reports.
+func (nw *Network) LinkStates() int {
+	if nw.dense != nil {
+		n := 0
+		for _, l := range nw.dense {
+			if l != nil {
+				n++
+			}
+		}
+		return n
+	}
+	return len(nw.sparse)
+}
+
+// peek returns the state of from → to, or nil if it has none.
 func (nw *Network) peek(from, to NodeID) *linkState {
 	if uint32(from) >= uint32(nw.n) || uint32(to) >= uint32(nw.n) {
 		return nil
@@ -312,7 +420,7 @@ func (nw *Network) alloc() *Message {
 		return m
 	}
 	if len(nw.slab) == 0 {
-		nw.slab = make([]Message, slabSize)
+		nw.slab = sim.Take[Message](nw.w.Arena(), slabSize)
 	}
 	m := &nw.slab[0]
 	nw.slab = nw.slab[1:]
@@ -343,17 +451,25 @@ func (nw *Network) Recycle(on bool) {
 // applies, in order: fault rules, the partition, the bandwidth queue, loss,
 // corruption, latency (with reordering and clogging), duplication. A
 // message that arrives on a held link waits until it is released.
-// It panics if from or to is out of range, which is a bug in the caller.
+// It panics if from or to is out of range, which is a bug in the caller. A
+// size is counted within [0, 2³¹-1] bytes.
 func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
-	l := nw.link(from, to)
+	l := nw.state(from, to)
+	c := nw.counts(l)
 	nw.nextID++
 	id := nw.nextID
 	now := nw.w.Now()
 	nw.lastSend = now
 	m := nw.alloc()
-	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt, m.link = id, from, to, size, payload, now, l
-	l.c.sent++
-	l.c.bytesSent += uint64(size)
+	size = min(max(size, 0), math.MaxInt32) // Message.Size is 32 bits, to keep messages small
+	m.ID, m.From, m.To, m.Size, m.Payload, m.SentAt = id, from, to, int32(size), payload, now
+	c.sent++
+	c.bytesSent += uint64(size)
+	nw.tot.sent++
+	nw.tot.bytesSent += uint64(size)
+	nc := &nw.nodes[from]
+	nc.sent++
+	nc.bytesSent += uint64(size)
 	rec := sim.Record{Kind: "send", Node: int32(from), Peer: int32(to), ID: id}
 	if nw.w.Tracing() {
 		rec.Value = payload // not hashed; sinks render it if they want text
@@ -364,57 +480,65 @@ func (nw *Network) Send(from, to NodeID, payload any, size int) uint64 {
 	if len(nw.rules) > 0 {
 		v := nw.applyRules(m)
 		if v == Drop {
-			nw.drop(m, causeRule)
+			nw.drop(m, c, causeRule)
 			return id
 		}
 		extra = time.Duration(v)
 	}
 	if nw.cut != nil && nw.blocked(from, to) {
-		nw.drop(m, causePartition)
+		nw.drop(m, c, causePartition)
 		return id
 	}
-	p := l.params
+	p := &nw.defaults
+	if l != nil {
+		p = l.params
+	}
 	at := now
 	if p.BandwidthBytesPerSec > 0 {
+		if l == nil {
+			l = nw.link(from, to) // a busy queue is state
+		}
 		start := max(now, l.busy)
 		tx := txTime(int64(size), p.BandwidthBytesPerSec)
 		if p.QueueBytes > 0 && start.Sub(now)+tx > txTime(p.QueueBytes, p.BandwidthBytesPerSec) {
-			nw.drop(m, causeQueueFull)
+			nw.drop(m, c, causeQueueFull)
 			return id
 		}
 		l.busy = start.Add(tx)
 		at = l.busy
 	}
 	if p.Loss > 0 && nw.rng.Float64() < p.Loss {
-		nw.drop(m, causeLoss)
+		nw.drop(m, c, causeLoss)
 		return id
 	}
 	if p.Corrupt > 0 && nw.rng.Float64() < p.Corrupt {
 		m.Corrupted = true
-		l.c.corrupted++
+		c.corrupted++
+		nw.tot.corrupted++
 		nw.w.Trace(sim.Record{Kind: "corrupt", Node: int32(from), Peer: int32(to), ID: id})
 	}
-	nw.schedule(l, m, at.Add(nw.latency(l, p, m)+extra))
+	nw.schedule(c, m, at.Add(nw.latency(l, c, p, m)+extra))
 	if p.Duplicate > 0 && nw.rng.Float64() < p.Duplicate {
 		d := nw.alloc()
 		*d = *m
 		d.Duplicate = true
-		l.c.duplicated++
+		c.duplicated++
+		nw.tot.duplicated++
 		nw.w.Trace(sim.Record{Kind: "duplicate", Node: int32(from), Peer: int32(to), ID: id})
-		nw.schedule(l, d, at.Add(nw.latency(l, p, d)+extra))
+		nw.schedule(c, d, at.Add(nw.latency(l, c, p, d)+extra))
 	}
 	return id
 }
 
-func (nw *Network) schedule(l *linkState, m *Message, at sim.Time) {
-	l.c.inFlight++
+func (nw *Network) schedule(c *counters, m *Message, at sim.Time) {
+	c.inFlight++
 	nw.inFlight++
 	nw.w.Post(at, nw, evDeliver, int32(m.To), int64(m.ID), 0, m)
 }
 
 // latency draws the delay of one message: propagation, plus the reorder
 // delay if it is reordered, times the clog factor.
-func (nw *Network) latency(l *linkState, p *Link, m *Message) time.Duration {
+func (nw *Network) latency(l *linkState, c *counters, p *Link, m *Message) time.Duration {
 	lat := p.Latency.Sample(nw.rng)
 	if p.Reorder > 0 && nw.rng.Float64() < p.Reorder {
 		if p.ReorderDelay != (Dist{}) {
@@ -422,10 +546,11 @@ func (nw *Network) latency(l *linkState, p *Link, m *Message) time.Duration {
 		} else {
 			lat += p.Latency.Sample(nw.rng)
 		}
-		l.c.reordered++
+		c.reordered++
+		nw.tot.reordered++
 		nw.w.Trace(sim.Record{Kind: "reorder", Node: int32(m.From), Peer: int32(m.To), ID: m.ID})
 	}
-	if l.clog > 0 {
+	if l != nil && l.clog > 0 {
 		lat = scale(lat, l.clog)
 	}
 	return lat
@@ -457,8 +582,9 @@ func txTime(size, bw int64) time.Duration {
 	return min(time.Duration(q), time.Hour)
 }
 
-func (nw *Network) drop(m *Message, cause int) {
-	m.link.c.dropped[cause]++
+func (nw *Network) drop(m *Message, c *counters, cause int) {
+	c.dropped[cause]++
+	nw.tot.dropped[cause]++
 	nw.w.Trace(sim.Record{Kind: "drop", Node: int32(m.From), Peer: int32(m.To), ID: m.ID, Detail: Causes[cause]})
 	nw.recycle(m)
 }
@@ -468,14 +594,22 @@ func (nw *Network) Handle(ev *sim.Event) {
 	switch ev.Kind {
 	case evDeliver:
 		m := ev.Ptr.(*Message)
-		m.link.c.inFlight--
 		nw.inFlight--
-		nw.arrive(m, true)
+		var l *linkState
+		if nw.perLink || nw.holds > 0 {
+			l = nw.state(m.From, m.To)
+		}
+		c := nw.counts(l)
+		c.inFlight--
+		nw.arrive(m, l, c, true)
 	case evRelease:
-		for _, m := range ev.Ptr.([]*Message) {
-			m.link.c.inFlight--
+		ms := ev.Ptr.([]*Message)
+		l := nw.peek(ms[0].From, ms[0].To)
+		c := nw.counts(l)
+		for _, m := range ms {
+			c.inFlight--
 			nw.inFlight--
-			nw.arrive(m, false)
+			nw.arrive(m, l, c, false)
 		}
 	case evUnclog:
 		nw.unclogEvent(ev)
@@ -483,23 +617,29 @@ func (nw *Network) Handle(ev *sim.Event) {
 }
 
 // arrive hands m to the receiver, unless its link is held (and holdable),
-// partitioned, or the receiver is down.
-func (nw *Network) arrive(m *Message, holdable bool) {
-	l := m.link
-	if holdable && l.holding {
+// partitioned, or the receiver is down. l is m's link state, if it has one
+// that matters: when per-link counting is on or a link is held.
+func (nw *Network) arrive(m *Message, l *linkState, c *counters, holdable bool) {
+	if holdable && l != nil && l.holding {
 		l.held = append(l.held, m)
+		nw.held++
 		nw.w.Trace(sim.Record{Kind: "held", Node: int32(m.From), Peer: int32(m.To), ID: m.ID})
 		return
 	}
 	if nw.cut != nil && nw.blocked(m.From, m.To) {
-		nw.drop(m, causePartition)
+		nw.drop(m, c, causePartition)
 		return
 	}
 	if nw.recv != nil && !nw.recv.Receive(m) {
-		nw.drop(m, causeDown)
+		nw.drop(m, c, causeDown)
 		return
 	}
-	l.c.delivered++
-	l.c.bytesDelivered += uint64(m.Size)
+	c.delivered++
+	c.bytesDelivered += uint64(m.Size)
+	nw.tot.delivered++
+	nw.tot.bytesDelivered += uint64(m.Size)
+	nc := &nw.nodes[m.To]
+	nc.delivered++
+	nc.bytesDelivered += uint64(m.Size)
 	nw.recycle(m)
 }

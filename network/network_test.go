@@ -499,11 +499,61 @@ func TestDeterminism(t *testing.T) {
 	if h4, _ := workload(t, 42, true); h4 != h1 {
 		t.Fatalf("recycling changed the trace hash: %x vs %x", h4, h1)
 	}
-	// Nor must the link storage (dense slice or map).
+	// Nor must the link storage (dense slice or map, which frees idle
+	// states), nor the totals kept without per-link counting.
 	defer func(d int) { denseMax = d }(denseMax)
 	denseMax = 0
-	if h5, _ := workload(t, 42, false); h5 != h1 {
-		t.Fatalf("sparse link storage changed the trace hash: %x vs %x", h5, h1)
+	if h5, s5 := workload(t, 42, false); h5 != h1 || fmt.Sprint(s5) != fmt.Sprint(s1) {
+		t.Fatalf("sparse link storage changed the run: %x %v vs %x %v", h5, s5, h1, s1)
+	}
+}
+
+// TestLinkStatesFreed checks that a large world frees the state of a busy
+// bandwidth queue once the link is idle again, so that link states track
+// the links that differ from the defaults now, not every pair ever used.
+// It also checks that a clog of a freed and recreated link is not ended
+// by the unclog event of an earlier clog.
+func TestLinkStatesFreed(t *testing.T) {
+	const n = 1000
+	w, nw, r := newNet(t, 1, n, Link{Latency: Const(ms(1)), BandwidthBytesPerSec: 1_000_000})
+	rng := sim.NewStream(1, "test")
+	var tick sim.HandlerFunc
+	sent, most := 0, 0
+	tick = func(ev *sim.Event) {
+		from := NodeID(rng.IntN(n))
+		nw.Send(from, NodeID((int(from)+1+rng.IntN(n-1))%n), nil, 1000) // 1 ms on the wire
+		sent++
+		most = max(most, nw.LinkStates())
+		if sent < 20_000 {
+			w.After(100*time.Microsecond, tick, sim.Event{Node: -1})
+		}
+	}
+	w.After(0, tick, sim.Event{Node: -1})
+	run(t, w)
+	if len(r.got) != 20_000 {
+		t.Fatalf("delivered %d of 20000", len(r.got))
+	}
+	// About 10 links are busy at a time; sweeping keeps at most about
+	// twice the busy ones plus sweepMin.
+	if most > 2*sweepMin {
+		t.Fatalf("up to %d link states for about 10 busy links", most)
+	}
+
+	// Clog 0 → 1 for 1 ms, unclog, let the state go, clog again for 10 ms:
+	// the first clog's unclog event (at 1 ms) must not end the second.
+	_ = nw.SetDefaults(Link{Latency: Const(ms(1))})
+	_ = nw.Clog(0, 1, 5, ms(1))
+	_ = nw.Unclog(0, 1)
+	nw.sweep()
+	if nw.peek(0, 1) != nil {
+		t.Fatal("an idle link kept its state after a sweep")
+	}
+	_ = nw.Clog(0, 1, 5, ms(10))
+	if err := w.RunUntil(w.Now().Add(ms(5))); err != nil {
+		t.Fatal(err)
+	}
+	if f := nw.Clogged(0, 1); f != 5 {
+		t.Fatalf("clog factor %v at 5 ms, want 5: an old unclog ended a newer clog", f)
 	}
 }
 
@@ -570,17 +620,40 @@ func TestNewRejects(t *testing.T) {
 	}
 }
 
-// TestLargeWorld checks that a 10 000-node network costs memory for the
-// links it uses only.
+// TestLargeWorld checks that a 10 000-node network keeps state only for
+// the links that differ from the defaults, unless asked to count per link,
+// and that its totals and node counters hold either way.
 func TestLargeWorld(t *testing.T) {
-	w, nw, r := newNet(t, 1, 10_000, Link{Latency: Const(ms(1))})
-	for i := range NodeID(10_000) {
-		nw.Send(i, (i+1)%10_000, nil, 1)
-	}
-	g, _ := Isolate(10_000, 5)
-	_ = nw.SetGrudge(g, "")
-	run(t, w)
-	if len(r.got) != 9998 || len(nw.all) != 10_000 {
-		t.Fatalf("delivered %d, link states %d", len(r.got), len(nw.all))
+	for _, tt := range []struct {
+		perLink bool
+		states  int
+	}{{false, 0}, {true, 10_000}} {
+		w, nw, r := newNet(t, 1, 10_000, Link{Latency: Const(ms(1))})
+		if err := nw.CountLinks(tt.perLink); err != nil {
+			t.Fatal(err)
+		}
+		for i := range NodeID(10_000) {
+			nw.Send(i, (i+1)%10_000, nil, 1)
+		}
+		g, _ := Isolate(10_000, 5)
+		_ = nw.SetGrudge(g, "")
+		run(t, w)
+		if len(r.got) != 9998 || nw.LinkStates() != tt.states {
+			t.Fatalf("per-link %v: delivered %d, link states %d, want %d", tt.perLink, len(r.got), nw.LinkStates(), tt.states)
+		}
+		tot := nw.Totals()
+		balanced(t, "totals", tot)
+		if tot.Sent != 10_000 || tot.Delivered != 9998 || tot.Dropped[CausePartition] != 2 {
+			t.Fatalf("per-link %v: totals %+v", tt.perLink, tot)
+		}
+		if s := nw.NodeStats(5); s.Sent != 1 || s.Delivered != 0 {
+			t.Fatalf("per-link %v: node n6 %+v", tt.perLink, s)
+		}
+		if s := nw.NodeStats(7); s != (NodeStats{Sent: 1, BytesSent: 1, Delivered: 1, BytesDelivered: 1}) {
+			t.Fatalf("per-link %v: node n8 %+v", tt.perLink, s)
+		}
+		if err := nw.CountLinks(!tt.perLink); err == nil {
+			t.Fatalf("CountLinks accepted a change after sends")
+		}
 	}
 }

@@ -19,22 +19,6 @@ type LinkStats struct {
 	InFlight, Held              uint64            // now
 }
 
-// add adds s to t.
-func (t *LinkStats) add(s LinkStats) {
-	t.Sent += s.Sent
-	t.Delivered += s.Delivered
-	t.Duplicated += s.Duplicated
-	t.Corrupted += s.Corrupted
-	t.Reordered += s.Reordered
-	t.BytesSent += s.BytesSent
-	t.BytesDelivered += s.BytesDelivered
-	t.InFlight += s.InFlight
-	t.Held += s.Held
-	for c, v := range s.Dropped {
-		t.Dropped[c] += v
-	}
-}
-
 // DroppedTotal sums the drops over every cause.
 func (s LinkStats) DroppedTotal() uint64 {
 	var t uint64
@@ -64,7 +48,8 @@ func (l *linkState) stats() LinkStats {
 	return s
 }
 
-// Stats returns the counters of the link from → to.
+// Stats returns the counters of the link from → to. They count only while
+// per-link counting is on (see CountLinks); off, only Held is counted.
 func (nw *Network) Stats(from, to NodeID) LinkStats {
 	if l := nw.peek(from, to); l != nil {
 		return l.stats()
@@ -72,13 +57,34 @@ func (nw *Network) Stats(from, to NodeID) LinkStats {
 	return emptyStats()
 }
 
-// Totals sums the counters of every link.
+// Totals returns the counters of the whole network, in O(1): the sum over
+// every link, whether per-link counting is on or not.
 func (nw *Network) Totals() LinkStats {
-	t := emptyStats()
-	for _, l := range nw.all {
-		t.add(l.stats())
+	s := emptyStats()
+	c := &nw.tot
+	s.Sent, s.Delivered, s.Duplicated, s.Corrupted, s.Reordered = c.sent, c.delivered, c.duplicated, c.corrupted, c.reordered
+	s.BytesSent, s.BytesDelivered = c.bytesSent, c.bytesDelivered
+	s.InFlight, s.Held = uint64(nw.inFlight), uint64(nw.held)
+	for i, name := range Causes {
+		s.Dropped[name] = c.dropped[i]
 	}
-	return t
+	return s
+}
+
+// NodeStats is one node's traffic: the messages (and their bytes) it sent,
+// and those delivered to it. A duplicate counts as delivered, not as sent.
+type NodeStats struct {
+	Sent, BytesSent           uint64
+	Delivered, BytesDelivered uint64
+}
+
+// NodeStats returns the traffic of node id; they are always counted.
+func (nw *Network) NodeStats(id NodeID) NodeStats {
+	if id < 0 || int(id) >= nw.n {
+		return NodeStats{}
+	}
+	c := nw.nodes[id]
+	return NodeStats{Sent: c.sent, BytesSent: c.bytesSent, Delivered: c.delivered, BytesDelivered: c.bytesDelivered}
 }
 
 // InFlight returns the number of messages scheduled for delivery and not
@@ -92,7 +98,8 @@ type LinkCost struct {
 }
 
 // LinkCosts returns the counters of every link that carried or dropped a
-// message, sorted by (From, To), for per-link cost reports.
+// message, sorted by (From, To), for per-link cost reports. It is empty
+// when per-link counting is off (see CountLinks).
 func (nw *Network) LinkCosts() []LinkCost {
 	var out []LinkCost
 	for _, l := range nw.all {

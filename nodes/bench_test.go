@@ -1,7 +1,9 @@
 package nodes
 
 import (
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -72,4 +74,71 @@ func BenchmarkTenThousandNodes(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.N)*pending/b.Elapsed().Seconds(), "events/s")
+}
+
+// gossiper forwards every message it receives to a random node, and starts
+// with fanout messages of its own: a gossip of constant volume.
+type gossiper struct{ n, fanout int }
+
+func (g *gossiper) Start(env *Env) {
+	for range g.fanout {
+		g.Receive(env, 0, nil)
+	}
+}
+func (g *gossiper) Receive(env *Env, _ NodeID, _ any) {
+	env.Send(NodeID(env.Rand().IntN(g.n)), nil, 64)
+}
+func (g *gossiper) Timer(*Env, TimerID, any) {}
+
+// BenchmarkGossip runs a gossip of 10 messages in flight per node over
+// 1-5 ms links, with the node runtime, in worlds of 1 000 to 100 000 nodes.
+// One op is one event (a delivery and the send it triggers). It reports
+// the heap the whole world holds per node (runtime, nodes, network, and
+// the pending events), measured after a warm-up of 10 events per message.
+// The 100 000-node world (minutes to warm up) runs only with
+// FAULTLINE_BENCH_LARGE=1 (make bench-large); run it with -benchtime Nx
+// so that it is built once.
+func BenchmarkGossip(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 100_000} {
+		b.Run("nodes="+strconv.Itoa(n), func(b *testing.B) {
+			if n > 10_000 && os.Getenv("FAULTLINE_BENCH_LARGE") == "" {
+				b.Skip("a large world: set FAULTLINE_BENCH_LARGE=1 (make bench-large)")
+			}
+			const fanout = 10
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			w := sim.New(1, sim.Options{Limits: sim.Limits{MaxEvents: 1 << 62, MaxTime: sim.Never - 1}})
+			net, err := network.New(w, n, network.Link{Latency: network.Dist{Kind: network.Uniform, Min: time.Millisecond, Max: 5 * time.Millisecond}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rt := NewRuntime(w, net)
+			for range n {
+				if _, err := rt.Add(func(NodeID) Node { return &gossiper{n: n, fanout: fanout} }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := w.RunEvents(uint64(10 * fanout * n)); err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			heap := float64(int64(after.HeapInuse) - int64(before.HeapInuse))
+			pending := w.Pending()
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := w.RunEvents(uint64(b.N)); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			b.ReportMetric(heap/float64(n), "heap-B/node")
+			b.ReportMetric(heap/1e6, "heap-MB")
+			b.ReportMetric(float64(pending), "pending")
+			if t := net.Totals(); t.Delivered == 0 || t.Sent != t.Delivered+uint64(net.InFlight()) {
+				b.Fatalf("totals %+v, in flight %d", t, net.InFlight())
+			}
+			runtime.KeepAlive(rt)
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -107,7 +108,17 @@ type Options struct {
 	CheckDeterminism bool
 	// Roles asks for Result.Nodes, the role of each node.
 	Roles bool
+	// FreshMemory gives the run storage of its own. By default a run
+	// without a Sink reuses blocks (messages, calls, replies) that an
+	// earlier run of the process used and is done with (sim.Arena), which
+	// makes the cost of a seed the same for the first seed and the
+	// hundredth. Results are the same either way.
+	FreshMemory bool
 }
+
+// arenas hold the storage of finished runs for the next ones; a sweep's
+// workers each take one for the run they execute.
+var arenas = sync.Pool{New: func() any { return sim.NewArena() }}
 
 // DefaultProgram starts replay lines when Options.Program is empty.
 const DefaultProgram = "faultline"
@@ -221,7 +232,14 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	if opts.CheckDeterminism {
 		return checkDeterminism(s, v, seed, opts)
 	}
-	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink})
+	var arena *sim.Arena
+	if !opts.FreshMemory && opts.Sink == nil {
+		// Nothing outside the world keeps a pointer into its storage once
+		// Execute returns (a sink could keep payloads: no reuse with one).
+		arena = arenas.Get().(*sim.Arena)
+		defer func() { arena.Reset(); arenas.Put(arena) }()
+	}
+	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink, Arena: arena})
 	if b, ok := opts.Sink.(worldBinder); ok {
 		b.bind(w)
 	}

@@ -16,6 +16,7 @@ type Metrics struct {
 	hists    map[string]*Histogram
 	series   map[string]*Series
 	values   map[string]float64
+	arena    *Arena // lends histograms and series their storage; nil: the heap
 }
 
 // NewMetrics returns an empty registry.
@@ -113,6 +114,7 @@ type Histogram struct {
 	samples []float64   // joined samples, sorted when sorted is true
 	chunks  [][]float64 // samples added since the last join
 	n       int
+	arena   *Arena // where chunks come from; nil: the heap
 	sorted  bool
 	sum     float64
 }
@@ -132,7 +134,7 @@ func (h *Histogram) Observe(v float64) {
 		if k >= 0 {
 			c = min(2*cap(h.chunks[k]), histChunkMax)
 		}
-		h.chunks = append(h.chunks, make([]float64, 0, c))
+		h.chunks = append(h.chunks, Take[float64](h.arena, c)[:0])
 		k++
 	}
 	h.chunks[k] = append(h.chunks[k], v)
@@ -160,7 +162,7 @@ func (h *Histogram) join() {
 	if len(h.chunks) == 0 {
 		return
 	}
-	all := make([]float64, 0, h.n)
+	all := Take[float64](h.arena, h.n)[:0]
 	all = append(all, h.samples...)
 	for _, c := range h.chunks {
 		all = append(all, c...)
@@ -194,7 +196,7 @@ func (h *Histogram) Max() float64 { return h.Quantile(1) }
 func (m *Metrics) Histogram(name string) *Histogram {
 	h, ok := m.hists[name]
 	if !ok {
-		h = &Histogram{}
+		h = &Histogram{arena: m.arena}
 		m.hists[name] = h
 	}
 	return h
@@ -215,6 +217,7 @@ type Series struct {
 	Kind    SeriesKind
 	Step    time.Duration
 	buckets [][]float64
+	arena   *Arena
 }
 
 // Add records v at time t.
@@ -227,7 +230,10 @@ func (s *Series) Add(t Time, v float64) {
 	if b == nil && i > 0 {
 		// Steps tend to hold as many values as the one before: size the
 		// new bucket like it instead of growing it from one.
-		b = make([]float64, 0, max(len(s.buckets[i-1]), 1))
+		b = Grow[float64](s.arena, nil, max(len(s.buckets[i-1]), 1))
+	}
+	if len(b) == cap(b) {
+		b = Grow(s.arena, b, 1)
 	}
 	s.buckets[i] = append(b, v)
 }
@@ -285,7 +291,7 @@ func (m *Metrics) Series(name string, kind SeriesKind, step time.Duration) *Seri
 		if step <= 0 {
 			step = time.Second
 		}
-		s = &Series{Kind: kind, Step: step}
+		s = &Series{Kind: kind, Step: step, arena: m.arena}
 		m.series[name] = s
 	}
 	return s

@@ -46,6 +46,9 @@ type Options struct {
 	// Sink receives trace records; nil discards them. The trace hash does
 	// not depend on the sink.
 	Sink Sink
+	// Arena, if set, lends components storage that an earlier world of the
+	// same worker used (see Arena). It never changes a run.
+	Arena *Arena
 }
 
 // Limits bound a run so that no run can go on forever.
@@ -151,11 +154,15 @@ func New(seed uint64, opts Options) *World {
 		Metrics: NewMetrics(),
 		budget:  math.MaxUint64,
 	}
+	w.Metrics.arena = opts.Arena
 	if opts.ShuffleTies {
 		w.sched = w.Rand("sched")
 	}
 	return w
 }
+
+// Arena returns the arena of Options.Arena, or nil: pass it to Take.
+func (w *World) Arena() *Arena { return w.opts.Arena }
 
 // Seed returns the world's seed.
 func (w *World) Seed() uint64 { return w.seed }

@@ -49,6 +49,7 @@ type Caller struct {
 	late    *sim.Counter
 	spare   []*attempt // dropped attempts, for reuse
 	calls   chunk[Call]
+	fresh   chunk[request] // requests beyond the spare ones
 	// Ended requests are reused too, but only once the outermost apply has
 	// returned: until then a Wake list or a completion callback may still
 	// name them, and a reused one must not be mistaken for the old one.
@@ -119,6 +120,7 @@ func NewCaller(env *nodes.Env, c CallerConfig) *Caller {
 		panic(fmt.Sprintf("services: pipeline: %v", err))
 	}
 	cl := &Caller{c: c, world: w, p: p, late: w.Metrics.Counter("late_replies")}
+	cl.calls.arena, cl.fresh.arena = w.Arena(), w.Arena()
 	if p.Breaker() != nil && c.BreakerSeries != "" {
 		cl.brLevel = NewLevel(w.Metrics, c.BreakerSeries)
 	}
@@ -152,7 +154,7 @@ func (c *Caller) newRequest() *request {
 		c.spareReqs = c.spareReqs[:n-1]
 		return r
 	}
-	return new(request)
+	return c.fresh.new()
 }
 
 // do starts r, whose op, value, upstream and completion are set.

@@ -183,6 +183,7 @@ func (s *Server) Start(env *nodes.Env) {
 	m := w.Metrics
 	p := s.c.Prefix
 	s.world = w
+	s.jobs.arena, s.replies.arena = w.Arena(), w.Arena()
 	stream := s.c.Stream
 	if stream == "" {
 		stream = "server/" + env.Name()
@@ -335,6 +336,9 @@ func (s *Server) arrive(env *nodes.Env, from NodeID, c *Call) {
 		if s.c.MaxQueue != Unbounded && len(s.fifo)-s.head >= s.c.MaxQueue {
 			s.reject(env, j)
 			return
+		}
+		if len(s.fifo) == cap(s.fifo) {
+			s.fifo = sim.Grow(s.world.Arena(), s.fifo, 1)
 		}
 		s.fifo = append(s.fifo, j)
 	}

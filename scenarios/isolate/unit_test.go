@@ -28,10 +28,11 @@ func TestCrashCause(t *testing.T) {
 // must be carried in Job, or listed here with the reason it is not.
 func TestWorkerJobCarriesEveryOption(t *testing.T) {
 	carried := map[string]string{
-		"Sink": "", "Roles": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "MemoryLimit": "MemoryLimit", "ArtifactDir": "ArtifactDir",
+		"Sink": "", "Roles": "", "FreshMemory": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "MemoryLimit": "MemoryLimit", "ArtifactDir": "ArtifactDir",
 		"Faults": "Faults", "FaultsFile": "FaultsFile", "Program": "Program", "CheckDeterminism": "CheckDeterminism",
 	}
 	// Sink: sweeps and comparisons write no traces. Roles: only list asks.
+	// FreshMemory: it changes no result.
 	job := reflect.TypeOf(Job{})
 	for f := range reflect.TypeOf(scenarios.Options{}).Fields() {
 		to, ok := carried[f.Name]

@@ -1,0 +1,96 @@
+package sim
+
+import "slices"
+
+// Arena lends blocks of memory to the components of one world and takes
+// them all back at once, so that a worker that runs many worlds one after
+// another reuses the storage of the last one instead of asking the
+// runtime for fresh memory each time (Options.Arena).
+//
+// Reset zeroes the blocks it takes back, so a block is zero when lent and
+// what a world sees does not depend on the world that used it before:
+// reuse never changes a run. Nor does a taken-back block keep the last
+// world's objects alive.
+// An Arena is not safe for concurrent use; give each worker its own.
+type Arena struct {
+	pools map[arenaKey]*arenaPool
+}
+
+type arenaKey struct {
+	typ any // a nil *T: one key per element type
+	n   int
+}
+
+type arenaPool struct {
+	blocks []any // each a block[T] of length n
+	lent   int   // blocks[:lent] are in use by the current world
+}
+
+// NewArena returns an empty arena.
+func NewArena() *Arena { return &Arena{pools: map[arenaKey]*arenaPool{}} }
+
+// Reset takes back every block lent so far. Call it only once nothing
+// uses them any more: when the world that borrowed them is done, and
+// nothing kept a pointer into them (a sink that keeps trace records with
+// their payloads, for one).
+func (a *Arena) Reset() {
+	if a == nil {
+		return
+	}
+	for _, p := range a.pools {
+		for _, b := range p.blocks[:p.lent] {
+			clearBlock(b)
+		}
+		p.lent = 0
+	}
+}
+
+// Take returns a zeroed block of n Ts: one the arena lent to an earlier
+// world, or a new one. With a nil arena it is make([]T, n).
+func Take[T any](a *Arena, n int) []T {
+	if a == nil {
+		return make([]T, n)
+	}
+	k := arenaKey{typ: (*T)(nil), n: n}
+	p := a.pools[k]
+	if p == nil {
+		p = &arenaPool{}
+		a.pools[k] = p
+	}
+	if p.lent < len(p.blocks) {
+		b := p.blocks[p.lent].(block[T])
+		p.lent++
+		return b
+	}
+	b := make(block[T], n)
+	p.blocks = append(p.blocks, b)
+	p.lent++
+	return b
+}
+
+// block is a lent []T that can zero itself without knowing T.
+type block[T any] []T
+
+func (b block[T]) zero() { clear(b) }
+
+func clearBlock(b any) { b.(interface{ zero() }).zero() }
+
+// Grow returns s with room for n more elements: s itself if it has the
+// room, else a copy of s in a block of twice the capacity (at least 16
+// and enough), taken from the arena. The old block stays lent until
+// Reset. With a nil arena it is slices.Grow.
+func Grow[T any](a *Arena, s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	if a == nil {
+		return slices.Grow(s, n)
+	}
+	c := max(16, 2*cap(s))
+	for c < len(s)+n {
+		c *= 2
+	}
+	b := Take[T](a, c)
+	copy(b, s)
+	return b[:len(s)]
+}
