@@ -107,18 +107,9 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
-	j := exploreJSON{Scenario: sum.Scenario, Params: sum.Params, Seed: sum.Seed, Runs: sum.Runs, Features: sum.Features, Corpus: len(sum.Corpus), Failures: []exploreFailJSON{}}
-	for _, f := range sum.Failures {
-		path := filepath.Join(*outDir, fmt.Sprintf("%s-explore%d-run%d.faults", sc.Name, seed, f.Run))
-		text := fmt.Sprintf("# %s: explore seed %d, run %d (%s), world seed %d, status %s\n%s", sc.Name, seed, f.Run, f.Entry.Origin, f.Entry.Seed, f.Result.Status, f.Entry.Schedule)
-		if err := outfile.Write(path, []byte(text)); err != nil {
-			return exitFail, fmt.Errorf("--out: %w", err)
-		}
-		j.Failures = append(j.Failures, exploreFailJSON{
-			Run: f.Run, Seed: f.Entry.Seed, Status: f.Result.Status, Origin: f.Entry.Origin, Schedule: f.Entry.Lines,
-			TraceHash: f.Result.TraceHash, Checks: f.Result.Checks, Out: path,
-			Replay: opts.ReplayCommand(sc, sum.Values, f.Entry.Seed) + " --faults " + quoteArg(path),
-		})
+	j, err := writeFailures(sc, sum, seed, *outDir, opts)
+	if err != nil {
+		return exitFail, err
 	}
 	if *corpusDir != "" {
 		if err := writeCorpus(*corpusDir, sc.Name, sum.Corpus[len(corpus):]); err != nil {
@@ -134,28 +125,53 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 		enc.SetIndent("", "  ")
 		return code, enc.Encode(j)
 	}
-	line := fmt.Sprintf("explore %s (explorer seed %d): %d runs, %d features, corpus %d, %d failures", sc.Name, seed, j.Runs, j.Features, j.Corpus, len(j.Failures))
+	a.printExplore(stdout, sc, sum, j)
+	return code, nil
+}
+
+// writeFailures writes each failing run's schedule to dir and returns the
+// exploration's report.
+func writeFailures(sc *scenarios.Scenario, sum *scenarios.ExploreSummary, seed uint64, dir string, opts scenarios.Options) (exploreJSON, error) {
+	j := exploreJSON{Scenario: sum.Scenario, Params: sum.Params, Seed: sum.Seed, Runs: sum.Runs, Features: sum.Features, Corpus: len(sum.Corpus), Failures: []exploreFailJSON{}}
+	for _, f := range sum.Failures {
+		path := filepath.Join(dir, fmt.Sprintf("%s-explore%d-run%d.faults", sc.Name, seed, f.Run))
+		text := fmt.Sprintf("# %s: explore seed %d, run %d (%s), world seed %d, status %s\n%s", sc.Name, seed, f.Run, f.Entry.Origin, f.Entry.Seed, f.Result.Status, f.Entry.Schedule)
+		if err := outfile.Write(path, []byte(text)); err != nil {
+			return j, fmt.Errorf("--out: %w", err)
+		}
+		j.Failures = append(j.Failures, exploreFailJSON{
+			Run: f.Run, Seed: f.Entry.Seed, Status: f.Result.Status, Origin: f.Entry.Origin, Schedule: f.Entry.Lines,
+			TraceHash: f.Result.TraceHash, Checks: f.Result.Checks, Out: path,
+			Replay: opts.ReplayCommand(sc, sum.Values, f.Entry.Seed) + " --faults " + quoteArg(path),
+		})
+	}
+	return j, nil
+}
+
+// printExplore prints the report as text: the summary line, then the
+// first failure with its schedule, replay and shrink commands.
+func (a *App) printExplore(w io.Writer, sc *scenarios.Scenario, sum *scenarios.ExploreSummary, j exploreJSON) {
+	line := fmt.Sprintf("explore %s (explorer seed %d): %d runs, %d features, corpus %d, %d failures", sc.Name, j.Seed, j.Runs, j.Features, j.Corpus, len(j.Failures))
 	if sum.Interrupted {
 		line += ", INTERRUPTED"
 	}
-	fmt.Fprintln(stdout, line)
+	fmt.Fprintln(w, line)
 	if len(j.Failures) == 0 {
-		return code, nil
+		return
 	}
 	f := j.Failures[0]
-	fmt.Fprintf(stdout, "first failure: run %d (%s), world seed %d, status %s, trace_hash %s\n", f.Run, f.Origin, f.Seed, f.Status, f.TraceHash)
+	fmt.Fprintf(w, "first failure: run %d (%s), world seed %d, status %s, trace_hash %s\n", f.Run, f.Origin, f.Seed, f.Status, f.TraceHash)
 	for _, c := range f.Checks {
 		if !c.OK {
-			fmt.Fprintf(stdout, "  %s %s: %s\n", c.Outcome, c.Name, clip(c.Detail, 300))
+			fmt.Fprintf(w, "  %s %s: %s\n", c.Outcome, c.Name, clip(c.Detail, 300))
 		}
 	}
-	fmt.Fprintf(stdout, "schedule (%d faults):\n", len(f.Schedule))
+	fmt.Fprintf(w, "schedule (%d faults):\n", len(f.Schedule))
 	for _, l := range f.Schedule {
-		fmt.Fprintf(stdout, "  %s\n", l)
+		fmt.Fprintf(w, "  %s\n", l)
 	}
-	fmt.Fprintf(stdout, "written to  %s\nreplay      %s\n", f.Out, f.Replay)
-	fmt.Fprintf(stdout, "shrink it   %s shrink %s --seed %d --faults %s%s\n", a.Name, sc.Name, f.Seed, quoteArg(f.Out), setFlags(sum.Values, sc))
-	return code, nil
+	fmt.Fprintf(w, "written to  %s\nreplay      %s\n", f.Out, f.Replay)
+	fmt.Fprintf(w, "shrink it   %s shrink %s --seed %d --faults %s%s\n", a.Name, sc.Name, f.Seed, quoteArg(f.Out), setFlags(sum.Values, sc))
 }
 
 // setFlags returns the --set flags of v that differ from s's defaults.
