@@ -53,13 +53,8 @@ func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) 
 		return exitUsage, usagef("--min-seeds %d: want a count ≥ 0", *minSeeds)
 	}
 	opts.MinSeeds = *minSeeds
-	if *plotPath != "" {
-		if err := report.CheckPlotPath(*plotPath); err != nil {
-			return exitUsage, usagef("%v", err)
-		}
-		if err := checkOutPath("plot", *plotPath); err != nil {
-			return exitUsage, err
-		}
+	if err := checkPlotFlag(*plotPath); err != nil {
+		return exitUsage, err
 	}
 	sc, _ := a.catalog.Lookup(fs.Arg(0))
 	if err := probeSLOs(sc, opts); err != nil {
@@ -83,23 +78,8 @@ func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) 
 		fmt.Fprintf(stderr, "%s capacity: interrupted before any seed finished\n", a.Name)
 		return exitInterrupted, nil
 	}
-	var buf bytes.Buffer
-	if *format == "json" {
-		writeCapacityJSON(&buf, res)
-	} else {
-		writeCapacityText(&buf, res)
-	}
-	if _, err := stdout.Write(buf.Bytes()); err != nil {
+	if err := writeCapacity(stdout, res, *format, *plotPath); err != nil {
 		return exitFail, err
-	}
-	if *plotPath != "" && !res.Interrupted {
-		var pb bytes.Buffer
-		if err := report.WriteCapacityPlot(&pb, *plotPath, res); err != nil {
-			return exitFail, err
-		}
-		if err := outfile.Write(*plotPath, pb.Bytes()); err != nil {
-			return exitFail, fmt.Errorf("--plot: %w", err)
-		}
 	}
 	if res.Failed > 0 {
 		fmt.Fprintf(stderr, "%s capacity: %d runs failed (their metrics count in the curve); replay the first: %s\n", a.Name, res.Failed, res.FirstFailure)
@@ -111,6 +91,31 @@ func (a *App) runCapacity(args []string, stdout, stderr io.Writer) (int, error) 
 		return exitFail, nil
 	}
 	return exitOK, nil
+}
+
+// writeCapacity writes the report to w, and the plot, whole or not at
+// all, unless the search was interrupted.
+func writeCapacity(w io.Writer, res *scenarios.CapacityResult, format, plotPath string) error {
+	var buf bytes.Buffer
+	if format == "json" {
+		writeCapacityJSON(&buf, res)
+	} else {
+		writeCapacityText(&buf, res)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if plotPath == "" || res.Interrupted {
+		return nil
+	}
+	var pb bytes.Buffer
+	if err := report.WriteCapacityPlot(&pb, plotPath, res); err != nil {
+		return err
+	}
+	if err := outfile.Write(plotPath, pb.Bytes()); err != nil {
+		return fmt.Errorf("--plot: %w", err)
+	}
+	return nil
 }
 
 // capacityOptions parses and checks the flags of a capacity search.
