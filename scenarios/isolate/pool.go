@@ -13,8 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -269,7 +269,7 @@ func (p *Pool) Exec(vals scenarios.Values, seed uint64) *scenarios.Result {
 	}
 	w, err := p.get()
 	if err != nil {
-		return unfinished(scenarios.StatusCrash, "", "no worker: "+oneLine(err.Error()))
+		return unfinished(scenarios.StatusCrash, "", "no worker: "+oneline.Join(err.Error()))
 	}
 	job := p.job
 	job.Params, job.Seed = vals.Map(), seed
@@ -317,7 +317,7 @@ func (p *Pool) Exec(vals scenarios.Values, seed uint64) *scenarios.Result {
 		case json.Unmarshal(line, &rep) != nil || (rep.Result == nil) == (rep.Error == ""):
 			p.drop(w)
 			go w.release()
-			return unfinished(scenarios.StatusCrash, "", "worker wrote a line that is not a result: "+clip(strings.TrimSpace(string(line)), 200))
+			return unfinished(scenarios.StatusCrash, "", "worker wrote a line that is not a result: "+oneline.Clip(strings.TrimSpace(string(line)), 200))
 		case rep.Error != "":
 			p.put(w)
 			return unfinished(scenarios.StatusCrash, "", "worker: "+rep.Error)
@@ -358,7 +358,7 @@ func crashCause(stderr string) string {
 	for _, l := range lines {
 		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") ||
 			strings.HasPrefix(l, "runtime: goroutine stack exceeds") || strings.HasPrefix(l, "\tpanic: ") {
-			if l = clip(strings.TrimSpace(l), 300); !slices.Contains(picked, l) {
+			if l = oneline.Clip(strings.TrimSpace(l), 300); !slices.Contains(picked, l) {
 				picked = append(picked, l)
 			}
 			if len(picked) == 4 {
@@ -369,7 +369,7 @@ func crashCause(stderr string) string {
 	if len(picked) == 0 {
 		for i := len(lines) - 1; i >= 0 && len(picked) < 3; i-- {
 			if l := strings.TrimSpace(lines[i]); l != "" {
-				picked = slices.Insert(picked, 0, clip(l, 300))
+				picked = slices.Insert(picked, 0, oneline.Clip(l, 300))
 			}
 		}
 	}
@@ -414,16 +414,3 @@ func (t *tailWriter) Write(b []byte) (int, error) {
 func (t *tailWriter) reset() { t.mu.Lock(); t.buf = t.buf[:0]; t.mu.Unlock() }
 
 func (t *tailWriter) String() string { t.mu.Lock(); defer t.mu.Unlock(); return string(t.buf) }
-
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
-
-// clip cuts s to at most n bytes, at a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + " …"
-}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -70,7 +71,7 @@ func Open(path, name string, params map[string]string, o OpenOptions) (*Stream, 
 	created := errors.Is(err, iofs.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, nil, inputf("--out %s: %v", path, cause(err))
+		return nil, nil, inputf("--out %s: %v", path, oneline.Cause(err))
 	}
 	fail := func(err error) (*Stream, []*scenarios.Result, error) {
 		f.Close()
@@ -106,16 +107,6 @@ func Open(path, name string, params map[string]string, o OpenOptions) (*Stream, 
 		return fail(inputf("--out: %v", err))
 	}
 	return &Stream{f: f, path: path, lastSync: time.Now(), created: created}, done, nil
-}
-
-// cause strips the operation and path from a file error: messages name
-// the path once, with the flag.
-func cause(err error) error {
-	var pe *iofs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Write appends r as one line.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -94,7 +95,7 @@ func (a App) Run(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := scenarios.NewCatalog(a.Scenarios...)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: bad scenario catalogue: %s\n", a.Name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s: bad scenario catalogue: %s\n", a.Name, oneline.Join(err.Error()))
 		return exitUsage
 	}
 	a.catalog = c
@@ -117,7 +118,7 @@ func (a *App) run(args []string, stdout, stderr io.Writer) int {
 	if args[0] == workerCommand { // hidden: the worker process of sweep --isolate
 		code, err := a.runWorker(args[1:], stdout, stderr)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneLine(err.Error()))
+			fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneline.Join(err.Error()))
 		}
 		return code
 	}
@@ -133,18 +134,16 @@ func (a *App) run(args []string, stdout, stderr io.Writer) int {
 		}
 		var ue *usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneLine(ue.msg))
+			fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneline.Join(ue.msg))
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneLine(err.Error()))
+		fmt.Fprintf(stderr, "%s %s: %s\n", a.Name, args[0], oneline.Join(err.Error()))
 		if code == exitOK {
 			code = exitFail
 		}
 	}
 	return code
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
 
 func (a *App) usage(w io.Writer) {
 	fmt.Fprintf(w, "%s: %s\n", a.Name, a.Summary)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/scenarios/outfile"
 )
 
@@ -43,13 +44,13 @@ func checkOutPath(flag, path string) error {
 	case errors.Is(err, iofs.ErrNotExist):
 		return usagef("--%s %s: directory %s does not exist (want a file in an existing directory)", flag, path, dir)
 	case err != nil:
-		return usagef("--%s %s: %v", flag, path, cause(err))
+		return usagef("--%s %s: %v", flag, path, oneline.Cause(err))
 	case !st.IsDir():
 		return usagef("--%s %s: %s is not a directory (want a file in an existing directory)", flag, path, dir)
 	}
 	f, err := outfile.Create(path)
 	if err != nil {
-		return usagef("--%s %s: cannot create files in %s: %v", flag, path, dir, cause(err))
+		return usagef("--%s %s: cannot create files in %s: %v", flag, path, dir, oneline.Cause(err))
 	}
 	f.Abort()
 	return nil
@@ -62,17 +63,7 @@ func makeDir(flag, path string) error {
 		return usagef("--%s %s: not a directory (want a directory, created if missing)", flag, path)
 	}
 	if err := os.MkdirAll(path, 0o755); err != nil {
-		return usagef("--%s %s: %v (want a directory, created if missing)", flag, path, cause(err))
+		return usagef("--%s %s: %v (want a directory, created if missing)", flag, path, oneline.Cause(err))
 	}
 	return nil
-}
-
-// cause strips the path from an *fs.PathError, which the message names
-// already.
-func cause(err error) error {
-	var pe *iofs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

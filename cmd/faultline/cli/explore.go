@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
@@ -163,7 +164,7 @@ func (a *App) printExplore(w io.Writer, sc *scenarios.Scenario, sum *scenarios.E
 	fmt.Fprintf(w, "first failure: run %d (%s), world seed %d, status %s, trace_hash %s\n", f.Run, f.Origin, f.Seed, f.Status, f.TraceHash)
 	for _, c := range f.Checks {
 		if !c.OK {
-			fmt.Fprintf(w, "  %s %s: %s\n", c.Outcome, c.Name, clip(c.Detail, 300))
+			fmt.Fprintf(w, "  %s %s: %s\n", c.Outcome, c.Name, oneline.Clip(c.Detail, 300))
 		}
 	}
 	fmt.Fprintf(w, "schedule (%d faults):\n", len(f.Schedule))

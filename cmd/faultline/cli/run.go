@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/outfile"
@@ -123,12 +124,12 @@ const maxFaultsFileBytes = 16 << 20
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, cause(err)
+		return nil, oneline.Cause(err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, cause(err)
+		return nil, oneline.Cause(err)
 	}
 	if int64(len(b)) > limit {
 		return nil, fmt.Errorf("longer than %s (want a schedule of at most %d faults)", scenarios.FormatBytes(uint64(limit)), faults.MaxFaults)

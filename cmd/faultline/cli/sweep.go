@@ -8,8 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/results"
 	"github.com/spf13/pflag"
@@ -241,25 +241,13 @@ func printSweep(w io.Writer, sum *scenarios.SweepSummary, format string) error {
 		if !c.OK {
 			line := fmt.Sprintf("  %s %s", c.Outcome, c.Name)
 			if c.Detail != "" {
-				line += ": " + clip(c.Detail, 300)
+				line += ": " + oneline.Clip(c.Detail, 300)
 			}
 			fmt.Fprintln(w, line)
 		}
 	}
 	_, err := fmt.Fprintf(w, "replay: %s\n", f.Replay)
 	return err
-}
-
-// clip shortens s to at most n bytes, marking the cut; the JSON output and
-// the replay have it whole.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + " …"
 }
 
 func statusCounts(m map[string]int) string {
