@@ -3,14 +3,18 @@
 // closed-loop clients that send through a resilience pipeline, and the
 // request accounting every overload scenario reports.
 //
-// A Server has W workers and a FIFO queue (bounded or not, or a load
-// shedder from patterns/shed), and optionally a token-bucket rate limiter
-// at its door (patterns/ratelimit) that rejects calls over the limit at
-// once as overloaded. Each call takes a service time drawn from a
-// Dist (exponential, constant, lognormal or bimodal), optionally stretched
-// by a load-dependent slowdown, then makes the server's downstream calls in
-// order (so chains A→B→C exist), then replies. Work whose caller already
-// gave up is still done (zombie work) unless CheckDeadline is set.
+// A Server runs each call through a stack of Stages that wrap each other
+// as net/http handlers do, one job each: an optional token-bucket rate
+// limiter at the door (RateLimit, patterns/ratelimit) that rejects calls
+// over the limit at once as overloaded; fault and chaos injection (Hang,
+// ChaosError); W workers and a FIFO queue, bounded or not, or a load
+// shedder from patterns/shed (Pool); a service time drawn from a Dist
+// (exponential, constant, lognormal or bimodal), optionally stretched by a
+// load-dependent slowdown (Work, ChaosDelay, Wait); injected errors (Fail);
+// the server's downstream calls in order, so chains A→B→C exist (Deps);
+// and the reply (Respond). Work whose caller already gave up is still done
+// (zombie work) unless CheckDeadline is set. ServerConfig builds the
+// default stack; NewStackServer runs one composed by hand.
 //
 // A Caller runs one node's outgoing requests through a patterns/pipeline
 // state machine: it turns the pipeline's actions into messages and timers
