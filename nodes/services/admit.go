@@ -32,7 +32,7 @@ func NewRateLimit(c ratelimit.Config, next Stage) *RateLimit {
 	return &RateLimit{limiter: l, next: next}
 }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *RateLimit) Next() Stage { return st.next }
 
 // Start implements Stage.
@@ -68,7 +68,7 @@ func NewHang(next Stage) *Hang { return &Hang{next: next} }
 // SetHang sets the probability a later call hangs.
 func (st *Hang) SetHang(p float64) { st.p = p }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *Hang) Next() Stage { return st.next }
 
 // Start implements Stage.
@@ -126,7 +126,7 @@ func NewChaosError(c ChaosConfig, next Stage) *ChaosError {
 	return &ChaosError{rate: c.ErrorRate, next: next}
 }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *ChaosError) Next() Stage { return st.next }
 
 // Start implements Stage.

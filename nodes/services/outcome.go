@@ -58,7 +58,7 @@ func (st *Fail) SetErrorRate(p float64) { st.rate = p }
 // SetBroken makes every later call fail as unavailable after its work.
 func (st *Fail) SetBroken(b bool) { st.broken = b }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *Fail) Next() Stage { return st.next }
 
 // Start implements Stage.
@@ -134,7 +134,7 @@ func NewDeps(c DepsConfig, next Stage) *Deps {
 	return &Deps{c: c, next: next}
 }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *Deps) Next() Stage { return st.next }
 
 // Start implements Stage: one Caller per dependency, on the streams
@@ -198,6 +198,9 @@ type Respond struct {
 
 // NewRespond returns the last stage of a stack.
 func NewRespond(apply func(c *Call, r *Reply)) *Respond { return &Respond{apply: apply} }
+
+// Next implements Stage: Respond is the last stage.
+func (st *Respond) Next() Stage { return nil }
 
 // Start implements Stage.
 func (st *Respond) Start(_ *nodes.Env, s *Server) { st.s = s }

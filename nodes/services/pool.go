@@ -81,7 +81,7 @@ func NewPool(c PoolConfig, next Stage) *Pool {
 	return p
 }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (p *Pool) Next() Stage { return p.next }
 
 // Start implements Stage.

@@ -21,11 +21,9 @@ type Stage interface {
 	Start(env *nodes.Env, s *Server)
 	// Serve handles j.
 	Serve(env *nodes.Env, j *Job)
-}
-
-// A wrapper is a stage with a next stage; Server walks the stack through
-// Next to start every stage and to find the ones its knobs reach.
-type wrapper interface {
+	// Next returns the stage this one passes calls to, nil for the last.
+	// The server walks the stack through Next to start every stage and to
+	// find the ones its knobs reach.
 	Next() Stage
 }
 
@@ -50,13 +48,8 @@ type Job struct {
 // stages returns the stack from top down, following Next.
 func stages(top Stage) []Stage {
 	var out []Stage
-	for st := top; st != nil; {
+	for st := top; st != nil; st = st.Next() {
 		out = append(out, st)
-		w, ok := st.(wrapper)
-		if !ok {
-			break
-		}
-		st = w.Next()
 	}
 	return out
 }

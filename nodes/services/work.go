@@ -47,7 +47,7 @@ func NewWork(c WorkConfig, next Stage) *Work {
 // capacity dip when f > 1.
 func (st *Work) SetSlow(f float64) { st.slow = f }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *Work) Next() Stage { return st.next }
 
 // Start implements Stage.
@@ -88,7 +88,7 @@ func NewChaosDelay(c ChaosConfig, next Stage) *ChaosDelay {
 	return &ChaosDelay{rate: c.LatencyRate, latency: c.Latency, next: next}
 }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *ChaosDelay) Next() Stage { return st.next }
 
 // Start implements Stage.
@@ -112,7 +112,7 @@ type Wait struct{ next Stage }
 // NewWait returns the stage.
 func NewWait(next Stage) *Wait { return &Wait{next: next} }
 
-// Next implements the stack walk.
+// Next implements Stage.
 func (st *Wait) Next() Stage { return st.next }
 
 // Start implements Stage.
