@@ -25,11 +25,16 @@ type RateLimit struct {
 // NewRateLimit returns the stage; it panics on a config that fails
 // Validate.
 func NewRateLimit(c ratelimit.Config, next Stage) *RateLimit {
+	return new(RateLimit).init(c, next)
+}
+
+func (st *RateLimit) init(c ratelimit.Config, next Stage) *RateLimit {
 	l, err := ratelimit.New(c)
 	if err != nil {
 		panic(fmt.Errorf("server rate limit: %w", err))
 	}
-	return &RateLimit{limiter: l, next: next}
+	*st = RateLimit{limiter: l, next: next}
+	return st
 }
 
 // Next implements Stage.
@@ -63,7 +68,12 @@ type Hang struct {
 }
 
 // NewHang returns the stage, hanging nothing until SetHang.
-func NewHang(next Stage) *Hang { return &Hang{next: next} }
+func NewHang(next Stage) *Hang { return new(Hang).init(next) }
+
+func (st *Hang) init(next Stage) *Hang {
+	*st = Hang{next: next}
+	return st
+}
 
 // SetHang sets the probability a later call hangs.
 func (st *Hang) SetHang(p float64) { st.p = p }
@@ -120,10 +130,15 @@ type ChaosError struct {
 // NewChaosError returns the door half of chaos c; it panics on a config
 // that fails Validate.
 func NewChaosError(c ChaosConfig, next Stage) *ChaosError {
+	return new(ChaosError).init(c, next)
+}
+
+func (st *ChaosError) init(c ChaosConfig, next Stage) *ChaosError {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
-	return &ChaosError{rate: c.ErrorRate, next: next}
+	*st = ChaosError{rate: c.ErrorRate, next: next}
+	return st
 }
 
 // Next implements Stage.

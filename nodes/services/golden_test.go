@@ -145,3 +145,16 @@ func metricLine(m map[string]float64) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// BenchmarkServerStack runs each golden case: one world of 4 s with about
+// a thousand calls through the server's stack.
+func BenchmarkServerStack(b *testing.B) {
+	for _, c := range stackCases() {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				runStack(b, 11, c)
+			}
+		})
+	}
+}

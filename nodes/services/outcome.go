@@ -42,14 +42,17 @@ type Fail struct {
 }
 
 // NewFail returns the stage; it panics on a config that fails Validate.
-func NewFail(c FailConfig, next Stage) *Fail {
+func NewFail(c FailConfig, next Stage) *Fail { return new(Fail).init(c, next) }
+
+func (st *Fail) init(c FailConfig, next Stage) *Fail {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
 	if c.ErrorClass == "" {
 		c.ErrorClass = retry.Internal
 	}
-	return &Fail{class: c.ErrorClass, rate: c.ErrorRate, next: next}
+	*st = Fail{class: c.ErrorClass, rate: c.ErrorRate, next: next}
+	return st
 }
 
 // SetErrorRate sets the probability a later call fails after its work.
@@ -126,12 +129,15 @@ type Deps struct {
 }
 
 // NewDeps returns the stage; it panics on a config that fails Validate.
-func NewDeps(c DepsConfig, next Stage) *Deps {
+func NewDeps(c DepsConfig, next Stage) *Deps { return new(Deps).init(c, next) }
+
+func (st *Deps) init(c DepsConfig, next Stage) *Deps {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
 	c.Deps = append([]Dep(nil), c.Deps...)
-	return &Deps{c: c, next: next}
+	*st = Deps{c: c, next: next}
+	return st
 }
 
 // Next implements Stage.
@@ -197,7 +203,12 @@ type Respond struct {
 }
 
 // NewRespond returns the last stage of a stack.
-func NewRespond(apply func(c *Call, r *Reply)) *Respond { return &Respond{apply: apply} }
+func NewRespond(apply func(c *Call, r *Reply)) *Respond { return new(Respond).init(apply) }
+
+func (st *Respond) init(apply func(c *Call, r *Reply)) *Respond {
+	st.apply = apply
+	return st
+}
 
 // Next implements Stage: Respond is the last stage.
 func (st *Respond) Next() Stage { return nil }

@@ -63,14 +63,16 @@ type Pool struct {
 }
 
 // NewPool returns the stage; it panics on a config that fails Validate.
-func NewPool(c PoolConfig, next Stage) *Pool {
+func NewPool(c PoolConfig, next Stage) *Pool { return new(Pool).init(c, next) }
+
+func (p *Pool) init(c PoolConfig, next Stage) *Pool {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
 	if c.Workers == 0 {
 		c.Workers = 1
 	}
-	p := &Pool{c: c, next: next}
+	*p = Pool{c: c, next: next}
 	if c.Shed != nil {
 		q, err := shed.New[*Job](*c.Shed)
 		if err != nil {

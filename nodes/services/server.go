@@ -91,24 +91,39 @@ func (c ServerConfig) chaos() ChaosConfig {
 // RateLimit, the chaos pair and Deps are left out when not configured.
 // It panics on a config that fails Validate.
 func (c ServerConfig) Stack() Stage {
-	var st Stage = NewRespond(c.Apply)
+	b := new(defaultStack) // one allocation for the stages
+	var st Stage = b.respond.init(c.Apply)
 	if len(c.Deps) > 0 {
-		st = NewDeps(DepsConfig{Deps: c.Deps, CheckDeadline: c.CheckDeadline}, st)
+		st = b.deps.init(DepsConfig{Deps: c.Deps, CheckDeadline: c.CheckDeadline}, st)
 	}
-	st = NewWait(NewFail(c.fail(), st))
+	st = b.wait.init(b.fail.init(c.fail(), st))
 	chaos := c.ChaosErrorRate > 0 || c.ChaosLatencyRate > 0
 	if chaos {
-		st = NewChaosDelay(c.chaos(), st)
+		st = b.chaosDelay.init(c.chaos(), st)
 	}
-	st = NewPool(c.pool(), NewWork(WorkConfig{Service: c.Service, Slowdown: c.Slowdown}, st))
+	st = b.pool.init(c.pool(), b.work.init(WorkConfig{Service: c.Service, Slowdown: c.Slowdown}, st))
 	if chaos {
-		st = NewChaosError(c.chaos(), st)
+		st = b.chaosError.init(c.chaos(), st)
 	}
-	st = NewHang(st)
+	st = b.hang.init(st)
 	if c.RateLimit != nil {
-		st = NewRateLimit(*c.RateLimit, st)
+		st = b.rateLimit.init(*c.RateLimit, st)
 	}
 	return st
+}
+
+// defaultStack holds the stages of ServerConfig.Stack side by side.
+type defaultStack struct {
+	rateLimit  RateLimit
+	hang       Hang
+	chaosError ChaosError
+	pool       Pool
+	work       Work
+	chaosDelay ChaosDelay
+	wait       Wait
+	fail       Fail
+	deps       Deps
+	respond    Respond
 }
 
 // HostConfig configures what a Server owns around its stack.
@@ -135,10 +150,9 @@ type Server struct {
 	// caller's deadline (PREFIXzombie).
 	Arrivals, Served, Zombie *sim.Counter
 
-	c      ServerConfig
-	host   HostConfig
-	top    Stage
-	stages []Stage
+	c    ServerConfig
+	host HostConfig
+	top  Stage
 	// The stages the knobs and accessors reach, nil when absent.
 	hang *Hang
 	work *Work
@@ -177,8 +191,8 @@ func NewServer(c ServerConfig) *Server {
 // NewStackServer returns a Server running the stack whose first stage is
 // top.
 func NewStackServer(h HostConfig, top Stage) *Server {
-	s := &Server{host: h, top: top, stages: stages(top), prefix: h.Prefix}
-	for _, st := range s.stages {
+	s := &Server{host: h, top: top, prefix: h.Prefix}
+	for st := top; st != nil; st = st.Next() {
 		switch st := st.(type) {
 		case *Hang:
 			s.hang = keep(s.hang, st)
@@ -209,7 +223,13 @@ func keep[T any](old, st *T) *T {
 func (s *Server) Config() ServerConfig { return s.c }
 
 // Stages returns the stack from the first stage to the last.
-func (s *Server) Stages() []Stage { return s.stages }
+func (s *Server) Stages() []Stage {
+	var out []Stage
+	for st := s.top; st != nil; st = st.Next() {
+		out = append(out, st)
+	}
+	return out
+}
 
 // Start implements nodes.Node.
 func (s *Server) Start(env *nodes.Env) {
@@ -226,7 +246,7 @@ func (s *Server) Start(env *nodes.Env) {
 		s.Arrivals = s.Counter("arrivals")
 	}
 	s.Served, s.Zombie = s.Counter("served"), s.Counter("zombie")
-	for _, st := range s.stages {
+	for st := s.top; st != nil; st = st.Next() {
 		st.Start(env, s)
 	}
 	// The local database is the critical dependency deep checks look at.

@@ -44,12 +44,3 @@ type Job struct {
 	degraded bool  // a dependency answered thanks to a fallback
 	working  bool  // a worker holds the job
 }
-
-// stages returns the stack from top down, following Next.
-func stages(top Stage) []Stage {
-	var out []Stage
-	for st := top; st != nil; st = st.Next() {
-		out = append(out, st)
-	}
-	return out
-}

@@ -36,11 +36,14 @@ type Work struct {
 }
 
 // NewWork returns the stage; it panics on a config that fails Validate.
-func NewWork(c WorkConfig, next Stage) *Work {
+func NewWork(c WorkConfig, next Stage) *Work { return new(Work).init(c, next) }
+
+func (st *Work) init(c WorkConfig, next Stage) *Work {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
-	return &Work{c: c, slow: 1, next: next}
+	*st = Work{c: c, slow: 1, next: next}
+	return st
 }
 
 // SetSlow multiplies every later service time by f (1 = healthy): a
@@ -82,10 +85,15 @@ type ChaosDelay struct {
 // NewChaosDelay returns the work half of chaos c; it panics on a config
 // that fails Validate.
 func NewChaosDelay(c ChaosConfig, next Stage) *ChaosDelay {
+	return new(ChaosDelay).init(c, next)
+}
+
+func (st *ChaosDelay) init(c ChaosConfig, next Stage) *ChaosDelay {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
-	return &ChaosDelay{rate: c.LatencyRate, latency: c.Latency, next: next}
+	*st = ChaosDelay{rate: c.LatencyRate, latency: c.Latency, next: next}
+	return st
 }
 
 // Next implements Stage.
@@ -110,7 +118,12 @@ func (st *ChaosDelay) Serve(env *nodes.Env, j *Job) {
 type Wait struct{ next Stage }
 
 // NewWait returns the stage.
-func NewWait(next Stage) *Wait { return &Wait{next: next} }
+func NewWait(next Stage) *Wait { return new(Wait).init(next) }
+
+func (st *Wait) init(next Stage) *Wait {
+	st.next = next
+	return st
+}
 
 // Next implements Stage.
 func (st *Wait) Next() Stage { return st.next }
