@@ -154,11 +154,12 @@ type Server struct {
 	host HostConfig
 	top  Stage
 	// The stages the knobs and accessors reach, nil when absent.
-	hang *Hang
-	work *Work
-	fail *Fail
-	pool *Pool
-	deps *Deps
+	hang  *Hang
+	work  *Work
+	fail  *Fail
+	pool  *Pool
+	deps  *Deps
+	waits []*Wait // indexed by Job.wait
 
 	prefix, stream string
 	rng            *rand.Rand
@@ -327,7 +328,7 @@ func (s *Server) Receive(env *nodes.Env, from NodeID, msg any) {
 func (s *Server) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 	switch d := data.(type) {
 	case *Job:
-		d.resume.Serve(env, d)
+		s.waits[d.wait].wake(env, d)
 	case *callerTimer:
 		routeTimer(env, id, d)
 	}

@@ -39,8 +39,10 @@ type Job struct {
 	// stretched by the stages after it, spent by Wait.
 	Service time.Duration
 
-	resume   Stage // the stage Wait hands the job to when its timer fires
-	dep      int   // index of the next dependency to consider
-	degraded bool  // a dependency answered thanks to a fallback
-	working  bool  // a worker holds the job
+	// The job holds no pointers, so the garbage collector never scans
+	// the server's chunks of jobs nor pays write barriers on them.
+	wait     int  // index among the server's Wait stages of the one holding the job
+	dep      int  // index of the next dependency to consider
+	degraded bool // a dependency answered thanks to a fallback
+	working  bool // a worker holds the job
 }

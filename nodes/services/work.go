@@ -115,7 +115,10 @@ func (st *ChaosDelay) Serve(env *nodes.Env, j *Job) {
 
 // Wait holds a call for its Job.Service of simulated time, then passes it
 // on: the passage of time of the work.
-type Wait struct{ next Stage }
+type Wait struct {
+	next  Stage
+	index int // among the server's Wait stages, for its timers
+}
 
 // NewWait returns the stage.
 func NewWait(next Stage) *Wait { return new(Wait).init(next) }
@@ -129,11 +132,17 @@ func (st *Wait) init(next Stage) *Wait {
 func (st *Wait) Next() Stage { return st.next }
 
 // Start implements Stage.
-func (st *Wait) Start(*nodes.Env, *Server) {}
+func (st *Wait) Start(_ *nodes.Env, s *Server) {
+	st.index = len(s.waits)
+	s.waits = append(s.waits, st)
+}
 
 // Serve implements Stage. Work timers are never cancelled: the job stays
-// live until its timer fires.
+// live until its timer fires, when Server.Timer calls wake.
 func (st *Wait) Serve(env *nodes.Env, j *Job) {
-	j.resume = st.next
+	j.wait = st.index
 	env.SetTimer(j.Service, j)
 }
+
+// wake passes on a job whose time is spent.
+func (st *Wait) wake(env *nodes.Env, j *Job) { st.next.Serve(env, j) }
