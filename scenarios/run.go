@@ -309,6 +309,26 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 			res.Series[n] = w.Metrics.Series(n, 0, 0).Points(w.Now())
 		}
 	}
+	checkResults(res, r, w)
+	if r.built != nil {
+		res.nodes = r.built.Net.Size()
+	}
+	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
+		// A watchdog fired: while the world ran, or while checks ran
+		// (whose verdict, cut short, may then be unknown).
+		res.Status = StatusLimit
+		res.Limit = limit
+		res.Error = fmt.Sprintf("limit %s (%s) reached at sim time %v after %d events", limit, dog.bound(opts), w.Now(), w.Events())
+		return
+	}
+	if err != nil {
+		errorResult(res, w, err)
+	}
+}
+
+// checkResults sets the result's checks, assertions and coverage, and its
+// status from them.
+func checkResults(res *Result, r *Run, w *sim.World) {
 	res.Checks = []CheckResult{}
 	res.Status = StatusOK
 	for _, c := range r.checks {
@@ -336,23 +356,15 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	for _, fp := range res.Coverage {
 		res.CoverageAt = append(res.CoverageAt, time.Duration(w.Reported().CoveredAt(fp)))
 	}
-	if r.built != nil {
-		res.nodes = r.built.Net.Size()
-	}
+}
+
+// errorResult sets the status and error of a run that ended with err.
+func errorResult(res *Result, w *sim.World, err error) {
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError
 	var fe *faults.InputError
-	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
-		// A watchdog fired: while the world ran, or while checks ran
-		// (whose verdict, cut short, may then be unknown).
-		res.Status = StatusLimit
-		res.Limit = limit
-		res.Error = fmt.Sprintf("limit %s (%s) reached at sim time %v after %d events", limit, dog.bound(opts), w.Now(), w.Events())
-		return
-	}
 	switch {
-	case err == nil:
 	case errors.As(err, &be):
 		res.Status = StatusBadInput
 		res.Error = be.Error()
