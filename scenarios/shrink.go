@@ -512,10 +512,10 @@ func ScheduleValues(s *Scenario, v Values) (Values, error) {
 }
 
 // ExecuteSchedule runs s for seed with the fault schedule c and the
-// values rv of ScheduleValues: through Options.Faults, or the parameter
+// values rv of ScheduleValues: through Options.Schedule, or the parameter
 // FaultsParam for a scenario that takes its schedule that way.
 func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *faults.Schedule) *Result {
-	opts.Faults, opts.FaultsFile = c.String(), ""
+	opts.Faults, opts.Schedule, opts.FaultsFile = "", c, ""
 	if s.declares(FaultsParam) {
 		m := rv.Map()
 		m[FaultsParam] = ScheduleParam(c)
@@ -523,7 +523,7 @@ func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *fault
 		if rv, err = Resolve(s.AllParams(), m); err != nil {
 			return &Result{Scenario: s.Name, Seed: seed, Status: StatusBadInput, Error: err.Error()}
 		}
-		opts.Faults = ""
+		opts.Schedule = nil
 	}
 	return Execute(s, rv, seed, opts)
 }
@@ -532,8 +532,8 @@ func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *fault
 var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 
 // ShrinkRun runs scenario s with values v for seed, takes the fault
-// schedule it ran (the nemesis's, or opts.Faults; from its notes), and
-// shrinks it with ShrinkSchedule. Each candidate runs as opts.Faults with
+// schedule it ran (the nemesis's, or the file's; from its notes), and
+// shrinks it with ShrinkSchedule. Each candidate runs as opts.Schedule with
 // the nemesis off, and is kept only if the run still fails like the
 // original (FailsLike). Errors: the run does not fail (ErrNotFailing),
 // the scenario does not build its nodes with Run.NewCluster, or the

@@ -106,7 +106,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	res := sh.Result
 	ro := opts
 	if !takesFaultsParam(sc) {
-		ro.Faults, ro.FaultsFile = sh.Minimal.String(), path
+		ro.Faults, ro.Schedule, ro.FaultsFile = "", sh.Minimal, path
 	}
 	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, seed, ro, res.TraceHash); err != nil {
 		return exitFail, err
