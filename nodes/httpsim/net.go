@@ -37,7 +37,8 @@ type Net struct {
 	group proc.Group
 	hosts map[string]NodeID
 	wd    *watchdog
-	seq   uint64 // the last request number a Transport gave out
+	seq   uint64   // the last request number a Transport gave out
+	names []string // nodeName's cache
 }
 
 // New returns a Net for the nodes of rt. Call Close when the run is over.
@@ -124,16 +125,24 @@ func (n *Net) Server(build func(env *nodes.Env) http.Handler) nodes.Constructor 
 }
 
 // server is one incarnation of a server node. Each request runs in a
-// worker process of its own. A worker that finishes its request waits
-// for the next one, so a busy server does not start a coroutine per
-// request. Responses to the workers' own calls, and their timers, are
-// offered to each busy worker, which ignores those not its own.
+// worker process of its own, unless the handler is marked Inline. A
+// worker that finishes its request waits for the next one, so a busy
+// server does not start a coroutine per request. Responses to the
+// workers' own calls, and their timers, are offered to each busy worker,
+// which ignores those not its own.
 type server struct {
 	net   *Net
 	build func(env *nodes.Env) http.Handler
 	h     http.Handler
 	busy  []*worker
 	idle  []*worker
+
+	// An Inline handler runs in Receive, one request at a time, so one
+	// context, base request and ResponseWriter serve them all.
+	inline bool
+	ictx   *simCtx
+	ibase  *http.Request
+	irw    recorder
 }
 
 // maxIdle bounds the workers kept waiting; more exit when they finish.
@@ -158,7 +167,14 @@ type job struct {
 	req  *Request
 }
 
-func (s *server) Start(env *nodes.Env) { s.h = s.build(env) }
+func (s *server) Start(env *nodes.Env) {
+	s.h = s.build(env)
+	if ih, ok := s.h.(inlineHandler); ok {
+		s.h, s.inline = ih.h, true
+		s.ictx = &simCtx{parent: context.Background(), env: env}
+		s.ibase = (&http.Request{}).WithContext(s.ictx)
+	}
+}
 
 func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 	switch m := msg.(type) {
@@ -168,6 +184,10 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 		req, ok := m.Body.(*Request)
 		if !ok {
 			proc.Reply(env, from, m, plainResponse(http.StatusBadRequest, "httpsim: malformed request: body is %T, want *httpsim.Request", m.Body))
+			return
+		}
+		if s.inline {
+			s.serveInline(env, job{from: from, m: m, req: req})
 			return
 		}
 		s.dispatch(env, job{from: from, m: m, req: req})
@@ -224,6 +244,17 @@ func (s *server) stopAll() {
 	s.busy, s.idle = nil, nil
 }
 
+// serveInline runs an Inline handler for one request, here in the event
+// handler, and sends the response.
+func (s *server) serveInline(env *nodes.Env, j job) {
+	if s.net.wd != nil {
+		s.net.wd.describe(env.Name(), j.req.Method+" "+j.req.Target+" from "+s.net.nodeName(j.from))
+	}
+	s.ictx.reset()
+	s.serve(env, s.ibase, j, &s.irw)
+	s.ictx.cancel(context.Canceled) // as for a worker: the context ends with ServeHTTP
+}
+
 // dispatch gives the request to an idle worker, or to a new one.
 func (s *server) dispatch(env *nodes.Env, j job) {
 	var w *worker
@@ -237,7 +268,7 @@ func (s *server) dispatch(env *nodes.Env, j job) {
 		w.p.Start(env) // runs until it parks in Recv
 	}
 	if s.net.wd != nil {
-		w.what = j.req.Method + " " + j.req.Target + " from " + nodeName(j.from)
+		w.what = j.req.Method + " " + j.req.Target + " from " + s.net.nodeName(j.from)
 		s.net.wd.describe(env.Name(), w.what)
 	}
 	w.from, w.seq = j.from, j.req.Seq
@@ -253,7 +284,7 @@ func (s *server) work(p *proc.P, w *worker) {
 	// One context per worker, reset for each request: the base request
 	// carries it, and a copy of base is one allocation where WithContext
 	// would be two.
-	w.ctx = &simCtx{parent: context.Background(), p: p}
+	w.ctx = &simCtx{parent: context.Background(), p: p, env: p.Env()}
 	base := (&http.Request{}).WithContext(w.ctx)
 	for {
 		w.idle = true
@@ -261,7 +292,7 @@ func (s *server) work(p *proc.P, w *worker) {
 		w.idle = false
 		j := *msg.(*job)
 		w.ctx.reset()
-		s.serveOne(p, base, j, &w.rw)
+		s.serve(p.Env(), base, j, &w.rw)
 		// As net/http does: the request's context ends with ServeHTTP, and
 		// so do the contexts derived from it.
 		w.ctx.cancel(context.Canceled)
@@ -271,23 +302,41 @@ func (s *server) work(p *proc.P, w *worker) {
 	}
 }
 
-// serveOne runs the handler for one request and sends the response.
-// rw is the worker's own ResponseWriter: what it hands on (the header
-// map, the body's bytes) is left to the response, never reused.
-func (s *server) serveOne(p *proc.P, base *http.Request, j job, rw *recorder) {
-	hr, err := j.req.toHTTP(base, nodeName(j.from))
+// serve runs the handler for one request and sends the response. rw is
+// the ResponseWriter of the worker or the inline server: response hands
+// what it holds on to the Response and resets it.
+func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder) {
+	hr, err := j.req.toHTTP(base, s.net.nodeName(j.from))
 	if err != nil {
-		p.Reply(j.from, j.m, plainResponse(http.StatusBadRequest, "%v", err))
+		plainResponse(http.StatusBadRequest, "%v", err).send(env, j.from, j.m)
 		return
 	}
-	*rw = recorder{}
+	rw.header, rw.status, rw.buf = nil, 0, rw.buf[:0] // in case a stopped handler left some
 	s.h.ServeHTTP(rw, hr)
-	resp := rw.response()
-	*rw = recorder{} // the response owns the header and the bytes now
-	p.Reply(j.from, j.m, resp)
+	rw.response().send(env, j.from, j.m)
 }
 
-func nodeName(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
+// Inline marks h as a handler that never waits in simulated time: it
+// does not call the simulated client, Clock.Sleep or a process's
+// blocking methods. Net.Server runs such a handler in the node's event
+// handler, without a process, which makes a request cheaper (see
+// BENCHMARKS.md). Its r.Context() carries the node's clock (Clock.Now,
+// WithTimeout and Err work) but no process: a Transport call from it
+// returns ErrInline, and Clock.Sleep returns ErrInline at once.
+func Inline(h http.Handler) http.Handler { return inlineHandler{h} }
+
+type inlineHandler struct{ h http.Handler }
+
+func (ih inlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { ih.h.ServeHTTP(w, r) }
+
+// nodeName names node id ("n1" for node 0), from a cache: a handler's
+// RemoteAddr needs it for every request.
+func (n *Net) nodeName(id NodeID) string {
+	for int(id) >= len(n.names) {
+		n.names = append(n.names, "n"+strconv.Itoa(len(n.names)+1))
+	}
+	return n.names[id]
+}
 
 func plainResponse(code int, format string, args ...any) *Response {
 	w := &recorder{}

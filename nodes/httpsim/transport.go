@@ -46,6 +46,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	p := ProcessOf(ctx)
 	if p == nil {
 		closeBody(req)
+		if simOf(ctx) != nil {
+			return nil, ErrInline
+		}
 		return nil, ErrNoProcess
 	}
 	if req.URL == nil {
