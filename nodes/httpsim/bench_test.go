@@ -171,7 +171,9 @@ func BenchmarkHTTPRoundTrip(b *testing.B) {
 // of its own whose setup is not timed. Each round of three batches gives
 // ratios, so a machine whose speed drifts disturbs all sides alike. It
 // reports the median ns per operation of each and the medians of the
-// per-round ratios; the target is http/raw-msg ≤ 5.
+// per-round ratios; the target is http/raw-msg ≤ 5. A fourth batch
+// serves the same handler marked httpsim.Inline (inline-ns,
+// inline/raw-msg).
 func BenchmarkHTTPVsRaw(b *testing.B) {
 	const batch = 1000
 	raw := func() time.Duration {
@@ -208,13 +210,17 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 		}
 		return time.Since(t0)
 	}
-	httpReq := func() time.Duration {
+	httpReq := func(inline bool) time.Duration {
 		w, rt, hn := benchWorld(b)
 		if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/plain")
 				_, _ = io.WriteString(w, "pong")
 			})
+			if inline {
+				h = httpsim.Inline(h)
+			}
+			return h
 		})); err != nil {
 			b.Fatal(err)
 		}
@@ -240,17 +246,19 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 		}
 		return time.Since(t0)
 	}
-	var rawNs, callNs, httpNs, httpRaw, httpCall []float64
+	var rawNs, callNs, httpNs, httpRaw, httpCall, inlNs, inlRaw []float64
 	for b.Loop() {
-		r, c, h := float64(raw())/batch, float64(call())/batch, float64(httpReq())/batch
-		rawNs, callNs, httpNs = append(rawNs, r), append(callNs, c), append(httpNs, h)
-		httpRaw, httpCall = append(httpRaw, h/r), append(httpCall, h/c)
+		r, c, h, in := float64(raw())/batch, float64(call())/batch, float64(httpReq(false))/batch, float64(httpReq(true))/batch
+		rawNs, callNs, httpNs, inlNs = append(rawNs, r), append(callNs, c), append(httpNs, h), append(inlNs, in)
+		httpRaw, httpCall, inlRaw = append(httpRaw, h/r), append(httpCall, h/c), append(inlRaw, in/r)
 	}
 	b.ReportMetric(medianOf(rawNs), "raw-msg-ns")
 	b.ReportMetric(medianOf(callNs), "call-ns")
 	b.ReportMetric(medianOf(httpNs), "http-ns")
 	b.ReportMetric(medianOf(httpRaw), "http/raw-msg")
 	b.ReportMetric(medianOf(httpCall), "http/call")
+	b.ReportMetric(medianOf(inlNs), "inline-ns")
+	b.ReportMetric(medianOf(inlRaw), "inline/raw-msg")
 }
 
 func medianOf(v []float64) float64 {

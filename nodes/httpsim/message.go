@@ -83,8 +83,10 @@ type serverRequest struct {
 // toHTTP builds the *http.Request a handler sees. remote names the
 // sending node. base is an empty request that carries the context: a copy
 // of it keeps the context, which saves the second allocation WithContext
-// would make. An empty body is http.NoBody, as net/http's server gives.
-func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, error) {
+// would make. empty, if not nil, is an empty header map the handler may
+// have when the request has no header. An empty body is http.NoBody, as
+// net/http's server gives.
+func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (*http.Request, error) {
 	if r.Method == "" || !validMethod(r.Method) {
 		return nil, fmt.Errorf("httpsim: malformed request: method %q is not an HTTP token", r.Method)
 	}
@@ -98,6 +100,9 @@ func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, erro
 	u := &sr.u
 	u.Scheme, u.Host = "http", r.Host
 	h := r.Header
+	if h == nil {
+		h = empty
+	}
 	if h == nil {
 		h = http.Header{}
 	}

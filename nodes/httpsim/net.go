@@ -143,6 +143,10 @@ type server struct {
 	ictx   *simCtx
 	ibase  *http.Request
 	irw    recorder
+	// iempty is the header of inline requests that have none. Handlers
+	// must not modify their request (net/http's rule); one that writes
+	// to it anyway gets it to keep, and the next request a new one.
+	iempty http.Header
 }
 
 // maxIdle bounds the workers kept waiting; more exit when they finish.
@@ -251,7 +255,10 @@ func (s *server) serveInline(env *nodes.Env, j job) {
 		s.net.wd.describe(env.Name(), j.req.Method+" "+j.req.Target+" from "+s.net.nodeName(j.from))
 	}
 	s.ictx.reset()
-	s.serve(env, s.ibase, j, &s.irw)
+	if len(s.iempty) > 0 || s.iempty == nil {
+		s.iempty = http.Header{}
+	}
+	s.serve(env, s.ibase, j, &s.irw, s.iempty)
 	s.ictx.cancel(context.Canceled) // as for a worker: the context ends with ServeHTTP
 }
 
@@ -292,7 +299,7 @@ func (s *server) work(p *proc.P, w *worker) {
 		w.idle = false
 		j := *msg.(*job)
 		w.ctx.reset()
-		s.serve(p.Env(), base, j, &w.rw)
+		s.serve(p.Env(), base, j, &w.rw, nil)
 		// As net/http does: the request's context ends with ServeHTTP, and
 		// so do the contexts derived from it.
 		w.ctx.cancel(context.Canceled)
@@ -304,9 +311,9 @@ func (s *server) work(p *proc.P, w *worker) {
 
 // serve runs the handler for one request and sends the response. rw is
 // the ResponseWriter of the worker or the inline server: response hands
-// what it holds on to the Response and resets it.
-func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder) {
-	hr, err := j.req.toHTTP(base, s.net.nodeName(j.from))
+// what it holds on to the Response and resets it. empty is as for toHTTP.
+func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder, empty http.Header) {
+	hr, err := j.req.toHTTP(base, s.net.nodeName(j.from), empty)
 	if err != nil {
 		plainResponse(http.StatusBadRequest, "%v", err).send(env, j.from, j.m)
 		return

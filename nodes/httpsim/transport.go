@@ -130,7 +130,14 @@ func wireRequest(req *http.Request) (*Request, error) {
 	if host == "" {
 		host = req.URL.Host
 	}
-	return &Request{Method: method, Host: host, Target: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}, nil
+	// A copy of the header: the caller may reuse req once RoundTrip
+	// returns, and a duplicate of the message may arrive after that. An
+	// empty header travels as nil (the server gives the handler a map).
+	var h http.Header
+	if len(req.Header) > 0 {
+		h = req.Header.Clone()
+	}
+	return &Request{Method: method, Host: host, Target: req.URL.RequestURI(), Header: h, Body: body}, nil
 }
 
 func closeBody(req *http.Request) {
