@@ -3,7 +3,6 @@ package httpsim
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -73,11 +72,13 @@ func headerSize(h http.Header) int {
 	return n
 }
 
-// serverRequest is a handler's request and its URL in one allocation:
-// the handler may keep either, and both live as long as the other.
+// serverRequest is a handler's request, its URL and its body reader in
+// one allocation: the handler may keep any, and all live as long as the
+// others.
 type serverRequest struct {
 	r http.Request
 	u url.URL
+	b body
 }
 
 // toHTTP builds the *http.Request a handler sees. remote names the
@@ -112,7 +113,8 @@ func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (
 	hr.Header, hr.ContentLength = h, int64(len(r.Body))
 	hr.Body = http.NoBody
 	if len(r.Body) > 0 {
-		hr.Body = newBody(r.Body)
+		sr.b.Reset(r.Body)
+		hr.Body = &sr.b
 	}
 	hr.Host, hr.RemoteAddr, hr.RequestURI = r.Host, remote, r.Target
 	return hr, nil
@@ -142,12 +144,6 @@ func parseTarget(t string, u *url.URL) error {
 type body struct{ bytes.Reader }
 
 func (*body) Close() error { return nil }
-
-func newBody(b []byte) io.ReadCloser {
-	r := &body{}
-	r.Reset(b)
-	return r
-}
 
 // statusLines caches "200 OK" and the like: a response's Status string
 // need not be built per response.
