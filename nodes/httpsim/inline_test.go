@@ -240,3 +240,37 @@ func TestInlineStallReported(t *testing.T) {
 		t.Fatalf("child output:\n%s\nwant %q", out, want)
 	}
 }
+
+// A request without headers gets a map that the worker (or the Inline
+// server) reuses; a handler that writes to it, against net/http's rule,
+// leaks nothing into the next request.
+func TestEmptyHeaderNotShared(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		w, rt, hn := world(t, 1, 2, 0)
+		var seen []string
+		add(t, rt, hn.Server(func(*nodes.Env) http.Handler {
+			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				seen = append(seen, fmt.Sprint(len(r.Header), r.Header.Get("X-Leak")))
+				r.Header.Set("X-Leak", "1")
+			})
+			if inline {
+				h = httpsim.Inline(h)
+			}
+			return h
+		}))
+		add(t, rt, hn.Process(func(p *proc.P) {
+			for range 3 {
+				req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/", nil)
+				if resp, err := hn.Client().Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}
+		}))
+		if err := w.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(seen, ","); got != "0,0,0" {
+			t.Errorf("inline=%v: handlers saw headers %q, want none each time", inline, got)
+		}
+	}
+}

@@ -143,10 +143,7 @@ type server struct {
 	ictx   *simCtx
 	ibase  *http.Request
 	irw    recorder
-	// iempty is the header of inline requests that have none. Handlers
-	// must not modify their request (net/http's rule); one that writes
-	// to it anyway gets it to keep, and the next request a new one.
-	iempty http.Header
+	iempty http.Header // see emptyHeader
 }
 
 // maxIdle bounds the workers kept waiting; more exit when they finish.
@@ -155,13 +152,14 @@ const maxIdle = 64
 // worker is a process that serves one request at a time.
 type worker struct {
 	p    *proc.Proc
-	ctx  *simCtx  // the context of the request being served
-	from NodeID   // who sent it
-	seq  uint64   // its number, for the client's Abort
-	idle bool     // parked in Recv, waiting for a request
-	what string   // "GET /x from n3", for the stall report; "" without a watchdog
-	rw   recorder // the ResponseWriter, reset for each request
-	next job      // the request being handed over: a pointer to it boxes for free
+	ctx  *simCtx     // the context of the request being served
+	from NodeID      // who sent it
+	seq  uint64      // its number, for the client's Abort
+	idle bool        // parked in Recv, waiting for a request
+	what string      // "GET /x from n3", for the stall report; "" without a watchdog
+	rw   recorder    // the ResponseWriter, reset for each request
+	hdr  http.Header // see emptyHeader
+	next job         // the request being handed over: a pointer to it boxes for free
 }
 
 // job is what a worker receives: one request.
@@ -255,10 +253,7 @@ func (s *server) serveInline(env *nodes.Env, j job) {
 		s.net.wd.describe(env.Name(), j.req.Method+" "+j.req.Target+" from "+s.net.nodeName(j.from))
 	}
 	s.ictx.reset()
-	if len(s.iempty) > 0 || s.iempty == nil {
-		s.iempty = http.Header{}
-	}
-	s.serve(env, s.ibase, j, &s.irw, s.iempty)
+	s.serve(env, s.ibase, j, &s.irw, emptyHeader(&s.iempty))
 	s.ictx.cancel(context.Canceled) // as for a worker: the context ends with ServeHTTP
 }
 
@@ -299,7 +294,7 @@ func (s *server) work(p *proc.P, w *worker) {
 		w.idle = false
 		j := *msg.(*job)
 		w.ctx.reset()
-		s.serve(p.Env(), base, j, &w.rw, nil)
+		s.serve(p.Env(), base, j, &w.rw, emptyHeader(&w.hdr))
 		// As net/http does: the request's context ends with ServeHTTP, and
 		// so do the contexts derived from it.
 		w.ctx.cancel(context.Canceled)
@@ -321,6 +316,19 @@ func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder, 
 	rw.header, rw.status, rw.buf = nil, 0, rw.buf[:0] // in case a stopped handler left some
 	s.h.ServeHTTP(rw, hr)
 	rw.response().send(env, j.from, j.m)
+}
+
+// emptyHeader returns *h, the header map a handler gets for a request
+// without headers, renewed if the last handler wrote to it. One serves
+// the requests of a worker (or of an Inline server) in turn, never two
+// handlers at once. Handlers must not modify their request (net/http's
+// rule); one that writes to it anyway keeps what it wrote, and the next
+// request gets a new map.
+func emptyHeader(h *http.Header) http.Header {
+	if *h == nil || len(*h) > 0 {
+		*h = http.Header{}
+	}
+	return *h
 }
 
 // Inline marks h as a handler that never waits in simulated time: it
