@@ -444,20 +444,58 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEn
 		op = "add" // nothing to change
 	}
 	switch op {
+	case "add", "combine", "reseed":
+		x.mutateCorpus(op, sc, seed, h)
+	case "remove", "move", "nudge", "scale", "retarget":
+		x.mutateOne(op, sc, idx, h)
+	case "aim":
+		if !x.aim(sc, idx, parent, h) {
+			return x.mutateOnce(sc, seed, parent)
+		}
+	case "stack":
+		if !x.stack(sc, idx, h) {
+			return x.mutateOnce(sc, seed, parent)
+		}
+	case "sample":
+		x.sample(sc, idx)
+	case "focus":
+		x.focus(sc, idx, parent, h)
+	}
+	return op
+}
+
+// mutateCorpus makes the mutations that draw on the corpus or the seed.
+func (x *explorer) mutateCorpus(op string, sc *faults.Schedule, seed *uint64, h time.Duration) {
+	switch op {
 	case "add": // a fault from another corpus entry, at a new time
 		if f, ok := x.donor(); ok {
 			f.At = time.Duration(x.rng.Int64N(int64(h)))
 			sc.Faults = append(sc.Faults, clampEnd(f, h))
 		}
+	case "combine": // splice in the faults of another entry in a window
+		other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
+		from := time.Duration(x.rng.Int64N(int64(h)))
+		to := from + time.Duration(x.rng.Int64N(int64(h-from)+1))
+		for _, f := range other.Faults {
+			if f.Kind != faults.Heal && f.At >= from && f.At < to {
+				sc.Faults = append(sc.Faults, clampEnd(f, h))
+			}
+		}
+	case "reseed": // the same faults against other arrivals
+		*seed = x.rng.Uint64N(1 << 32)
+	}
+}
+
+// mutateOne changes one fault of sc, drawn from idx.
+func (x *explorer) mutateOne(op string, sc *faults.Schedule, idx []int, h time.Duration) {
+	i := idx[x.rng.IntN(len(idx))]
+	switch op {
 	case "remove":
-		i := idx[x.rng.IntN(len(idx))]
 		sc.Faults = slices.Delete(sc.Faults, i, i+1)
 	case "move":
-		i := idx[x.rng.IntN(len(idx))]
 		sc.Faults[i].At = time.Duration(x.rng.Int64N(int64(h)))
 		sc.Faults[i] = clampEnd(sc.Faults[i], h)
 	case "nudge": // shift one a little: 1ms to h/20, either way
-		i := idx[x.rng.IntN(len(idx))]
 		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
 		if x.rng.IntN(2) == 0 {
 			d = -d
@@ -465,7 +503,6 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEn
 		sc.Faults[i].At = max(sc.Faults[i].At+d, 0)
 		sc.Faults[i] = clampEnd(sc.Faults[i], h)
 	case "scale": // lengthen or shorten one: ×4, ×2, ÷2 or ÷4
-		i := idx[x.rng.IntN(len(idx))]
 		if f := &sc.Faults[i]; f.For > 0 {
 			switch x.rng.IntN(4) {
 			case 0:
@@ -480,80 +517,82 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEn
 			*f = clampEnd(*f, h)
 		}
 	case "retarget":
-		i := idx[x.rng.IntN(len(idx))]
 		retarget(&sc.Faults[i], sc.Nodes, x.rng)
-	case "combine": // splice in the faults of another entry in a window
-		other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
-		from := time.Duration(x.rng.Int64N(int64(h)))
-		to := from + time.Duration(x.rng.Int64N(int64(h-from)+1))
-		for _, f := range other.Faults {
-			if f.Kind != faults.Heal && f.At >= from && f.At < to {
-				sc.Faults = append(sc.Faults, clampEnd(f, h))
-			}
-		}
-	case "reseed": // the same faults against other arrivals
-		*seed = x.rng.Uint64N(1 << 32)
-	case "aim": // a fault just before or after the moment a rare feature was reached
-		t, ok := x.moment(parent)
-		if !ok || t >= h {
-			return x.mutateOnce(sc, seed, parent)
-		}
-		var f faults.Fault
-		if len(idx) > 0 && x.rng.IntN(2) == 0 {
-			// move one of the schedule's own faults there
-			i := idx[x.rng.IntN(len(idx))]
-			f = sc.Faults[i]
-			sc.Faults = slices.Delete(sc.Faults, i, i+1)
-		} else if f, ok = x.donor(); !ok {
-			return "aim"
-		}
-		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
-		if x.rng.IntN(4) == 0 {
-			d = -d
-		}
-		f.At = max(t+d, 0)
-		if x.rng.IntN(2) == 0 {
-			retarget(&f, sc.Nodes, x.rng)
-		}
-		sc.Faults = append(sc.Faults, clampEnd(f, h))
-	case "sample": // keep one to three of the faults: a small schedule to tune
-		keep := map[int]bool{}
-		for range 1 + x.rng.IntN(3) {
-			keep[idx[x.rng.IntN(len(idx))]] = true
-		}
-		var out []faults.Fault
-		for i, f := range sc.Faults {
-			if f.Kind == faults.Heal || keep[i] {
-				out = append(out, f)
-			}
-		}
-		sc.Faults = out
-	case "stack": // another kind of fault on the same nodes, overlapping one
+	}
+}
+
+// aim puts a fault just before or after the moment a rare feature of
+// parent was reached: one of sc's own, moved there, or a donor's. It
+// returns false when parent has no such moment before h.
+func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h time.Duration) bool {
+	t, ok := x.moment(parent)
+	if !ok || t >= h {
+		return false
+	}
+	var f faults.Fault
+	if len(idx) > 0 && x.rng.IntN(2) == 0 {
 		i := idx[x.rng.IntN(len(idx))]
-		f := sc.Faults[i]
-		g, ok := x.donor()
-		if !ok || len(f.Nodes) == 0 || len(g.Nodes) == 0 {
-			return x.mutateOnce(sc, seed, parent)
-		}
-		g.Nodes = slices.Clone(f.Nodes)
-		g.At = f.At + time.Duration(x.rng.Int64N(int64(max(f.For, time.Millisecond))))
-		if x.rng.IntN(4) == 0 {
-			g.At = max(f.At-x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond)), 0)
-		}
-		sc.Faults = append(sc.Faults, clampEnd(g, h))
-	case "focus": // keep the faults of one kind, or those near a rare moment
-		t, ok := x.moment(parent)
-		if ok && x.rng.IntN(2) == 0 {
-			w := max(h/10, time.Millisecond)
-			sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool {
-				return f.Kind != faults.Heal && (f.At+max(f.For, 0) < t-w || f.At > t+w)
-			})
-		} else {
-			k := sc.Faults[idx[x.rng.IntN(len(idx))]].Kind
-			sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.Kind != k })
+		f = sc.Faults[i]
+		sc.Faults = slices.Delete(sc.Faults, i, i+1)
+	} else if f, ok = x.donor(); !ok {
+		return true
+	}
+	d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+	if x.rng.IntN(4) == 0 {
+		d = -d
+	}
+	f.At = max(t+d, 0)
+	if x.rng.IntN(2) == 0 {
+		retarget(&f, sc.Nodes, x.rng)
+	}
+	sc.Faults = append(sc.Faults, clampEnd(f, h))
+	return true
+}
+
+// stack adds another kind of fault on the same nodes as one of sc's,
+// overlapping it; false when there is no node fault to stack on.
+func (x *explorer) stack(sc *faults.Schedule, idx []int, h time.Duration) bool {
+	f := sc.Faults[idx[x.rng.IntN(len(idx))]]
+	g, ok := x.donor()
+	if !ok || len(f.Nodes) == 0 || len(g.Nodes) == 0 {
+		return false
+	}
+	g.Nodes = slices.Clone(f.Nodes)
+	g.At = f.At + time.Duration(x.rng.Int64N(int64(max(f.For, time.Millisecond))))
+	if x.rng.IntN(4) == 0 {
+		g.At = max(f.At-x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond)), 0)
+	}
+	sc.Faults = append(sc.Faults, clampEnd(g, h))
+	return true
+}
+
+// sample keeps one to three of the faults: a small schedule to tune.
+func (x *explorer) sample(sc *faults.Schedule, idx []int) {
+	keep := map[int]bool{}
+	for range 1 + x.rng.IntN(3) {
+		keep[idx[x.rng.IntN(len(idx))]] = true
+	}
+	var out []faults.Fault
+	for i, f := range sc.Faults {
+		if f.Kind == faults.Heal || keep[i] {
+			out = append(out, f)
 		}
 	}
-	return op
+	sc.Faults = out
+}
+
+// focus keeps the faults of one kind, or those near a rare moment.
+func (x *explorer) focus(sc *faults.Schedule, idx []int, parent CorpusEntry, h time.Duration) {
+	t, ok := x.moment(parent)
+	if ok && x.rng.IntN(2) == 0 {
+		w := max(h/10, time.Millisecond)
+		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool {
+			return f.Kind != faults.Heal && (f.At+max(f.For, 0) < t-w || f.At > t+w)
+		})
+		return
+	}
+	k := sc.Faults[idx[x.rng.IntN(len(idx))]].Kind
+	sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.Kind != k })
 }
 
 // donor returns a fault of a random corpus entry.
