@@ -3,6 +3,8 @@ package scenarios
 import (
 	"slices"
 	"strings"
+
+	"github.com/faultline/faultline/nodes"
 )
 
 // SweepAssertion is one named assertion across the runs of a sweep.
@@ -54,4 +56,28 @@ func (s *SweepSummary) NeverTrue() []string {
 		}
 	}
 	return out
+}
+
+// StateCover records a scenario's abstract state for guided exploration:
+// each state it is given (Env.Cover "state NAME"), and each change from
+// one state to the next ("NAME → NAME"), so that explore keeps the
+// schedules that reach a state, or a transition, no run reached before.
+// A state should be coarse (roles, term and vote relations, in buckets):
+// a rare one is a step toward a rare bug, a fine one is new in every run.
+// It records nothing in the trace. One StateCover serves one run.
+type StateCover struct {
+	prev string
+}
+
+// Visit records state fp, reached by env's node, and the transition to
+// it; the same state again records nothing.
+func (c *StateCover) Visit(env *nodes.Env, fp string) {
+	if fp == c.prev {
+		return
+	}
+	env.Cover("state " + fp)
+	if c.prev != "" {
+		env.Cover(c.prev + " → " + fp)
+	}
+	c.prev = fp
 }

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,8 +17,12 @@ import (
 
 // ShrinkOptions bound a shrink. The zero value is valid.
 type ShrinkOptions struct {
-	// MaxRuns bounds the calls of the failure predicate; 0 means 500.
+	// MaxRuns bounds the calls of the failure predicate; 0 means 1000.
 	MaxRuns int
+	// Draws bounds the search for a smaller schedule once no single
+	// fault can go (searchFewer): this many candidates per fault left;
+	// 0 means 64, < 0 means no search.
+	Draws int
 	// Unit is the granularity times are halved to: a time is rounded down
 	// to a multiple of it, and a duration never goes below it. 0 means 1ms.
 	Unit time.Duration
@@ -27,7 +33,10 @@ type ShrinkOptions struct {
 
 func (o ShrinkOptions) withDefaults() ShrinkOptions {
 	if o.MaxRuns <= 0 {
-		o.MaxRuns = 500
+		o.MaxRuns = 1000
+	}
+	if o.Draws == 0 {
+		o.Draws = 64
 	}
 	if o.Unit <= 0 {
 		o.Unit = time.Millisecond
@@ -37,12 +46,15 @@ func (o ShrinkOptions) withDefaults() ShrinkOptions {
 
 // ShrinkStats say what a shrink did.
 type ShrinkStats struct {
-	Runs      int  // calls of the predicate (cached candidates not counted)
-	Removed   int  // faults removed by delta debugging (heals and no-ops not counted)
-	Shortened int  // accepted timing simplifications
-	Softened  int  // accepted magnitude reductions (probability, factor, shift, drift)
-	Narrowed  int  // accepted target reductions (fewer nodes, links or groups)
-	Merged    int  // pairs of faults merged into one
+	Runs      int // calls of the predicate (cached candidates not counted)
+	Removed   int // faults removed by delta debugging (heals and no-ops not counted)
+	Shortened int // accepted timing simplifications
+	Softened  int // accepted magnitude reductions (probability, factor, shift, drift)
+	Narrowed  int // accepted target reductions (fewer nodes, links or groups)
+	Merged    int // pairs of faults merged into one
+	// Searched counts the faults removed by drawing smaller schedules
+	// after no single fault could go (searchFewer).
+	Searched  int
 	Exhausted bool // MaxRuns was reached before the result was minimal
 	// Workload lists the workload parameters made smaller, "ops 400→37"
 	// (comma-separated), or is empty.
@@ -229,6 +241,7 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 			break // nothing changed the run: DDMin's result stands
 		}
 	}
+	kept = searchFewer(kept, wrap, o, &st)
 	// Print by time. Faults apply at their own times, but faults that
 	// start or end at one instant apply in line order, so the sorted
 	// schedule must still fail to be kept.
@@ -242,6 +255,159 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 	}
 	st.Exhausted = st.Runs >= o.MaxRuns
 	return &faults.Schedule{Nodes: s.Nodes, Faults: kept}, st
+}
+
+// searchFewer looks for a failing schedule with fewer faults than the
+// passes above left, when removing any one fault made the run pass. Such
+// a fault often matters only by the random draws it shifts: a message it
+// drops does not draw a latency, so every later draw moves, and the
+// coincidence the failure needs goes with it. So it draws small subsets
+// of the faults (one to three, now and then more), each now and then with
+// its start moved by a few milliseconds, and keeps the first that still
+// fails; the passes then go over it again. Its draws come from a fixed
+// seed and the schedule, so a shrink is deterministic.
+func searchFewer(kept []faults.Fault, fails func([]faults.Fault) bool, o ShrinkOptions, st *ShrinkStats) []faults.Fault {
+	h := fnv.New64a()
+	for _, f := range kept {
+		h.Write([]byte(f.String()))
+	}
+	rng := rand.New(rand.NewPCG(h.Sum64(), 0x736872696e6b)) // "shrink"
+	for effective(kept) > 1 && st.Runs < o.MaxRuns && o.Draws > 0 {
+		budget := min((o.MaxRuns-st.Runs)*3/4, o.Draws*effective(kept))
+		found, runs := drawFewer(kept, fails, budget, o.Unit, rng)
+		st.Runs += runs
+		if found == nil {
+			break
+		}
+		st.Searched += effective(kept) - effective(found)
+		kept = found
+		var n int
+		for _, pass := range []struct {
+			simpler func(faults.Fault) []faults.Fault
+			count   *int
+		}{
+			{func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, &st.Shortened},
+			{func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, &st.Softened},
+			{fewerTargets, &st.Narrowed},
+		} {
+			kept, n, runs = Simplify(kept, fails, pass.simpler, o.MaxRuns-st.Runs)
+			st.Runs += runs
+			*pass.count += n
+		}
+		next, runs := DDMin(kept, fails, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Removed += effective(kept) - effective(next)
+		kept = next
+	}
+	return kept
+}
+
+// drawFewer draws up to budget candidates of fewer effective faults than
+// kept (see searchFewer) and returns the first that fails, or nil. A
+// candidate is a subset of the faults; now and then its faults' starts
+// are moved a few units, the whole subset is moved earlier, or its nodes
+// are renamed among the nodes the schedule names (the same faults on
+// another leader, say).
+func drawFewer(kept []faults.Fault, fails func([]faults.Fault) bool, budget int, unit time.Duration, rng *rand.Rand) ([]faults.Fault, int) {
+	var idx []int // the faults that do something
+	for i, f := range kept {
+		if !f.NoOp() && f.Kind != faults.Heal {
+			idx = append(idx, i)
+		}
+	}
+	n := len(idx)
+	if n < 2 {
+		return nil, 0
+	}
+	ids := scheduleNodes(kept)
+	for runs := 0; runs < budget; {
+		k := 1 + rng.IntN(min(n-1, 3))
+		if rng.IntN(4) == 0 {
+			k = 1 + rng.IntN(n-1)
+		}
+		keep := map[int]bool{}
+		for _, j := range rng.Perm(n)[:k] {
+			keep[idx[j]] = true
+		}
+		try := make([]faults.Fault, 0, len(kept))
+		first := time.Duration(-1)
+		for i, f := range kept {
+			if keep[i] || !slices.Contains(idx, i) {
+				try = append(try, f)
+				if keep[i] && first < 0 {
+					first = f.At
+				}
+			}
+		}
+		switch rng.IntN(4) {
+		case 0: // as they are
+		case 1: // starts moved a few units either way
+			for i := range try {
+				if rng.IntN(2) == 0 {
+					try[i].At = max(try[i].At+time.Duration(rng.IntN(65)-32)*unit, 0)
+				}
+			}
+		case 2: // all moved earlier together
+			d := time.Duration(rng.Int64N(int64(first)/int64(unit)+1)) * unit
+			for i := range try {
+				try[i].At = max(try[i].At-d, 0)
+			}
+		case 3: // nodes renamed
+			perm := rng.Perm(len(ids))
+			rename := map[faults.NodeID]faults.NodeID{}
+			for i, id := range ids {
+				rename[id] = ids[perm[i]]
+			}
+			for i := range try {
+				try[i] = renamed(try[i], rename)
+			}
+		}
+		runs++
+		if fails(try) {
+			return try, runs
+		}
+	}
+	return nil, budget
+}
+
+// scheduleNodes returns the nodes the faults name, sorted.
+func scheduleNodes(fs []faults.Fault) []faults.NodeID {
+	var ids []faults.NodeID
+	for _, f := range fs {
+		ids = append(ids, f.Nodes...)
+		ids = append(ids, f.From...)
+		ids = append(ids, f.To...)
+		for _, g := range f.Groups {
+			ids = append(ids, g...)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// renamed returns f with its nodes renamed by m (sorted again, as the
+// text form lists them).
+func renamed(f faults.Fault, m map[faults.NodeID]faults.NodeID) faults.Fault {
+	re := func(ids []faults.NodeID) []faults.NodeID {
+		if ids == nil {
+			return nil
+		}
+		out := make([]faults.NodeID, len(ids))
+		for i, id := range ids {
+			out[i] = m[id]
+		}
+		slices.Sort(out)
+		return out
+	}
+	f.Nodes, f.From, f.To = re(f.Nodes), re(f.From), re(f.To)
+	if f.Groups != nil {
+		gs := make([][]faults.NodeID, len(f.Groups))
+		for i, g := range f.Groups {
+			gs[i] = re(g)
+		}
+		f.Groups = gs
+	}
+	return f
 }
 
 // effective counts the faults that do something (faults.Fault.NoOp).
@@ -433,6 +599,9 @@ func (st ShrinkStats) String() string {
 	}
 	if st.Merged > 0 {
 		s += fmt.Sprintf(", %d merged", st.Merged)
+	}
+	if st.Searched > 0 {
+		s += fmt.Sprintf(", %d more removed by search", st.Searched)
 	}
 	if st.Workload != "" {
 		s += ", workload " + st.Workload

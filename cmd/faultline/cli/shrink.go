@@ -45,7 +45,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	var rf runFlags
 	seedStr := fs.String("seed", "", "the failing seed to shrink (required)")
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
-	maxRuns := fs.Int("max-runs", 500, "most runs the shrink may use")
+	maxRuns := fs.Int("max-runs", 1000, "most runs the shrink may use")
 	format := fs.String("format", "text", "output format: text or json")
 	rp := addReportFlag(fs, "the run with the minimal schedule")
 	a.addRunFlags(fs, &rf)
