@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/faultline/faultline/nodes"
@@ -59,12 +60,15 @@ func (s *SweepSummary) NeverTrue() []string {
 }
 
 // StateCover records a scenario's abstract state for guided exploration:
-// each state it is given (Env.Cover "state NAME"), and each change from
-// one state to the next ("NAME → NAME"), so that explore keeps the
-// schedules that reach a state, or a transition, no run reached before.
-// A state should be coarse (roles, term and vote relations, in buckets):
-// a rare one is a step toward a rare bug, a fine one is new in every run.
-// It records nothing in the trace. One StateCover serves one run.
+// each state it is given ("state NAME"), and each change from one state
+// to the next ("NAME → NAME"), through Env.Cover, so that explore keeps
+// the schedules that reach a state, or a transition, no run reached
+// before. Each is recorded with the node whose step reached it
+// (" @n2", see CoverNode): explore counts the feature once, whatever the
+// node, and aims its faults at that node at that moment. A state should
+// be coarse (roles, term and vote relations, in buckets): a rare one is a
+// step toward a rare bug, a fine one is new in every run. It records
+// nothing in the trace. One StateCover serves one run.
 type StateCover struct {
 	prev string
 }
@@ -75,9 +79,29 @@ func (c *StateCover) Visit(env *nodes.Env, fp string) {
 	if fp == c.prev {
 		return
 	}
-	env.Cover("state " + fp)
+	at := CoverNode + env.Name()
+	env.Cover("state " + fp + at)
 	if c.prev != "" {
-		env.Cover(c.prev + " → " + fp)
+		env.Cover(c.prev + " → " + fp + at)
 	}
 	c.prev = fp
+}
+
+// CoverNode ends a fingerprint that names the node that reached it:
+// "state C L F @n2". Explore counts such fingerprints as one feature
+// without the node, and aims faults at the node.
+const CoverNode = " @"
+
+// splitCoverNode returns a fingerprint without its CoverNode suffix, and
+// the node's index, or -1.
+func splitCoverNode(fp string) (string, int) {
+	i := strings.LastIndex(fp, CoverNode+"n")
+	if i < 0 {
+		return fp, -1
+	}
+	n, err := strconv.Atoi(fp[i+len(CoverNode)+1:])
+	if err != nil || n < 1 {
+		return fp, -1
+	}
+	return fp[:i], n - 1
 }

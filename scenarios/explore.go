@@ -47,6 +47,9 @@ type CorpusEntry struct {
 	// true); none for a feature without a time (a fault-kind overlap, a
 	// check outcome).
 	At [][]time.Duration `json:"-"`
+	// By holds, for each moment of At, the node that reached the
+	// feature then (a fingerprint ending in CoverNode), or -1.
+	By [][]int `json:"-"`
 }
 
 // ExploreFailure is a failing run the exploration found.
@@ -239,7 +242,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		c.Schedule = sched
 	}
 	c.Lines = c.Schedule.Lines()
-	c.Features, c.At = features(c.Schedule, res)
+	c.Features, c.At, c.By = features(c.Schedule, res)
 	isNew := false
 	for _, f := range c.Features {
 		if x.count[f] == 0 {
@@ -277,8 +280,9 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 // overlapped in time, the assertions it made true (and whether once,
 // a few times or many: hit counts in buckets, as AFL counts edges), its
 // state fingerprints, and its checks' outcomes.
-func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration) {
+func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration, [][]int) {
 	set := map[string][]time.Duration{}
+	by := map[string][]int{}
 	var kinds []string
 	for _, f := range sched.Faults {
 		if f.Kind != faults.Heal {
@@ -311,21 +315,26 @@ func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration)
 		}
 	}
 	for i, fp := range res.Coverage {
-		var at []time.Duration
+		name, node := splitCoverNode(fp)
+		k := "state:" + name
 		if i < len(res.CoverageAt) && res.CoverageAt[i] >= 0 {
-			at = []time.Duration{res.CoverageAt[i]}
+			set[k] = append(set[k], res.CoverageAt[i])
+			by[k] = append(by[k], node)
+		} else if _, ok := set[k]; !ok {
+			set[k] = nil
 		}
-		set["state:"+fp] = at
 	}
 	for _, c := range res.Checks {
 		set["check:"+c.Name+"="+c.Outcome] = nil
 	}
 	out := slices.Sorted(maps.Keys(set))
 	at := make([][]time.Duration, len(out))
+	nodes := make([][]int, len(out))
 	for i, f := range out {
 		at[i] = set[f]
+		nodes[i] = by[f]
 	}
-	return out, at
+	return out, at, nodes
 }
 
 func overlaps(a, b faults.Fault) bool {
@@ -525,7 +534,7 @@ func (x *explorer) mutateOne(op string, sc *faults.Schedule, idx []int, h time.D
 // parent was reached: one of sc's own, moved there, or a donor's. It
 // returns false when parent has no such moment before h.
 func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h time.Duration) bool {
-	t, ok := x.moment(parent)
+	t, node, ok := x.moment(parent)
 	if !ok || t >= h {
 		return false
 	}
@@ -542,7 +551,12 @@ func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h tim
 		d = -d
 	}
 	f.At = max(t+d, 0)
-	if x.rng.IntN(2) == 0 {
+	switch x.rng.IntN(3) {
+	case 0: // on the node that reached the feature, when it is known
+		if node >= 0 && len(f.Nodes) > 0 && (sc.Nodes == 0 || node < sc.Nodes) {
+			f.Nodes = []faults.NodeID{faults.NodeID(node)}
+		}
+	case 1:
 		retarget(&f, sc.Nodes, x.rng)
 	}
 	sc.Faults = append(sc.Faults, clampEnd(f, h))
@@ -583,7 +597,7 @@ func (x *explorer) sample(sc *faults.Schedule, idx []int) {
 
 // focus keeps the faults of one kind, or those near a rare moment.
 func (x *explorer) focus(sc *faults.Schedule, idx []int, parent CorpusEntry, h time.Duration) {
-	t, ok := x.moment(parent)
+	t, _, ok := x.moment(parent)
 	if ok && x.rng.IntN(2) == 0 {
 		w := max(h/10, time.Millisecond)
 		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool {
@@ -608,7 +622,7 @@ func (x *explorer) donor() (faults.Fault, bool) {
 // moment picks a time at which e's run reached one of its features,
 // the feature weighted toward rare ones and then one of its moments
 // uniformly; false when no feature has a time.
-func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
+func (x *explorer) moment(e CorpusEntry) (time.Duration, int, bool) {
 	var total float64
 	for i, f := range e.Features {
 		if i < len(e.At) && len(e.At[i]) > 0 {
@@ -616,7 +630,7 @@ func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
 		}
 	}
 	if total == 0 {
-		return 0, false
+		return 0, -1, false
 	}
 	r := x.rng.Float64() * total
 	for i, f := range e.Features {
@@ -627,9 +641,14 @@ func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
 			r -= w
 			continue
 		}
-		return e.At[i][x.rng.IntN(len(e.At[i]))], true
+		j := x.rng.IntN(len(e.At[i]))
+		node := -1
+		if i < len(e.By) && j < len(e.By[i]) {
+			node = e.By[i][j]
+		}
+		return e.At[i][j], node, true
 	}
-	return 0, false
+	return 0, -1, false
 }
 
 // logDuration draws a duration in [lo, hi], about uniform in its

@@ -241,7 +241,7 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 			break // nothing changed the run: DDMin's result stands
 		}
 	}
-	kept = searchFewer(kept, wrap, o, &st)
+	kept = searchFewer(kept, s.Nodes, wrap, o, &st)
 	// Print by time. Faults apply at their own times, but faults that
 	// start or end at one instant apply in line order, so the sorted
 	// schedule must still fail to be kept.
@@ -266,7 +266,7 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 // its start moved by a few milliseconds, and keeps the first that still
 // fails; the passes then go over it again. Its draws come from a fixed
 // seed and the schedule, so a shrink is deterministic.
-func searchFewer(kept []faults.Fault, fails func([]faults.Fault) bool, o ShrinkOptions, st *ShrinkStats) []faults.Fault {
+func searchFewer(kept []faults.Fault, nodes int, fails func([]faults.Fault) bool, o ShrinkOptions, st *ShrinkStats) []faults.Fault {
 	h := fnv.New64a()
 	for _, f := range kept {
 		h.Write([]byte(f.String()))
@@ -274,7 +274,7 @@ func searchFewer(kept []faults.Fault, fails func([]faults.Fault) bool, o ShrinkO
 	rng := rand.New(rand.NewPCG(h.Sum64(), 0x736872696e6b)) // "shrink"
 	for effective(kept) > 1 && st.Runs < o.MaxRuns && o.Draws > 0 {
 		budget := min((o.MaxRuns-st.Runs)*3/4, o.Draws*effective(kept))
-		found, runs := drawFewer(kept, fails, budget, o.Unit, rng)
+		found, runs := drawFewer(kept, nodes, fails, budget, o.Unit, rng)
 		st.Runs += runs
 		if found == nil {
 			break
@@ -306,9 +306,9 @@ func searchFewer(kept []faults.Fault, fails func([]faults.Fault) bool, o ShrinkO
 // kept (see searchFewer) and returns the first that fails, or nil. A
 // candidate is a subset of the faults; now and then its faults' starts
 // are moved a few units, the whole subset is moved earlier, or its nodes
-// are renamed among the nodes the schedule names (the same faults on
-// another leader, say).
-func drawFewer(kept []faults.Fault, fails func([]faults.Fault) bool, budget int, unit time.Duration, rng *rand.Rand) ([]faults.Fault, int) {
+// are renamed among the cluster's nodes (those the schedule names when
+// the count of nodes is unknown): the same faults on another leader, say.
+func drawFewer(kept []faults.Fault, nodes int, fails func([]faults.Fault) bool, budget int, unit time.Duration, rng *rand.Rand) ([]faults.Fault, int) {
 	var idx []int // the faults that do something
 	for i, f := range kept {
 		if !f.NoOp() && f.Kind != faults.Heal {
@@ -320,6 +320,12 @@ func drawFewer(kept []faults.Fault, fails func([]faults.Fault) bool, budget int,
 		return nil, 0
 	}
 	ids := scheduleNodes(kept)
+	if nodes > 0 {
+		ids = ids[:0]
+		for i := range nodes {
+			ids = append(ids, faults.NodeID(i))
+		}
+	}
 	for runs := 0; runs < budget; {
 		k := 1 + rng.IntN(min(n-1, 3))
 		if rng.IntN(4) == 0 {
@@ -588,6 +594,17 @@ func FailsLike(res *Result, how string) bool {
 	return res.Status == how && res.Status != StatusOK
 }
 
+// add counts the work of a second shrink in st.
+func (st *ShrinkStats) add(o ShrinkStats) {
+	st.Runs += o.Runs
+	st.Removed += o.Removed
+	st.Shortened += o.Shortened
+	st.Softened += o.Softened
+	st.Narrowed += o.Narrowed
+	st.Merged += o.Merged
+	st.Searched += o.Searched
+}
+
 // String summarises the stats on one line.
 func (st ShrinkStats) String() string {
 	s := fmt.Sprintf("%d runs, %d faults removed, %d timings shortened", st.Runs, st.Removed, st.Shortened)
@@ -721,6 +738,7 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	if err != nil {
 		return nil, err
 	}
+	orig.Nodes = first.nodes
 	rv, err := ScheduleValues(s, v)
 	if err != nil {
 		return nil, err
@@ -742,9 +760,14 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 		return nil, fmt.Errorf("%s seed %d: the schedule alone (%d faults, nemesis off) does not fail like the original run (%s) but %s",
 			s.Name, seed, len(orig.Faults), how, again.Status)
 	}
-	minimal, st := ShrinkSchedule(orig, fails, so)
-	st.Runs++ // the reproduction above
 	so = so.withDefaults()
+	// The search for fewer faults comes after the workload is made
+	// smaller: a smaller workload makes a simpler run, which fewer
+	// faults may fail.
+	noSearch := so
+	noSearch.Draws = -1
+	minimal, st := ShrinkSchedule(orig, fails, noSearch)
+	st.Runs++ // the reproduction above
 	final := last[minimal.String()]
 	if !so.KeepWorkload {
 		rv, final = shrinkWorkload(s, rv, &st, so.MaxRuns, func(w Values) *Result {
@@ -753,6 +776,17 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			}
 			return nil
 		}, final)
+	}
+	if so.Draws > 0 && minimal.Count() > 1 && st.Runs < so.MaxRuns {
+		clear(last) // the values may have changed
+		rest := so
+		rest.MaxRuns = so.MaxRuns - st.Runs
+		again, st2 := ShrinkSchedule(minimal, fails, rest)
+		st.add(st2)
+		st.Exhausted = st.Runs >= so.MaxRuns
+		if res, ok := last[again.String()]; ok {
+			minimal, final = again, res
+		}
 	}
 	mv := rv
 	if byParam {

@@ -2,6 +2,7 @@ package raftlog_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/faultline/faultline/scenarios"
@@ -171,5 +172,32 @@ func TestBadParameters(t *testing.T) {
 		} else if want := fmt.Sprint(err); want == "" {
 			t.Errorf("%v: empty error", set)
 		}
+	}
+}
+
+// TestStateFingerprints: a run records the cluster's abstract states and
+// transitions, each with the node that reached it; a run without faults
+// reaches one leader with two followers, and never two leaders.
+func TestStateFingerprints(t *testing.T) {
+	res := scentest.Execute(t, raftlog.Scenario, 1, map[string]string{"ops": "20"})
+	has := func(prefix string) bool {
+		for _, c := range res.Coverage {
+			if strings.HasPrefix(c, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("state F F F @n") || !has("state Fv Fv L* @n") || !has("F F F → ") {
+		t.Fatalf("fingerprints %q", res.Coverage)
+	}
+	for _, c := range res.Coverage {
+		if strings.Count(c, "L") > 1 && !strings.Contains(c, "→") {
+			t.Fatalf("two leaders without faults: %q", c)
+		}
+	}
+	nem := scentest.Execute(t, raftlog.Scenario, 3, map[string]string{"nemesis": "true"})
+	if len(nem.Coverage) <= len(res.Coverage) {
+		t.Fatalf("the nemesis reached %d fingerprints, no faults %d", len(nem.Coverage), len(res.Coverage))
 	}
 }

@@ -26,12 +26,14 @@ type view struct {
 
 func newView() *view { return &view{names: map[uint32]string{}} }
 
-// Per replica, a code of 6 bits: role (2), term behind (2), flags (2).
+// Per replica, a code of 6 bits: flags (2), term behind (2), role (2),
+// so that replicas sort by role.
 const (
-	behind1 = 1 << 2 // one term behind the newest
-	behind2 = 2 << 2 // two or more
-	flagA   = 1 << 4 // leader: uncommitted entries; others: voted in its term
-	flagR   = 1 << 5 // restarted, still in the term it came back in
+	flagA    = 1 << 0 // leader: uncommitted entries; others: voted in its term
+	flagR    = 1 << 1 // restarted, still in the term it came back in
+	behind1  = 1 << 2 // one term behind the newest
+	behind2  = 2 << 2 // two or more
+	roleBits = 4      // role + 1 (0: not started) from this bit
 )
 
 // visit records the state after a step of env's replica; a step that
@@ -48,7 +50,7 @@ func (v *view) visit(env *nodes.Env) {
 		if r == nil {
 			continue
 		}
-		c := uint32(r.role) + 1 // 0: not started
+		c := uint32(r.role+1) << roleBits
 		switch d := newest - r.term(); {
 		case d == 1:
 			c |= behind1
@@ -83,7 +85,8 @@ func stateName(codes [replicas]uint32) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString([]string{"-", "F", "C", "L"}[c&3])
+		role := c >> roleBits
+		b.WriteString([]string{"-", "F", "C", "L"}[role])
 		switch c & (behind1 | behind2) {
 		case behind1:
 			b.WriteByte('-')
@@ -91,7 +94,7 @@ func stateName(codes [replicas]uint32) string {
 			b.WriteString("--")
 		}
 		if c&flagA != 0 {
-			if c&3 == roleLeader+1 {
+			if role == roleLeader+1 {
 				b.WriteByte('*')
 			} else {
 				b.WriteByte('v')
