@@ -71,6 +71,12 @@ func (s *SweepSummary) NeverTrue() []string {
 // nothing in the trace. One StateCover serves one run.
 type StateCover struct {
 	prev string
+	seen map[coverStep]bool
+}
+
+type coverStep struct {
+	from, to string
+	node     nodes.NodeID
 }
 
 // Visit records state fp, reached by env's node, and the transition to
@@ -79,12 +85,20 @@ func (c *StateCover) Visit(env *nodes.Env, fp string) {
 	if fp == c.prev {
 		return
 	}
+	step := coverStep{c.prev, fp, env.ID()}
+	c.prev = fp
+	if c.seen[step] {
+		return // recorded already: spare building the strings
+	}
+	if c.seen == nil {
+		c.seen = map[coverStep]bool{}
+	}
+	c.seen[step] = true
 	at := CoverNode + env.Name()
 	env.Cover("state " + fp + at)
-	if c.prev != "" {
-		env.Cover(c.prev + " → " + fp + at)
+	if step.from != "" {
+		env.Cover(step.from + " → " + fp + at)
 	}
-	c.prev = fp
 }
 
 // CoverNode ends a fingerprint that names the node that reached it:
