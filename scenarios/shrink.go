@@ -26,6 +26,12 @@ type ShrinkOptions struct {
 	// Unit is the granularity times are halved to: a time is rounded down
 	// to a multiple of it, and a duration never goes below it. 0 means 1ms.
 	Unit time.Duration
+	// Reseed lets ShrinkRun, when more than one fault is left, try this
+	// many other world seeds with smaller schedules drawn from the
+	// minimal one (searchFewer's draws): the same failure (the same check
+	// fails) from fewer faults, replayed with another seed (Shrunk.Seed).
+	// 0: the seed stays.
+	Reseed int
 	// KeepWorkload leaves the workload parameters (Param.Workload) as
 	// they are, for a caller whose replay cannot carry changed values.
 	KeepWorkload bool
@@ -54,7 +60,9 @@ type ShrinkStats struct {
 	Merged    int // pairs of faults merged into one
 	// Searched counts the faults removed by drawing smaller schedules
 	// after no single fault could go (searchFewer).
-	Searched  int
+	Searched int
+	// Reseeded is "OLD→NEW" when Reseed replaced the world seed.
+	Reseeded  string
 	Exhausted bool // MaxRuns was reached before the result was minimal
 	// Workload lists the workload parameters made smaller, "ops 400→37"
 	// (comma-separated), or is empty.
@@ -594,6 +602,33 @@ func FailsLike(res *Result, how string) bool {
 	return res.Status == how && res.Status != StatusOK
 }
 
+// reseedFewer tries so.Reseed other world seeds (drawn from seed) with
+// up to so.Draws smaller schedules each, drawn from minimal, and returns
+// the first seed and schedule that fail (fails), or nil.
+func reseedFewer(minimal *faults.Schedule, seed uint64, so ShrinkOptions, st *ShrinkStats, fails func(uint64, *faults.Schedule) bool) (uint64, []faults.Fault) {
+	if so.Reseed <= 0 || so.Draws <= 0 || minimal.Count() < 2 {
+		return 0, nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x726573656564)) // "reseed"
+	for range so.Reseed {
+		if st.Runs >= so.MaxRuns {
+			break
+		}
+		sd := rng.Uint64N(1 << 32)
+		budget := min(so.Draws, so.MaxRuns-st.Runs)
+		found, runs := drawFewer(minimal.Faults, minimal.Nodes, func(fs []faults.Fault) bool {
+			return fails(sd, &faults.Schedule{Nodes: minimal.Nodes, Faults: fs})
+		}, budget, so.Unit, rng)
+		st.Runs += runs
+		if found != nil {
+			st.Searched += minimal.Count() - effective(found)
+			st.Reseeded = fmt.Sprintf("%d→%d", seed, sd)
+			return sd, found
+		}
+	}
+	return 0, nil
+}
+
 // add counts the work of a second shrink in st.
 func (st *ShrinkStats) add(o ShrinkStats) {
 	st.Runs += o.Runs
@@ -619,6 +654,9 @@ func (st ShrinkStats) String() string {
 	}
 	if st.Searched > 0 {
 		s += fmt.Sprintf(", %d more removed by search", st.Searched)
+	}
+	if st.Reseeded != "" {
+		s += ", world seed " + st.Reseeded
 	}
 	if st.Workload != "" {
 		s += ", workload " + st.Workload
@@ -673,8 +711,11 @@ func ScheduleParam(s *faults.Schedule) string {
 type Shrunk struct {
 	Original *faults.Schedule // the schedule the failing seed ran
 	Minimal  *faults.Schedule
-	How      string  // the failure kept: FirstFailure of the original run
-	Result   *Result // the run with the minimal schedule
+	How      string // the failure kept: FirstFailure of the original run
+	// Seed is the world seed that replays Minimal: the one shrunk, unless
+	// ShrinkOptions.Reseed found fewer faults with another.
+	Seed   uint64
+	Result *Result // the run with the minimal schedule
 	// Values replay the minimal schedule when it is passed as
 	// Options.Faults (`--faults FILE`): the nemesis is off, and ties are
 	// broken as in the original run. For a scenario with FaultsParam they
@@ -745,8 +786,9 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	}
 	byParam := s.declares(FaultsParam)
 	last := map[string]*Result{}
+	cur := seed // the world seed: another one only with ShrinkOptions.Reseed
 	run := func(c *faults.Schedule) *Result {
-		res := ExecuteSchedule(s, rv, seed, opts, c)
+		res := ExecuteSchedule(s, rv, cur, opts, c)
 		last[c.String()] = res
 		return res
 	}
@@ -788,6 +830,21 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			minimal, final = again, res
 		}
 	}
+	if sd, fewer := reseedFewer(minimal, seed, so, &st, func(sd uint64, c *faults.Schedule) bool {
+		return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
+	}); fewer != nil {
+		cur = sd
+		clear(last)
+		rest := so
+		rest.MaxRuns = max(so.MaxRuns-st.Runs, 1)
+		again, st2 := ShrinkSchedule(&faults.Schedule{Nodes: minimal.Nodes, Faults: fewer}, fails, rest)
+		st.add(st2)
+		st.Exhausted = st.Runs >= so.MaxRuns
+		minimal, final = again, last[again.String()]
+		if final == nil {
+			final = run(minimal)
+		}
+	}
 	mv := rv
 	if byParam {
 		m := rv.Map()
@@ -796,7 +853,7 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			return nil, err
 		}
 	}
-	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: final, Values: mv, Stats: st}, nil
+	return &Shrunk{Original: orig, Minimal: minimal, How: how, Seed: cur, Result: final, Values: mv, Stats: st}, nil
 }
 
 // shrinkWorkload makes each workload parameter of s (Param.Workload) as

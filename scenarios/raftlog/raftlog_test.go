@@ -188,7 +188,7 @@ func TestStateFingerprints(t *testing.T) {
 		}
 		return false
 	}
-	if !has("state F F F @n") || !has("state Fv Fv L @n") || !has("F F F → ") {
+	if !has("state F F F @n") || !has("state Fv Fv L* @n") || !has("F F F → ") {
 		t.Fatalf("fingerprints %q", res.Coverage)
 	}
 	for _, c := range res.Coverage {

@@ -11,13 +11,13 @@ import (
 // view sees every replica from outside the protocol and records the
 // cluster's abstract state for guided exploration (scenarios.StateCover):
 // each replica's role, how far its term is behind the newest, whether a
-// deposed leader has entries it has not committed, whether a follower or
+// leader has entries it has not committed (a write under way), whether a follower or
 // candidate gave its vote in its term, and whether a replica restarted
 // and is still in the term it came back in. Replicas are sorted, so
 // states that differ only in which replica is which are one state:
-// "F Fv L" is a leader and two followers, one of which voted in its
-// term; "C Fv L-*" a leader one term behind, deposed without knowing it,
-// with entries it has not committed.
+// "F Fv L*" is a leader with a write under way and two followers, one of
+// which voted in its term; "C Fv L-*" a leader one term behind, deposed
+// without knowing it, with entries it has not committed.
 type view struct {
 	reps  [replicas]*replica
 	cover scenarios.StateCover
@@ -57,9 +57,7 @@ func (v *view) visit(env *nodes.Env) {
 		} else if d > 1 {
 			c |= behind2
 		}
-		// A leader's uncommitted entries count only once it is deposed:
-		// a current leader has some after every write.
-		if (r.role == roleLeader && c&(behind1|behind2) != 0 && r.lastIdx() > r.commit) || (r.role != roleLeader && r.votedFor() != none && r.votedFor() != i) {
+		if (r.role == roleLeader && r.lastIdx() > r.commit) || (r.role != roleLeader && r.votedFor() != none && r.votedFor() != i) {
 			c |= flagA
 		}
 		if r.restarted && r.term() == r.bootTerm {
