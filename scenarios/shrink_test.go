@@ -309,3 +309,29 @@ func TestShrinkSearchesFewer(t *testing.T) {
 		t.Fatalf("with the search off: %d faults (%v), want 3", off.Count(), st3)
 	}
 }
+
+// TestReseedFewer: when only another world seed fails with fewer faults
+// (here: a seed divisible by 5, with the crash alone), reseedFewer finds
+// one, deterministically; with Reseed 0 it does nothing.
+func TestReseedFewer(t *testing.T) {
+	s := &faults.Schedule{Nodes: 3, Faults: []faults.Fault{
+		{At: 300 * time.Millisecond, Kind: faults.Crash, Nodes: []faults.NodeID{0}, For: time.Second},
+		{At: 2 * time.Second, Kind: faults.Isolate, Nodes: []faults.NodeID{1}, For: time.Second},
+	}}
+	fails := func(sd uint64, c *faults.Schedule) bool {
+		return sd%5 == 0 && len(c.Faults) == 1 && c.Faults[0].Kind == faults.Crash
+	}
+	o := ShrinkOptions{Reseed: 20}.withDefaults()
+	var st ShrinkStats
+	sd, got := reseedFewer(s, 7, o, &st, fails)
+	if got == nil || sd%5 != 0 || len(got) != 1 || st.Reseeded != fmt.Sprintf("7→%d", sd) || st.Searched != 1 {
+		t.Fatalf("seed %d, %v (%v)", sd, got, st)
+	}
+	var st2 ShrinkStats
+	if sd2, again := reseedFewer(s, 7, o, &st2, fails); sd2 != sd || len(again) != 1 || st2 != st {
+		t.Fatalf("second time: seed %d (%v), first %d", sd2, st2, sd)
+	}
+	if _, none := reseedFewer(s, 7, ShrinkOptions{}.withDefaults(), &st2, fails); none != nil {
+		t.Fatal("Reseed 0 changed the seed")
+	}
+}
