@@ -602,6 +602,43 @@ func FailsLike(res *Result, how string) bool {
 	return res.Status == how && res.Status != StatusOK
 }
 
+// shrinkRuns are ShrinkRun's ways to run a candidate, for shrinkFewer.
+type shrinkRuns struct {
+	last      map[string]*Result // the latest run of each schedule
+	fails     func(*faults.Schedule) bool
+	run       func(*faults.Schedule) *Result
+	failsWith func(uint64, *faults.Schedule) bool // with another world seed
+	setSeed   func(uint64)
+}
+
+// shrinkFewer is ShrinkRun's search for fewer faults, after the workload
+// shrink: searchFewer with the world seed kept, then, with
+// ShrinkOptions.Reseed, with other seeds (reseedFewer). It returns the
+// schedule and its failing run.
+func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so ShrinkOptions, st *ShrinkStats, r shrinkRuns) (*faults.Schedule, *Result) {
+	again := func() {
+		clear(r.last) // the values or the seed changed
+		rest := so
+		rest.MaxRuns = max(so.MaxRuns-st.Runs, 1)
+		sh, st2 := ShrinkSchedule(minimal, r.fails, rest)
+		st.add(st2)
+		st.Exhausted = st.Runs >= so.MaxRuns
+		if res, ok := r.last[sh.String()]; ok {
+			minimal, final = sh, res
+		}
+	}
+	if so.Draws > 0 && minimal.Count() > 1 && st.Runs < so.MaxRuns {
+		again()
+	}
+	if sd, fewer := reseedFewer(minimal, seed, so, st, r.failsWith); fewer != nil {
+		r.setSeed(sd)
+		minimal = &faults.Schedule{Nodes: minimal.Nodes, Faults: fewer}
+		final = r.run(minimal)
+		again()
+	}
+	return minimal, final
+}
+
 // reseedFewer tries so.Reseed other world seeds (drawn from seed) with
 // up to so.Draws smaller schedules each, drawn from minimal, and returns
 // the first seed and schedule that fail (fails), or nil.
@@ -819,32 +856,12 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			return nil
 		}, final)
 	}
-	if so.Draws > 0 && minimal.Count() > 1 && st.Runs < so.MaxRuns {
-		clear(last) // the values may have changed
-		rest := so
-		rest.MaxRuns = so.MaxRuns - st.Runs
-		again, st2 := ShrinkSchedule(minimal, fails, rest)
-		st.add(st2)
-		st.Exhausted = st.Runs >= so.MaxRuns
-		if res, ok := last[again.String()]; ok {
-			minimal, final = again, res
-		}
-	}
-	if sd, fewer := reseedFewer(minimal, seed, so, &st, func(sd uint64, c *faults.Schedule) bool {
-		return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
-	}); fewer != nil {
-		cur = sd
-		clear(last)
-		rest := so
-		rest.MaxRuns = max(so.MaxRuns-st.Runs, 1)
-		again, st2 := ShrinkSchedule(&faults.Schedule{Nodes: minimal.Nodes, Faults: fewer}, fails, rest)
-		st.add(st2)
-		st.Exhausted = st.Runs >= so.MaxRuns
-		minimal, final = again, last[again.String()]
-		if final == nil {
-			final = run(minimal)
-		}
-	}
+	minimal, final = shrinkFewer(minimal, final, seed, so, &st, shrinkRuns{
+		last: last, fails: fails, run: run, setSeed: func(sd uint64) { cur = sd },
+		failsWith: func(sd uint64, c *faults.Schedule) bool {
+			return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
+		},
+	})
 	mv := rv
 	if byParam {
 		m := rv.Map()
