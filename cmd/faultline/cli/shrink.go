@@ -63,11 +63,8 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--seed: %v", err)
 	}
-	if *maxRuns <= 0 {
-		return exitUsage, usagef("--max-runs %d: want a count > 0", *maxRuns)
-	}
-	if *reseed < 0 {
-		return exitUsage, usagef("--reseed %d: want a count ≥ 0", *reseed)
+	if err := checkShrinkCounts(*maxRuns, *reseed); err != nil {
+		return exitUsage, err
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
@@ -116,6 +113,16 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFail, err
 	}
 	return exitOK, writeShrink(stdout, *format, newShrinkJSON(sc, seed, sh, opts, path))
+}
+
+func checkShrinkCounts(maxRuns, reseed int) error {
+	if maxRuns <= 0 {
+		return usagef("--max-runs %d: want a count > 0", maxRuns)
+	}
+	if reseed < 0 {
+		return usagef("--reseed %d: want a count ≥ 0", reseed)
+	}
+	return nil
 }
 
 // newShrinkJSON is the shrink's report, as its JSON output gives it.
