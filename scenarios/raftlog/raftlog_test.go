@@ -213,3 +213,12 @@ func TestStateFingerprints(t *testing.T) {
 		t.Fatalf("the nemesis reached %d fingerprints, no faults %d", len(nem.Coverage), len(res.Coverage))
 	}
 }
+
+// TestFingerprintsLeaveTheTrace: the state fingerprints record nothing
+// in the trace. The hash was taken before raftlog had them.
+func TestFingerprintsLeaveTheTrace(t *testing.T) {
+	res := scentest.Execute(t, raftlog.Scenario, 5, map[string]string{"nemesis": "true"})
+	if res.TraceHash != "c35eb858924bdde4" || len(res.Coverage) < 10 {
+		t.Fatalf("trace hash %s (%d fingerprints), want c35eb858924bdde4", res.TraceHash, len(res.Coverage))
+	}
+}
