@@ -551,8 +551,8 @@ func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h tim
 		d = -d
 	}
 	f.At = max(t+d, 0)
-	switch x.rng.IntN(4) {
-	case 0, 3: // on the node that reached the feature, when it is known
+	switch x.rng.IntN(3) {
+	case 0: // on the node that reached the feature, when it is known
 		if node >= 0 && len(f.Nodes) > 0 && (sc.Nodes == 0 || node < sc.Nodes) {
 			f.Nodes = []faults.NodeID{faults.NodeID(node)}
 		}
