@@ -359,8 +359,16 @@ func (q *queue) fill() {
 			continue
 		}
 		// The heap is empty: the bucket becomes it, and the bucket takes the
-		// heap's storage, instead of copying the events across.
-		q.heap, q.ring[q.cur] = b, q.heap[:0]
+		// heap's storage, instead of copying the events across. Storage
+		// moves from bucket to bucket and only grows, so every bucket would
+		// end up as large as the largest ever was: storage far larger
+		// than a bucket's share of the events is let go, and the bucket
+		// grows again from nil if it must.
+		old := q.heap[:0]
+		if cap(old) > 3*(q.inRing/ringLen)+1024 {
+			old = nil
+		}
+		q.heap, q.ring[q.cur] = b, old
 		q.full[q.cur>>6] &^= 1 << (q.cur & 63)
 		q.inRing -= len(b)
 		q.heapify()
