@@ -133,6 +133,18 @@ func (q *queue) pushArgs(at Time, h Handler, kind uint16, node int32, a, b int64
 	q.place(entry{at: at, key: key, slot: slot})
 }
 
+// emptied returns an empty queue, as a zero queue behaves, that keeps
+// q's storage: its slab zeroed (no payload or handler stays reachable),
+// its slices cut to length zero. q must not be used afterwards.
+func (q *queue) emptied() queue {
+	clear(q.slab)
+	e := queue{slab: q.slab[:0], heap: q.heap[:0], free: q.free[:0], ring: q.ring, over: q.over[:0], tmp: q.tmp[:0], list: q.list[:0]}
+	for i := range e.ring {
+		e.ring[i] = e.ring[i][:0]
+	}
+	return e
+}
+
 // place puts x in the tier its time belongs to.
 func (q *queue) place(x entry) {
 	if q.small {
