@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -65,8 +66,11 @@ func RunLine(res *scenarios.Result) Line {
 	return Line{Label: fmt.Sprintf("seed %d", res.Seed), Series: res.Series, Seeds: 1, Shade: WindowsOf(res.Params, res.Notes)}
 }
 
-// faultNote is a fault line as a run's notes print it.
-var faultNote = regexp.MustCompile(`^fault: at (\S+) (.+) for (\S+)$`)
+// faultNote is a fault line as a run's notes print it. Compiled on first
+// use: every start of the CLI would pay for it otherwise.
+var faultNote = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^fault: at (\S+) (.+) for (\S+)$`)
+})
 
 // WindowsOf returns the windows to shade for a run with parameters params
 // and notes: each pair of parameters NAME_at and NAME_for (a scenario's
@@ -87,7 +91,7 @@ func WindowsOf(params map[string]string, notes []string) []Window {
 		out = append(out, Window{From: at.Seconds(), To: (at + span).Seconds(), Label: name})
 	}
 	for _, n := range notes {
-		m := faultNote.FindStringSubmatch(n)
+		m := faultNote().FindStringSubmatch(n)
 		if m == nil {
 			continue
 		}
