@@ -223,12 +223,16 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	if all == nil {
 		all = &builder{}
 	}
-	sample(d, all, opts.MaxMessages)
+	kept := sample(d, all, opts.MaxMessages)
 	// Duplicate copies were recorded when they arrived: put the arrows
-	// kept in send order.
-	slices.SortStableFunc(d.Messages, func(a, b Message) int {
-		return cmp.Or(cmp.Compare(a.Sent, b.Sent), cmp.Compare(a.ID, b.ID))
+	// kept in send order (sorting pointers, not the larger messages).
+	slices.SortStableFunc(kept, func(a, b *arrow) int {
+		return cmp.Or(cmp.Compare(a.sent, b.sent), cmp.Compare(a.id, b.id))
 	})
+	d.Messages = make([]Message, len(kept))
+	for i, a := range kept {
+		d.Messages[i] = all.message(a)
+	}
 	return d
 }
 
@@ -306,14 +310,16 @@ type spanKey struct {
 // so a recorder holds one small struct per message, not every record.
 type builder struct {
 	maxMsgs     int
-	eager       int       // messages whose payload is rendered as sent
+	eager       int // payloads that may change, rendered as sent
+	eagerUsed   int
+	types       frozenTypes
 	chunks      [][]arrow // fixed-size chunks: growing never copies
 	n           int
 	texts       chunked[string] // payloads rendered as sent
 	values      chunked[any]    // payloads kept as values, rendered by Build
 	names       []string        // drop causes and delay notes, by code
 	nameCode    map[string]uint8
-	idx         []int32          // message id → index of its first arrow + 1
+	idx         [][]int32        // message id → index of its first arrow + 1, in pages
 	far         map[uint64]int32 // ids too large for idx
 	faults      []Span
 	spans       []Span
@@ -330,6 +336,7 @@ type builder struct {
 
 const (
 	maxDenseID = 1 << 24
+	idxPage    = 1 << 14
 	chunkLen   = 4096
 )
 
@@ -402,21 +409,6 @@ func (b *builder) name(c uint8) string {
 	return b.names[c-1]
 }
 
-// each calls f with every arrow, in recording order: send order, but for
-// duplicate copies, recorded when they arrive.
-func (b *builder) each(f func(a *arrow)) {
-	left := b.n
-	for _, c := range b.chunks {
-		for i := range c[:min(len(c), left)] {
-			f(&c[i])
-		}
-		left -= len(c)
-		if left <= 0 {
-			return
-		}
-	}
-}
-
 // eachChunk calls f with the recorded arrows, a chunk at a time, in
 // recording order.
 func (b *builder) eachChunk(f func(c []arrow)) {
@@ -428,11 +420,6 @@ func (b *builder) eachChunk(f func(c []arrow)) {
 			return
 		}
 	}
-}
-
-// times calls f with every arrow's send time and whether it was dropped.
-func (b *builder) times(f func(sent int64, dropped bool)) {
-	b.each(func(a *arrow) { f(a.sent, a.drop != 0) })
 }
 
 // message returns a as the report shows it, its payload rendered.
@@ -448,9 +435,12 @@ func (b *builder) message(a *arrow) Message {
 }
 
 func (b *builder) index(id uint64) (int, bool) {
-	if id < uint64(len(b.idx)) {
-		i := b.idx[id]
-		return int(i) - 1, i > 0
+	if id < maxDenseID {
+		if p := id / idxPage; p < uint64(len(b.idx)) && b.idx[p] != nil {
+			i := b.idx[p][id%idxPage]
+			return int(i) - 1, i > 0
+		}
+		return 0, false
 	}
 	i, ok := b.far[id]
 	return int(i), ok
@@ -458,10 +448,14 @@ func (b *builder) index(id uint64) (int, bool) {
 
 func (b *builder) setIndex(id uint64, i int) {
 	if id < maxDenseID {
-		for uint64(len(b.idx)) <= id {
-			b.idx = append(b.idx, make([]int32, max(1024, len(b.idx)))...)
+		p := id / idxPage
+		for uint64(len(b.idx)) <= p {
+			b.idx = append(b.idx, nil)
 		}
-		b.idx[id] = int32(i) + 1
+		if b.idx[p] == nil {
+			b.idx[p] = make([]int32, idxPage)
+		}
+		b.idx[p][id%idxPage] = int32(i) + 1
 		return
 	}
 	if b.far == nil {
@@ -474,29 +468,46 @@ func (b *builder) add(r *sim.Record) {
 	t := int64(r.At)
 	b.end = max(b.end, t)
 	b.maxNode = max(b.maxNode, r.Node, r.Peer)
-	switch r.Kind {
-	case "timer":
-		b.timers++
-	case "send":
-		if b.n >= b.maxMsgs {
-			b.dropped++
-			return
-		}
-		b.setIndex(r.ID, b.n)
-		a := b.push()
-		*a = arrow{id: r.ID, from: r.Node, to: r.Peer, sent: t, at: -1}
-		switch {
-		case r.Payload != "":
-			a.payload = int32(b.texts.add(r.Payload)) + 1
-		case r.Value != nil && b.n <= b.eager:
-			a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
-		case r.Value != nil: // rendered by Build if the report keeps it
-			a.payload = -int32(b.values.add(r.Value)) - 1
-		}
-	case "deliver": // Node is the receiver
+	// Sends and deliveries are most records: compared first, inline,
+	// before the switch's search over every kind.
+	switch {
+	case r.Kind == "send":
+		b.send(r, t)
+	case r.Kind == "deliver": // Node is the receiver
 		if a := b.arrow(r.ID); a != nil {
 			a.at = t
 		}
+	default:
+		b.addOther(r, t)
+	}
+}
+
+func (b *builder) send(r *sim.Record, t int64) {
+	if b.n >= b.maxMsgs {
+		b.dropped++
+		return
+	}
+	b.setIndex(r.ID, b.n)
+	a := b.push()
+	*a = arrow{id: r.ID, from: r.Node, to: r.Peer, sent: t, at: -1}
+	switch {
+	case r.Payload != "":
+		a.payload = int32(b.texts.add(r.Payload)) + 1
+	case r.Value == nil:
+	case b.types.frozen(r.Value): // rendered by Build if the report keeps it
+		a.payload = -int32(b.values.add(r.Value)) - 1
+	case b.eagerUsed < b.eager:
+		b.eagerUsed++
+		a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
+	default: // rendered by Build if the report keeps it
+		a.payload = -int32(b.values.add(r.Value)) - 1
+	}
+}
+
+func (b *builder) addOther(r *sim.Record, t int64) {
+	switch r.Kind {
+	case "timer":
+		b.timers++
 	case "drop":
 		if a := b.arrow(r.ID); a != nil {
 			a.at, a.drop = t, b.code(cmp.Or(r.Detail, "dropped"))
@@ -632,15 +643,20 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 // are at most max/minQuota sampling windows, so a quota is never below
 // minQuota for lack of room. Counts always cover every arrow, in Buckets
 // windows.
-func sample(d *Data, all *builder, maxMsgs int) {
+func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 	const minQuota = 20
 	d.Windowing.MessagesTotal = all.n
 	if all.n <= maxMsgs {
-		d.Counts = countsOf(all.times, d.SimTimeNs, Buckets)
-		d.Messages = make([]Message, 0, all.n)
-		all.each(func(a *arrow) { d.Messages = append(d.Messages, all.message(a)) })
+		d.Counts = newCounts(d.SimTimeNs, Buckets)
+		kept := make([]*arrow, 0, all.n)
+		all.eachChunk(func(c []arrow) {
+			for i := range c {
+				d.Counts.add(c[i].sent, c[i].drop != 0)
+				kept = append(kept, &c[i])
+			}
+		})
 		d.Windowing.MessagesKept = all.n
-		return
+		return kept
 	}
 	// One pass counts the arrows per window, for the page (Buckets
 	// windows) and for sampling (sc), and the unusual ones per sampling
@@ -676,7 +692,7 @@ func sample(d *Data, all *builder, maxMsgs int) {
 	// first others: as many as the quota leaves after its unusual ones.
 	// Unusual ones are listed first, as the page has always had them.
 	keptUnusual, keptOther := make([]int, len(sc.Sent)), make([]int, len(sc.Sent))
-	var unusual, other []*arrow
+	unusual, other := make([]*arrow, 0, maxMsgs), make([]*arrow, 0, maxMsgs)
 	all.eachChunk(func(c []arrow) {
 		for i := range c {
 			a := &c[i]
@@ -693,17 +709,11 @@ func sample(d *Data, all *builder, maxMsgs int) {
 			}
 		}
 	})
-	out := make([]Message, 0, len(unusual)+len(other))
-	for _, a := range unusual {
-		out = append(out, all.message(a))
-	}
-	for _, a := range other {
-		out = append(out, all.message(a))
-	}
-	d.Messages = out
-	d.Windowing.MessagesKept = len(out)
+	kept := append(unusual, other...)
+	d.Windowing.MessagesKept = len(kept)
 	d.Windowing.QuotaPerWindow = lo
 	d.Windowing.SampleWindowNs = sc.WidthNs
+	return kept
 }
 
 // unusual: dropped, duplicated, delayed or corrupted.
