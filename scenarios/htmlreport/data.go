@@ -94,9 +94,12 @@ type Metric struct {
 	Value float64 `json:"value"`
 }
 
-// Span is something that lasts: a scheduled fault ("fault"), a node down
-// ("crash"), paused ("pause"), slowed ("slow"), a clogged or held link,
-// or a partition (Node -1). End is the run's end if it never ended.
+// Span is something that lasts: a scheduled fault ("fault", or
+// "topology" for join, leave, replace and upgrade), a node down
+// ("crash"), paused ("pause"), slowed ("slow"), running a version after
+// an upgrade or a join ("version", Label the version), draining
+// ("drain"), out of the cluster ("left"), a clogged or held link, or a
+// partition (Node -1). End is the run's end if it never ended.
 type Span struct {
 	Kind  string `json:"kind"`
 	Node  int32  `json:"node"`
@@ -204,6 +207,16 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 		d.Windowing.LogsTotal, d.Windowing.MarksTotal = b.logs, b.marks
 		all = b
 		d.Faults = closed(b.faults, end)
+		for i := range d.Faults {
+			if f := &d.Faults[i]; f.Kind == "topology" && b.faults[i].End < 0 {
+				// No end of its own: a join or a replace is an instant,
+				// an upgrade lasts until its last node restarted.
+				f.End = f.Start
+				if strings.Fields(f.Label)[2] == "upgrade" {
+					f.End = max(f.Start, b.lastUpgrade)
+				}
+			}
+		}
 		d.Spans = closed(b.spans, end)
 		d.Logs = append(d.Logs, b.logList...)
 		d.Marks = append(d.Marks, b.markList...)
@@ -234,6 +247,14 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 		d.Messages[i] = all.message(a)
 	}
 	return d
+}
+
+// topologyFault reports whether a fault line ("at 2s upgrade * to v2")
+// changes the cluster's membership or versions: join, leave, replace or
+// upgrade. Its effect is drawn on the lanes of the nodes it targets.
+func topologyFault(line string) bool {
+	f := strings.Fields(line)
+	return len(f) > 2 && slices.Contains([]string{"join", "leave", "replace", "upgrade"}, f[2])
 }
 
 // closed returns a copy of spans with the open ones ended at end.
@@ -332,6 +353,7 @@ type builder struct {
 	end         int64
 	dropped     uint64
 	timers      uint64
+	lastUpgrade int64
 }
 
 const (
@@ -518,6 +540,8 @@ func (b *builder) addOther(r *sim.Record, t int64) {
 		b.openSpan(spanKey{"fault", -1, -1, r.Detail}, t)
 	case "fault_end":
 		b.closeSpan(spanKey{"fault", -1, -1, r.Detail}, t)
+	case "upgrade", "join", "drain", "leave", "replace":
+		b.membership(r, t)
 	case "crash":
 		b.openSpan(spanKey{"crash", r.Node, -1, ""}, t)
 	case "restart":
@@ -552,14 +576,18 @@ func (b *builder) addOther(r *sim.Record, t int64) {
 			b.logList = append(b.logList, Mark{At: t, Node: r.Node, Text: r.Detail})
 		}
 	default: // clock changes, BUGGIFY sites, rules
-		b.marks++
-		if len(b.markList) < b.maxLogs {
-			text := r.Kind
-			if r.Detail != "" {
-				text += " " + r.Detail
-			}
-			b.markList = append(b.markList, Mark{At: t, Node: r.Node, Kind: r.Kind, Text: text})
+		b.addMark(r, t)
+	}
+}
+
+func (b *builder) addMark(r *sim.Record, t int64) {
+	b.marks++
+	if len(b.markList) < b.maxLogs {
+		text := r.Kind
+		if r.Detail != "" {
+			text += " " + r.Detail
 		}
+		b.markList = append(b.markList, Mark{At: t, Node: r.Node, Kind: r.Kind, Text: text})
 	}
 }
 
@@ -607,6 +635,42 @@ func (b *builder) flag(r *sim.Record) {
 	}
 }
 
+// membership folds a node's upgrade, join, drain, leave or replace into
+// spans on its own lane: the version it runs from an upgrade (or a join
+// with a version) on, its drain, and its time out of the cluster. The
+// record stays a mark too.
+func (b *builder) membership(r *sim.Record, t int64) {
+	n := r.Node
+	switch r.Kind {
+	case "upgrade":
+		b.lastUpgrade = t
+		b.versionSpan(n, r.Detail, t)
+	case "join":
+		b.closeSpan(spanKey{"left", n, -1, ""}, t)
+		if r.Detail != "" {
+			b.versionSpan(n, r.Detail, t)
+		}
+	case "drain":
+		b.openSpan(spanKey{"drain", n, -1, ""}, t)
+	case "leave":
+		b.closeSpan(spanKey{"drain", n, -1, ""}, t)
+		b.openSpan(spanKey{"left", n, -1, ""}, t)
+	}
+	b.addMark(r, t)
+}
+
+// versionSpan starts node n's span of running version v, ending the one
+// before, unless n already runs v.
+func (b *builder) versionSpan(n int32, v string, t int64) {
+	k := spanKey{"version", n, -1, ""}
+	if i, ok := b.open[k]; ok && b.spans[i].Label == v {
+		return
+	}
+	b.closeSpan(k, t)
+	b.openSpan(k, t)
+	b.spans[len(b.spans)-1].Label = v
+}
+
 func (b *builder) openSpan(k spanKey, t int64) {
 	if _, ok := b.open[k]; ok {
 		return
@@ -616,6 +680,9 @@ func (b *builder) openSpan(k spanKey, t int64) {
 	}
 	s := Span{Kind: k.kind, Node: k.node, Peer: k.peer, Start: t, End: -1, Label: k.label}
 	if k.kind == "fault" {
+		if topologyFault(k.label) {
+			s.Kind = "topology"
+		}
 		b.faults = append(b.faults, s)
 		b.open[k] = -1 - (len(b.faults) - 1)
 		return
