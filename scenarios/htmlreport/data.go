@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -715,10 +716,11 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 	d.Windowing.MessagesTotal = all.n
 	if all.n <= maxMsgs {
 		d.Counts = newCounts(d.SimTimeNs, Buckets)
+		cw := newWindows(d.Counts.WidthNs, len(d.Counts.Sent))
 		kept := make([]*arrow, 0, all.n)
 		all.eachChunk(func(c []arrow) {
 			for i := range c {
-				d.Counts.add(c[i].sent, c[i].drop != 0)
+				d.Counts.addIn(cw.of(c[i].sent), c[i].drop != 0)
 				kept = append(kept, &c[i])
 			}
 		})
@@ -730,12 +732,14 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 	// window.
 	d.Counts = newCounts(d.SimTimeNs, Buckets)
 	sc := newCounts(d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
+	cw, sw := newWindows(d.Counts.WidthNs, len(d.Counts.Sent)), newWindows(sc.WidthNs, len(sc.Sent))
 	unusualIn := make([]int, len(sc.Sent))
 	all.eachChunk(func(c []arrow) {
 		for i := range c {
 			a := &c[i]
-			d.Counts.add(a.sent, a.drop != 0)
-			w := sc.add(a.sent, false)
+			d.Counts.addIn(cw.of(a.sent), a.drop != 0)
+			w := sw.of(a.sent)
+			sc.Sent[w]++
 			if a.unusual() {
 				unusualIn[w]++
 			}
@@ -763,7 +767,7 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 	all.eachChunk(func(c []arrow) {
 		for i := range c {
 			a := &c[i]
-			w := min(len(sc.Sent)-1, int(a.sent/sc.WidthNs))
+			w := sw.of(a.sent)
 			switch {
 			case a.unusual():
 				if keptUnusual[w] < lo {
@@ -796,11 +800,39 @@ func newCounts(end int64, n int) Counts {
 // add counts a message sent at sent and returns its window.
 func (c *Counts) add(sent int64, dropped bool) int {
 	i := min(len(c.Sent)-1, int(sent/c.WidthNs))
+	c.addIn(i, dropped)
+	return i
+}
+
+// addIn counts a message in window i.
+func (c *Counts) addIn(i int, dropped bool) {
 	c.Sent[i]++
 	if dropped {
 		c.Dropped[i]++
 	}
-	return i
+}
+
+// windows finds the window of a time, min(n-1, t/width) for t ≥ 0,
+// without a division while times stay in the window of the last one:
+// arrows come mostly in send order.
+type windows struct {
+	width  int64
+	n, w   int
+	lo, hi int64 // the last window: [lo, hi)
+}
+
+func newWindows(width int64, n int) windows { return windows{width: width, n: n, hi: -1} }
+
+func (x *windows) of(t int64) int {
+	if t >= x.lo && t < x.hi {
+		return x.w
+	}
+	x.w = min(x.n-1, int(t/x.width))
+	x.lo, x.hi = int64(x.w)*x.width, int64(x.w+1)*x.width
+	if x.w == x.n-1 {
+		x.hi = math.MaxInt64
+	}
+	return x.w
 }
 
 // countsOf counts msgs by send time in n equal windows of [0, end].

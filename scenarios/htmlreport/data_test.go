@@ -270,3 +270,16 @@ func TestBuildMembership(t *testing.T) {
 		t.Errorf("%d marks, want the 6 membership records kept as marks too", len(d.Marks))
 	}
 }
+
+// windows gives min(n-1, t/width) for any order of times.
+func TestWindows(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		width, n := rapid.Int64Range(1, 1000).Draw(t, "width"), rapid.IntRange(1, 50).Draw(t, "n")
+		x := newWindows(width, n)
+		for _, v := range rapid.SliceOf(rapid.Int64Range(0, 100_000)).Draw(t, "times") {
+			if got, want := x.of(v), min(n-1, int(v/width)); got != want {
+				t.Fatalf("window of %d: %d, want %d", v, got, want)
+			}
+		}
+	})
+}
