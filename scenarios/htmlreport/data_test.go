@@ -283,3 +283,48 @@ func TestWindows(t *testing.T) {
 		}
 	})
 }
+
+// A payload that could change after its send (it holds a pointer, a
+// slice, a map or an interface) is rendered as sent; one that cannot is
+// kept as a value and rendered by Build, with the same text.
+func TestPayloadsRenderedAsSent(t *testing.T) {
+	type ptr struct{ X *int }
+	type frozenMsg struct {
+		A [2]int
+		S string
+		N named
+	}
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{1, true}, {"x", true}, {named{1, 2}, true}, {frozenMsg{}, true}, {[3]float64{}, true},
+		{&named{}, false}, {[]int{1}, false}, {map[string]int{}, false}, {ptr{}, false}, {struct{ E error }{}, false}, {[1][]int{}, false},
+	} {
+		var f frozenTypes
+		if got := f.frozen(tc.v); got != tc.want {
+			t.Errorf("frozen(%T) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+	x := 1
+	s := []int{1}
+	rec := &Recorder{}
+	for _, r := range []sim.Record{
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 1, Value: ptr{&x}},
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 2, Value: s},
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 3, Value: frozenMsg{A: [2]int{1, 2}, S: "s", N: named{3, 4}}},
+	} {
+		rec.Record(&r)
+	}
+	x, s[0] = 2, 2 // changed after the send
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 10, Status: scenarios.StatusOK}, rec, Options{})
+	want := []string{"{X:&1}", "[1]", "{A:[1 2] S:s N:{A:3 B:4}}"}
+	for i, m := range d.Messages {
+		if m.Payload != want[i] {
+			t.Errorf("payload %d = %q, want %q", i, m.Payload, want[i])
+		}
+	}
+	if rec.b.texts.n != 2 || rec.b.values.n != 1 {
+		t.Errorf("%d rendered at the send, %d kept as values; want 2 and 1", rec.b.texts.n, rec.b.values.n)
+	}
+}
