@@ -175,8 +175,12 @@ func (rt *Runtime) synced(p *proc, s storage.Synced) {
 
 // boxSynced returns s as an any, reusing the last box when s carries no
 // tag and no error and names the same file. A boxed value cannot be
-// changed through the interface, so sharing it is safe.
+// changed through the interface, so sharing it is safe. A SyncSeq's
+// completion is passed on as the *SeqSynced it carries.
 func (p *proc) boxSynced(s storage.Synced) any {
+	if q, ok := s.Tag.(*storage.SeqSynced); ok { // from SyncSeq: no box to make
+		return q
+	}
 	if s.Tag != nil || s.Err != nil {
 		return s
 	}

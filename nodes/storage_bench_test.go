@@ -182,13 +182,10 @@ func BenchmarkStorageRead(b *testing.B) {
 // to the next disturbs both sides alike. It reports the median of those
 // ratios (sync-per-send; the target is ≤ 1) and the median ns per
 // operation of each. The tagged variant gives every Sync a tag, which
-// costs the allocation of its Synced.
+// costs the allocation of its Synced; seq tags each with SyncSeq, whose
+// *SeqSynced come from a block.
 func BenchmarkSyncVsSend(b *testing.B) {
-	for _, tagged := range []bool{false, true} {
-		name := "untagged"
-		if tagged {
-			name = "tagged"
-		}
+	for _, name := range []string{"untagged", "tagged", "seq"} {
 		b.Run(name, func(b *testing.B) {
 			var sendNs, syncNs, ratios []float64
 			w, _, env := benchEnv(b)
@@ -211,11 +208,16 @@ func BenchmarkSyncVsSend(b *testing.B) {
 				}
 				t1 := time.Now()
 				for i := range benchBatch {
-					var tag any
-					if tagged {
-						tag = i
+					var err error
+					switch name {
+					case "untagged":
+						err = d.Sync("f", nil)
+					case "tagged":
+						err = d.Sync("f", i)
+					case "seq":
+						err = d.SyncSeq("f", uint64(i))
 					}
-					if err := d.Sync("f", tag); err != nil {
+					if err != nil {
 						b.Fatal(err)
 					}
 				}

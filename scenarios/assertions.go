@@ -2,7 +2,10 @@ package scenarios
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/faultline/faultline/nodes"
 )
 
 // SweepAssertion is one named assertion across the runs of a sweep.
@@ -54,4 +57,65 @@ func (s *SweepSummary) NeverTrue() []string {
 		}
 	}
 	return out
+}
+
+// StateCover records a scenario's abstract state for guided exploration:
+// each state it is given ("state NAME"), and each change from one state
+// to the next ("NAME → NAME"), through Env.Cover, so that explore keeps
+// the schedules that reach a state, or a transition, no run reached
+// before. Each is recorded with the node whose step reached it
+// (" @n2", see CoverNode): explore counts the feature once, whatever the
+// node, and aims its faults at that node at that moment. A state should
+// be coarse (roles, term and vote relations, in buckets): a rare one is a
+// step toward a rare bug, a fine one is new in every run. It records
+// nothing in the trace. One StateCover serves one run.
+type StateCover struct {
+	prev string
+	seen map[coverStep]bool
+}
+
+type coverStep struct {
+	from, to string
+	node     nodes.NodeID
+}
+
+// Visit records state fp, reached by env's node, and the transition to
+// it; the same state again records nothing.
+func (c *StateCover) Visit(env *nodes.Env, fp string) {
+	if fp == c.prev {
+		return
+	}
+	step := coverStep{c.prev, fp, env.ID()}
+	c.prev = fp
+	if c.seen[step] {
+		return // recorded already: spare building the strings
+	}
+	if c.seen == nil {
+		c.seen = map[coverStep]bool{}
+	}
+	c.seen[step] = true
+	at := CoverNode + env.Name()
+	env.Cover("state " + fp + at)
+	if step.from != "" {
+		env.Cover(step.from + " → " + fp + at)
+	}
+}
+
+// CoverNode ends a fingerprint that names the node that reached it:
+// "state C L F @n2". Explore counts such fingerprints as one feature
+// without the node, and aims faults at the node.
+const CoverNode = " @"
+
+// splitCoverNode returns a fingerprint without its CoverNode suffix, and
+// the node's index, or -1.
+func splitCoverNode(fp string) (string, int) {
+	i := strings.LastIndex(fp, CoverNode+"n")
+	if i < 0 {
+		return fp, -1
+	}
+	n, err := strconv.Atoi(fp[i+len(CoverNode)+1:])
+	if err != nil || n < 1 {
+		return fp, -1
+	}
+	return fp[:i], n - 1
 }

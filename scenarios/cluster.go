@@ -58,9 +58,10 @@ func (c *Cluster) RunUntilQuiet(settle time.Duration) error {
 
 // NewCluster builds a network of n nodes whose links use links, changed by
 // the common parameters net (every link) and links (one link each), and the
-// node runtime on it, then applies the run's fault schedule: the text of
-// Options.Faults (parsed now that n is known), or, with the parameter
-// nemesis=true, a schedule drawn from the seed's "faults" stream. The
+// node runtime on it, then applies the run's fault schedule:
+// Options.Schedule or the text of Options.Faults (checked for n now that n
+// is known), or, with the parameter nemesis=true, a schedule drawn from the
+// seed's "faults" stream. The
 // schedule, and the nemesis's knobs, go into the run's notes, one line
 // each, in the text form of a fault file. Add the nodes to c.RT next.
 //
@@ -86,16 +87,14 @@ func (r *Run) NewCluster(n int, links network.Link) (*Cluster, error) {
 	c.RT.SetBuggify(r.Buggify)
 	nemesis := commonNemesis(r.scenario, r.Params)
 	switch {
-	case r.opts.Faults != "" && nemesis:
+	case r.opts.Faults != "" && r.opts.Schedule != nil:
+		return nil, &BadInputError{Err: errors.New("Options: Faults and Schedule both give a fault schedule; set one")}
+	case (r.opts.Faults != "" || r.opts.Schedule != nil) && nemesis:
 		return nil, &BadInputError{Err: errors.New("--faults and nemesis=true both give a fault schedule; use one")}
-	case r.opts.Faults != "":
-		name := r.opts.FaultsFile
-		if name == "" {
-			name = "faults"
-		}
-		s, err := faults.ParseFile(name, r.opts.Faults, n)
+	case r.opts.Faults != "" || r.opts.Schedule != nil:
+		s, name, err := r.fileSchedule(n)
 		if err != nil {
-			return nil, &BadInputError{Err: fmt.Errorf("--faults %w", err)}
+			return nil, err
 		}
 		c.Schedule = s
 		r.Note("faults: %d from %s", len(s.Faults), name)
@@ -207,4 +206,27 @@ func (r *Run) noteBuggify() {
 		return
 	}
 	r.Note("buggify sites enabled: %s", strings.Join(sites, ", "))
+}
+
+// fileSchedule returns the schedule of Options.Schedule or Options.Faults
+// for n nodes, and the name of the file it came from.
+func (r *Run) fileSchedule(n int) (*faults.Schedule, string, error) {
+	name := r.opts.FaultsFile
+	if name == "" {
+		name = "faults"
+	}
+	var s *faults.Schedule
+	var err error
+	if r.opts.Schedule != nil {
+		s, err = r.opts.Schedule.For(n)
+		if e, ok := err.(*faults.Error); ok {
+			e.File = name
+		}
+	} else {
+		s, err = faults.ParseFile(name, r.opts.Faults, n)
+	}
+	if err != nil {
+		return nil, "", &BadInputError{Err: fmt.Errorf("--faults %w", err)}
+	}
+	return s, name, nil
 }

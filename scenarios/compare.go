@@ -325,6 +325,12 @@ func Better(metric string) Direction {
 	if strings.HasPrefix(metric, costPrefix) {
 		return Neutral
 	}
+	// The times at which something first happened, or a window opened or
+	// closed (first_false_suspicion_ms, mixed_from_ms), are not better
+	// earlier or later in general.
+	if strings.HasPrefix(metric, "first_") || strings.HasSuffix(metric, "_from_ms") || strings.HasSuffix(metric, "_to_ms") {
+		return Neutral
+	}
 	for _, r := range betterRules {
 		if strings.Contains(metric, r.pattern) {
 			return r.dir

@@ -59,6 +59,7 @@ func TestBetter(t *testing.T) {
 		"failed": LowerBetter, "attempts": LowerBetter, "amplification": LowerBetter,
 		"timed_out": LowerBetter, "rejected": LowerBetter, "passes": Neutral, "ball_done_p99_ms": LowerBetter,
 		// The network's counters say what faults a run got, not how it did.
+		"first_false_suspicion_ms": Neutral, "mixed_from_ms": Neutral, "mixed_to_ms": Neutral, "time_to_first_byte_ms": LowerBetter,
 		"net_dropped_loss": Neutral, "net_bytes_sent": Neutral, "net_messages_reordered": Neutral,
 	}
 	for m, want := range tests {

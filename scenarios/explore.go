@@ -47,6 +47,9 @@ type CorpusEntry struct {
 	// true); none for a feature without a time (a fault-kind overlap, a
 	// check outcome).
 	At [][]time.Duration `json:"-"`
+	// By holds, for each moment of At, the node that reached the
+	// feature then (a fingerprint ending in CoverNode), or -1.
+	By [][]int `json:"-"`
 }
 
 // ExploreFailure is a failing run the exploration found.
@@ -239,7 +242,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		c.Schedule = sched
 	}
 	c.Lines = c.Schedule.Lines()
-	c.Features, c.At = features(c.Schedule, res)
+	c.Features, c.At, c.By = features(c.Schedule, res)
 	isNew := false
 	for _, f := range c.Features {
 		if x.count[f] == 0 {
@@ -277,8 +280,9 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 // overlapped in time, the assertions it made true (and whether once,
 // a few times or many: hit counts in buckets, as AFL counts edges), its
 // state fingerprints, and its checks' outcomes.
-func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration) {
+func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration, [][]int) {
 	set := map[string][]time.Duration{}
+	by := map[string][]int{}
 	var kinds []string
 	for _, f := range sched.Faults {
 		if f.Kind != faults.Heal {
@@ -311,21 +315,26 @@ func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration)
 		}
 	}
 	for i, fp := range res.Coverage {
-		var at []time.Duration
+		name, node := splitCoverNode(fp)
+		k := "state:" + name
 		if i < len(res.CoverageAt) && res.CoverageAt[i] >= 0 {
-			at = []time.Duration{res.CoverageAt[i]}
+			set[k] = append(set[k], res.CoverageAt[i])
+			by[k] = append(by[k], node)
+		} else if _, ok := set[k]; !ok {
+			set[k] = nil
 		}
-		set["state:"+fp] = at
 	}
 	for _, c := range res.Checks {
 		set["check:"+c.Name+"="+c.Outcome] = nil
 	}
 	out := slices.Sorted(maps.Keys(set))
 	at := make([][]time.Duration, len(out))
+	nodes := make([][]int, len(out))
 	for i, f := range out {
 		at[i] = set[f]
+		nodes[i] = by[f]
 	}
-	return out, at
+	return out, at, nodes
 }
 
 func overlaps(a, b faults.Fault) bool {
@@ -444,20 +453,58 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEn
 		op = "add" // nothing to change
 	}
 	switch op {
+	case "add", "combine", "reseed":
+		x.mutateCorpus(op, sc, seed, h)
+	case "remove", "move", "nudge", "scale", "retarget":
+		x.mutateOne(op, sc, idx, h)
+	case "aim":
+		if !x.aim(sc, idx, parent, h) {
+			return x.mutateOnce(sc, seed, parent)
+		}
+	case "stack":
+		if !x.stack(sc, idx, h) {
+			return x.mutateOnce(sc, seed, parent)
+		}
+	case "sample":
+		x.sample(sc, idx)
+	case "focus":
+		x.focus(sc, idx, parent, h)
+	}
+	return op
+}
+
+// mutateCorpus makes the mutations that draw on the corpus or the seed.
+func (x *explorer) mutateCorpus(op string, sc *faults.Schedule, seed *uint64, h time.Duration) {
+	switch op {
 	case "add": // a fault from another corpus entry, at a new time
 		if f, ok := x.donor(); ok {
 			f.At = time.Duration(x.rng.Int64N(int64(h)))
 			sc.Faults = append(sc.Faults, clampEnd(f, h))
 		}
+	case "combine": // splice in the faults of another entry in a window
+		other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
+		from := time.Duration(x.rng.Int64N(int64(h)))
+		to := from + time.Duration(x.rng.Int64N(int64(h-from)+1))
+		for _, f := range other.Faults {
+			if f.Kind != faults.Heal && f.At >= from && f.At < to {
+				sc.Faults = append(sc.Faults, clampEnd(f, h))
+			}
+		}
+	case "reseed": // the same faults against other arrivals
+		*seed = x.rng.Uint64N(1 << 32)
+	}
+}
+
+// mutateOne changes one fault of sc, drawn from idx.
+func (x *explorer) mutateOne(op string, sc *faults.Schedule, idx []int, h time.Duration) {
+	i := idx[x.rng.IntN(len(idx))]
+	switch op {
 	case "remove":
-		i := idx[x.rng.IntN(len(idx))]
 		sc.Faults = slices.Delete(sc.Faults, i, i+1)
 	case "move":
-		i := idx[x.rng.IntN(len(idx))]
 		sc.Faults[i].At = time.Duration(x.rng.Int64N(int64(h)))
 		sc.Faults[i] = clampEnd(sc.Faults[i], h)
 	case "nudge": // shift one a little: 1ms to h/20, either way
-		i := idx[x.rng.IntN(len(idx))]
 		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
 		if x.rng.IntN(2) == 0 {
 			d = -d
@@ -465,7 +512,6 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEn
 		sc.Faults[i].At = max(sc.Faults[i].At+d, 0)
 		sc.Faults[i] = clampEnd(sc.Faults[i], h)
 	case "scale": // lengthen or shorten one: ×4, ×2, ÷2 or ÷4
-		i := idx[x.rng.IntN(len(idx))]
 		if f := &sc.Faults[i]; f.For > 0 {
 			switch x.rng.IntN(4) {
 			case 0:
@@ -480,80 +526,87 @@ func (x *explorer) mutateOnce(sc *faults.Schedule, seed *uint64, parent CorpusEn
 			*f = clampEnd(*f, h)
 		}
 	case "retarget":
-		i := idx[x.rng.IntN(len(idx))]
 		retarget(&sc.Faults[i], sc.Nodes, x.rng)
-	case "combine": // splice in the faults of another entry in a window
-		other := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
-		from := time.Duration(x.rng.Int64N(int64(h)))
-		to := from + time.Duration(x.rng.Int64N(int64(h-from)+1))
-		for _, f := range other.Faults {
-			if f.Kind != faults.Heal && f.At >= from && f.At < to {
-				sc.Faults = append(sc.Faults, clampEnd(f, h))
-			}
-		}
-	case "reseed": // the same faults against other arrivals
-		*seed = x.rng.Uint64N(1 << 32)
-	case "aim": // a fault just before or after the moment a rare feature was reached
-		t, ok := x.moment(parent)
-		if !ok || t >= h {
-			return x.mutateOnce(sc, seed, parent)
-		}
-		var f faults.Fault
-		if len(idx) > 0 && x.rng.IntN(2) == 0 {
-			// move one of the schedule's own faults there
-			i := idx[x.rng.IntN(len(idx))]
-			f = sc.Faults[i]
-			sc.Faults = slices.Delete(sc.Faults, i, i+1)
-		} else if f, ok = x.donor(); !ok {
-			return "aim"
-		}
-		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
-		if x.rng.IntN(4) == 0 {
-			d = -d
-		}
-		f.At = max(t+d, 0)
-		if x.rng.IntN(2) == 0 {
-			retarget(&f, sc.Nodes, x.rng)
-		}
-		sc.Faults = append(sc.Faults, clampEnd(f, h))
-	case "sample": // keep one to three of the faults: a small schedule to tune
-		keep := map[int]bool{}
-		for range 1 + x.rng.IntN(3) {
-			keep[idx[x.rng.IntN(len(idx))]] = true
-		}
-		var out []faults.Fault
-		for i, f := range sc.Faults {
-			if f.Kind == faults.Heal || keep[i] {
-				out = append(out, f)
-			}
-		}
-		sc.Faults = out
-	case "stack": // another kind of fault on the same nodes, overlapping one
+	}
+}
+
+// aim puts a fault just before or after the moment a rare feature of
+// parent was reached: one of sc's own, moved there, or a donor's. It
+// returns false when parent has no such moment before h.
+func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h time.Duration) bool {
+	t, node, ok := x.moment(parent)
+	if !ok || t >= h {
+		return false
+	}
+	var f faults.Fault
+	if len(idx) > 0 && x.rng.IntN(2) == 0 {
 		i := idx[x.rng.IntN(len(idx))]
-		f := sc.Faults[i]
-		g, ok := x.donor()
-		if !ok || len(f.Nodes) == 0 || len(g.Nodes) == 0 {
-			return x.mutateOnce(sc, seed, parent)
+		f = sc.Faults[i]
+		sc.Faults = slices.Delete(sc.Faults, i, i+1)
+	} else if f, ok = x.donor(); !ok {
+		return true
+	}
+	d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+	if x.rng.IntN(4) == 0 {
+		d = -d
+	}
+	f.At = max(t+d, 0)
+	switch x.rng.IntN(3) {
+	case 0: // on the node that reached the feature, when it is known
+		if node >= 0 && len(f.Nodes) > 0 && (sc.Nodes == 0 || node < sc.Nodes) {
+			f.Nodes = []faults.NodeID{faults.NodeID(node)}
 		}
-		g.Nodes = slices.Clone(f.Nodes)
-		g.At = f.At + time.Duration(x.rng.Int64N(int64(max(f.For, time.Millisecond))))
-		if x.rng.IntN(4) == 0 {
-			g.At = max(f.At-x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond)), 0)
-		}
-		sc.Faults = append(sc.Faults, clampEnd(g, h))
-	case "focus": // keep the faults of one kind, or those near a rare moment
-		t, ok := x.moment(parent)
-		if ok && x.rng.IntN(2) == 0 {
-			w := max(h/10, time.Millisecond)
-			sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool {
-				return f.Kind != faults.Heal && (f.At+max(f.For, 0) < t-w || f.At > t+w)
-			})
-		} else {
-			k := sc.Faults[idx[x.rng.IntN(len(idx))]].Kind
-			sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.Kind != k })
+	case 1:
+		retarget(&f, sc.Nodes, x.rng)
+	}
+	sc.Faults = append(sc.Faults, clampEnd(f, h))
+	return true
+}
+
+// stack adds another kind of fault on the same nodes as one of sc's,
+// overlapping it; false when there is no node fault to stack on.
+func (x *explorer) stack(sc *faults.Schedule, idx []int, h time.Duration) bool {
+	f := sc.Faults[idx[x.rng.IntN(len(idx))]]
+	g, ok := x.donor()
+	if !ok || len(f.Nodes) == 0 || len(g.Nodes) == 0 {
+		return false
+	}
+	g.Nodes = slices.Clone(f.Nodes)
+	g.At = f.At + time.Duration(x.rng.Int64N(int64(max(f.For, time.Millisecond))))
+	if x.rng.IntN(4) == 0 {
+		g.At = max(f.At-x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond)), 0)
+	}
+	sc.Faults = append(sc.Faults, clampEnd(g, h))
+	return true
+}
+
+// sample keeps one to three of the faults: a small schedule to tune.
+func (x *explorer) sample(sc *faults.Schedule, idx []int) {
+	keep := map[int]bool{}
+	for range 1 + x.rng.IntN(3) {
+		keep[idx[x.rng.IntN(len(idx))]] = true
+	}
+	var out []faults.Fault
+	for i, f := range sc.Faults {
+		if f.Kind == faults.Heal || keep[i] {
+			out = append(out, f)
 		}
 	}
-	return op
+	sc.Faults = out
+}
+
+// focus keeps the faults of one kind, or those near a rare moment.
+func (x *explorer) focus(sc *faults.Schedule, idx []int, parent CorpusEntry, h time.Duration) {
+	t, _, ok := x.moment(parent)
+	if ok && x.rng.IntN(2) == 0 {
+		w := max(h/10, time.Millisecond)
+		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool {
+			return f.Kind != faults.Heal && (f.At+max(f.For, 0) < t-w || f.At > t+w)
+		})
+		return
+	}
+	k := sc.Faults[idx[x.rng.IntN(len(idx))]].Kind
+	sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.Kind != k })
 }
 
 // donor returns a fault of a random corpus entry.
@@ -569,7 +622,7 @@ func (x *explorer) donor() (faults.Fault, bool) {
 // moment picks a time at which e's run reached one of its features,
 // the feature weighted toward rare ones and then one of its moments
 // uniformly; false when no feature has a time.
-func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
+func (x *explorer) moment(e CorpusEntry) (time.Duration, int, bool) {
 	var total float64
 	for i, f := range e.Features {
 		if i < len(e.At) && len(e.At[i]) > 0 {
@@ -577,7 +630,7 @@ func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
 		}
 	}
 	if total == 0 {
-		return 0, false
+		return 0, -1, false
 	}
 	r := x.rng.Float64() * total
 	for i, f := range e.Features {
@@ -588,9 +641,14 @@ func (x *explorer) moment(e CorpusEntry) (time.Duration, bool) {
 			r -= w
 			continue
 		}
-		return e.At[i][x.rng.IntN(len(e.At[i]))], true
+		j := x.rng.IntN(len(e.At[i]))
+		node := -1
+		if i < len(e.By) && j < len(e.By[i]) {
+			node = e.By[i][j]
+		}
+		return e.At[i][j], node, true
 	}
-	return 0, false
+	return 0, -1, false
 }
 
 // logDuration draws a duration in [lo, hi], about uniform in its

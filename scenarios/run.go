@@ -89,12 +89,17 @@ type Options struct {
 	// run of the process, so in a sweep it bounds them together.
 	MemoryLimit uint64
 	ArtifactDir string
-	// Faults is a fault schedule in the text form of nodes/faults, applied
-	// by Run.NewCluster once the cluster size is known. A schedule that
-	// does not parse for that size ends the run with StatusBadInput.
+	// Schedule is a fault schedule, applied by Run.NewCluster. One parsed
+	// for another cluster size (or with nodes ≤ 0, form only) is checked
+	// against the cluster's nodes there; a target beyond them ends the run
+	// with StatusBadInput. Schedules are read-only: many runs may share one.
+	Schedule *faults.Schedule
+	// Faults is the schedule in the text form of nodes/faults, for a
+	// caller that holds a file's text; it is parsed once the cluster size
+	// is known. Set Schedule or Faults, not both.
 	Faults string
-	// FaultsFile names the file Faults came from, for error messages and
-	// the replay command.
+	// FaultsFile names the file Schedule or Faults came from, for error
+	// messages and the replay command.
 	FaultsFile string
 	// Program is the command that replay lines start with: the binary the
 	// user ran, e.g. "mybin" or "go run ./cmd/mybin". Empty means
@@ -273,7 +278,7 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	}()
 	if err == nil && !r.cluster {
 		switch {
-		case opts.Faults != "":
+		case opts.Faults != "" || opts.Schedule != nil:
 			err = &BadInputError{Err: fmt.Errorf("--faults: scenario %s does not take a fault schedule (it does not build its nodes with Run.NewCluster)", s.Name)}
 		case commonNemesis(s, v):
 			err = &BadInputError{Err: fmt.Errorf("parameter nemesis: scenario %s does not take a fault schedule (it does not build its nodes with Run.NewCluster)", s.Name)}
@@ -309,6 +314,26 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 			res.Series[n] = w.Metrics.Series(n, 0, 0).Points(w.Now())
 		}
 	}
+	checkResults(res, r, w)
+	if r.built != nil {
+		res.nodes = r.built.Net.Size()
+	}
+	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
+		// A watchdog fired: while the world ran, or while checks ran
+		// (whose verdict, cut short, may then be unknown).
+		res.Status = StatusLimit
+		res.Limit = limit
+		res.Error = fmt.Sprintf("limit %s (%s) reached at sim time %v after %d events", limit, dog.bound(opts), w.Now(), w.Events())
+		return
+	}
+	if err != nil {
+		errorResult(res, w, err)
+	}
+}
+
+// checkResults sets the result's checks, assertions and coverage, and its
+// status from them.
+func checkResults(res *Result, r *Run, w *sim.World) {
 	res.Checks = []CheckResult{}
 	res.Status = StatusOK
 	for _, c := range r.checks {
@@ -336,23 +361,15 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	for _, fp := range res.Coverage {
 		res.CoverageAt = append(res.CoverageAt, time.Duration(w.Reported().CoveredAt(fp)))
 	}
-	if r.built != nil {
-		res.nodes = r.built.Net.Size()
-	}
+}
+
+// errorResult sets the status and error of a run that ended with err.
+func errorResult(res *Result, w *sim.World, err error) {
 	var le *sim.LimitError
 	var pe *sim.PanicError
 	var be *BadInputError
 	var fe *faults.InputError
-	if limit := dog.tripped(); limit != "" && (err == nil || errors.Is(err, sim.ErrInterrupted)) && res.Status != StatusFail {
-		// A watchdog fired: while the world ran, or while checks ran
-		// (whose verdict, cut short, may then be unknown).
-		res.Status = StatusLimit
-		res.Limit = limit
-		res.Error = fmt.Sprintf("limit %s (%s) reached at sim time %v after %d events", limit, dog.bound(opts), w.Now(), w.Events())
-		return
-	}
 	switch {
-	case err == nil:
 	case errors.As(err, &be):
 		res.Status = StatusBadInput
 		res.Error = be.Error()

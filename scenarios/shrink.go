@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,11 +17,21 @@ import (
 
 // ShrinkOptions bound a shrink. The zero value is valid.
 type ShrinkOptions struct {
-	// MaxRuns bounds the calls of the failure predicate; 0 means 500.
+	// MaxRuns bounds the calls of the failure predicate; 0 means 1000.
 	MaxRuns int
+	// Draws bounds the search for a smaller schedule once no single
+	// fault can go (searchFewer): this many candidates per fault left;
+	// 0 means 64, < 0 means no search.
+	Draws int
 	// Unit is the granularity times are halved to: a time is rounded down
 	// to a multiple of it, and a duration never goes below it. 0 means 1ms.
 	Unit time.Duration
+	// Reseed lets ShrinkRun, when more than one fault is left, try this
+	// many other world seeds with smaller schedules drawn from the
+	// minimal one (searchFewer's draws): the same failure (the same check
+	// fails) from fewer faults, replayed with another seed (Shrunk.Seed).
+	// 0: the seed stays.
+	Reseed int
 	// KeepWorkload leaves the workload parameters (Param.Workload) as
 	// they are, for a caller whose replay cannot carry changed values.
 	KeepWorkload bool
@@ -27,7 +39,10 @@ type ShrinkOptions struct {
 
 func (o ShrinkOptions) withDefaults() ShrinkOptions {
 	if o.MaxRuns <= 0 {
-		o.MaxRuns = 500
+		o.MaxRuns = 1000
+	}
+	if o.Draws == 0 {
+		o.Draws = 64
 	}
 	if o.Unit <= 0 {
 		o.Unit = time.Millisecond
@@ -37,12 +52,17 @@ func (o ShrinkOptions) withDefaults() ShrinkOptions {
 
 // ShrinkStats say what a shrink did.
 type ShrinkStats struct {
-	Runs      int  // calls of the predicate (cached candidates not counted)
-	Removed   int  // faults removed by delta debugging (heals and no-ops not counted)
-	Shortened int  // accepted timing simplifications
-	Softened  int  // accepted magnitude reductions (probability, factor, shift, drift)
-	Narrowed  int  // accepted target reductions (fewer nodes, links or groups)
-	Merged    int  // pairs of faults merged into one
+	Runs      int // calls of the predicate (cached candidates not counted)
+	Removed   int // faults removed by delta debugging (heals and no-ops not counted)
+	Shortened int // accepted timing simplifications
+	Softened  int // accepted magnitude reductions (probability, factor, shift, drift)
+	Narrowed  int // accepted target reductions (fewer nodes, links or groups)
+	Merged    int // pairs of faults merged into one
+	// Searched counts the faults removed by drawing smaller schedules
+	// after no single fault could go (searchFewer).
+	Searched int
+	// Reseeded is "OLD→NEW" when Reseed replaced the world seed.
+	Reseeded  string
 	Exhausted bool // MaxRuns was reached before the result was minimal
 	// Workload lists the workload parameters made smaller, "ops 400→37"
 	// (comma-separated), or is empty.
@@ -229,6 +249,7 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 			break // nothing changed the run: DDMin's result stands
 		}
 	}
+	kept = searchFewer(kept, s.Nodes, wrap, o, &st)
 	// Print by time. Faults apply at their own times, but faults that
 	// start or end at one instant apply in line order, so the sorted
 	// schedule must still fail to be kept.
@@ -242,6 +263,165 @@ func ShrinkSchedule(s *faults.Schedule, fails func(*faults.Schedule) bool, o Shr
 	}
 	st.Exhausted = st.Runs >= o.MaxRuns
 	return &faults.Schedule{Nodes: s.Nodes, Faults: kept}, st
+}
+
+// searchFewer looks for a failing schedule with fewer faults than the
+// passes above left, when removing any one fault made the run pass. Such
+// a fault often matters only by the random draws it shifts: a message it
+// drops does not draw a latency, so every later draw moves, and the
+// coincidence the failure needs goes with it. So it draws small subsets
+// of the faults (one to three, now and then more), each now and then with
+// its start moved by a few milliseconds, and keeps the first that still
+// fails; the passes then go over it again. Its draws come from a fixed
+// seed and the schedule, so a shrink is deterministic.
+func searchFewer(kept []faults.Fault, nodes int, fails func([]faults.Fault) bool, o ShrinkOptions, st *ShrinkStats) []faults.Fault {
+	h := fnv.New64a()
+	for _, f := range kept {
+		h.Write([]byte(f.String()))
+	}
+	rng := rand.New(rand.NewPCG(h.Sum64(), 0x736872696e6b)) // "shrink"
+	for effective(kept) > 1 && st.Runs < o.MaxRuns && o.Draws > 0 {
+		budget := min((o.MaxRuns-st.Runs)*3/4, o.Draws*effective(kept))
+		found, runs := drawFewer(kept, nodes, fails, budget, o.Unit, rng)
+		st.Runs += runs
+		if found == nil {
+			break
+		}
+		st.Searched += effective(kept) - effective(found)
+		kept = found
+		var n int
+		for _, pass := range []struct {
+			simpler func(faults.Fault) []faults.Fault
+			count   *int
+		}{
+			{func(f faults.Fault) []faults.Fault { return simplerFault(f, o.Unit) }, &st.Shortened},
+			{func(f faults.Fault) []faults.Fault { return milderFault(f, o.Unit) }, &st.Softened},
+			{fewerTargets, &st.Narrowed},
+		} {
+			kept, n, runs = Simplify(kept, fails, pass.simpler, o.MaxRuns-st.Runs)
+			st.Runs += runs
+			*pass.count += n
+		}
+		next, runs := DDMin(kept, fails, o.MaxRuns-st.Runs)
+		st.Runs += runs
+		st.Removed += effective(kept) - effective(next)
+		kept = next
+	}
+	return kept
+}
+
+// drawFewer draws up to budget candidates of fewer effective faults than
+// kept (see searchFewer) and returns the first that fails, or nil. A
+// candidate is a subset of the faults; now and then its faults' starts
+// are moved a few units, the whole subset is moved earlier, or its nodes
+// are renamed among the cluster's nodes (those the schedule names when
+// the count of nodes is unknown): the same faults on another leader, say.
+func drawFewer(kept []faults.Fault, nodes int, fails func([]faults.Fault) bool, budget int, unit time.Duration, rng *rand.Rand) ([]faults.Fault, int) {
+	var idx []int // the faults that do something
+	for i, f := range kept {
+		if !f.NoOp() && f.Kind != faults.Heal {
+			idx = append(idx, i)
+		}
+	}
+	n := len(idx)
+	if n < 2 {
+		return nil, 0
+	}
+	ids := scheduleNodes(kept)
+	if nodes > 0 {
+		ids = ids[:0]
+		for i := range nodes {
+			ids = append(ids, faults.NodeID(i))
+		}
+	}
+	for runs := 0; runs < budget; {
+		k := 1 + rng.IntN(min(n-1, 3))
+		if rng.IntN(4) == 0 {
+			k = 1 + rng.IntN(n-1)
+		}
+		keep := map[int]bool{}
+		for _, j := range rng.Perm(n)[:k] {
+			keep[idx[j]] = true
+		}
+		try := make([]faults.Fault, 0, len(kept))
+		first := time.Duration(-1)
+		for i, f := range kept {
+			if keep[i] || !slices.Contains(idx, i) {
+				try = append(try, f)
+				if keep[i] && first < 0 {
+					first = f.At
+				}
+			}
+		}
+		switch rng.IntN(4) {
+		case 0: // as they are
+		case 1: // starts moved a few units either way
+			for i := range try {
+				if rng.IntN(2) == 0 {
+					try[i].At = max(try[i].At+time.Duration(rng.IntN(65)-32)*unit, 0)
+				}
+			}
+		case 2: // all moved earlier together
+			d := time.Duration(rng.Int64N(int64(first)/int64(unit)+1)) * unit
+			for i := range try {
+				try[i].At = max(try[i].At-d, 0)
+			}
+		case 3: // nodes renamed
+			perm := rng.Perm(len(ids))
+			rename := map[faults.NodeID]faults.NodeID{}
+			for i, id := range ids {
+				rename[id] = ids[perm[i]]
+			}
+			for i := range try {
+				try[i] = renamed(try[i], rename)
+			}
+		}
+		runs++
+		if fails(try) {
+			return try, runs
+		}
+	}
+	return nil, budget
+}
+
+// scheduleNodes returns the nodes the faults name, sorted.
+func scheduleNodes(fs []faults.Fault) []faults.NodeID {
+	var ids []faults.NodeID
+	for _, f := range fs {
+		ids = append(ids, f.Nodes...)
+		ids = append(ids, f.From...)
+		ids = append(ids, f.To...)
+		for _, g := range f.Groups {
+			ids = append(ids, g...)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// renamed returns f with its nodes renamed by m (sorted again, as the
+// text form lists them).
+func renamed(f faults.Fault, m map[faults.NodeID]faults.NodeID) faults.Fault {
+	re := func(ids []faults.NodeID) []faults.NodeID {
+		if ids == nil {
+			return nil
+		}
+		out := make([]faults.NodeID, len(ids))
+		for i, id := range ids {
+			out[i] = m[id]
+		}
+		slices.Sort(out)
+		return out
+	}
+	f.Nodes, f.From, f.To = re(f.Nodes), re(f.From), re(f.To)
+	if f.Groups != nil {
+		gs := make([][]faults.NodeID, len(f.Groups))
+		for i, g := range f.Groups {
+			gs[i] = re(g)
+		}
+		f.Groups = gs
+	}
+	return f
 }
 
 // effective counts the faults that do something (faults.Fault.NoOp).
@@ -422,6 +602,81 @@ func FailsLike(res *Result, how string) bool {
 	return res.Status == how && res.Status != StatusOK
 }
 
+// shrinkRuns are ShrinkRun's ways to run a candidate, for shrinkFewer.
+type shrinkRuns struct {
+	last      map[string]*Result // the latest run of each schedule
+	fails     func(*faults.Schedule) bool
+	run       func(*faults.Schedule) *Result
+	failsWith func(uint64, *faults.Schedule) bool // with another world seed
+	setSeed   func(uint64)
+}
+
+// shrinkFewer is ShrinkRun's search for fewer faults, after the workload
+// shrink: searchFewer with the world seed kept, then, with
+// ShrinkOptions.Reseed, with other seeds (reseedFewer). It returns the
+// schedule and its failing run.
+func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so ShrinkOptions, st *ShrinkStats, r shrinkRuns) (*faults.Schedule, *Result) {
+	again := func() {
+		clear(r.last) // the values or the seed changed
+		rest := so
+		rest.MaxRuns = max(so.MaxRuns-st.Runs, 1)
+		sh, st2 := ShrinkSchedule(minimal, r.fails, rest)
+		st.add(st2)
+		st.Exhausted = st.Runs >= so.MaxRuns
+		if res, ok := r.last[sh.String()]; ok {
+			minimal, final = sh, res
+		}
+	}
+	if so.Draws > 0 && minimal.Count() > 1 && st.Runs < so.MaxRuns {
+		again()
+	}
+	if sd, fewer := reseedFewer(minimal, seed, so, st, r.failsWith); fewer != nil {
+		r.setSeed(sd)
+		minimal = &faults.Schedule{Nodes: minimal.Nodes, Faults: fewer}
+		final = r.run(minimal)
+		again()
+	}
+	return minimal, final
+}
+
+// reseedFewer tries so.Reseed other world seeds (drawn from seed) with
+// up to so.Draws smaller schedules each, drawn from minimal, and returns
+// the first seed and schedule that fail (fails), or nil.
+func reseedFewer(minimal *faults.Schedule, seed uint64, so ShrinkOptions, st *ShrinkStats, fails func(uint64, *faults.Schedule) bool) (uint64, []faults.Fault) {
+	if so.Reseed <= 0 || so.Draws <= 0 || minimal.Count() < 2 {
+		return 0, nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x726573656564)) // "reseed"
+	for range so.Reseed {
+		if st.Runs >= so.MaxRuns {
+			break
+		}
+		sd := rng.Uint64N(1 << 32)
+		budget := min(so.Draws, so.MaxRuns-st.Runs)
+		found, runs := drawFewer(minimal.Faults, minimal.Nodes, func(fs []faults.Fault) bool {
+			return fails(sd, &faults.Schedule{Nodes: minimal.Nodes, Faults: fs})
+		}, budget, so.Unit, rng)
+		st.Runs += runs
+		if found != nil {
+			st.Searched += minimal.Count() - effective(found)
+			st.Reseeded = fmt.Sprintf("%d→%d", seed, sd)
+			return sd, found
+		}
+	}
+	return 0, nil
+}
+
+// add counts the work of a second shrink in st.
+func (st *ShrinkStats) add(o ShrinkStats) {
+	st.Runs += o.Runs
+	st.Removed += o.Removed
+	st.Shortened += o.Shortened
+	st.Softened += o.Softened
+	st.Narrowed += o.Narrowed
+	st.Merged += o.Merged
+	st.Searched += o.Searched
+}
+
 // String summarises the stats on one line.
 func (st ShrinkStats) String() string {
 	s := fmt.Sprintf("%d runs, %d faults removed, %d timings shortened", st.Runs, st.Removed, st.Shortened)
@@ -433,6 +688,12 @@ func (st ShrinkStats) String() string {
 	}
 	if st.Merged > 0 {
 		s += fmt.Sprintf(", %d merged", st.Merged)
+	}
+	if st.Searched > 0 {
+		s += fmt.Sprintf(", %d more removed by search", st.Searched)
+	}
+	if st.Reseeded != "" {
+		s += ", world seed " + st.Reseeded
 	}
 	if st.Workload != "" {
 		s += ", workload " + st.Workload
@@ -487,8 +748,11 @@ func ScheduleParam(s *faults.Schedule) string {
 type Shrunk struct {
 	Original *faults.Schedule // the schedule the failing seed ran
 	Minimal  *faults.Schedule
-	How      string  // the failure kept: FirstFailure of the original run
-	Result   *Result // the run with the minimal schedule
+	How      string // the failure kept: FirstFailure of the original run
+	// Seed is the world seed that replays Minimal: the one shrunk, unless
+	// ShrinkOptions.Reseed found fewer faults with another.
+	Seed   uint64
+	Result *Result // the run with the minimal schedule
 	// Values replay the minimal schedule when it is passed as
 	// Options.Faults (`--faults FILE`): the nemesis is off, and ties are
 	// broken as in the original run. For a scenario with FaultsParam they
@@ -512,10 +776,10 @@ func ScheduleValues(s *Scenario, v Values) (Values, error) {
 }
 
 // ExecuteSchedule runs s for seed with the fault schedule c and the
-// values rv of ScheduleValues: through Options.Faults, or the parameter
+// values rv of ScheduleValues: through Options.Schedule, or the parameter
 // FaultsParam for a scenario that takes its schedule that way.
 func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *faults.Schedule) *Result {
-	opts.Faults, opts.FaultsFile = c.String(), ""
+	opts.Faults, opts.Schedule, opts.FaultsFile = "", c, ""
 	if s.declares(FaultsParam) {
 		m := rv.Map()
 		m[FaultsParam] = ScheduleParam(c)
@@ -523,7 +787,7 @@ func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *fault
 		if rv, err = Resolve(s.AllParams(), m); err != nil {
 			return &Result{Scenario: s.Name, Seed: seed, Status: StatusBadInput, Error: err.Error()}
 		}
-		opts.Faults = ""
+		opts.Schedule = nil
 	}
 	return Execute(s, rv, seed, opts)
 }
@@ -532,8 +796,8 @@ func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *fault
 var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 
 // ShrinkRun runs scenario s with values v for seed, takes the fault
-// schedule it ran (the nemesis's, or opts.Faults; from its notes), and
-// shrinks it with ShrinkSchedule. Each candidate runs as opts.Faults with
+// schedule it ran (the nemesis's, or the file's; from its notes), and
+// shrinks it with ShrinkSchedule. Each candidate runs as opts.Schedule with
 // the nemesis off, and is kept only if the run still fails like the
 // original (FailsLike). Errors: the run does not fail (ErrNotFailing),
 // the scenario does not build its nodes with Run.NewCluster, or the
@@ -552,14 +816,16 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	if err != nil {
 		return nil, err
 	}
+	orig.Nodes = first.nodes
 	rv, err := ScheduleValues(s, v)
 	if err != nil {
 		return nil, err
 	}
 	byParam := s.declares(FaultsParam)
 	last := map[string]*Result{}
+	cur := seed // the world seed: another one only with ShrinkOptions.Reseed
 	run := func(c *faults.Schedule) *Result {
-		res := ExecuteSchedule(s, rv, seed, opts, c)
+		res := ExecuteSchedule(s, rv, cur, opts, c)
 		last[c.String()] = res
 		return res
 	}
@@ -573,9 +839,14 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 		return nil, fmt.Errorf("%s seed %d: the schedule alone (%d faults, nemesis off) does not fail like the original run (%s) but %s",
 			s.Name, seed, len(orig.Faults), how, again.Status)
 	}
-	minimal, st := ShrinkSchedule(orig, fails, so)
-	st.Runs++ // the reproduction above
 	so = so.withDefaults()
+	// The search for fewer faults comes after the workload is made
+	// smaller: a smaller workload makes a simpler run, which fewer
+	// faults may fail.
+	noSearch := so
+	noSearch.Draws = -1
+	minimal, st := ShrinkSchedule(orig, fails, noSearch)
+	st.Runs++ // the reproduction above
 	final := last[minimal.String()]
 	if !so.KeepWorkload {
 		rv, final = shrinkWorkload(s, rv, &st, so.MaxRuns, func(w Values) *Result {
@@ -585,6 +856,12 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			return nil
 		}, final)
 	}
+	minimal, final = shrinkFewer(minimal, final, seed, so, &st, shrinkRuns{
+		last: last, fails: fails, run: run, setSeed: func(sd uint64) { cur = sd },
+		failsWith: func(sd uint64, c *faults.Schedule) bool {
+			return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
+		},
+	})
 	mv := rv
 	if byParam {
 		m := rv.Map()
@@ -593,7 +870,7 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			return nil, err
 		}
 	}
-	return &Shrunk{Original: orig, Minimal: minimal, How: how, Result: final, Values: mv, Stats: st}, nil
+	return &Shrunk{Original: orig, Minimal: minimal, How: how, Seed: cur, Result: final, Values: mv, Stats: st}, nil
 }
 
 // shrinkWorkload makes each workload parameter of s (Param.Workload) as

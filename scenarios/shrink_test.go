@@ -271,3 +271,67 @@ func TestShrinkMergesAndSorts(t *testing.T) {
 		t.Fatalf("not sorted by time:\n%s", got)
 	}
 }
+
+// TestShrinkSearchesFewer: a failure that needs a pause of n3 within 40ms
+// of 1s, where the schedule has it on n2 only through two more faults
+// that every removal keeps needing (a stand-in for faults that matter by
+// the random draws they shift). No single removal fails, so delta
+// debugging keeps all three; the search renames nodes and moves starts,
+// and finds the one fault that fails alone.
+func TestShrinkSearchesFewer(t *testing.T) {
+	n := func(ids ...faults.NodeID) []faults.NodeID { return ids }
+	s := &faults.Schedule{Nodes: 3, Faults: []faults.Fault{
+		{At: 300 * time.Millisecond, Kind: faults.Crash, Nodes: n(0), For: time.Second},
+		{At: 1010 * time.Millisecond, Kind: faults.Pause, Nodes: n(1), For: 200 * time.Millisecond},
+		{At: 2 * time.Second, Kind: faults.Isolate, Nodes: n(0), For: time.Second},
+	}}
+	orig := s.String()
+	fails := func(c *faults.Schedule) bool {
+		if c.String() == orig {
+			return true
+		}
+		for _, f := range c.Faults {
+			if f.Kind == faults.Pause && slices.Equal(f.Nodes, n(2)) && (f.At-time.Second).Abs() <= 40*time.Millisecond {
+				return len(c.Faults) == 1
+			}
+		}
+		return false
+	}
+	got, st := ShrinkSchedule(s, fails, ShrinkOptions{})
+	if got.Count() != 1 || !fails(got) || st.Searched != 2 {
+		t.Fatalf("shrunk to\n%s(%v), want the pause of n3 alone", got, st)
+	}
+	again, st2 := ShrinkSchedule(s, fails, ShrinkOptions{})
+	if again.String() != got.String() || st2 != st {
+		t.Fatalf("second shrink gave\n%s(%v)", again, st2)
+	}
+	if off, st3 := ShrinkSchedule(s, fails, ShrinkOptions{Draws: -1}); off.Count() != 3 || st3.Searched != 0 {
+		t.Fatalf("with the search off: %d faults (%v), want 3", off.Count(), st3)
+	}
+}
+
+// TestReseedFewer: when only another world seed fails with fewer faults
+// (here: a seed divisible by 5, with the crash alone), reseedFewer finds
+// one, deterministically; with Reseed 0 it does nothing.
+func TestReseedFewer(t *testing.T) {
+	s := &faults.Schedule{Nodes: 3, Faults: []faults.Fault{
+		{At: 300 * time.Millisecond, Kind: faults.Crash, Nodes: []faults.NodeID{0}, For: time.Second},
+		{At: 2 * time.Second, Kind: faults.Isolate, Nodes: []faults.NodeID{1}, For: time.Second},
+	}}
+	fails := func(sd uint64, c *faults.Schedule) bool {
+		return sd%5 == 0 && len(c.Faults) == 1 && c.Faults[0].Kind == faults.Crash
+	}
+	o := ShrinkOptions{Reseed: 20}.withDefaults()
+	var st ShrinkStats
+	sd, got := reseedFewer(s, 7, o, &st, fails)
+	if got == nil || sd%5 != 0 || len(got) != 1 || st.Reseeded != fmt.Sprintf("7→%d", sd) || st.Searched != 1 {
+		t.Fatalf("seed %d, %v (%v)", sd, got, st)
+	}
+	var st2 ShrinkStats
+	if sd2, again := reseedFewer(s, 7, o, &st2, fails); sd2 != sd || len(again) != 1 || st2 != st {
+		t.Fatalf("second time: seed %d (%v), first %d", sd2, st2, sd)
+	}
+	if _, none := reseedFewer(s, 7, ShrinkOptions{}.withDefaults(), &st2, fails); none != nil {
+		t.Fatal("Reseed 0 changed the seed")
+	}
+}

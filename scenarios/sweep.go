@@ -253,97 +253,120 @@ func Pool[J, R any](jobs func(yield func(J) bool), workers int, stop <-chan stru
 	do func(J) R, emit func(J, R) bool, cut func(R) bool) (interrupted bool) {
 	workers = max(workers, 1)
 	window := 4 * workers
-	type item struct {
-		seq int
-		job J
-		res R
+	p := &pool[J, R]{
+		do: do, cut: cut, cutSeq: -1,
+		quit:    make(chan struct{}),
+		work:    make(chan poolItem[J, R]),
+		results: make(chan poolItem[J, R], window),
+		tokens:  make(chan struct{}, window),
 	}
-	var (
-		mu      sync.Mutex
-		cutSeq  = -1 // jobs after this sequence number are not handed out
-		quit    = make(chan struct{})
-		work    = make(chan item)
-		results = make(chan item, window)
-		tokens  = make(chan struct{}, window)
-	)
-	cutAt := func() int { mu.Lock(); defer mu.Unlock(); return cutSeq }
-	go func() { // feeder: jobs in order, at most window outstanding
-		defer close(work)
-		seq := 0
-		for j := range jobs {
-			if c := cutAt(); c >= 0 && seq > c {
-				return
-			}
-			select {
-			case tokens <- struct{}{}:
-			case <-quit:
-				return
-			}
-			if c := cutAt(); c >= 0 && seq > c {
-				return
-			}
-			select {
-			case work <- item{seq: seq, job: j}:
-			case <-quit:
-				return
-			}
-			seq++
-		}
-	}()
+	go p.feed(jobs)
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
-			for it := range work {
-				it.res = do(it.job)
-				if cut != nil && cut(it.res) {
-					mu.Lock()
-					if cutSeq < 0 || it.seq < cutSeq {
-						cutSeq = it.seq
-					}
-					mu.Unlock()
-				}
-				select {
-				case results <- it:
-				case <-quit:
-					return
-				}
-			}
-		})
+		wg.Go(p.worker)
 	}
-	go func() { wg.Wait(); close(results) }()
-	defer close(quit)
-	pending := map[int]item{}
-	want := 0
-	for {
-		select {
-		case <-stop:
-			return true
-		default:
+	go func() { wg.Wait(); close(p.results) }()
+	defer close(p.quit)
+	return p.collect(stop, emit)
+}
+
+type poolItem[J, R any] struct {
+	seq int
+	job J
+	res R
+}
+
+// pool is the state Pool's feeder, workers and collector share.
+type pool[J, R any] struct {
+	do  func(J) R
+	cut func(R) bool
+
+	mu     sync.Mutex
+	cutSeq int // jobs after this sequence number are not handed out; -1: none
+
+	quit    chan struct{}
+	work    chan poolItem[J, R]
+	results chan poolItem[J, R]
+	tokens  chan struct{} // at most window jobs outstanding
+}
+
+func (p *pool[J, R]) cutAt() int { p.mu.Lock(); defer p.mu.Unlock(); return p.cutSeq }
+
+// feed hands out the jobs in order, at most window outstanding.
+func (p *pool[J, R]) feed(jobs func(yield func(J) bool)) {
+	defer close(p.work)
+	seq := 0
+	for j := range jobs {
+		if c := p.cutAt(); c >= 0 && seq > c {
+			return
 		}
 		select {
+		case p.tokens <- struct{}{}:
+		case <-p.quit:
+			return
+		}
+		if c := p.cutAt(); c >= 0 && seq > c {
+			return
+		}
+		select {
+		case p.work <- poolItem[J, R]{seq: seq, job: j}:
+		case <-p.quit:
+			return
+		}
+		seq++
+	}
+}
+
+func (p *pool[J, R]) worker() {
+	for it := range p.work {
+		it.res = p.do(it.job)
+		if p.cut != nil && p.cut(it.res) {
+			p.mu.Lock()
+			if p.cutSeq < 0 || it.seq < p.cutSeq {
+				p.cutSeq = it.seq
+			}
+			p.mu.Unlock()
+		}
+		select {
+		case p.results <- it:
+		case <-p.quit:
+			return
+		}
+	}
+}
+
+// collect emits the results in job order.
+func (p *pool[J, R]) collect(stop <-chan struct{}, emit func(J, R) bool) (interrupted bool) {
+	pending := map[int]poolItem[J, R]{}
+	want := 0
+	for {
+		if stopped(stop) {
+			return true
+		}
+		var it poolItem[J, R]
+		var ok bool
+		select {
 		case <-stop:
 			return true
-		case it, ok := <-results:
+		case it, ok = <-p.results:
+		}
+		if !ok {
+			return false
+		}
+		pending[it.seq] = it
+		for {
+			next, ok := pending[want]
 			if !ok {
-				return false
+				break
 			}
-			pending[it.seq] = it
-			for {
-				p, ok := pending[want]
-				if !ok {
-					break
-				}
-				select {
-				case <-stop:
-					return true
-				default:
-				}
-				delete(pending, want)
-				want++
-				<-tokens
-				if !emit(p.job, p.res) || (cut != nil && cut(p.res)) {
-					return false
-				}
+			if stopped(stop) {
+				return true
+			}
+			delete(pending, want)
+			want++
+			<-p.tokens
+			if !emit(next.job, next.res) || (p.cut != nil && p.cut(next.res)) {
+				return false
 			}
 		}
 	}

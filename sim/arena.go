@@ -14,7 +14,16 @@ import "slices"
 // An Arena is not safe for concurrent use; give each worker its own.
 type Arena struct {
 	pools map[arenaKey]*arenaPool
+	// The event queues of worlds made with this arena, whose storage
+	// Reset keeps in spare for the next world's queue.
+	worlds []*World
+	spare  []queue
 }
+
+// maxSpareEvents bounds the event slab a spare queue keeps (64-byte
+// events: 4 MB), so that one huge world does not pin its storage for the
+// many small ones after it.
+const maxSpareEvents = 1 << 16
 
 type arenaKey struct {
 	typ any // a nil *T: one key per element type
@@ -37,6 +46,14 @@ func (a *Arena) Reset() {
 	if a == nil {
 		return
 	}
+	for i, w := range a.worlds {
+		if cap(w.q.slab) <= maxSpareEvents {
+			a.spare = append(a.spare, w.q.emptied())
+		}
+		w.q = queue{}
+		a.worlds[i] = nil
+	}
+	a.worlds = a.worlds[:0]
 	for _, p := range a.pools {
 		for _, b := range p.blocks[:p.lent] {
 			clearBlock(b)
@@ -93,4 +110,17 @@ func Grow[T any](a *Arena, s []T, n int) []T {
 	b := Take[T](a, c)
 	copy(b, s)
 	return b[:len(s)]
+}
+
+// lendQueue gives w's event queue the storage of a queue from an earlier
+// world, if there is one, and takes it back at Reset. Where an event waits
+// in the queue never decides the order events leave it, so the storage a
+// queue starts with cannot change a run.
+func (a *Arena) lendQueue(w *World) {
+	if n := len(a.spare); n > 0 {
+		w.q = a.spare[n-1]
+		a.spare[n-1] = queue{}
+		a.spare = a.spare[:n-1]
+	}
+	a.worlds = append(a.worlds, w)
 }

@@ -133,6 +133,18 @@ func (q *queue) pushArgs(at Time, h Handler, kind uint16, node int32, a, b int64
 	q.place(entry{at: at, key: key, slot: slot})
 }
 
+// emptied returns an empty queue, as a zero queue behaves, that keeps
+// q's storage: its slab zeroed (no payload or handler stays reachable),
+// its slices cut to length zero. q must not be used afterwards.
+func (q *queue) emptied() queue {
+	clear(q.slab)
+	e := queue{slab: q.slab[:0], heap: q.heap[:0], free: q.free[:0], ring: q.ring, over: q.over[:0], tmp: q.tmp[:0], list: q.list[:0]}
+	for i := range e.ring {
+		e.ring[i] = e.ring[i][:0]
+	}
+	return e
+}
+
 // place puts x in the tier its time belongs to.
 func (q *queue) place(x entry) {
 	if q.small {
@@ -359,8 +371,16 @@ func (q *queue) fill() {
 			continue
 		}
 		// The heap is empty: the bucket becomes it, and the bucket takes the
-		// heap's storage, instead of copying the events across.
-		q.heap, q.ring[q.cur] = b, q.heap[:0]
+		// heap's storage, instead of copying the events across. Storage
+		// moves from bucket to bucket and only grows, so every bucket would
+		// end up as large as the largest ever was: storage far larger
+		// than a bucket's share of the events is let go, and the bucket
+		// grows again from nil if it must.
+		old := q.heap[:0]
+		if cap(old) > 3*(q.inRing/ringLen)+1024 {
+			old = nil
+		}
+		q.heap, q.ring[q.cur] = b, old
 		q.full[q.cur>>6] &^= 1 << (q.cur & 63)
 		q.inRing -= len(b)
 		q.heapify()

@@ -155,6 +155,9 @@ func New(seed uint64, opts Options) *World {
 		budget:  math.MaxUint64,
 	}
 	w.Metrics.arena = opts.Arena
+	if opts.Arena != nil {
+		opts.Arena.lendQueue(w)
+	}
 	if opts.ShuffleTies {
 		w.sched = w.Rand("sched")
 	}

@@ -28,8 +28,8 @@ func ExampleRun() {
 // The same protocol as a scenario (see scenario.go): Values validates
 // the parameters, Execute
 // runs one seed and returns the metrics, the checks, the trace hash and
-// the command that replays the run. Options.Faults is the text of a
-// fault file, as `faultline run --faults FILE` passes it.
+// the command that replays the run. Options.Schedule is a fault schedule,
+// parsed once; FaultsFile names its file in the replay command.
 func Example_scenario() {
 	s := register.Scenario
 	v, err := s.Values(map[string]string{"ops": "100"})
@@ -38,7 +38,7 @@ func Example_scenario() {
 		return
 	}
 	res := scenarios.Execute(s, v, 1, scenarios.Options{
-		Faults:     "at 100ms oneway n1->n2,n3 for 300ms",
+		Schedule:   faults.MustParse("at 100ms oneway n1->n2,n3 for 300ms", 0),
 		FaultsFile: "oneway.faults",
 	})
 	fmt.Println("status:", res.Status)

@@ -156,19 +156,7 @@ func (a *Applier) do(act action) error {
 	}
 	switch {
 	case f.Kind.partition():
-		if act.end {
-			if _, ok := a.active[act.i]; !ok {
-				return nil // healed already
-			}
-			delete(a.active, act.i)
-		} else {
-			g, err := a.grudge(f)
-			if err != nil {
-				return fmt.Errorf("fault %q: %w", f, err)
-			}
-			a.active[act.i] = g
-		}
-		return a.setGrudge()
+		return a.partitionFault(f, act)
 	case f.Kind.link():
 		return a.linkFault(act)
 	case f.Kind.disk():
@@ -181,68 +169,85 @@ func (a *Applier) do(act action) error {
 			return &InputError{Err: fmt.Errorf("fault %q: %w", f, err)}
 		}
 		return nil
+	case f.Kind == Heal:
+		return a.heal()
 	}
-	switch f.Kind {
-	case Heal:
-		clear(a.active)
-		a.net.Heal()
-		for _, k := range slices.Sorted(maps.Keys(a.layers)) {
-			a.layers[k] = nil
-			if err := a.recompute(k); err != nil {
-				return err
-			}
+	for _, id := range a.nodes(f.Nodes) {
+		a.nodeFault(id, f, act)
+	}
+	return nil
+}
+
+// partitionFault starts or ends one partition; the grudge the network
+// holds is the union of the active ones.
+func (a *Applier) partitionFault(f Fault, act action) error {
+	if act.end {
+		if _, ok := a.active[act.i]; !ok {
+			return nil // healed already
 		}
-	case Crash:
-		for _, id := range a.nodes(f.Nodes) {
-			if act.end {
-				a.rt.Restart(id)
-			} else {
-				a.rt.Crash(id)
-			}
+		delete(a.active, act.i)
+	} else {
+		g, err := a.grudge(f)
+		if err != nil {
+			return fmt.Errorf("fault %q: %w", f, err)
 		}
-	case Restart:
-		for _, id := range a.nodes(f.Nodes) {
-			a.rt.Restart(id)
-		}
-	case Pause:
-		for _, id := range a.nodes(f.Nodes) {
-			a.rt.Pause(id, f.For)
-		}
-	case Slow:
-		for _, id := range a.nodes(f.Nodes) {
-			if act.end {
-				a.slows[id] = slices.DeleteFunc(a.slows[id], func(j int) bool { return j == act.i })
-			} else {
-				a.slows[id] = append(a.slows[id], act.i)
-			}
-			factor := 1.0
-			for _, j := range a.slows[id] {
-				factor = max(factor, a.s.Faults[j].Factor)
-			}
-			a.rt.Slow(id, factor)
-		}
-	case Offset:
-		for _, id := range a.nodes(f.Nodes) {
-			if act.end {
-				a.rt.SetOffset(id, 0)
-			} else {
-				a.rt.SetOffset(id, f.Shift)
-			}
-		}
-	case Drift:
-		for _, id := range a.nodes(f.Nodes) {
-			if act.end {
-				a.rt.SetDrift(id, 0)
-			} else {
-				a.rt.SetDrift(id, f.PPM)
-			}
-		}
-	case Jump:
-		for _, id := range a.nodes(f.Nodes) {
-			a.rt.JumpClock(id, f.Shift)
+		a.active[act.i] = g
+	}
+	return a.setGrudge()
+}
+
+// heal ends every partition and every link fault.
+func (a *Applier) heal() error {
+	clear(a.active)
+	a.net.Heal()
+	for _, k := range slices.Sorted(maps.Keys(a.layers)) {
+		a.layers[k] = nil
+		if err := a.recompute(k); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// nodeFault starts or ends a crash, pause, slowdown or clock fault on id.
+func (a *Applier) nodeFault(id NodeID, f Fault, act action) {
+	switch f.Kind {
+	case Crash:
+		if act.end {
+			a.rt.Restart(id)
+		} else {
+			a.rt.Crash(id)
+		}
+	case Restart:
+		a.rt.Restart(id)
+	case Pause:
+		a.rt.Pause(id, f.For)
+	case Slow:
+		if act.end {
+			a.slows[id] = slices.DeleteFunc(a.slows[id], func(j int) bool { return j == act.i })
+		} else {
+			a.slows[id] = append(a.slows[id], act.i)
+		}
+		factor := 1.0
+		for _, j := range a.slows[id] {
+			factor = max(factor, a.s.Faults[j].Factor)
+		}
+		a.rt.Slow(id, factor)
+	case Offset:
+		shift := f.Shift
+		if act.end {
+			shift = 0
+		}
+		a.rt.SetOffset(id, shift)
+	case Drift:
+		ppm := f.PPM
+		if act.end {
+			ppm = 0
+		}
+		a.rt.SetDrift(id, ppm)
+	case Jump:
+		a.rt.JumpClock(id, f.Shift)
+	}
 }
 
 // topology applies join, leave (and, at its end, the rejoin), replace

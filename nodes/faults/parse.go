@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -364,14 +365,21 @@ func parseTopology(f *Fault, rest []string, nodes int, syntax string) error {
 	if f.Kind == Upgrade && f.Version == "" {
 		return fmt.Errorf("upgrade needs a version ('to VERSION'); %s", syntax)
 	}
-	if f.Kind == Upgrade && f.Every > 0 {
-		steps := int64(len(f.Nodes))
-		if f.Nodes == nil {
-			steps = int64(max(nodes, 1))
-		}
-		if (steps-1) > 0 && int64(f.Every) > (math.MaxInt64-int64(f.At))/(steps-1) {
-			return fmt.Errorf("'every %v': the last node would be upgraded past the largest time, %v", f.Every, time.Duration(math.MaxInt64))
-		}
+	return upgradeFits(*f, nodes)
+}
+
+// upgradeFits reports an upgrade whose last step would come after the
+// largest time.
+func upgradeFits(f Fault, nodes int) error {
+	if f.Kind != Upgrade || f.Every <= 0 {
+		return nil
+	}
+	steps := int64(len(f.Nodes))
+	if f.Nodes == nil {
+		steps = int64(max(nodes, 1))
+	}
+	if (steps-1) > 0 && int64(f.Every) > (math.MaxInt64-int64(f.At))/(steps-1) {
+		return fmt.Errorf("'every %v': the last node would be upgraded past the largest time, %v", f.Every, time.Duration(math.MaxInt64))
 	}
 	return nil
 }
@@ -397,4 +405,73 @@ func parseStep(word, s string) (time.Duration, error) {
 		return 0, fmt.Errorf("'%s %s': want a duration > 0 such as 5s", word, s)
 	}
 	return d, nil
+}
+
+// For returns s for a cluster of n nodes: s itself when it was parsed for
+// n, otherwise a copy whose targets were checked against n1..nN as Parse
+// checks them. A schedule parsed with nodes ≤ 0 (form only) is checked
+// this way once the cluster size is known, without parsing it again. The
+// error is an *Error that names the fault's line.
+func (s *Schedule) For(n int) (*Schedule, error) {
+	if s.Nodes == n {
+		return s, nil
+	}
+	for i, f := range s.Faults {
+		if err := f.fits(n); err != nil {
+			line := f.Line
+			if line == 0 {
+				line = i + 1
+			}
+			return nil, &Error{Line: line, Msg: err.Error()}
+		}
+	}
+	return &Schedule{Nodes: n, Faults: s.Faults}, nil
+}
+
+// fits reports the first target of f beyond n nodes, worded as Parse
+// words it.
+func (f Fault) fits(n int) error {
+	over := func(ids []NodeID) error {
+		for _, id := range ids {
+			if int(id) >= n {
+				_, err := parseNode(network.Name(id), n)
+				return err
+			}
+		}
+		return nil
+	}
+	syntax := "want '" + Syntax[f.Kind] + "'"
+	switch f.Kind.targets() {
+	case tNodes:
+		return cmp.Or(over(f.Nodes), upgradeFits(f, n))
+	case tGroups:
+		for _, g := range f.Groups {
+			if err := over(g); err != nil {
+				return fmt.Errorf("%w; %s", err, syntax)
+			}
+		}
+	case tLinks:
+		if err := cmp.Or(over(f.From), over(f.To)); err != nil {
+			return fmt.Errorf("%w; %s", err, syntax)
+		}
+	}
+	return nil
+}
+
+// Source returns the schedule's text form with each fault on the line it
+// was read from (Fault.Line), so that a schedule parsed again from it
+// names the same lines in its errors; String when the lines are unknown.
+func (s *Schedule) Source() string {
+	var b strings.Builder
+	line := 0
+	for _, f := range s.Faults {
+		if f.Line <= line {
+			return s.String()
+		}
+		b.WriteString(strings.Repeat("\n", f.Line-line-1))
+		b.WriteString(f.String())
+		b.WriteByte('\n')
+		line = f.Line
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package httpsim_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -171,10 +172,16 @@ func BenchmarkHTTPRoundTrip(b *testing.B) {
 // of its own whose setup is not timed. Each round of three batches gives
 // ratios, so a machine whose speed drifts disturbs all sides alike. It
 // reports the median ns per operation of each and the medians of the
-// per-round ratios; the target is http/raw-msg ≤ 5.
+// per-round ratios; the target is http/raw-msg ≤ 5. A fourth batch
+// serves the same handler marked httpsim.Inline (inline-ns,
+// inline/raw-msg), and a fifth runs the client loop alone over a
+// transport that answers at once (client-floor/raw-msg): net/http's own
+// share, which no simulator can remove. Each figure is given twice: from
+// wall-clock time, and (prefix cpu-) from the process's CPU time, which
+// a machine busy with other work disturbs less.
 func BenchmarkHTTPVsRaw(b *testing.B) {
 	const batch = 1000
-	raw := func() time.Duration {
+	raw := func() cost {
 		w, rt, _ := benchWorld(b)
 		left := batch
 		for i := range 2 {
@@ -182,13 +189,13 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		t0 := time.Now()
+		t0 := start()
 		if err := w.Run(); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(t0)
+		return t0.since()
 	}
-	call := func() time.Duration {
+	call := func() cost {
 		w, rt, hn := benchWorld(b)
 		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return replier{} }); err != nil {
 			b.Fatal(err)
@@ -202,19 +209,23 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 		})); err != nil {
 			b.Fatal(err)
 		}
-		t0 := time.Now()
+		t0 := start()
 		if err := w.Run(); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(t0)
+		return t0.since()
 	}
-	httpReq := func() time.Duration {
+	httpReq := func(inline bool) cost {
 		w, rt, hn := benchWorld(b)
 		if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/plain")
 				_, _ = io.WriteString(w, "pong")
 			})
+			if inline {
+				h = httpsim.Inline(h)
+			}
+			return h
 		})); err != nil {
 			b.Fatal(err)
 		}
@@ -234,23 +245,86 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 		})); err != nil {
 			b.Fatal(err)
 		}
-		t0 := time.Now()
+		t0 := start()
 		if err := w.Run(); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(t0)
+		return t0.since()
 	}
-	var rawNs, callNs, httpNs, httpRaw, httpCall []float64
+	// floor is the user's side of a request alone, with no world: the
+	// same client loop over a RoundTripper that hands back a ready
+	// response (one allocation, as any transport's).
+	floor := func() cost {
+		c := &http.Client{Transport: staticTransport{}}
+		ctx := context.Background()
+		t0 := start()
+		for range batch {
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/ping", nil)
+			resp, err := c.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		return t0.since()
+	}
+	var wall, cpu ratios
 	for b.Loop() {
-		r, c, h := float64(raw())/batch, float64(call())/batch, float64(httpReq())/batch
-		rawNs, callNs, httpNs = append(rawNs, r), append(callNs, c), append(httpNs, h)
-		httpRaw, httpCall = append(httpRaw, h/r), append(httpCall, h/c)
+		r, c, h, in, fl := raw(), call(), httpReq(false), httpReq(true), floor()
+		wall.add(r.wall, c.wall, h.wall, in.wall, fl.wall, batch)
+		cpu.add(r.cpu, c.cpu, h.cpu, in.cpu, fl.cpu, batch)
 	}
-	b.ReportMetric(medianOf(rawNs), "raw-msg-ns")
-	b.ReportMetric(medianOf(callNs), "call-ns")
-	b.ReportMetric(medianOf(httpNs), "http-ns")
-	b.ReportMetric(medianOf(httpRaw), "http/raw-msg")
-	b.ReportMetric(medianOf(httpCall), "http/call")
+	wall.report(b, "")
+	cpu.report(b, "cpu-")
+}
+
+// cost is what one batch took: wall-clock and CPU time.
+type cost struct{ wall, cpu time.Duration }
+
+type mark struct{ wall, cpu time.Duration }
+
+func start() mark { return mark{time.Duration(time.Now().UnixNano()), cpuTime()} }
+
+func (m mark) since() cost {
+	return cost{time.Duration(time.Now().UnixNano()) - m.wall, cpuTime() - m.cpu}
+}
+
+// ratios gathers BenchmarkHTTPVsRaw's per-round figures.
+type ratios struct {
+	rawNs, callNs, httpNs, inlNs, httpRaw, httpCall, inlRaw, floorRaw []float64
+}
+
+func (q *ratios) add(r, c, h, in, fl time.Duration, batch int) {
+	if r <= 0 || c <= 0 {
+		return // no CPU clock here
+	}
+	n := float64(batch)
+	q.rawNs, q.callNs = append(q.rawNs, float64(r)/n), append(q.callNs, float64(c)/n)
+	q.httpNs, q.inlNs = append(q.httpNs, float64(h)/n), append(q.inlNs, float64(in)/n)
+	q.httpRaw, q.httpCall = append(q.httpRaw, float64(h)/float64(r)), append(q.httpCall, float64(h)/float64(c))
+	q.inlRaw, q.floorRaw = append(q.inlRaw, float64(in)/float64(r)), append(q.floorRaw, float64(fl)/float64(r))
+}
+
+func (q *ratios) report(b *testing.B, prefix string) {
+	if len(q.rawNs) == 0 {
+		return
+	}
+	b.ReportMetric(medianOf(q.rawNs), prefix+"raw-msg-ns")
+	b.ReportMetric(medianOf(q.callNs), prefix+"call-ns")
+	b.ReportMetric(medianOf(q.httpNs), prefix+"http-ns")
+	b.ReportMetric(medianOf(q.httpRaw), prefix+"http/raw-msg")
+	b.ReportMetric(medianOf(q.httpCall), prefix+"http/call")
+	b.ReportMetric(medianOf(q.inlNs), prefix+"inline-ns")
+	b.ReportMetric(medianOf(q.inlRaw), prefix+"inline/raw-msg")
+	b.ReportMetric(medianOf(q.floorRaw), prefix+"client-floor/raw-msg")
+}
+
+// staticTransport answers every request at once with an empty 200.
+type staticTransport struct{}
+
+func (staticTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{}, Body: http.NoBody, Request: r}, nil
 }
 
 func medianOf(v []float64) float64 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/proc"
 	"github.com/faultline/faultline/sim"
 )
@@ -19,6 +20,11 @@ var Epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // when a context carries no simulated process.
 var ErrNoProcess = errors.New("httpsim: the context carries no simulated process; derive it from httpsim.Context(p) or the handler's r.Context()")
 
+// ErrInline is returned when a handler marked Inline tries to wait in
+// simulated time (a Transport call, Clock.Sleep): it has no process to
+// block.
+var ErrInline = errors.New("httpsim: a handler marked httpsim.Inline tried to wait in simulated time (a client call or Clock.Sleep); it runs without a process, so serve it without Inline")
+
 type procKey struct{}
 
 // simCtx is a context bound to one process. Its deadline is on the
@@ -26,7 +32,8 @@ type procKey struct{}
 // so nothing else could observe the expiry before the process does.
 type simCtx struct {
 	parent   context.Context
-	p        *proc.P
+	p        *proc.P    // nil for an Inline handler's context
+	env      *nodes.Env // the node's, for its clock
 	deadline sim.Time
 	hasDL    bool
 	realDL   bool // a real-clock deadline sits below this context
@@ -44,7 +51,7 @@ type afterFunc struct {
 // it (or a context derived from it) to requests made through a
 // Transport from p.
 func Context(p *proc.P) context.Context {
-	return &simCtx{parent: context.Background(), p: p}
+	return &simCtx{parent: context.Background(), p: p, env: p.Env()}
 }
 
 // WithTimeout is context.WithTimeout on the simulated clock: the
@@ -53,11 +60,11 @@ func Context(p *proc.P) context.Context {
 // from Context, a handler's r.Context(), or a context derived from
 // either; otherwise WithTimeout panics with ErrNoProcess.
 func WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	p := ProcessOf(parent)
-	if p == nil {
+	base := simOf(parent)
+	if base == nil {
 		panic(ErrNoProcess)
 	}
-	c := &simCtx{parent: parent, p: p, deadline: p.Now() + sim.Time(max(d, 0)), hasDL: true}
+	c := &simCtx{parent: parent, p: base.p, env: base.env, deadline: base.env.Now() + sim.Time(max(d, 0)), hasDL: true}
 	if dl, ok := parent.Deadline(); ok {
 		if realDeadline(parent, dl) {
 			c.realDL = true
@@ -85,6 +92,12 @@ func ProcessOf(ctx context.Context) *proc.P {
 	return p
 }
 
+// simOf returns the nearest simulated context under ctx, or nil.
+func simOf(ctx context.Context) *simCtx {
+	c, _ := ctx.Value(simKey{}).(*simCtx)
+	return c
+}
+
 func (c *simCtx) Deadline() (time.Time, bool) {
 	if c.hasDL {
 		return Epoch.Add(time.Duration(c.deadline)), true
@@ -96,7 +109,7 @@ func (c *simCtx) Err() error {
 	if c.err == nil {
 		if err := c.parent.Err(); err != nil {
 			c.cancel(err)
-		} else if c.hasDL && c.p.Now() >= c.deadline {
+		} else if c.hasDL && c.env.Now() >= c.deadline {
 			c.cancel(context.DeadlineExceeded)
 		}
 	}
@@ -120,6 +133,9 @@ func (c *simCtx) Done() <-chan struct{} {
 func (c *simCtx) Value(key any) any {
 	switch key.(type) {
 	case procKey:
+		if c.p == nil {
+			return nil // not a typed nil: ProcessOf's callers test for nil
+		}
 		return c.p
 	case simKey:
 		return c
@@ -169,7 +185,7 @@ func (c *simCtx) reset() {
 	c.err, c.done, c.afters = nil, nil, c.afters[:0]
 }
 
-func (c *simCtx) String() string { return "httpsim.Context(" + c.p.Name() + ")" }
+func (c *simCtx) String() string { return "httpsim.Context(" + c.env.Name() + ")" }
 
 // Clock is the simulated clock in the shape of httpmw.Clock: every
 // method finds the process in ctx and uses its node's local clock. It
@@ -178,12 +194,20 @@ type Clock struct{}
 
 // Now returns Epoch plus the node's local clock reading.
 func (Clock) Now(ctx context.Context) time.Time {
-	return Epoch.Add(time.Duration(mustProcess(ctx).Now()))
+	c := simOf(ctx)
+	if c == nil {
+		panic(ErrNoProcess)
+	}
+	return Epoch.Add(time.Duration(c.env.Now()))
 }
 
 // Sleep blocks the process for d of simulated time, or until ctx's
-// deadline if that is sooner, and then returns ctx.Err().
+// deadline if that is sooner, and then returns ctx.Err(). In an Inline
+// handler it returns ErrInline.
 func (Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if c := simOf(ctx); c != nil && c.p == nil {
+		return ErrInline
+	}
 	p := mustProcess(ctx)
 	if err := ctx.Err(); err != nil {
 		return err

@@ -7,7 +7,10 @@
 // Net.Server turns a handler into a node. Each request arrives as a
 // message and runs ServeHTTP in a process of its own (a proc coroutine),
 // so a handler may block on a downstream call through the simulated
-// client, and many requests may be in progress at once. The response
+// client, and many requests may be in progress at once. A handler that
+// never waits in simulated time may be marked Inline: it then runs in
+// the node's event handler, without a process, which is cheaper, and a
+// client call or Clock.Sleep from it returns ErrInline. The response
 // travels back as a message: latency, loss, partitions and crashes apply
 // to both directions. Headers, status codes and bodies are carried as
 // they are; the response body is buffered. r.Context() ends when

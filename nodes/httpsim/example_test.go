@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/faultline/faultline/network"
@@ -57,4 +58,43 @@ func Example() {
 	// 124ms: 200 OK "hello, ada" (text/plain; charset=utf-8)
 	// 128ms: 200 OK "hello, grace" (text/plain; charset=utf-8)
 	// 472ms: 200 OK "hello, barbara" (text/plain; charset=utf-8)
+}
+
+// A handler that never waits in simulated time (here a health check) can
+// be served Inline: without a process, at a lower cost, with the same
+// run. Asking it to wait gives ErrInline instead of blocking.
+func ExampleInline() {
+	w := sim.New(1, sim.Options{})
+	net, _ := network.New(w, 2, network.Link{Latency: network.Const(time.Millisecond)})
+	rt := nodes.NewRuntime(w, net)
+	hn := httpsim.New(rt, httpsim.Options{})
+	defer hn.Close()
+
+	health := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/wait" {
+			err := httpsim.Clock{}.Sleep(r.Context(), time.Second)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "ok at %v", httpsim.Clock{}.Now(r.Context()).Sub(httpsim.Epoch))
+	})
+	_, _ = rt.Add(hn.Server(func(*nodes.Env) http.Handler { return httpsim.Inline(health) }))
+
+	_, _ = rt.Add(hn.Process(func(p *proc.P) {
+		for _, path := range []string{"/health", "/wait"} {
+			req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1"+path, nil)
+			resp, err := hn.Client().Do(req)
+			if err != nil {
+				fmt.Println(err)
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			fmt.Printf("%v: %s %s\n", p.Now(), resp.Status, strings.TrimSpace(string(body)))
+		}
+	}))
+	_ = w.Run()
+	// Output:
+	// 2ms: 200 OK ok at 1ms
+	// 4ms: 500 Internal Server Error httpsim: a handler marked httpsim.Inline tried to wait in simulated time (a client call or Clock.Sleep); it runs without a process, so serve it without Inline
 }

@@ -3,11 +3,13 @@ package httpsim
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/faultline/faultline/nodes"
+	"github.com/faultline/faultline/nodes/proc"
 )
 
 // Request is an HTTP request on the simulated wire: the body of the
@@ -37,7 +39,18 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+
+	// A server of this package builds its response in one allocation:
+	// the proc envelope, the client's *http.Response and a short body
+	// all live here. A Response built by other means leaves them unused.
+	msg    proc.Response
+	client clientResponse
+	owned  bool // built by a server here: client may be handed out once
+	small  [smallBody]byte
 }
+
+// smallBody is the longest body a response carries inline.
+const smallBody = 64
 
 // Size is the request's size in bytes as HTTP/1.1 would send it, roughly.
 func (r *Request) Size() int {
@@ -59,18 +72,22 @@ func headerSize(h http.Header) int {
 	return n
 }
 
-// serverRequest is a handler's request and its URL in one allocation:
-// the handler may keep either, and both live as long as the other.
+// serverRequest is a handler's request, its URL and its body reader in
+// one allocation: the handler may keep any, and all live as long as the
+// others.
 type serverRequest struct {
 	r http.Request
 	u url.URL
+	b body
 }
 
 // toHTTP builds the *http.Request a handler sees. remote names the
 // sending node. base is an empty request that carries the context: a copy
 // of it keeps the context, which saves the second allocation WithContext
-// would make. An empty body is http.NoBody, as net/http's server gives.
-func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, error) {
+// would make. empty, if not nil, is an empty header map the handler may
+// have when the request has no header. An empty body is http.NoBody, as
+// net/http's server gives.
+func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (*http.Request, error) {
 	if r.Method == "" || !validMethod(r.Method) {
 		return nil, fmt.Errorf("httpsim: malformed request: method %q is not an HTTP token", r.Method)
 	}
@@ -85,6 +102,9 @@ func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, erro
 	u.Scheme, u.Host = "http", r.Host
 	h := r.Header
 	if h == nil {
+		h = empty
+	}
+	if h == nil {
 		h = http.Header{}
 	}
 	hr := &sr.r
@@ -93,7 +113,8 @@ func (r *Request) toHTTP(base *http.Request, remote string) (*http.Request, erro
 	hr.Header, hr.ContentLength = h, int64(len(r.Body))
 	hr.Body = http.NoBody
 	if len(r.Body) > 0 {
-		hr.Body = newBody(r.Body)
+		sr.b.Reset(r.Body)
+		hr.Body = &sr.b
 	}
 	hr.Host, hr.RemoteAddr, hr.RequestURI = r.Host, remote, r.Target
 	return hr, nil
@@ -123,12 +144,6 @@ func parseTarget(t string, u *url.URL) error {
 type body struct{ bytes.Reader }
 
 func (*body) Close() error { return nil }
-
-func newBody(b []byte) io.ReadCloser {
-	r := &body{}
-	r.Reset(b)
-	return r
-}
 
 // statusLines caches "200 OK" and the like: a response's Status string
 // need not be built per response.
@@ -168,8 +183,14 @@ func (r *Response) toHTTP(req *http.Request) (*http.Response, error) {
 	if h == nil {
 		h = http.Header{}
 	}
-	// The response and its body in one allocation.
-	cr := new(clientResponse)
+	// The response and its body in one allocation: the one the server
+	// made for it, the first time (a duplicate never reaches here: the
+	// process drops it), else a new one.
+	cr := &r.client
+	if !r.owned {
+		cr = new(clientResponse)
+	}
+	r.owned = false
 	cr.b.Reset(r.Body)
 	cr.r = http.Response{
 		Status:        statusLine(r.StatusCode),
@@ -190,12 +211,16 @@ type clientResponse struct {
 	b body
 }
 
-// recorder is the http.ResponseWriter a handler writes to.
+// recorder is the http.ResponseWriter a handler writes to. One serves
+// many requests in turn: response copies the body out, so buf is reused.
 type recorder struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	buf    []byte
 }
+
+// maxKeptBuf bounds the buffer a recorder keeps between requests.
+const maxKeptBuf = 64 << 10
 
 func (w *recorder) Header() http.Header {
 	if w.header == nil {
@@ -217,17 +242,49 @@ func (w *recorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.body.Write(b)
+	w.buf = append(w.buf, b...)
+	return len(b), nil
 }
 
-func (w *recorder) response() *Response {
+// WriteString saves io.WriteString the conversion to []byte.
+func (w *recorder) WriteString(s string) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	h := w.header
-	if w.body.Len() > 0 && h.Get("Content-Type") == "" {
-		h = w.Header()
-		h.Set("Content-Type", http.DetectContentType(w.body.Bytes()))
+	w.buf = append(w.buf, s...)
+	return len(s), nil
+}
+
+// response hands the status, header and a copy of the body to a new
+// Response, and readies the recorder for the next request.
+func (w *recorder) response() *Response {
+	r := &Response{StatusCode: w.status, Header: w.header, owned: true}
+	if r.StatusCode == 0 {
+		r.StatusCode = http.StatusOK
 	}
-	return &Response{StatusCode: w.status, Header: h, Body: w.body.Bytes()}
+	if n := len(w.buf); n > 0 {
+		if r.Header.Get("Content-Type") == "" {
+			r.Header = w.Header()
+			r.Header.Set("Content-Type", http.DetectContentType(w.buf))
+		}
+		if n <= smallBody {
+			r.Body = r.small[:n:n]
+			copy(r.Body, w.buf)
+		} else {
+			r.Body = bytes.Clone(w.buf)
+		}
+	}
+	buf := w.buf[:0]
+	if cap(buf) > maxKeptBuf {
+		buf = nil
+	}
+	*w = recorder{buf: buf}
+	return r
+}
+
+// send sends r to node to as the answer to req, as proc.Reply would,
+// in r's own envelope.
+func (r *Response) send(env *nodes.Env, to NodeID, req *proc.Request) {
+	r.msg = proc.Response{ID: req.ID, Body: r}
+	env.Send(to, &r.msg, r.Size())
 }

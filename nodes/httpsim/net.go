@@ -37,7 +37,8 @@ type Net struct {
 	group proc.Group
 	hosts map[string]NodeID
 	wd    *watchdog
-	seq   uint64 // the last request number a Transport gave out
+	seq   uint64   // the last request number a Transport gave out
+	names []string // nodeName's cache
 }
 
 // New returns a Net for the nodes of rt. Call Close when the run is over.
@@ -124,16 +125,25 @@ func (n *Net) Server(build func(env *nodes.Env) http.Handler) nodes.Constructor 
 }
 
 // server is one incarnation of a server node. Each request runs in a
-// worker process of its own. A worker that finishes its request waits
-// for the next one, so a busy server does not start a coroutine per
-// request. Responses to the workers' own calls, and their timers, are
-// offered to each busy worker, which ignores those not its own.
+// worker process of its own, unless the handler is marked Inline. A
+// worker that finishes its request waits for the next one, so a busy
+// server does not start a coroutine per request. Responses to the
+// workers' own calls, and their timers, are offered to each busy worker,
+// which ignores those not its own.
 type server struct {
 	net   *Net
 	build func(env *nodes.Env) http.Handler
 	h     http.Handler
 	busy  []*worker
 	idle  []*worker
+
+	// An Inline handler runs in Receive, one request at a time, so one
+	// context, base request and ResponseWriter serve them all.
+	inline bool
+	ictx   *simCtx
+	ibase  *http.Request
+	irw    recorder
+	iempty http.Header // see emptyHeader
 }
 
 // maxIdle bounds the workers kept waiting; more exit when they finish.
@@ -142,13 +152,14 @@ const maxIdle = 64
 // worker is a process that serves one request at a time.
 type worker struct {
 	p    *proc.Proc
-	ctx  *simCtx  // the context of the request being served
-	from NodeID   // who sent it
-	seq  uint64   // its number, for the client's Abort
-	idle bool     // parked in Recv, waiting for a request
-	what string   // "GET /x from n3", for the stall report; "" without a watchdog
-	rw   recorder // the ResponseWriter, reset for each request
-	next job      // the request being handed over: a pointer to it boxes for free
+	ctx  *simCtx     // the context of the request being served
+	from NodeID      // who sent it
+	seq  uint64      // its number, for the client's Abort
+	idle bool        // parked in Recv, waiting for a request
+	what string      // "GET /x from n3", for the stall report; "" without a watchdog
+	rw   recorder    // the ResponseWriter, reset for each request
+	hdr  http.Header // see emptyHeader
+	next job         // the request being handed over: a pointer to it boxes for free
 }
 
 // job is what a worker receives: one request.
@@ -158,7 +169,14 @@ type job struct {
 	req  *Request
 }
 
-func (s *server) Start(env *nodes.Env) { s.h = s.build(env) }
+func (s *server) Start(env *nodes.Env) {
+	s.h = s.build(env)
+	if ih, ok := s.h.(inlineHandler); ok {
+		s.h, s.inline = ih.h, true
+		s.ictx = &simCtx{parent: context.Background(), env: env}
+		s.ibase = (&http.Request{}).WithContext(s.ictx)
+	}
+}
 
 func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 	switch m := msg.(type) {
@@ -168,6 +186,10 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 		req, ok := m.Body.(*Request)
 		if !ok {
 			proc.Reply(env, from, m, plainResponse(http.StatusBadRequest, "httpsim: malformed request: body is %T, want *httpsim.Request", m.Body))
+			return
+		}
+		if s.inline {
+			s.serveInline(env, job{from: from, m: m, req: req})
 			return
 		}
 		s.dispatch(env, job{from: from, m: m, req: req})
@@ -224,6 +246,17 @@ func (s *server) stopAll() {
 	s.busy, s.idle = nil, nil
 }
 
+// serveInline runs an Inline handler for one request, here in the event
+// handler, and sends the response.
+func (s *server) serveInline(env *nodes.Env, j job) {
+	if s.net.wd != nil {
+		s.net.wd.describe(env.Name(), j.req.Method+" "+j.req.Target+" from "+s.net.nodeName(j.from))
+	}
+	s.ictx.reset()
+	s.serve(env, s.ibase, j, &s.irw, emptyHeader(&s.iempty))
+	s.ictx.cancel(context.Canceled) // as for a worker: the context ends with ServeHTTP
+}
+
 // dispatch gives the request to an idle worker, or to a new one.
 func (s *server) dispatch(env *nodes.Env, j job) {
 	var w *worker
@@ -237,7 +270,7 @@ func (s *server) dispatch(env *nodes.Env, j job) {
 		w.p.Start(env) // runs until it parks in Recv
 	}
 	if s.net.wd != nil {
-		w.what = j.req.Method + " " + j.req.Target + " from " + nodeName(j.from)
+		w.what = j.req.Method + " " + j.req.Target + " from " + s.net.nodeName(j.from)
 		s.net.wd.describe(env.Name(), w.what)
 	}
 	w.from, w.seq = j.from, j.req.Seq
@@ -253,7 +286,7 @@ func (s *server) work(p *proc.P, w *worker) {
 	// One context per worker, reset for each request: the base request
 	// carries it, and a copy of base is one allocation where WithContext
 	// would be two.
-	w.ctx = &simCtx{parent: context.Background(), p: p}
+	w.ctx = &simCtx{parent: context.Background(), p: p, env: p.Env()}
 	base := (&http.Request{}).WithContext(w.ctx)
 	for {
 		w.idle = true
@@ -261,7 +294,7 @@ func (s *server) work(p *proc.P, w *worker) {
 		w.idle = false
 		j := *msg.(*job)
 		w.ctx.reset()
-		s.serveOne(p, base, j, &w.rw)
+		s.serve(p.Env(), base, j, &w.rw, emptyHeader(&w.hdr))
 		// As net/http does: the request's context ends with ServeHTTP, and
 		// so do the contexts derived from it.
 		w.ctx.cancel(context.Canceled)
@@ -271,23 +304,54 @@ func (s *server) work(p *proc.P, w *worker) {
 	}
 }
 
-// serveOne runs the handler for one request and sends the response.
-// rw is the worker's own ResponseWriter: what it hands on (the header
-// map, the body's bytes) is left to the response, never reused.
-func (s *server) serveOne(p *proc.P, base *http.Request, j job, rw *recorder) {
-	hr, err := j.req.toHTTP(base, nodeName(j.from))
+// serve runs the handler for one request and sends the response. rw is
+// the ResponseWriter of the worker or the inline server: response hands
+// what it holds on to the Response and resets it. empty is as for toHTTP.
+func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder, empty http.Header) {
+	hr, err := j.req.toHTTP(base, s.net.nodeName(j.from), empty)
 	if err != nil {
-		p.Reply(j.from, j.m, plainResponse(http.StatusBadRequest, "%v", err))
+		plainResponse(http.StatusBadRequest, "%v", err).send(env, j.from, j.m)
 		return
 	}
-	*rw = recorder{}
+	rw.header, rw.status, rw.buf = nil, 0, rw.buf[:0] // in case a stopped handler left some
 	s.h.ServeHTTP(rw, hr)
-	resp := rw.response()
-	*rw = recorder{} // the response owns the header and the bytes now
-	p.Reply(j.from, j.m, resp)
+	rw.response().send(env, j.from, j.m)
 }
 
-func nodeName(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
+// emptyHeader returns *h, the header map a handler gets for a request
+// without headers, renewed if the last handler wrote to it. One serves
+// the requests of a worker (or of an Inline server) in turn, never two
+// handlers at once. Handlers must not modify their request (net/http's
+// rule); one that writes to it anyway keeps what it wrote, and the next
+// request gets a new map.
+func emptyHeader(h *http.Header) http.Header {
+	if *h == nil || len(*h) > 0 {
+		*h = http.Header{}
+	}
+	return *h
+}
+
+// Inline marks h as a handler that never waits in simulated time: it
+// does not call the simulated client, Clock.Sleep or a process's
+// blocking methods. Net.Server runs such a handler in the node's event
+// handler, without a process, which makes a request cheaper (see
+// BENCHMARKS.md). Its r.Context() carries the node's clock (Clock.Now,
+// WithTimeout and Err work) but no process: a Transport call from it
+// returns ErrInline, and Clock.Sleep returns ErrInline at once.
+func Inline(h http.Handler) http.Handler { return inlineHandler{h} }
+
+type inlineHandler struct{ h http.Handler }
+
+func (ih inlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { ih.h.ServeHTTP(w, r) }
+
+// nodeName names node id ("n1" for node 0), from a cache: a handler's
+// RemoteAddr needs it for every request.
+func (n *Net) nodeName(id NodeID) string {
+	for int(id) >= len(n.names) {
+		n.names = append(n.names, "n"+strconv.Itoa(len(n.names)+1))
+	}
+	return n.names[id]
+}
 
 func plainResponse(code int, format string, args ...any) *Response {
 	w := &recorder{}

@@ -46,6 +46,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	p := ProcessOf(ctx)
 	if p == nil {
 		closeBody(req)
+		if simOf(ctx) != nil {
+			return nil, ErrInline
+		}
 		return nil, ErrNoProcess
 	}
 	if req.URL == nil {
@@ -112,7 +115,7 @@ type simKey struct{}
 func wireRequest(req *http.Request) (*Request, error) {
 	var body []byte
 	if req.Body != nil && req.Body != http.NoBody {
-		b, err := io.ReadAll(req.Body)
+		b, err := readBody(req.Body, req.ContentLength)
 		req.Body.Close()
 		if err != nil {
 			return nil, fmt.Errorf("reading the request body: %w", err)
@@ -127,7 +130,43 @@ func wireRequest(req *http.Request) (*Request, error) {
 	if host == "" {
 		host = req.URL.Host
 	}
-	return &Request{Method: method, Host: host, Target: req.URL.RequestURI(), Header: req.Header.Clone(), Body: body}, nil
+	// A copy of the header: the caller may reuse req once RoundTrip
+	// returns, and a duplicate of the message may arrive after that. An
+	// empty header travels as nil (the server gives the handler a map).
+	var h http.Header
+	if len(req.Header) > 0 {
+		h = req.Header.Clone()
+	}
+	return &Request{Method: method, Host: host, Target: req.URL.RequestURI(), Header: h, Body: body}, nil
+}
+
+// readBody reads r to its end. n, the declared length if positive, sizes
+// the buffer: io.ReadAll alone would start at 512 bytes and grow.
+func readBody(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 || n > 1<<20 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, n, n+1)
+	if k, err := io.ReadFull(r, b); err != nil {
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return b[:k], nil // shorter than declared: what there was
+		}
+		return nil, err
+	}
+	// Longer than declared: read the rest too.
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		k, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 func closeBody(req *http.Request) {

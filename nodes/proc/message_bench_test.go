@@ -147,3 +147,58 @@ func BenchmarkSwitchPair(b *testing.B) {
 	b.ReportMetric(r.BNsPerOp(), "handler-ns/msg")
 	b.ReportMetric(1/r.Ratio, "switch-pair/handler-x")
 }
+
+// fBouncer is hBouncer that also resumes a parked coroutine on every
+// message and gets control back: a handler message plus the two switches
+// that waking a process costs, with nothing else of a process (no
+// mailbox, no Recv).
+type fBouncer struct {
+	hBouncer
+	p *P
+}
+
+func (f fBouncer) Receive(env *nodes.Env, from NodeID, msg any) {
+	f.p.resume()
+	f.hBouncer.Receive(env, from, msg)
+}
+
+// BenchmarkMessageFloor measures the floor of a process message under
+// iter.Pull: a handler message with a switch pair added (fBouncer),
+// against a plain handler message, side by side as in BenchmarkMessage.
+// floor/handler-x is the least proc/handler-x any design can reach that
+// wakes a coroutine once per message: a process message does all a
+// handler message does (the delivery, the node's dispatch, the Send) and
+// two switches besides.
+func BenchmarkMessageFloor(b *testing.B) {
+	defer benchpair.Lock()()
+	var g Group
+	defer g.Close()
+	handlers := pingPong(b, false, &g)
+	parked := Node(func(p *P) {
+		for {
+			p.block(waitSleep)
+		}
+	})
+	p := parked.p
+	p.next, p.stop = iterPull(p)
+	p.resume()
+	defer parked.Stop()
+	w, rt := newWorld(2)
+	for i := range 2 {
+		rt.Add(func(NodeID) nodes.Node { return fBouncer{hBouncer{serve: i == 0}, p} })
+	}
+	floor := func(k int) {
+		if err := w.RunEvents(uint64(k)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	handlers(10_000)
+	floor(10_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	r := benchpair.Run(b.N, 4096, floor, handlers)
+	b.StopTimer()
+	b.ReportMetric(r.ANsPerOp(), "floor-ns/msg")
+	b.ReportMetric(r.BNsPerOp(), "handler-ns/msg")
+	b.ReportMetric(1/r.Ratio, "floor/handler-x")
+}

@@ -27,3 +27,22 @@ func Example() {
 	// 1.00008ms: log synced (first), err <nil>
 	// after the crash: "put a=1;"
 }
+
+// SyncSeq numbers its syncs instead of tagging them: a log that syncs
+// every batch gets each completion as a *SeqSynced, without boxing a tag.
+func ExampleDisk_SyncSeq() {
+	w := sim.New(1, sim.Options{})
+	d, _ := storage.New(w, 0, "n1", storage.Model{SyncLatency: network.Const(time.Millisecond)}, func(s storage.Synced) {
+		q := s.Tag.(*storage.SeqSynced) // the node runtime hands q itself to Timer
+		fmt.Printf("%s: batch %d durable, err %v\n", q.Name, q.Seq, q.Err)
+	})
+	for batch := range uint64(3) {
+		_ = d.Append("log", []byte("batch;"))
+		_ = d.SyncSeq("log", batch)
+	}
+	_ = w.Run()
+	// Output:
+	// log: batch 0 durable, err <nil>
+	// log: batch 1 durable, err <nil>
+	// log: batch 2 durable, err <nil>
+}

@@ -289,7 +289,11 @@ func TestModelValidate(t *testing.T) {
 }
 
 // workload drives a disk with every fault on and returns the trace hash.
-func workload(t testing.TB, seed uint64) uint64 {
+func workload(t testing.TB, seed uint64) uint64 { return workloadSync(t, seed, false) }
+
+// workloadSync is workload, its syncs made with SyncSeq if seq. A
+// completion adds its number and whether it failed to the hash.
+func workloadSync(t testing.TB, seed uint64, seq bool) uint64 {
 	r := newRig(t, seed, Model{Crash: Subset})
 	d := r.d
 	d.SetWriteErrors(0.1)
@@ -301,7 +305,11 @@ func workload(t testing.TB, seed uint64) uint64 {
 	for i := range 300 {
 		_ = d.Append("f", []byte(fmt.Sprintf("record %d;", i)))
 		if i%7 == 0 {
-			_ = d.Sync("f", i)
+			if seq {
+				_ = d.SyncSeq("f", uint64(i))
+			} else {
+				_ = d.Sync("f", i)
+			}
 		}
 		if i%50 == 49 {
 			r.run(t)
@@ -315,7 +323,45 @@ func workload(t testing.TB, seed uint64) uint64 {
 		}
 	}
 	r.run(t)
+	for _, s := range r.synced {
+		n, failed := uint64(0), s.Err != nil
+		if q, ok := s.Tag.(*SeqSynced); ok {
+			n, failed = q.Seq, q.Err != nil
+		} else {
+			n = uint64(s.Tag.(int))
+		}
+		h = h*31 + n
+		if failed {
+			h = h*31 + 1
+		}
+	}
 	return h ^ r.w.TraceHash()
+}
+
+// SyncSeq is Sync with a number: the same run, the same durable bytes,
+// the same completions in the same order, errors included; only the
+// form of the completion differs.
+func TestSyncSeqIsSync(t *testing.T) {
+	for seed := range uint64(5) {
+		if a, b := workloadSync(t, seed, false), workloadSync(t, seed, true); a != b {
+			t.Fatalf("seed %d: Sync gives %x, SyncSeq %x", seed, a, b)
+		}
+		if a, b := workloadSync(t, seed, true), workloadSync(t, seed, true); a != b {
+			t.Fatalf("seed %d: SyncSeq gives %x then %x", seed, a, b)
+		}
+	}
+	// Past one block of completions, each is still its own.
+	r := newRig(t, 1, constSync)
+	mustAppend(t, r.d, "f", []byte("x"))
+	for i := range uint64(2*seqBlock + 3) {
+		_ = r.d.SyncSeq("f", i)
+	}
+	r.run(t)
+	for i, s := range r.synced {
+		if q := s.Tag.(*SeqSynced); q.Seq != uint64(i) || q.Name != "f" || q.Err != nil {
+			t.Fatalf("completion %d: %+v", i, q)
+		}
+	}
 }
 
 func TestDeterminism(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,9 +95,12 @@ type Metric struct {
 	Value float64 `json:"value"`
 }
 
-// Span is something that lasts: a scheduled fault ("fault"), a node down
-// ("crash"), paused ("pause"), slowed ("slow"), a clogged or held link,
-// or a partition (Node -1). End is the run's end if it never ended.
+// Span is something that lasts: a scheduled fault ("fault", or
+// "topology" for join, leave, replace and upgrade), a node down
+// ("crash"), paused ("pause"), slowed ("slow"), running a version after
+// an upgrade or a join ("version", Label the version), draining
+// ("drain"), out of the cluster ("left"), a clogged or held link, or a
+// partition (Node -1). End is the run's end if it never ended.
 type Span struct {
 	Kind  string `json:"kind"`
 	Node  int32  `json:"node"`
@@ -204,6 +208,16 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 		d.Windowing.LogsTotal, d.Windowing.MarksTotal = b.logs, b.marks
 		all = b
 		d.Faults = closed(b.faults, end)
+		for i := range d.Faults {
+			if f := &d.Faults[i]; f.Kind == "topology" && b.faults[i].End < 0 {
+				// No end of its own: a join or a replace is an instant,
+				// an upgrade lasts until its last node restarted.
+				f.End = f.Start
+				if strings.Fields(f.Label)[2] == "upgrade" {
+					f.End = max(f.Start, b.lastUpgrade)
+				}
+			}
+		}
 		d.Spans = closed(b.spans, end)
 		d.Logs = append(d.Logs, b.logList...)
 		d.Marks = append(d.Marks, b.markList...)
@@ -223,13 +237,25 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	if all == nil {
 		all = &builder{}
 	}
-	sample(d, all, opts.MaxMessages)
+	kept := sample(d, all, opts.MaxMessages)
 	// Duplicate copies were recorded when they arrived: put the arrows
-	// kept in send order.
-	slices.SortStableFunc(d.Messages, func(a, b Message) int {
-		return cmp.Or(cmp.Compare(a.Sent, b.Sent), cmp.Compare(a.ID, b.ID))
+	// kept in send order (sorting pointers, not the larger messages).
+	slices.SortStableFunc(kept, func(a, b *arrow) int {
+		return cmp.Or(cmp.Compare(a.sent, b.sent), cmp.Compare(a.id, b.id))
 	})
+	d.Messages = make([]Message, len(kept))
+	for i, a := range kept {
+		d.Messages[i] = all.message(a)
+	}
 	return d
+}
+
+// topologyFault reports whether a fault line ("at 2s upgrade * to v2")
+// changes the cluster's membership or versions: join, leave, replace or
+// upgrade. Its effect is drawn on the lanes of the nodes it targets.
+func topologyFault(line string) bool {
+	f := strings.Fields(line)
+	return len(f) > 2 && slices.Contains([]string{"join", "leave", "replace", "upgrade"}, f[2])
 }
 
 // closed returns a copy of spans with the open ones ended at end.
@@ -306,14 +332,16 @@ type spanKey struct {
 // so a recorder holds one small struct per message, not every record.
 type builder struct {
 	maxMsgs     int
-	eager       int       // messages whose payload is rendered as sent
+	eager       int // payloads that may change, rendered as sent
+	eagerUsed   int
+	types       frozenTypes
 	chunks      [][]arrow // fixed-size chunks: growing never copies
 	n           int
 	texts       chunked[string] // payloads rendered as sent
 	values      chunked[any]    // payloads kept as values, rendered by Build
 	names       []string        // drop causes and delay notes, by code
 	nameCode    map[string]uint8
-	idx         []int32          // message id → index of its first arrow + 1
+	idx         [][]int32        // message id → index of its first arrow + 1, in pages
 	far         map[uint64]int32 // ids too large for idx
 	faults      []Span
 	spans       []Span
@@ -326,10 +354,12 @@ type builder struct {
 	end         int64
 	dropped     uint64
 	timers      uint64
+	lastUpgrade int64
 }
 
 const (
 	maxDenseID = 1 << 24
+	idxPage    = 1 << 14
 	chunkLen   = 4096
 )
 
@@ -402,21 +432,6 @@ func (b *builder) name(c uint8) string {
 	return b.names[c-1]
 }
 
-// each calls f with every arrow, in recording order: send order, but for
-// duplicate copies, recorded when they arrive.
-func (b *builder) each(f func(a *arrow)) {
-	left := b.n
-	for _, c := range b.chunks {
-		for i := range c[:min(len(c), left)] {
-			f(&c[i])
-		}
-		left -= len(c)
-		if left <= 0 {
-			return
-		}
-	}
-}
-
 // eachChunk calls f with the recorded arrows, a chunk at a time, in
 // recording order.
 func (b *builder) eachChunk(f func(c []arrow)) {
@@ -428,11 +443,6 @@ func (b *builder) eachChunk(f func(c []arrow)) {
 			return
 		}
 	}
-}
-
-// times calls f with every arrow's send time and whether it was dropped.
-func (b *builder) times(f func(sent int64, dropped bool)) {
-	b.each(func(a *arrow) { f(a.sent, a.drop != 0) })
 }
 
 // message returns a as the report shows it, its payload rendered.
@@ -448,9 +458,12 @@ func (b *builder) message(a *arrow) Message {
 }
 
 func (b *builder) index(id uint64) (int, bool) {
-	if id < uint64(len(b.idx)) {
-		i := b.idx[id]
-		return int(i) - 1, i > 0
+	if id < maxDenseID {
+		if p := id / idxPage; p < uint64(len(b.idx)) && b.idx[p] != nil {
+			i := b.idx[p][id%idxPage]
+			return int(i) - 1, i > 0
+		}
+		return 0, false
 	}
 	i, ok := b.far[id]
 	return int(i), ok
@@ -458,10 +471,14 @@ func (b *builder) index(id uint64) (int, bool) {
 
 func (b *builder) setIndex(id uint64, i int) {
 	if id < maxDenseID {
-		for uint64(len(b.idx)) <= id {
-			b.idx = append(b.idx, make([]int32, max(1024, len(b.idx)))...)
+		p := id / idxPage
+		for uint64(len(b.idx)) <= p {
+			b.idx = append(b.idx, nil)
 		}
-		b.idx[id] = int32(i) + 1
+		if b.idx[p] == nil {
+			b.idx[p] = make([]int32, idxPage)
+		}
+		b.idx[p][id%idxPage] = int32(i) + 1
 		return
 	}
 	if b.far == nil {
@@ -474,29 +491,46 @@ func (b *builder) add(r *sim.Record) {
 	t := int64(r.At)
 	b.end = max(b.end, t)
 	b.maxNode = max(b.maxNode, r.Node, r.Peer)
-	switch r.Kind {
-	case "timer":
-		b.timers++
-	case "send":
-		if b.n >= b.maxMsgs {
-			b.dropped++
-			return
-		}
-		b.setIndex(r.ID, b.n)
-		a := b.push()
-		*a = arrow{id: r.ID, from: r.Node, to: r.Peer, sent: t, at: -1}
-		switch {
-		case r.Payload != "":
-			a.payload = int32(b.texts.add(r.Payload)) + 1
-		case r.Value != nil && b.n <= b.eager:
-			a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
-		case r.Value != nil: // rendered by Build if the report keeps it
-			a.payload = -int32(b.values.add(r.Value)) - 1
-		}
-	case "deliver": // Node is the receiver
+	// Sends and deliveries are most records: compared first, inline,
+	// before the switch's search over every kind.
+	switch {
+	case r.Kind == "send":
+		b.send(r, t)
+	case r.Kind == "deliver": // Node is the receiver
 		if a := b.arrow(r.ID); a != nil {
 			a.at = t
 		}
+	default:
+		b.addOther(r, t)
+	}
+}
+
+func (b *builder) send(r *sim.Record, t int64) {
+	if b.n >= b.maxMsgs {
+		b.dropped++
+		return
+	}
+	b.setIndex(r.ID, b.n)
+	a := b.push()
+	*a = arrow{id: r.ID, from: r.Node, to: r.Peer, sent: t, at: -1}
+	switch {
+	case r.Payload != "":
+		a.payload = int32(b.texts.add(r.Payload)) + 1
+	case r.Value == nil:
+	case b.types.frozen(r.Value): // rendered by Build if the report keeps it
+		a.payload = -int32(b.values.add(r.Value)) - 1
+	case b.eagerUsed < b.eager:
+		b.eagerUsed++
+		a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
+	default: // rendered by Build if the report keeps it
+		a.payload = -int32(b.values.add(r.Value)) - 1
+	}
+}
+
+func (b *builder) addOther(r *sim.Record, t int64) {
+	switch r.Kind {
+	case "timer":
+		b.timers++
 	case "drop":
 		if a := b.arrow(r.ID); a != nil {
 			a.at, a.drop = t, b.code(cmp.Or(r.Detail, "dropped"))
@@ -507,6 +541,8 @@ func (b *builder) add(r *sim.Record) {
 		b.openSpan(spanKey{"fault", -1, -1, r.Detail}, t)
 	case "fault_end":
 		b.closeSpan(spanKey{"fault", -1, -1, r.Detail}, t)
+	case "upgrade", "join", "drain", "leave", "replace":
+		b.membership(r, t)
 	case "crash":
 		b.openSpan(spanKey{"crash", r.Node, -1, ""}, t)
 	case "restart":
@@ -541,14 +577,18 @@ func (b *builder) add(r *sim.Record) {
 			b.logList = append(b.logList, Mark{At: t, Node: r.Node, Text: r.Detail})
 		}
 	default: // clock changes, BUGGIFY sites, rules
-		b.marks++
-		if len(b.markList) < b.maxLogs {
-			text := r.Kind
-			if r.Detail != "" {
-				text += " " + r.Detail
-			}
-			b.markList = append(b.markList, Mark{At: t, Node: r.Node, Kind: r.Kind, Text: text})
+		b.addMark(r, t)
+	}
+}
+
+func (b *builder) addMark(r *sim.Record, t int64) {
+	b.marks++
+	if len(b.markList) < b.maxLogs {
+		text := r.Kind
+		if r.Detail != "" {
+			text += " " + r.Detail
 		}
+		b.markList = append(b.markList, Mark{At: t, Node: r.Node, Kind: r.Kind, Text: text})
 	}
 }
 
@@ -596,6 +636,42 @@ func (b *builder) flag(r *sim.Record) {
 	}
 }
 
+// membership folds a node's upgrade, join, drain, leave or replace into
+// spans on its own lane: the version it runs from an upgrade (or a join
+// with a version) on, its drain, and its time out of the cluster. The
+// record stays a mark too.
+func (b *builder) membership(r *sim.Record, t int64) {
+	n := r.Node
+	switch r.Kind {
+	case "upgrade":
+		b.lastUpgrade = t
+		b.versionSpan(n, r.Detail, t)
+	case "join":
+		b.closeSpan(spanKey{"left", n, -1, ""}, t)
+		if r.Detail != "" {
+			b.versionSpan(n, r.Detail, t)
+		}
+	case "drain":
+		b.openSpan(spanKey{"drain", n, -1, ""}, t)
+	case "leave":
+		b.closeSpan(spanKey{"drain", n, -1, ""}, t)
+		b.openSpan(spanKey{"left", n, -1, ""}, t)
+	}
+	b.addMark(r, t)
+}
+
+// versionSpan starts node n's span of running version v, ending the one
+// before, unless n already runs v.
+func (b *builder) versionSpan(n int32, v string, t int64) {
+	k := spanKey{"version", n, -1, ""}
+	if i, ok := b.open[k]; ok && b.spans[i].Label == v {
+		return
+	}
+	b.closeSpan(k, t)
+	b.openSpan(k, t)
+	b.spans[len(b.spans)-1].Label = v
+}
+
 func (b *builder) openSpan(k spanKey, t int64) {
 	if _, ok := b.open[k]; ok {
 		return
@@ -605,6 +681,9 @@ func (b *builder) openSpan(k spanKey, t int64) {
 	}
 	s := Span{Kind: k.kind, Node: k.node, Peer: k.peer, Start: t, End: -1, Label: k.label}
 	if k.kind == "fault" {
+		if topologyFault(k.label) {
+			s.Kind = "topology"
+		}
 		b.faults = append(b.faults, s)
 		b.open[k] = -1 - (len(b.faults) - 1)
 		return
@@ -632,27 +711,35 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 // are at most max/minQuota sampling windows, so a quota is never below
 // minQuota for lack of room. Counts always cover every arrow, in Buckets
 // windows.
-func sample(d *Data, all *builder, maxMsgs int) {
+func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 	const minQuota = 20
 	d.Windowing.MessagesTotal = all.n
 	if all.n <= maxMsgs {
-		d.Counts = countsOf(all.times, d.SimTimeNs, Buckets)
-		d.Messages = make([]Message, 0, all.n)
-		all.each(func(a *arrow) { d.Messages = append(d.Messages, all.message(a)) })
+		d.Counts = newCounts(d.SimTimeNs, Buckets)
+		cw := newWindows(d.Counts.WidthNs, len(d.Counts.Sent))
+		kept := make([]*arrow, 0, all.n)
+		all.eachChunk(func(c []arrow) {
+			for i := range c {
+				d.Counts.addIn(cw.of(c[i].sent), c[i].drop != 0)
+				kept = append(kept, &c[i])
+			}
+		})
 		d.Windowing.MessagesKept = all.n
-		return
+		return kept
 	}
 	// One pass counts the arrows per window, for the page (Buckets
 	// windows) and for sampling (sc), and the unusual ones per sampling
 	// window.
 	d.Counts = newCounts(d.SimTimeNs, Buckets)
 	sc := newCounts(d.SimTimeNs, max(1, min(Buckets, maxMsgs/minQuota)))
+	cw, sw := newWindows(d.Counts.WidthNs, len(d.Counts.Sent)), newWindows(sc.WidthNs, len(sc.Sent))
 	unusualIn := make([]int, len(sc.Sent))
 	all.eachChunk(func(c []arrow) {
 		for i := range c {
 			a := &c[i]
-			d.Counts.add(a.sent, a.drop != 0)
-			w := sc.add(a.sent, false)
+			d.Counts.addIn(cw.of(a.sent), a.drop != 0)
+			w := sw.of(a.sent)
+			sc.Sent[w]++
 			if a.unusual() {
 				unusualIn[w]++
 			}
@@ -676,11 +763,11 @@ func sample(d *Data, all *builder, maxMsgs int) {
 	// first others: as many as the quota leaves after its unusual ones.
 	// Unusual ones are listed first, as the page has always had them.
 	keptUnusual, keptOther := make([]int, len(sc.Sent)), make([]int, len(sc.Sent))
-	var unusual, other []*arrow
+	unusual, other := make([]*arrow, 0, maxMsgs), make([]*arrow, 0, maxMsgs)
 	all.eachChunk(func(c []arrow) {
 		for i := range c {
 			a := &c[i]
-			w := min(len(sc.Sent)-1, int(a.sent/sc.WidthNs))
+			w := sw.of(a.sent)
 			switch {
 			case a.unusual():
 				if keptUnusual[w] < lo {
@@ -693,17 +780,11 @@ func sample(d *Data, all *builder, maxMsgs int) {
 			}
 		}
 	})
-	out := make([]Message, 0, len(unusual)+len(other))
-	for _, a := range unusual {
-		out = append(out, all.message(a))
-	}
-	for _, a := range other {
-		out = append(out, all.message(a))
-	}
-	d.Messages = out
-	d.Windowing.MessagesKept = len(out)
+	kept := append(unusual, other...)
+	d.Windowing.MessagesKept = len(kept)
 	d.Windowing.QuotaPerWindow = lo
 	d.Windowing.SampleWindowNs = sc.WidthNs
+	return kept
 }
 
 // unusual: dropped, duplicated, delayed or corrupted.
@@ -719,11 +800,39 @@ func newCounts(end int64, n int) Counts {
 // add counts a message sent at sent and returns its window.
 func (c *Counts) add(sent int64, dropped bool) int {
 	i := min(len(c.Sent)-1, int(sent/c.WidthNs))
+	c.addIn(i, dropped)
+	return i
+}
+
+// addIn counts a message in window i.
+func (c *Counts) addIn(i int, dropped bool) {
 	c.Sent[i]++
 	if dropped {
 		c.Dropped[i]++
 	}
-	return i
+}
+
+// windows finds the window of a time, min(n-1, t/width) for t ≥ 0,
+// without a division while times stay in the window of the last one:
+// arrows come mostly in send order.
+type windows struct {
+	width  int64
+	n, w   int
+	lo, hi int64 // the last window: [lo, hi)
+}
+
+func newWindows(width int64, n int) windows { return windows{width: width, n: n, hi: -1} }
+
+func (x *windows) of(t int64) int {
+	if t >= x.lo && t < x.hi {
+		return x.w
+	}
+	x.w = min(x.n-1, int(t/x.width))
+	x.lo, x.hi = int64(x.w)*x.width, int64(x.w+1)*x.width
+	if x.w == x.n-1 {
+		x.hi = math.MaxInt64
+	}
+	return x.w
 }
 
 // countsOf counts msgs by send time in n equal windows of [0, end].

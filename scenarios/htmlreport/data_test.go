@@ -226,3 +226,105 @@ func TestSampleKeepsDropsFirst(t *testing.T) {
 		t.Fatalf("kept %d arrows with %d drops, want 20 with all 10 drops", len(d.Messages), drops)
 	}
 }
+
+// A join, leave, replace or upgrade shows on the lanes of the nodes it
+// targets (the version a node runs, its drain, its time out of the
+// cluster), and its fault is a "topology" span, not a fault shading every
+// lane: an upgrade's lasts until its last node restarted, a join's is an
+// instant.
+func TestBuildMembership(t *testing.T) {
+	rec := &Recorder{}
+	for _, r := range []sim.Record{
+		{At: 1, Kind: "fault", Node: -1, Peer: -1, Detail: "at 1ns upgrade * to v2 every 2ns"},
+		{At: 1, Kind: "upgrade", Node: 0, Peer: -1, Detail: "v2"},
+		{At: 2, Kind: "fault", Node: -1, Peer: -1, Detail: "at 2ns leave n3 drain 1ns"},
+		{At: 2, Kind: "drain", Node: 2, Peer: -1, Detail: "1ns"},
+		{At: 3, Kind: "upgrade", Node: 1, Peer: -1, Detail: "v2"},
+		{At: 3, Kind: "leave", Node: 2, Peer: -1},
+		{At: 4, Kind: "fault", Node: -1, Peer: -1, Detail: "at 4ns crash n2 for 1ns"},
+		{At: 5, Kind: "fault_end", Node: -1, Peer: -1, Detail: "at 4ns crash n2 for 1ns"},
+		{At: 6, Kind: "fault", Node: -1, Peer: -1, Detail: "at 6ns join n3 as v3"},
+		{At: 6, Kind: "join", Node: 2, Peer: -1, Detail: "v3"},
+		{At: 7, Kind: "upgrade", Node: 1, Peer: -1, Detail: "v2"}, // already on v2: one span
+	} {
+		rec.Record(&r)
+	}
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 10, Status: scenarios.StatusOK}, rec, Options{})
+	got := ""
+	for _, s := range append(d.Faults, d.Spans...) {
+		got += fmt.Sprintf("%s %d %d-%d %s\n", s.Kind, s.Node, s.Start, s.End, s.Label)
+	}
+	want := "topology -1 1-7 at 1ns upgrade * to v2 every 2ns\n" +
+		"topology -1 2-2 at 2ns leave n3 drain 1ns\n" +
+		"fault -1 4-5 at 4ns crash n2 for 1ns\n" +
+		"topology -1 6-6 at 6ns join n3 as v3\n" +
+		"version 0 1-10 v2\n" +
+		"drain 2 2-3 \n" +
+		"version 1 3-10 v2\n" +
+		"left 2 3-6 \n" +
+		"version 2 6-10 v3\n"
+	if got != want {
+		t.Errorf("spans:\n%s\nwant:\n%s", got, want)
+	}
+	if len(d.Marks) != 6 {
+		t.Errorf("%d marks, want the 6 membership records kept as marks too", len(d.Marks))
+	}
+}
+
+// windows gives min(n-1, t/width) for any order of times.
+func TestWindows(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		width, n := rapid.Int64Range(1, 1000).Draw(t, "width"), rapid.IntRange(1, 50).Draw(t, "n")
+		x := newWindows(width, n)
+		for _, v := range rapid.SliceOf(rapid.Int64Range(0, 100_000)).Draw(t, "times") {
+			if got, want := x.of(v), min(n-1, int(v/width)); got != want {
+				t.Fatalf("window of %d: %d, want %d", v, got, want)
+			}
+		}
+	})
+}
+
+// A payload that could change after its send (it holds a pointer, a
+// slice, a map or an interface) is rendered as sent; one that cannot is
+// kept as a value and rendered by Build, with the same text.
+func TestPayloadsRenderedAsSent(t *testing.T) {
+	type ptr struct{ X *int }
+	type frozenMsg struct {
+		A [2]int
+		S string
+		N named
+	}
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{1, true}, {"x", true}, {named{1, 2}, true}, {frozenMsg{}, true}, {[3]float64{}, true},
+		{&named{}, false}, {[]int{1}, false}, {map[string]int{}, false}, {ptr{}, false}, {struct{ E error }{}, false}, {[1][]int{}, false},
+	} {
+		var f frozenTypes
+		if got := f.frozen(tc.v); got != tc.want {
+			t.Errorf("frozen(%T) = %v, want %v", tc.v, got, tc.want)
+		}
+	}
+	x := 1
+	s := []int{1}
+	rec := &Recorder{}
+	for _, r := range []sim.Record{
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 1, Value: ptr{&x}},
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 2, Value: s},
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 3, Value: frozenMsg{A: [2]int{1, 2}, S: "s", N: named{3, 4}}},
+	} {
+		rec.Record(&r)
+	}
+	x, s[0] = 2, 2 // changed after the send
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 10, Status: scenarios.StatusOK}, rec, Options{})
+	want := []string{"{X:&1}", "[1]", "{A:[1 2] S:s N:{A:3 B:4}}"}
+	for i, m := range d.Messages {
+		if m.Payload != want[i] {
+			t.Errorf("payload %d = %q, want %q", i, m.Payload, want[i])
+		}
+	}
+	if rec.b.texts.n != 2 || rec.b.values.n != 1 {
+		t.Errorf("%d rendered at the send, %d kept as values; want 2 and 1", rec.b.texts.n, rec.b.values.n)
+	}
+}

@@ -15,10 +15,12 @@ type Recorder struct {
 	MaxRecorded int
 	// MaxLogs bounds the log lines and marks kept; 0 means DefaultMaxLogs.
 	MaxLogs int
-	// EagerPayloads is how many messages get their payload rendered as
-	// they are sent; 0 means DefaultMaxMessages. Past them a payload is
-	// kept as a value and rendered only if the report keeps its arrow, so
-	// a payload changed after its send shows its later state.
+	// EagerPayloads is how many messages whose payload could change
+	// after the send (it holds pointers, slices, maps or interfaces) get
+	// it rendered as they are sent; 0 means DefaultMaxMessages. Past
+	// them, and for payloads that cannot change (see frozen), a payload
+	// is kept as a value and rendered only if the report keeps its arrow,
+	// so a payload changed after its send shows its later state.
 	EagerPayloads int
 
 	b       builder

@@ -27,17 +27,21 @@ func (c *Recorder) TrafficSeries(end sim.Time) map[string][]sim.Point {
 	step := niceStep(time.Duration(end) / 100)
 	n := int(time.Duration(end)/step) + 1
 	sent, delivered, dropped := make([]float64, n), make([]float64, n), make([]float64, n)
-	at := func(t int64) int { return min(n-1, int(time.Duration(t)/step)) }
-	b.each(func(a *arrow) {
-		if !a.dup {
-			sent[at(a.sent)]++
-		}
-		switch {
-		case a.at < 0:
-		case a.drop != 0:
-			dropped[at(a.at)]++
-		default:
-			delivered[at(a.at)]++
+	win := newWindows(int64(step), n)
+	at := win.of
+	b.eachChunk(func(c []arrow) {
+		for i := range c {
+			a := &c[i]
+			if !a.dup {
+				sent[at(a.sent)]++
+			}
+			switch {
+			case a.at < 0:
+			case a.drop != 0:
+				dropped[at(a.at)]++
+			default:
+				delivered[at(a.at)]++
+			}
 		}
 	})
 	perSec := 1 / step.Seconds()

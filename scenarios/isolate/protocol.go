@@ -38,7 +38,11 @@ type Reply struct {
 
 // job returns the job line for options opts, without params and seed.
 func job(sc *scenarios.Scenario, opts scenarios.Options, series bool) Job {
+	text := opts.Faults
+	if opts.Schedule != nil {
+		text = opts.Schedule.Source() // the same lines in errors
+	}
 	return Job{Scenario: sc.Name, Limits: opts.Limits, WallLimitNs: int64(opts.WallLimit), MemoryLimit: opts.MemoryLimit,
-		Faults: opts.Faults, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program, Series: series,
+		Faults: text, FaultsFile: opts.FaultsFile, ArtifactDir: opts.ArtifactDir, Program: opts.Program, Series: series,
 		CheckDeterminism: opts.CheckDeterminism}
 }

@@ -29,10 +29,11 @@ func TestCrashCause(t *testing.T) {
 func TestWorkerJobCarriesEveryOption(t *testing.T) {
 	carried := map[string]string{
 		"Sink": "", "Roles": "", "FreshMemory": "", "Limits": "Limits", "WallLimit": "WallLimitNs", "MemoryLimit": "MemoryLimit", "ArtifactDir": "ArtifactDir",
-		"Faults": "Faults", "FaultsFile": "FaultsFile", "Program": "Program", "CheckDeterminism": "CheckDeterminism",
+		"Faults": "Faults", "Schedule": "Faults", "FaultsFile": "FaultsFile", "Program": "Program", "CheckDeterminism": "CheckDeterminism",
 	}
 	// Sink: sweeps and comparisons write no traces. Roles: only list asks.
-	// FreshMemory: it changes no result.
+	// FreshMemory: it changes no result. Schedule: sent as text, its
+	// Source, so that errors name the file's lines.
 	job := reflect.TypeOf(Job{})
 	for f := range reflect.TypeOf(scenarios.Options{}).Fields() {
 		to, ok := carried[f.Name]

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/isolate"
 	"github.com/faultline/faultline/scenarios/outfile"
@@ -122,7 +123,7 @@ func Seeds(t *testing.T, s *scenarios.Scenario, set map[string]string, prop func
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.Faults != "" {
+	if opts.Schedule != nil {
 		// A schedule from a file replaces the nemesis's, as in a shrink.
 		if v, err = scenarios.ScheduleValues(s, v); err != nil {
 			t.Fatal(err)
@@ -181,7 +182,11 @@ func runOptions() (scenarios.Options, error) {
 		if err != nil {
 			return opts, fmt.Errorf("-faultline.faults: %w", err)
 		}
-		opts.Faults, opts.FaultsFile = string(text), *faultsFlag
+		sched, err := faults.ParseFile(*faultsFlag, string(text), 0)
+		if err != nil {
+			return opts, fmt.Errorf("-faultline.faults %w", err)
+		}
+		opts.Schedule, opts.FaultsFile = sched, *faultsFlag
 	}
 	return opts, nil
 }

@@ -106,6 +106,7 @@ type pendingPut struct {
 type replica struct {
 	c    Config
 	rec  *recorder
+	view *view
 	disk *persisted // on env.Disk(): survives crashes
 
 	voted     int // with bug volatile-vote, the vote lives only here
@@ -162,6 +163,8 @@ func (r *replica) Start(env *nodes.Env) {
 	r.pending = map[int]pendingPut{}
 	r.bootTerm = r.disk.Term
 	r.resetElection(env)
+	r.view.reps[env.ID()] = r
+	r.view.visit(env)
 }
 
 func (r *replica) resetElection(env *nodes.Env) {
@@ -181,6 +184,7 @@ func (r *replica) broadcast(env *nodes.Env, msg any) {
 }
 
 func (r *replica) Timer(env *nodes.Env, id nodes.TimerID, data any) {
+	defer r.view.visit(env)
 	switch t := data.(type) {
 	case electionTimer:
 		if id != r.election {
@@ -268,6 +272,7 @@ func (r *replica) stepDown(env *nodes.Env, t int) {
 }
 
 func (r *replica) Receive(env *nodes.Env, from NodeID, msg any) {
+	defer r.view.visit(env)
 	switch m := msg.(type) {
 	case voteReq:
 		r.onVoteReq(env, from, m)

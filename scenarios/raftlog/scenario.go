@@ -85,9 +85,9 @@ func run(r *scenarios.Run) error {
 	if err != nil {
 		return err
 	}
-	rec := newRecorder()
+	rec, view := newRecorder(), newView()
 	for range replicas {
-		if _, err := cl.RT.Add(func(nodes.NodeID) nodes.Node { return &replica{c: c, rec: rec} }); err != nil {
+		if _, err := cl.RT.Add(func(nodes.NodeID) nodes.Node { return &replica{c: c, rec: rec, view: view} }); err != nil {
 			return err
 		}
 	}

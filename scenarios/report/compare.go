@@ -148,21 +148,7 @@ func meanCell(s scenarios.Summary) string {
 
 func compareTable(w io.Writer, c *scenarios.Comparison, markdown bool, opts Options) error {
 	cells := c.Table(opts.Metrics, opts.Baseline)
-	header := append([]string{}, c.Varied...)
-	if len(header) == 0 {
-		header = []string{"config"}
-	}
-	nKeys := len(header)
-	for _, m := range opts.Metrics {
-		header = append(header, m)
-		if opts.Percentiles {
-			header = append(header, m+" p50", m+" p99")
-		}
-		if opts.Baseline >= 0 {
-			header = append(header, "Δ "+m)
-		}
-	}
-	header = append(header, "failures")
+	header, nKeys := tableHeader(c, opts)
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
@@ -184,39 +170,8 @@ func compareTable(w io.Writer, c *scenarios.Comparison, markdown bool, opts Opti
 		tablewriter.WithConfig(cfg),
 		tablewriter.WithHeaderAutoFormat(tw.Off)) // after WithConfig, which resets it
 	t.Header(header)
-	for i, row := range c.Rows {
-		line := make([]string, 0, len(header))
-		if len(c.Varied) == 0 {
-			line = append(line, "default")
-		}
-		for _, k := range c.Varied {
-			line = append(line, row.Varied[k])
-		}
-		for j := range opts.Metrics {
-			cell := cells[i][j]
-			s := meanCell(cell.Summary)
-			if cell.Best {
-				s += " *"
-			}
-			line = append(line, s)
-			if opts.Percentiles {
-				line = append(line, pct(cell.N, cell.P50), pct(cell.N, cell.P99))
-			}
-			if opts.Baseline >= 0 {
-				switch {
-				case i == opts.Baseline:
-					line = append(line, "baseline")
-				case cell.Diff.N == 0:
-					line = append(line, "-")
-				case cell.Diff.CI95 == 0:
-					line = append(line, signed(cell.Diff.Mean))
-				default:
-					line = append(line, signed(cell.Diff.Mean)+" ±"+ciNum(cell.Diff.CI95))
-				}
-			}
-		}
-		line = append(line, fmt.Sprintf("%d/%d", row.Failures, c.SeedsDone))
-		if err := t.Append(line); err != nil {
+	for i := range c.Rows {
+		if err := t.Append(tableRow(c, i, cells[i], opts)); err != nil {
 			return err
 		}
 	}
@@ -229,6 +184,67 @@ func compareTable(w io.Writer, c *scenarios.Comparison, markdown bool, opts Opti
 	}
 	_, err := fmt.Fprintln(w, Caption(c, opts))
 	return err
+}
+
+// tableHeader returns the table's column names and how many of them name
+// the varied parameters.
+func tableHeader(c *scenarios.Comparison, opts Options) (header []string, nKeys int) {
+	header = append([]string{}, c.Varied...)
+	if len(header) == 0 {
+		header = []string{"config"}
+	}
+	nKeys = len(header)
+	for _, m := range opts.Metrics {
+		header = append(header, m)
+		if opts.Percentiles {
+			header = append(header, m+" p50", m+" p99")
+		}
+		if opts.Baseline >= 0 {
+			header = append(header, "Δ "+m)
+		}
+	}
+	return append(header, "failures"), nKeys
+}
+
+// tableRow returns the cells of row i.
+func tableRow(c *scenarios.Comparison, i int, cells []scenarios.Cell, opts Options) []string {
+	row := c.Rows[i]
+	var line []string
+	if len(c.Varied) == 0 {
+		line = append(line, "default")
+	}
+	for _, k := range c.Varied {
+		line = append(line, row.Varied[k])
+	}
+	for j := range opts.Metrics {
+		cell := cells[j]
+		s := meanCell(cell.Summary)
+		if cell.Best {
+			s += " *"
+		}
+		line = append(line, s)
+		if opts.Percentiles {
+			line = append(line, pct(cell.N, cell.P50), pct(cell.N, cell.P99))
+		}
+		if opts.Baseline >= 0 {
+			line = append(line, diffCell(i == opts.Baseline, cell.Diff))
+		}
+	}
+	return append(line, fmt.Sprintf("%d/%d", row.Failures, c.SeedsDone))
+}
+
+// diffCell is a row's difference from the baseline row.
+func diffCell(baseline bool, d *scenarios.Summary) string {
+	switch {
+	case baseline:
+		return "baseline"
+	case d.N == 0:
+		return "-"
+	case d.CI95 == 0:
+		return signed(d.Mean)
+	default:
+		return signed(d.Mean) + " ±" + ciNum(d.CI95)
+	}
 }
 
 func pct(n int, v float64) string {

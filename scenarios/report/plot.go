@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -65,13 +67,57 @@ func RunLine(res *scenarios.Result) Line {
 	return Line{Label: fmt.Sprintf("seed %d", res.Seed), Series: res.Series, Seeds: 1, Shade: WindowsOf(res.Params, res.Notes)}
 }
 
-// faultNote is a fault line as a run's notes print it.
-var faultNote = regexp.MustCompile(`^fault: at (\S+) (.+) for (\S+)$`)
+// faultNote is a fault line as a run's notes print it. Compiled on first
+// use: every start of the CLI would pay for it otherwise.
+var faultNote = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^fault: at (\S+) (.+) for (\S+)$`)
+})
+
+// topologyNote is a join, leave, replace or upgrade without "for D": an
+// instant, a drain, or a rollout node by node.
+var topologyNote = regexp.MustCompile(`^fault: at (\S+) ((join|leave|replace|upgrade) (\S+).*)$`)
+
+// topologyWindow returns the window of a join, leave, replace or upgrade
+// note without an end of its own: a leave's drain, an upgrade's rollout
+// (every D times one less than its nodes: the list's, or the parameter
+// nodes for *), else the instant it happens.
+func topologyWindow(params map[string]string, note string) (Window, bool) {
+	m := topologyNote.FindStringSubmatch(note)
+	if m == nil {
+		return Window{}, false
+	}
+	at, err := time.ParseDuration(m[1])
+	if err != nil {
+		return Window{}, false
+	}
+	w := Window{From: at.Seconds(), To: at.Seconds(), Label: m[2]}
+	f := strings.Fields(m[2])
+	after := func(key string) time.Duration {
+		if i := slices.Index(f, key); i >= 0 && i+1 < len(f) {
+			if d, err := time.ParseDuration(f[i+1]); err == nil {
+				return d
+			}
+		}
+		return 0
+	}
+	switch m[3] {
+	case "leave":
+		w.To = (at + after("drain")).Seconds()
+	case "upgrade":
+		n := len(strings.Split(m[4], ","))
+		if m[4] == "*" {
+			n, _ = strconv.Atoi(params["nodes"])
+		}
+		w.To = (at + after("every")*time.Duration(max(0, n-1))).Seconds()
+	}
+	return w, true
+}
 
 // WindowsOf returns the windows to shade for a run with parameters params
 // and notes: each pair of parameters NAME_at and NAME_for (a scenario's
-// trigger: slow_at and slow_for, trigger_at and trigger_for), and each
-// fault note "fault: at T WHAT for D". Sorted by start.
+// trigger: slow_at and slow_for, trigger_at and trigger_for), each
+// fault note "fault: at T WHAT for D", and each join, leave, replace or
+// upgrade note (see topologyWindow). Sorted by start.
 func WindowsOf(params map[string]string, notes []string) []Window {
 	var out []Window
 	for _, k := range slices.Sorted(maps.Keys(params)) {
@@ -87,8 +133,11 @@ func WindowsOf(params map[string]string, notes []string) []Window {
 		out = append(out, Window{From: at.Seconds(), To: (at + span).Seconds(), Label: name})
 	}
 	for _, n := range notes {
-		m := faultNote.FindStringSubmatch(n)
+		m := faultNote().FindStringSubmatch(n)
 		if m == nil {
+			if w, ok := topologyWindow(params, n); ok {
+				out = append(out, w)
+			}
 			continue
 		}
 		at, err1 := time.ParseDuration(m[1])
@@ -248,11 +297,24 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 
 func lineColor(i int) color.Color { return plotutil.Color(i % 7) }
 
-// shadeColor fills trigger and fault windows, under the curves.
-var shadeColor = color.NRGBA{R: 220, G: 60, B: 60, A: 40}
+// shadeColor fills trigger and fault windows, under the curves;
+// topologyColor a join, leave, replace or upgrade, as the HTML report
+// draws them.
+var (
+	shadeColor    = color.NRGBA{R: 220, G: 60, B: 60, A: 40}
+	topologyColor = color.NRGBA{R: 31, G: 136, B: 141, A: 60}
+)
+
+// isTopology reports whether a window is a join, leave, replace or
+// upgrade.
+func isTopology(w Window) bool {
+	verb, _, _ := strings.Cut(w.Label, " ")
+	return slices.Contains([]string{"join", "leave", "replace", "upgrade"}, verb)
+}
 
 // addShade draws the windows as rectangles over [ymin, ymax], with one
-// legend entry that names them.
+// legend entry that names them, and one for the joins, leaves, replaces
+// and upgrades. An instant (a join, a replace) is drawn as a thin band.
 func addShade(p *plot.Plot, windows []Window, ymin, ymax float64) error {
 	if len(windows) == 0 {
 		return nil
@@ -261,27 +323,42 @@ func addShade(p *plot.Plot, windows []Window, ymin, ymax float64) error {
 	if pad == 0 {
 		pad = 0.5
 	}
-	var first *plotter.Polygon
-	var labels []string
-	for _, w := range windows {
-		poly, err := plotter.NewPolygon(plotter.XYs{{X: w.From, Y: ymin - pad}, {X: w.To, Y: ymin - pad}, {X: w.To, Y: ymax + pad}, {X: w.From, Y: ymax + pad}})
-		if err != nil {
-			return fmt.Errorf("shading %s: %w", w.Label, err)
+	thin := (p.X.Max - p.X.Min) * 0.003
+	for _, topo := range []bool{false, true} {
+		var first *plotter.Polygon
+		var labels []string
+		n := 0
+		for _, w := range windows {
+			if isTopology(w) != topo {
+				continue
+			}
+			to := max(w.To, w.From+thin)
+			poly, err := plotter.NewPolygon(plotter.XYs{{X: w.From, Y: ymin - pad}, {X: to, Y: ymin - pad}, {X: to, Y: ymax + pad}, {X: w.From, Y: ymax + pad}})
+			if err != nil {
+				return fmt.Errorf("shading %s: %w", w.Label, err)
+			}
+			poly.Color = shadeColor
+			if topo {
+				poly.Color = topologyColor
+			}
+			poly.LineStyle.Width = 0
+			p.Add(poly)
+			n++
+			if first == nil {
+				first = poly
+			}
+			if !slices.Contains(labels, w.Label) {
+				labels = append(labels, w.Label)
+			}
 		}
-		poly.Color = shadeColor
-		poly.LineStyle.Width = 0
-		p.Add(poly)
 		if first == nil {
-			first = poly
+			continue
 		}
-		if !slices.Contains(labels, w.Label) {
-			labels = append(labels, w.Label)
+		label := strings.Join(labels, ", ")
+		if len(labels) > 3 {
+			label = fmt.Sprintf("%s, … (%d windows)", strings.Join(labels[:3], ", "), n)
 		}
+		p.Legend.Add("shaded: "+label, first)
 	}
-	label := strings.Join(labels, ", ")
-	if len(labels) > 3 {
-		label = fmt.Sprintf("%s, … (%d windows)", strings.Join(labels[:3], ", "), len(windows))
-	}
-	p.Legend.Add("shaded: "+label, first)
 	return nil
 }

@@ -49,7 +49,8 @@ type App struct {
 	Name string
 	// Scenarios are the scenarios the program offers, e.g.
 	// append(catalog.All(), myproto.Scenario). Two with one name, or one
-	// with a default its own parameter refuses, is an error at start-up.
+	// with a default its own parameter refuses, is an error at start-up
+	// of any command but version and help.
 	Scenarios []*scenarios.Scenario
 	// Summary is the first line of the usage text.
 	Summary string
@@ -61,6 +62,9 @@ type App struct {
 type command struct {
 	summary string
 	run     func(a *App, args []string, stdout, stderr io.Writer) (int, error)
+	// noCatalog: the command never reads the scenarios, so the catalogue
+	// is not checked before it runs.
+	noCatalog bool
 }
 
 // commands maps subcommand names to their implementation. Each lives in
@@ -93,13 +97,32 @@ func (a App) Run(args []string, stdout, stderr io.Writer) int {
 	if a.Summary == "" {
 		a.Summary = "a deterministic simulator of distributed systems under faults"
 	}
-	c, err := scenarios.NewCatalog(a.Scenarios...)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: bad scenario catalogue: %s\n", a.Name, oneline.Join(err.Error()))
-		return exitUsage
+	if needsCatalog(args) {
+		c, err := scenarios.NewCatalog(a.Scenarios...)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: bad scenario catalogue: %s\n", a.Name, oneline.Join(err.Error()))
+			return exitUsage
+		}
+		a.catalog = c
 	}
-	a.catalog = c
 	return a.run(args, stdout, stderr)
+}
+
+// needsCatalog reports whether the command in args reads the scenarios.
+// Checking the catalogue resolves every scenario's defaults, a tenth of
+// the start-up's CPU; version and the usage text skip it.
+func needsCatalog(args []string) bool {
+	if len(args) == 0 {
+		return true
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		return false
+	case "--version":
+		return false
+	}
+	cmd, ok := commands[args[0]]
+	return !ok || !cmd.noCatalog
 }
 
 func (a *App) run(args []string, stdout, stderr io.Writer) int {

@@ -93,13 +93,13 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 		if err != nil {
 			return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
 		}
-		// Check the form now; node names are checked against the cluster
+		// Parse once, here; node names are checked against the cluster
 		// size when the scenario builds its cluster (StatusBadInput).
 		sched, err := faults.ParseFile(rf.faults, string(text), 0)
 		if err != nil {
 			return nil, vals, scenarios.Options{}, usagef("--faults %v", err)
 		}
-		opts.Faults, opts.FaultsFile = string(text), rf.faults
+		opts.Schedule, opts.FaultsFile = sched, rf.faults
 		if slices.ContainsFunc(sc.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
 			// The scenario takes its schedule as a parameter rather than
 			// through Run.NewCluster: hand the file over that way, and the
@@ -108,7 +108,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 			if sc, vals, err = a.catalog.Prepare(name, set); err != nil {
 				return nil, vals, scenarios.Options{}, usagef("--faults %s: %v", rf.faults, err)
 			}
-			opts.Faults, opts.FaultsFile = "", ""
+			opts.Schedule, opts.FaultsFile = nil, ""
 		}
 	}
 	rf.params = set

@@ -45,7 +45,8 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	var rf runFlags
 	seedStr := fs.String("seed", "", "the failing seed to shrink (required)")
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
-	maxRuns := fs.Int("max-runs", 500, "most runs the shrink may use")
+	maxRuns := fs.Int("max-runs", 1000, "most runs the shrink may use")
+	reseed := fs.Int("reseed", 0, "when more than one fault is left, try this many other world seeds with fewer faults (the replay then names the new seed)")
 	format := fs.String("format", "text", "output format: text or json")
 	rp := addReportFlag(fs, "the run with the minimal schedule")
 	a.addRunFlags(fs, &rf)
@@ -62,8 +63,8 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--seed: %v", err)
 	}
-	if *maxRuns <= 0 {
-		return exitUsage, usagef("--max-runs %d: want a count > 0", *maxRuns)
+	if err := checkShrinkCounts(*maxRuns, *reseed); err != nil {
+		return exitUsage, err
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
@@ -91,7 +92,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := rp.check(); err != nil {
 		return exitUsage, err
 	}
-	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns})
+	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns, Reseed: *reseed})
 	if err != nil {
 		if errors.Is(err, scenarios.ErrNotFailing) {
 			return exitUsage, usagef("%v (find a failing seed with '%s sweep %s --seeds 0-99 --set nemesis=true')", err, a.Name, sc.Name)
@@ -99,19 +100,29 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitUsage, usagef("%v", err)
 	}
 	text := fmt.Sprintf("# minimal fault schedule: %s seed %d fails %s\n# shrunk from %d faults in %s\n%s",
-		sc.Name, seed, sh.How, sh.Original.Count(), sh.Stats, sh.Minimal)
+		sc.Name, sh.Seed, sh.How, sh.Original.Count(), sh.Stats, sh.Minimal)
 	if err := outfile.Write(path, []byte(text)); err != nil {
 		return exitFail, fmt.Errorf("--out: %w", err)
 	}
 	res := sh.Result
 	ro := opts
 	if !takesFaultsParam(sc) {
-		ro.Faults, ro.FaultsFile = sh.Minimal.String(), path
+		ro.Faults, ro.Schedule, ro.FaultsFile = "", sh.Minimal, path
 	}
-	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, seed, ro, res.TraceHash); err != nil {
+	if err := rp.rerun(stderr, a.Name+" shrink", sc, sh.Values, sh.Seed, ro, res.TraceHash); err != nil {
 		return exitFail, err
 	}
 	return exitOK, writeShrink(stdout, *format, newShrinkJSON(sc, seed, sh, opts, path))
+}
+
+func checkShrinkCounts(maxRuns, reseed int) error {
+	if maxRuns <= 0 {
+		return usagef("--max-runs %d: want a count > 0", maxRuns)
+	}
+	if reseed < 0 {
+		return usagef("--reseed %d: want a count ≥ 0", reseed)
+	}
+	return nil
 }
 
 // newShrinkJSON is the shrink's report, as its JSON output gives it.
@@ -120,7 +131,7 @@ func newShrinkJSON(sc *scenarios.Scenario, seed uint64, sh *scenarios.Shrunk, op
 		Scenario: sc.Name, Seed: seed, Fails: sh.How,
 		Original: nonNil(sh.Original.Lines()), Minimal: nonNil(sh.Minimal.Lines()),
 		Runs: sh.Stats.Runs, Exhausted: sh.Stats.Exhausted, Out: path,
-		Replay:    opts.ReplayCommand(sc, sh.Values, seed) + " --faults " + quoteArg(path),
+		Replay:    opts.ReplayCommand(sc, sh.Values, sh.Seed) + " --faults " + quoteArg(path),
 		TraceHash: sh.Result.TraceHash,
 		stats:     sh.Stats.String(), originalCount: sh.Original.Count(), minimalCount: sh.Minimal.Count(),
 	}

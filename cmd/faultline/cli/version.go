@@ -11,7 +11,7 @@ import (
 const version = "0.1.0"
 
 func init() {
-	commands["version"] = &command{summary: "print the version", run: (*App).runVersion}
+	commands["version"] = &command{summary: "print the version", run: (*App).runVersion, noCatalog: true}
 }
 
 func (a *App) runVersion(args []string, stdout, _ io.Writer) (int, error) {

@@ -160,7 +160,7 @@
     const svg = sv("svg", { width: W, height: H, id: "overview" });
     const c = D.counts, n = c.sent.length;
     const X = t => LEFT + t / END * (W - LEFT - RIGHT);
-    for (const f of D.faults.concat(D.triggers || [])) sv("rect", { class: f.kind === "trigger" ? "trigger" : "fault", x: X(f.start), y: 2, width: Math.max(1, X(f.end) - X(f.start)), height: 38 }, svg);
+    for (const f of D.faults.concat(D.triggers || [])) sv("rect", { class: f.kind, x: X(f.start), y: 2, width: Math.max(1, X(f.end) - X(f.start)), height: 38 }, svg);
     for (const s of D.spans) if (s.kind === "partition") sv("rect", { class: "partition", x: X(s.start), y: 2, width: Math.max(1, X(s.end) - X(s.start)), height: 38 }, svg);
     const top = Math.max(1, ...c.sent);
     for (let i = 0; i < n; i++) {
@@ -199,6 +199,9 @@
     const p = s.peer >= 0 ? "→" + D.nodes[s.peer] : "";
     if (s.kind === "crash") return "down " + n;
     if (s.kind === "pause") return "paused " + n;
+    if (s.kind === "version") return n + " runs " + s.label;
+    if (s.kind === "drain") return "draining " + n;
+    if (s.kind === "left") return n + " out of the cluster";
     if (s.kind === "partition") return "partition " + (s.label || "");
     return (s.label || s.kind) + " " + n + p;
   }
@@ -206,7 +209,7 @@
     faultsDiv.replaceChildren();
     const rows = [];
     for (const g of D.triggers || []) rows.push({ cls: "trigger", label: "trigger window (" + g.label + "_at, " + g.label + "_for)", s: g });
-    for (const f of D.faults) rows.push({ cls: "fault", label: f.label, s: f, strong: true });
+    for (const f of D.faults) rows.push({ cls: f.kind, label: f.label, s: f, strong: true });
     for (const s of D.spans) rows.push({ cls: s.kind, label: spanName(s), s });
     const shown = rows.filter(r => overlaps(r.s.start, r.s.end) && visible(r.s.node) && visible(r.s.peer));
     if (!rows.length) { faultsDiv.append(el("p", { class: "muted" }, "No faults: the trace holds no fault, crash, pause, partition, clog or hold, and the scenario has no trigger window.")); return; }
@@ -216,7 +219,7 @@
     list.forEach((r, i) => {
       const y = 22 + i * RH, x0 = Math.max(LEFT, xOf(r.s.start, W)), x1 = Math.min(W - RIGHT, xOf(r.s.end, W));
       const rect = sv("rect", { class: r.cls, x: x0, y: y + 1, width: Math.max(2, x1 - x0), height: RH - 3 }, svg);
-      if (r.strong) rect.setAttribute("style", "fill: rgba(207,34,46,.35)");
+      if (r.strong) rect.setAttribute("style", r.cls === "topology" ? "fill: rgba(31,136,141,.35)" : "fill: rgba(207,34,46,.35)");
       title(rect, r.label + "\n" + fmtT(r.s.start) + " – " + fmtT(r.s.end));
       const t = sv("text", { x: x0 + 4, y: y + RH - 4 }, svg);
       t.textContent = r.label.length > 80 ? r.label.slice(0, 79) + "…" : r.label;
@@ -225,7 +228,8 @@
     faultsDiv.append(svg);
     const more = shown.length - list.length;
     faultsDiv.append(el("div", { class: "note" }, shown.length + " of " + rows.length + " spans in this window" + (more > 0 ? " (" + more + " not drawn; zoom in)" : "") +
-      ". Green: the scenario's trigger; dark red: the fault schedule; red: a node down; yellow: paused; purple: a partition, clog or hold. Click a bar to zoom to it."));
+      ". Green: the scenario's trigger; dark red: the fault schedule; red: a node down; yellow: paused; purple: a partition, clog or hold; " +
+      "teal: a join, leave, replace or upgrade, and the version a node runs after it; grey: a node draining or out of the cluster. Click a bar to zoom to it."));
   }
 
   // --- the message-sequence (Lamport) diagram -------------------------------
@@ -275,9 +279,10 @@
     sv("rect", { x: LEFT, y: 0, width: W - LEFT - RIGHT, height: H }, clipR);
     const body = sv("g", { "clip-path": "url(#plotarea)" }, svg);
     // Faults and partitions shade the whole diagram; node spans their lane.
+    // A join, leave, replace or upgrade shows on its nodes' lanes only.
     for (const g of D.triggers || []) if (overlaps(g.start, g.end))
       title(sv("rect", { class: "trigger", x: xOf(g.start, W), y: top - 4, width: Math.max(1, xOf(g.end, W) - xOf(g.start, W)), height: H - top }, body), "trigger: " + g.label);
-    for (const f of D.faults) if (overlaps(f.start, f.end))
+    for (const f of D.faults) if (f.kind === "fault" && overlaps(f.start, f.end))
       title(sv("rect", { class: "fault", x: xOf(f.start, W), y: top - 4, width: Math.max(1, xOf(f.end, W) - xOf(f.start, W)), height: H - top }, body), f.label);
     for (const s of D.spans) {
       if (!overlaps(s.start, s.end)) continue;
@@ -392,7 +397,7 @@
       sv("rect", { x: LEFT, y: 0, width: W - LEFT - RIGHT, height: H }, clip);
       const body = sv("g", { "clip-path": "url(#clip-" + i + ")" }, svg);
       for (const g of D.triggers || []) if (overlaps(g.start, g.end)) sv("rect", { class: "trigger", x: xOf(g.start, W), y: top, width: Math.max(1, xOf(g.end, W) - xOf(g.start, W)), height: H - top - bot }, body);
-      for (const f of D.faults) if (overlaps(f.start, f.end)) sv("rect", { class: "fault", x: xOf(f.start, W), y: top, width: Math.max(1, xOf(f.end, W) - xOf(f.start, W)), height: H - top - bot }, body);
+      for (const f of D.faults) if (overlaps(f.start, f.end)) sv("rect", { class: f.kind, x: xOf(f.start, W), y: top, width: Math.max(1, xOf(f.end, W) - xOf(f.start, W)), height: H - top - bot }, body);
       for (const sp of D.spans) if (sp.node < 0 && overlaps(sp.start, sp.end)) sv("rect", { class: "partition", x: xOf(sp.start, W), y: top, width: Math.max(1, xOf(sp.end, W) - xOf(sp.start, W)), height: H - top - bot }, body);
       const ticks = breaker ? [0, 1, 2] : niceTicks(lo, hi, 4);
       for (const v of ticks) {
@@ -410,7 +415,8 @@
       axis(svg, W, H - bot, "");
       plots.append(el("div", { class: "legend" }, el("span", { style: "--c:" + color }, s.name + " (seed " + D.seed + ")"),
         (D.triggers || []).length ? el("span", { class: "box", style: "--c: rgba(26,127,55,.15)" }, "trigger") : null,
-        D.faults.length ? el("span", { class: "box", style: "--c: rgba(207,34,46,.15)" }, "fault") : null,
+        D.faults.some(x => x.kind === "fault") ? el("span", { class: "box", style: "--c: rgba(207,34,46,.15)" }, "fault") : null,
+        D.faults.some(x => x.kind === "topology") ? el("span", { class: "box", style: "--c: rgba(31,136,141,.2)" }, "join, leave, replace or upgrade") : null,
         D.spans.some(x => x.kind === "partition") ? el("span", { class: "box", style: "--c: rgba(130,80,223,.15)" }, "partition") : null), svg);
     });
   }
@@ -471,7 +477,10 @@
       el("span", { style: "--c:#d46b08" }, "duplicate copy"), el("span", { class: "dash", style: "--c:#8250df" }, "delayed, reordered or held"),
       el("span", { class: "dash", style: "--c:#8c959f" }, "in flight at the end"),
       el("span", { class: "box", style: "--c: rgba(207,34,46,.25)" }, "node down"), el("span", { class: "box", style: "--c: rgba(154,103,0,.25)" }, "paused"),
-      el("span", { class: "box", style: "--c: rgba(130,80,223,.2)" }, "partition"), el("span", { style: "--c:#0969da" }, "● log line")),
+      el("span", { class: "box", style: "--c: rgba(130,80,223,.2)" }, "partition"),
+      D.spans.some(x => x.kind === "version") ? el("span", { class: "box", style: "--c: rgba(31,136,141,.25)" }, "runs a new version (upgrade, join)") : null,
+      D.spans.some(x => x.kind === "drain" || x.kind === "left") ? el("span", { class: "box", style: "--c: rgba(110,119,129,.3)" }, "draining, out of the cluster") : null,
+      el("span", { style: "--c:#0969da" }, "● log line")),
     diagram, dnote, detail,
     el("h2", {}, "Node log lines and marks"), logsDiv,
     el("h2", {}, "Metrics over time"), plots,
