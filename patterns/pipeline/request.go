@@ -167,6 +167,19 @@ func (r *Request) OnTimer(now time.Duration) Decision {
 	return d
 }
 
+// Abandon ends the request at now because its caller gave up (its
+// context ended): what runs is cancelled, what waits is withdrawn, and the
+// request fails with reason deadline and detail "abandoned". No retry
+// follows.
+func (r *Request) Abandon(now time.Duration) Decision {
+	var d Decision
+	if r.phase != live {
+		return d
+	}
+	r.stop(now, fallback.Deadline, "abandoned", &d)
+	return d
+}
+
 // launch starts a new attempt through throttle, breaker and bulkhead.
 func (r *Request) launch(now time.Duration, isHedge bool, d *Decision) {
 	p := r.p

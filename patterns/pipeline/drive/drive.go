@@ -171,6 +171,15 @@ func (d *Driver[T]) Result(id uint64, o pipeline.Outcome) bool {
 	return true
 }
 
+// Abandon ends c because its caller gave up; see pipeline.Request.Abandon.
+// It is a no-op once c has ended.
+func (d *Driver[T]) Abandon(c *Call[T]) {
+	if d.calls.get(c.pr.ID()) != c {
+		return
+	}
+	d.apply(c, c.pr.Abandon(d.h.Now()))
+}
+
 // fire is an attempt's timeout.
 func (a *Attempt[T]) fire(id TimerID) {
 	d := a.call.d
