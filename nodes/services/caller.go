@@ -2,13 +2,13 @@ package services
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/patterns/breaker"
 	"github.com/faultline/faultline/patterns/fallback"
 	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/pipeline/drive"
 	"github.com/faultline/faultline/patterns/retry"
 	"github.com/faultline/faultline/sim"
 )
@@ -35,73 +35,36 @@ type CallerConfig struct {
 }
 
 // Caller drives one node's outgoing requests through a patterns/pipeline
-// state machine: it sends the attempts the pipeline asks for, sets their
-// timeouts and the pipeline's wake-ups as node timers, and feeds replies,
-// timeouts and wake-ups back, all in simulated time.
+// state machine, with a drive.Driver: it sends the attempts the pipeline
+// asks for as Calls, sets their timeouts and the pipeline's wake-ups as
+// node timers, and feeds replies, timeouts and wake-ups back, all in
+// simulated time. The owning node routes the driver's timers back with
+// RouteTimer.
 type Caller struct {
 	c       CallerConfig
 	world   *sim.World
-	p       *pipeline.Pipeline
-	nextID  uint64
-	pending window[attempt] // by wire id
-	reqs    window[request] // live requests by pipeline request id
+	env     *nodes.Env // the node's; the same at every call
+	d       *drive.Driver[request]
 	brLevel *Level
 	late    *sim.Counter
-	spare   []*attempt // dropped attempts, for reuse
 	calls   chunk[Call]
-	fresh   chunk[request] // requests beyond the spare ones
-	// Ended requests are reused too, but only once the outermost apply has
-	// returned: until then a Wake list or a completion callback may still
-	// name them, and a reused one must not be mistaken for the old one.
-	depth     int
-	ended     []*request // ended during the current outermost apply
-	spareReqs []*request // ended before it, free for reuse
 }
 
+// request is what the Caller keeps per request, beside the driver's.
 type request struct {
-	pr        pipeline.Request // inline: one allocation per request
 	op        int
 	value     int64
 	start     sim.Time     // true time
 	upstream  sim.Time     // the deadline of the call this request serves, 0 = none
 	done      func(Result) // nil for a Client's request, which calls client.ended
 	client    *Client
-	then      func()     // the client's follow-up, if any
-	attempts  []*attempt // outstanding
-	wake      nodes.TimerID
-	hasWake   bool
-	lastClass retry.Class
+	then      func() // the client's follow-up, if any
 	lastReply *Reply
-	wakeData  callerTimer // the payload of the wake timer
-	inline    [2]*attempt // attempts' first storage
 }
-
-// attempt is one attempt in flight. Dropped attempts are reused: a timer
-// that still points at one was cancelled when it was dropped, and the
-// runtime never fires a cancelled timer (the timer id is checked too, where
-// the node passes it on).
-type attempt struct {
-	id       uint64
-	n        int
-	req      *request
-	timer    nodes.TimerID
-	hasTimer bool
-	data     callerTimer // the payload of the timeout timer
-}
-
-const (
-	timerTimeout = iota
-	timerWake
-)
 
 // callerTimer is the data of a Caller's timers; the owning node routes it
 // back with RouteTimer.
-type callerTimer struct {
-	c    *Caller
-	kind int
-	a    *attempt
-	r    *request
-}
+type callerTimer = drive.Timer
 
 // NewCaller builds the pipeline of c for the node of env. It panics on an
 // invalid pipeline, which the scenario validates beforehand.
@@ -119,18 +82,20 @@ func NewCaller(env *nodes.Env, c CallerConfig) *Caller {
 	if err != nil {
 		panic(fmt.Sprintf("services: pipeline: %v", err))
 	}
-	cl := &Caller{c: c, world: w, p: p, late: w.Metrics.Counter("late_replies")}
-	cl.calls.arena, cl.fresh.arena = w.Arena(), w.Arena()
+	cl := &Caller{c: c, world: w, env: env, late: w.Metrics.Counter("late_replies")}
+	cl.calls.arena = w.Arena()
+	arena := w.Arena()
+	opts := drive.Options[request]{Block: func(n int) []drive.Call[request] { return sim.Take[drive.Call[request]](arena, n) }}
 	if p.Breaker() != nil && c.BreakerSeries != "" {
 		cl.brLevel = NewLevel(w.Metrics, c.BreakerSeries)
+		opts.Decided = cl.breakerLevel
 	}
+	cl.d = drive.New(p, (*callerHost)(cl), opts)
 	return cl
 }
 
 // Pipeline returns the caller's pipeline (for its breaker or budget).
-func (c *Caller) Pipeline() *pipeline.Pipeline { return c.p }
-
-func (c *Caller) local(env *nodes.Env) time.Duration { return env.Now().Duration() }
+func (c *Caller) Pipeline() *pipeline.Pipeline { return c.d.Pipeline() }
 
 // Do starts one request of operation op. upstream is the deadline of the
 // call this request serves (true time, 0 = none): each attempt's Call
@@ -142,132 +107,88 @@ func (c *Caller) Do(env *nodes.Env, op int, upstream sim.Time, done func(Result)
 
 // DoValue is Do with a value carried in every attempt's Call.
 func (c *Caller) DoValue(env *nodes.Env, op int, value int64, upstream sim.Time, done func(Result)) {
-	r := c.newRequest()
-	r.op, r.value, r.upstream, r.done = op, value, upstream, done
-	c.do(env, r)
+	dc := c.d.New()
+	dc.Data = request{op: op, value: value, upstream: upstream, done: done}
+	c.do(env, dc)
 }
 
-// newRequest returns a zero request, reused if one is spare.
-func (c *Caller) newRequest() *request {
-	if n := len(c.spareReqs); n > 0 {
-		r := c.spareReqs[n-1]
-		c.spareReqs = c.spareReqs[:n-1]
-		return r
-	}
-	return c.fresh.new()
-}
-
-// do starts r, whose op, value, upstream and completion are set.
-func (c *Caller) do(env *nodes.Env, r *request) {
-	c.p.InitRequest(&r.pr)
-	r.start = c.world.Now()
-	r.attempts = r.inline[:0]
-	r.wakeData = callerTimer{c: c, kind: timerWake, r: r}
+// do starts dc, whose op, value, upstream and completion are set.
+func (c *Caller) do(env *nodes.Env, dc *drive.Call[request]) {
+	c.env = env
+	dc.Data.start = c.world.Now()
 	if c.c.Stats != nil {
 		c.c.Stats.Begin()
 	}
-	c.reqs.put(r.pr.ID(), r)
-	c.apply(env, r, r.pr.Start(c.local(env)))
+	c.d.Start(dc)
 }
 
-// apply carries out a pipeline decision for r.
-func (c *Caller) apply(env *nodes.Env, r *request, d pipeline.Decision) {
-	c.depth++
-	now := c.world.Now()
-	for _, s := range d.Send {
-		c.nextID++
-		a := c.newAttempt()
-		a.id, a.n, a.req = c.nextID, s.Attempt, r
-		c.pending.put(a.id, a)
-		r.attempts = append(r.attempts, a)
-		wire := r.upstream
-		if s.Timeout > 0 {
-			if t := now.Add(s.Timeout); wire == 0 || t < wire {
-				wire = t
-			}
-			a.data = callerTimer{c: c, kind: timerTimeout, a: a}
-			a.timer, a.hasTimer = env.SetTimer(s.Timeout, &a.data), true
-		}
-		to := c.c.To
-		if c.c.Pick != nil {
-			to = c.c.Pick()
-		}
-		call := c.calls.new()
-		*call = Call{ID: a.id, Op: r.op, Deadline: wire, Value: r.value}
-		env.Send(to, call, callSize)
+// Reply feeds a reply addressed to this caller. A reply to an attempt that
+// timed out or was cancelled is counted in late_replies and ignored.
+func (c *Caller) Reply(env *nodes.Env, rep *Reply) {
+	dc := c.d.Pending(rep.ID)
+	if dc == nil {
+		c.late.Inc()
+		return
 	}
-	for _, n := range d.Cancel {
-		for _, a := range r.attempts {
-			if a.n == n {
-				c.drop(env, a)
-				break
-			}
-		}
+	c.env = env
+	if rep.OK {
+		dc.Data.lastReply = rep
 	}
-	if d.HasWake {
-		if r.hasWake {
-			env.CancelTimer(r.wake)
-		}
-		in := max(d.WakeAt-c.local(env), 0)
-		r.wake, r.hasWake = env.SetTimer(in, &r.wakeData), true
-	}
-	c.breakerLevel(env)
-	if d.Done {
-		c.end(env, r, d.Result)
-	}
-	for _, pr := range d.Wake {
-		if o := c.reqs.get(pr.ID()); o != nil && &o.pr == pr {
-			c.apply(env, o, pr.OnTimer(c.local(env)))
-		}
-	}
-	if c.depth--; c.depth == 0 {
-		for i, e := range c.ended {
-			*e = request{}
-			c.spareReqs = append(c.spareReqs, e)
-			c.ended[i] = nil
-		}
-		c.ended = c.ended[:0]
-	}
+	c.d.Result(rep.ID, pipeline.Outcome{OK: rep.OK, Class: rep.Class, RetryAfter: rep.RetryAfter})
 }
 
-// newAttempt returns a cleared attempt, reused if one is spare.
-func (c *Caller) newAttempt() *attempt {
-	if n := len(c.spare); n > 0 {
-		a := c.spare[n-1]
-		c.spare = c.spare[:n-1]
-		return a
-	}
-	return &attempt{}
+// RouteTimer hands timer data set by a Caller back to it and reports
+// whether it was a Caller's; nodes that own Callers call it from Timer.
+func RouteTimer(env *nodes.Env, data any) bool {
+	return routeTimer(env, 0, data)
 }
 
-// drop forgets an attempt: its reply, if one comes, is late. Its timer is
-// cancelled and a is kept for reuse, so the caller must not use a after.
-func (c *Caller) drop(env *nodes.Env, a *attempt) {
-	c.pending.del(a.id)
-	if a.hasTimer {
-		env.CancelTimer(a.timer)
+// routeTimer is RouteTimer with the timer's id, which guards against a
+// payload whose attempt or request was reused.
+func routeTimer(_ *nodes.Env, id nodes.TimerID, data any) bool {
+	t, ok := data.(*drive.Timer)
+	if ok {
+		t.Fire(drive.TimerID(id))
 	}
-	r := a.req
-	for i, b := range r.attempts {
-		if b == a {
-			r.attempts = slices.Delete(r.attempts, i, i+1)
-			break
+	return ok
+}
+
+// callerHost is the Caller as the driver's host: the node's timers,
+// network and clock.
+type callerHost Caller
+
+func (h *callerHost) Now() time.Duration { return h.env.Now().Duration() }
+
+func (h *callerHost) SetTimer(in time.Duration, t *drive.Timer) drive.TimerID {
+	return drive.TimerID(h.env.SetTimer(in, t))
+}
+
+func (h *callerHost) CancelTimer(id drive.TimerID) { h.env.CancelTimer(nodes.TimerID(id)) }
+
+// Send sends one attempt as a Call whose deadline is the earlier of the
+// attempt's timeout and the upstream deadline.
+func (h *callerHost) Send(dc *drive.Call[request], id uint64, s pipeline.Send) {
+	r := &dc.Data
+	wire := r.upstream
+	if s.Timeout > 0 {
+		if t := h.world.Now().Add(s.Timeout); wire == 0 || t < wire {
+			wire = t
 		}
 	}
-	*a = attempt{}
-	c.spare = append(c.spare, a)
+	to := h.c.To
+	if h.c.Pick != nil {
+		to = h.c.Pick()
+	}
+	call := h.calls.new()
+	*call = Call{ID: id, Op: r.op, Deadline: wire, Value: r.value}
+	h.env.Send(to, call, callSize)
 }
 
-func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
-	for len(r.attempts) > 0 {
-		c.drop(env, r.attempts[0])
-	}
-	if r.hasWake {
-		env.CancelTimer(r.wake)
-		r.hasWake = false
-	}
-	c.reqs.del(r.pr.ID())
-	res := Result{Latency: time.Duration(c.world.Now() - r.start)}
+// Done turns the pipeline's result into a Result and hands it on.
+func (h *callerHost) Done(dc *drive.Call[request], pr pipeline.Result) {
+	r := &dc.Data
+	now := h.world.Now()
+	res := Result{Latency: time.Duration(now - r.start)}
 	switch pr.Status {
 	case pipeline.Success:
 		res.OK = true
@@ -279,22 +200,11 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 	case pipeline.Rejected:
 		res.Class = retry.Rejected
 	default:
-		switch pr.Reason {
-		case fallback.Timeout, fallback.Deadline:
-			res.Class = retry.Timeout
-		case fallback.BreakerOpen, fallback.BulkheadFull, fallback.Throttled:
-			res.Class = retry.Rejected
-		default:
-			res.Class = r.lastClass
-			if res.Class == "" {
-				res.Class = retry.Internal
-			}
-		}
+		res.Class = failureClass(pr.Reason, dc.LastClass())
 	}
-	if c.c.Stats != nil {
-		c.c.Stats.End(c.world.Now(), r.start, res)
+	if h.c.Stats != nil {
+		h.c.Stats.End(now, r.start, res)
 	}
-	c.ended = append(c.ended, r)
 	if r.done == nil {
 		r.client.ended(r.op, r.start, r.then, res)
 		return
@@ -302,69 +212,24 @@ func (c *Caller) end(env *nodes.Env, r *request, pr pipeline.Result) {
 	r.done(res)
 }
 
-// Reply feeds a reply addressed to this caller. A reply to an attempt that
-// timed out or was cancelled is counted in late_replies and ignored.
-func (c *Caller) Reply(env *nodes.Env, rep *Reply) {
-	a := c.pending.get(rep.ID)
-	if a == nil {
-		c.late.Inc()
-		return
+// failureClass is the class of a failed request: its reason when that
+// names one, else the class of its last failed attempt.
+func failureClass(reason fallback.Reason, last retry.Class) retry.Class {
+	switch reason {
+	case fallback.Timeout, fallback.Deadline:
+		return retry.Timeout
+	case fallback.BreakerOpen, fallback.BulkheadFull, fallback.Throttled:
+		return retry.Rejected
 	}
-	r, n := a.req, a.n
-	c.drop(env, a)
-	if rep.OK {
-		r.lastReply = rep
-	} else {
-		r.lastClass = rep.Class
+	if last == "" {
+		return retry.Internal
 	}
-	c.apply(env, r, r.pr.OnResult(c.local(env), n, pipeline.Outcome{OK: rep.OK, Class: rep.Class, RetryAfter: rep.RetryAfter}))
+	return last
 }
 
-// timer feeds one of the caller's timers back. id is the timer's id, or 0
-// when the node did not pass it on.
-func (c *Caller) timer(env *nodes.Env, id nodes.TimerID, t *callerTimer) {
-	switch t.kind {
-	case timerTimeout:
-		a := t.a
-		if c.pending.get(a.id) != a || !a.hasTimer || (id != 0 && a.timer != id) {
-			return
-		}
-		a.hasTimer = false
-		r, n := a.req, a.n
-		c.drop(env, a)
-		r.lastClass = retry.Timeout
-		c.apply(env, r, r.pr.OnResult(c.local(env), n, pipeline.Outcome{Class: retry.Timeout}))
-	case timerWake:
-		r := t.r
-		if c.reqs.get(r.pr.ID()) != r || !r.hasWake || (id != 0 && r.wake != id) {
-			return
-		}
-		r.hasWake = false
-		c.apply(env, r, r.pr.OnTimer(c.local(env)))
-	}
-}
-
-// RouteTimer hands timer data set by a Caller back to it and reports
-// whether it was a Caller's; nodes that own Callers call it from Timer.
-func RouteTimer(env *nodes.Env, data any) bool {
-	return routeTimer(env, 0, data)
-}
-
-// routeTimer is RouteTimer with the timer's id, which guards against a
-// payload whose attempt or request was reused.
-func routeTimer(env *nodes.Env, id nodes.TimerID, data any) bool {
-	t, ok := data.(*callerTimer)
-	if ok {
-		t.c.timer(env, id, t)
-	}
-	return ok
-}
-
-func (c *Caller) breakerLevel(env *nodes.Env) {
-	if c.brLevel == nil {
-		return
-	}
-	c.brLevel.Set(c.world.Now(), BreakerLevel(c.p.Breaker().State(c.local(env))))
+// breakerLevel samples the breaker state after each decision.
+func (c *Caller) breakerLevel() {
+	c.brLevel.Set(c.world.Now(), BreakerLevel(c.d.Pipeline().Breaker().State(c.env.Now().Duration())))
 }
 
 // BreakerLevel maps a breaker state to its series value: 0 closed, 1

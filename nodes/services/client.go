@@ -299,9 +299,9 @@ func (cl *Client) issue(env *nodes.Env, then func()) {
 		cl.c.OpStats[op].Begin()
 	}
 	// The request calls ended when it is done; no closure to allocate.
-	r := cl.caller.newRequest()
-	r.op, r.client, r.then = op, cl, then
-	cl.caller.do(env, r)
+	dc := cl.caller.d.New()
+	dc.Data = request{op: op, client: cl, then: then}
+	cl.caller.do(env, dc)
 }
 
 // ended completes a request issued at start.

@@ -17,7 +17,21 @@ type Clock interface {
 	WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
 }
 
-// Real is the wall clock.
+// Scheduler is a Clock that can also run code later and concurrently, as
+// the wall clock can. A Transport on a Scheduler drives its requests with
+// patterns/pipeline/drive, so attempts of one request may run at once
+// (hedging) and a request may wait in the bulkhead's queue until another
+// one frees a slot.
+type Scheduler interface {
+	Clock
+	// AfterFunc runs f after d unless stop is called first; stop reports
+	// whether it prevented f.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+	// Go runs f concurrently.
+	Go(f func())
+}
+
+// Real is the wall clock. It is a Scheduler.
 var Real Clock = realClock{}
 
 type realClock struct{}
@@ -36,6 +50,12 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	return ctx.Err()
 }
+
+func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+func (realClock) Go(f func()) { go f() }
 
 func (realClock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)

@@ -1,7 +1,7 @@
 // Package httpmw is faultline's resilience patterns as ordinary net/http
 // middleware: an http.RoundTripper for the client side (timeouts, retries
-// with jitter and Retry-After, retry budget, circuit breaker, bulkhead,
-// client-side throttle, fallback) built on patterns/pipeline, and
+// with jitter and Retry-After, retry budget, hedging, circuit breaker,
+// bulkhead, client-side throttle, fallback) built on patterns/pipeline, and
 // http.Handler middleware for the server side (rate limit, load shedding
 // by requests in flight, idempotency keys, health endpoint, chaos).
 //
@@ -16,8 +16,11 @@
 // use, so each middleware guards its state with a mutex; in a world the
 // mutex is never contended.
 //
-// Not supported yet: hedging (it needs concurrent attempts within one
-// RoundTrip) and a bulkhead queue (bulkhead.max_queue > 0); NewTransport
-// refuses both. Response bodies are read into memory, so streaming
-// responses do not stream through the Transport.
+// On the wall clock (Real, a Scheduler) the Transport drives requests with
+// patterns/pipeline/drive, the driver of the simulator's services, so
+// hedging and a bulkhead queue (bulkhead.max_queue > 0) work. On
+// httpsim.Clock, which cannot run code concurrently inside a world, one
+// attempt runs at a time and NewTransport refuses both. Response bodies
+// are read into memory, so streaming responses do not stream through the
+// Transport.
 package httpmw

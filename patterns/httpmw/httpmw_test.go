@@ -222,6 +222,9 @@ func TestShedRealConcurrency(t *testing.T) {
 	}
 }
 
+// plainClock hides the Scheduler methods of its Clock.
+type plainClock struct{ httpmw.Clock }
+
 func TestBadConfig(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	hedged := config(t, "hedge.delay", "10ms")
@@ -234,8 +237,12 @@ func TestBadConfig(t *testing.T) {
 			_, err := httpmw.NewTransport(http.DefaultTransport, nil, pipeline.Config{}, rng)
 			return err
 		}(),
-		"hedge": func() error {
-			_, err := httpmw.NewTransport(http.DefaultTransport, httpmw.Real, hedged, rng)
+		"hedge without a scheduler": func() error {
+			_, err := httpmw.NewTransport(http.DefaultTransport, plainClock{httpmw.Real}, hedged, rng)
+			return err
+		}(),
+		"queue without a scheduler": func() error {
+			_, err := httpmw.NewTransport(http.DefaultTransport, plainClock{httpmw.Real}, config(t, "bulkhead.max_queue", "1"), rng)
 			return err
 		}(),
 		"shed 0":  func() error { _, err := httpmw.Shed(0, time.Second); return err }(),

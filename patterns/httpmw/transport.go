@@ -22,8 +22,16 @@ import (
 var ErrRejected = errors.New("httpmw: rejected locally")
 
 // Transport is an http.RoundTripper that runs each request through a
-// patterns/pipeline: fallback(retry+budget(throttle(breaker(bulkhead(timeout(next)))))).
+// patterns/pipeline: fallback(retry+budget+hedge(throttle(breaker(bulkhead(timeout(next)))))).
 // Build it with NewTransport. It is safe for concurrent use.
+//
+// On a clock that is a Scheduler (Real is), patterns/pipeline/drive runs
+// the requests, as it does for the simulator's services: a hedge is a
+// concurrent attempt of the same RoundTrip (the first success wins, the
+// others are cancelled when the request ends), and a request may wait in
+// the bulkhead's queue. On another clock (httpsim.Clock) RoundTrip runs
+// one attempt at a time in the caller's process, and NewTransport refuses
+// hedging and a bulkhead queue.
 //
 // An attempt fails with class timeout (no answer within its timeout, or
 // 408), unavailable (a transport error, 502, 504), overloaded (429, 503;
@@ -38,9 +46,10 @@ type Transport struct {
 	next  http.RoundTripper
 	clock Clock
 
-	mu sync.Mutex // guards p and t0
+	mu sync.Mutex // guards p, t0 and h's driver
 	p  *pipeline.Pipeline
 	t0 since
+	h  *host // set when clock is a Scheduler
 }
 
 // NewTransport wraps next. cfg is the pipeline configuration, set with
@@ -55,21 +64,39 @@ func NewTransport(next http.RoundTripper, clock Clock, cfg pipeline.Config, rng 
 		return nil, errors.New("httpmw: NewTransport: clock is nil: pass httpmw.Real or httpsim.Clock{}")
 	case rng == nil:
 		return nil, errors.New("httpmw: NewTransport: rng is nil: pass a seeded *rand.Rand")
-	case cfg.Hedge != nil:
-		return nil, errors.New("httpmw: NewTransport: hedge is not supported: it needs concurrent attempts in one RoundTrip")
-	case cfg.Bulkhead != nil && cfg.Bulkhead.MaxQueue > 0:
-		return nil, errors.New("httpmw: NewTransport: bulkhead.max_queue must be 0: a queued request would need waking from another request")
+	}
+	sched, concurrent := clock.(Scheduler)
+	switch {
+	case !concurrent && cfg.Hedge != nil:
+		return nil, errors.New("httpmw: NewTransport: hedge needs a clock that is a Scheduler (httpmw.Real is): it sends concurrent attempts in one RoundTrip")
+	case !concurrent && cfg.Bulkhead != nil && cfg.Bulkhead.MaxQueue > 0:
+		return nil, errors.New("httpmw: NewTransport: bulkhead.max_queue > 0 needs a clock that is a Scheduler (httpmw.Real is): a queued request is woken by another one")
 	}
 	p, err := pipeline.New(cfg, rng)
 	if err != nil {
 		return nil, fmt.Errorf("httpmw: NewTransport: %w", err)
 	}
-	return &Transport{next: next, clock: clock, p: p}, nil
+	t := &Transport{next: next, clock: clock, p: p}
+	if concurrent {
+		t.h = newHost(t, sched)
+	}
+	return t, nil
 }
 
 // Pipeline returns the shared pipeline, for its breaker, budget and
 // bulkhead state. Read it only while no request is in flight.
 func (t *Transport) Pipeline() *pipeline.Pipeline { return t.p }
+
+// Bulkhead returns the bulkhead's attempts in flight and requests queued,
+// read under the Transport's lock; both are 0 when that stage is off.
+func (t *Transport) Bulkhead() (inFlight, queued int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if b := t.p.Bulkhead(); b != nil {
+		return b.InFlight(), b.Queued()
+	}
+	return 0, 0
+}
 
 func (t *Transport) now(ctx context.Context) time.Duration {
 	return t.t0.at(t.clock.Now(ctx))
@@ -81,6 +108,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	body, err := bufferBody(req)
 	if err != nil {
 		return nil, err
+	}
+	if t.h != nil {
+		return t.h.roundTrip(req, body)
 	}
 	t.mu.Lock()
 	r := t.p.NewRequest()

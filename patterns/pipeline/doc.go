@@ -35,12 +35,17 @@
 //     an answer (the driver owns attempt timeouts);
 //   - OnTimer(now) at the last WakeAt the request asked for (each WakeAt
 //     replaces the previous one; early or extra calls are harmless).
+//   - Abandon(now) if the caller gives up (its context ended): the request
+//     ends at once, without a retry.
 //
 // Each returns a Decision: attempts to Send now (each with its timeout),
 // attempts to Cancel (stop waiting; later results are ignored), the next
 // WakeAt, other requests to Wake now (call their OnTimer(now): a bulkhead
 // slot freed up for them), and Done with a Result (success, failure with a
 // reason, fallback, or rejected). After Done every call is a no-op.
+//
+// patterns/pipeline/drive carries out Decisions for a host that owns time
+// and I/O; nodes/services and patterns/httpmw both drive requests with it.
 //
 // All randomness (backoff jitter, the throttle's coin) comes from the
 // *rand.Rand given to New, so a seeded driver gets the same decisions every

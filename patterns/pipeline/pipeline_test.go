@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -453,5 +454,32 @@ func TestInitRequestReuse(t *testing.T) {
 		if _, done := r.Done(); !done {
 			t.Fatalf("request %d did not end", i)
 		}
+	}
+}
+
+// TestAbandon: a request whose caller gave up cancels what it sent,
+// leaves the bulkhead's queue, and ends without a retry.
+func TestAbandon(t *testing.T) {
+	p, err := New(mustConfig(t, "bulkhead.max_concurrent", "1", "bulkhead.max_queue", "1", "retry.max_attempts", "3"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := p.NewRequest(), p.NewRequest()
+	if d := a.Start(0); len(d.Send) != 1 {
+		t.Fatalf("a: %+v, want one send", d)
+	}
+	if d := b.Start(0); len(d.Send) != 0 || p.Bulkhead().Queued() != 1 {
+		t.Fatalf("b: %+v, want it queued", d)
+	}
+	d := b.Abandon(time.Millisecond)
+	if !d.Done || d.Result.Status != Rejected || d.Result.Detail != "abandoned" || p.Bulkhead().Queued() != 0 {
+		t.Fatalf("b abandoned: %+v, queued %d; want rejected, abandoned, queue empty", d, p.Bulkhead().Queued())
+	}
+	d = a.Abandon(2 * time.Millisecond)
+	if !d.Done || d.Result.Status != Failure || !slices.Equal(d.Cancel, []int{1}) || p.Bulkhead().InFlight() != 0 {
+		t.Fatalf("a abandoned: %+v, in flight %d; want failure, attempt 1 cancelled, slot free", d, p.Bulkhead().InFlight())
+	}
+	if d := a.Abandon(3 * time.Millisecond); d.Done || len(d.Cancel) != 0 {
+		t.Fatalf("abandoning an ended request: %+v, want nothing", d)
 	}
 }

@@ -1,13 +1,13 @@
-package services
+package drive
 
-// window maps ids handed out in increasing order to live values. Most
+// table maps ids handed out in increasing order to live values. Most
 // values live briefly, so the live ids sit in a narrow range above the
 // oldest one: a slice over that range makes put, get and del O(1) without
 // hashing, and without allocating once the slice has grown. When the range
-// grows past maxWindow ids (one long-lived value among many short ones),
-// the oldest slot moves to the far map, so memory follows the live values,
-// not the ids handed out since the oldest.
-type window[T any] struct {
+// grows past maxSpan ids (one long-lived value among many short ones), the
+// oldest slot moves to the far map, so memory follows the live values, not
+// the ids handed out since the oldest.
+type table[T any] struct {
 	vals []*T // vals[off+i] holds id base+i, nil if not live
 	off  int
 	base uint64
@@ -15,10 +15,10 @@ type window[T any] struct {
 	n    int // live values
 }
 
-const maxWindow = 4096
+const maxSpan = 4096
 
 // put adds v under id, which must be greater than every id put before.
-func (w *window[T]) put(id uint64, v *T) {
+func (w *table[T]) put(id uint64, v *T) {
 	if w.off == len(w.vals) {
 		w.vals, w.off, w.base = w.vals[:0], 0, id
 	}
@@ -30,7 +30,7 @@ func (w *window[T]) put(id uint64, v *T) {
 			return
 		}
 		switch {
-		case len(w.vals)-w.off >= maxWindow:
+		case len(w.vals)-w.off >= maxSpan:
 			w.spill()
 		case w.off > 0 && len(w.vals) == cap(w.vals):
 			// Slide the range to the front instead of growing.
@@ -44,7 +44,7 @@ func (w *window[T]) put(id uint64, v *T) {
 }
 
 // spill moves the oldest slot to the far map.
-func (w *window[T]) spill() {
+func (w *table[T]) spill() {
 	if v := w.vals[w.off]; v != nil {
 		if w.far == nil {
 			w.far = map[uint64]*T{}
@@ -57,7 +57,7 @@ func (w *window[T]) spill() {
 }
 
 // get returns the value under id, or nil.
-func (w *window[T]) get(id uint64) *T {
+func (w *table[T]) get(id uint64) *T {
 	if id < w.base {
 		return w.far[id]
 	}
@@ -69,7 +69,7 @@ func (w *window[T]) get(id uint64) *T {
 }
 
 // del removes id; it is a no-op if id is not live.
-func (w *window[T]) del(id uint64) {
+func (w *table[T]) del(id uint64) {
 	if id < w.base {
 		if _, ok := w.far[id]; ok {
 			delete(w.far, id)
@@ -81,8 +81,7 @@ func (w *window[T]) del(id uint64) {
 	if d >= uint64(len(w.vals)-w.off) || w.vals[w.off+int(d)] == nil {
 		return
 	}
-	i := w.off + int(d)
-	w.vals[i] = nil
+	w.vals[w.off+int(d)] = nil
 	w.n--
 	// Drop dead slots from the front so the range follows the oldest live
 	// id.
@@ -91,6 +90,3 @@ func (w *window[T]) del(id uint64) {
 		w.base++
 	}
 }
-
-// len returns the number of live values.
-func (w *window[T]) len() int { return w.n }
