@@ -75,7 +75,7 @@ func runBulkhead(r *scenarios.Run) error {
 	}
 	dur := p.Duration("duration")
 	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
-		Caller: services.CallerConfig{To: front, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
+		Caller: services.CallerConfig{To: front, Stats: st, Pipeline: perAttempt(2 * time.Second)},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 		Ops: []float64{1, 1, 1}, OpStats: ops,
 	})); err != nil {

@@ -61,13 +61,13 @@ func runCascade(r *scenarios.Run) error {
 	}
 	_, aServer, err := addServer(rt, services.ServerConfig{Prefix: "a_", Workers: p.Int("a_workers"), MaxQueue: services.Unbounded,
 		Service: services.Exp(5 * time.Millisecond), Attempts: st.Attempts,
-		Deps: []services.Dep{{To: b, Op: 0, Pipeline: pl}, {To: c, Op: 1, Pipeline: mustSet("timeout.per_attempt", p.Duration("b_timeout").String())}}})
+		Deps: []services.Dep{{To: b, Op: 0, Pipeline: pl}, {To: c, Op: 1, Pipeline: perAttempt(p.Duration("b_timeout"))}}})
 	if err != nil {
 		return err
 	}
 	dur := p.Duration("duration")
 	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
-		Caller: services.CallerConfig{To: a, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
+		Caller: services.CallerConfig{To: a, Stats: st, Pipeline: perAttempt(2 * time.Second)},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 		Ops: []float64{1, 1}, OpStats: paths,
 	})); err != nil {

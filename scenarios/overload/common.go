@@ -12,6 +12,7 @@ import (
 	"github.com/faultline/faultline/nodes/services"
 	"github.com/faultline/faultline/patterns/params"
 	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/timeout"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -75,6 +76,11 @@ func applySets(r *scenarios.Run, base *pipeline.Config) (*pipeline.Config, error
 		return nil, &scenarios.BadInputError{Err: fmt.Errorf("pipeline parameters contradict: %w", err)}
 	}
 	return &c, nil
+}
+
+// perAttempt is the pipeline of a caller that only bounds each attempt.
+func perAttempt(d time.Duration) *pipeline.Config {
+	return &pipeline.Config{Timeout: &timeout.Config{PerAttempt: d}}
 }
 
 // mustSet builds a pipeline config from key=value pairs the scenario

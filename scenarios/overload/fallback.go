@@ -60,14 +60,14 @@ func runFallback(r *scenarios.Run) error {
 	}
 	if _, _, err := addServer(rt, services.ServerConfig{Prefix: "page_", Workers: 40, MaxQueue: services.Unbounded, Service: services.Exp(5 * time.Millisecond),
 		Attempts: st.Attempts, Deps: []services.Dep{
-			{To: critical, Op: -1, Pipeline: mustSet("timeout.per_attempt", "1s")},
+			{To: critical, Op: -1, Pipeline: perAttempt(time.Second)},
 			{To: optional, Op: -1, Pipeline: pl},
 		}}); err != nil {
 		return err
 	}
 	dur := p.Duration("duration")
 	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
-		Caller: services.CallerConfig{To: page, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
+		Caller: services.CallerConfig{To: page, Stats: st, Pipeline: perAttempt(2 * time.Second)},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 	})); err != nil {
 		return err

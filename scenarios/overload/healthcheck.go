@@ -151,7 +151,7 @@ func runHealthCheck(r *scenarios.Run) error {
 		return ids[next%n] // nothing looks healthy: try a replica anyway
 	}
 	lb.Client = services.NewClient(shaped(r, services.ClientConfig{
-		Caller: services.CallerConfig{Pick: pick, Stats: st, Pipeline: mustSet("timeout.per_attempt", "1s")},
+		Caller: services.CallerConfig{Pick: pick, Stats: st, Pipeline: perAttempt(time.Second)},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 	}))
 	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return lb }); err != nil {

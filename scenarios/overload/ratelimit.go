@@ -59,7 +59,7 @@ func runRateLimit(r *scenarios.Run) error {
 	p := r.Params
 	dist, _ := services.ParseDist(p.String("service"))
 	dur, at0, span := p.Duration("duration"), p.Duration("spike_at"), p.Duration("spike_for")
-	pl, err := applySets(r, mustSet("timeout.per_attempt", p.Duration("timeout").String()))
+	pl, err := applySets(r, perAttempt(p.Duration("timeout")))
 	if err != nil {
 		return err
 	}

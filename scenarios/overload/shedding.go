@@ -54,7 +54,7 @@ func runShedding(r *scenarios.Run) error {
 	}
 	dur := p.Duration("duration")
 	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
-		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: mustSet("timeout.per_attempt", "1s")},
+		Caller: services.CallerConfig{To: srv, Stats: st, Pipeline: perAttempt(time.Second)},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("load") * capacity}, Stop: dur,
 	})); err != nil {
 		return err

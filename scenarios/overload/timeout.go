@@ -77,7 +77,7 @@ func runTimeout(r *scenarios.Run) error {
 	}
 	dur := p.Duration("duration")
 	if _, _, err := addClient(rt, shaped(r, services.ClientConfig{
-		Caller: services.CallerConfig{To: a, Stats: st, Pipeline: mustSet("timeout.per_attempt", "2s")},
+		Caller: services.CallerConfig{To: a, Stats: st, Pipeline: perAttempt(2 * time.Second)},
 		Open:   &services.Profile{Kind: services.Steady, Rate: p.Float("rate")}, Stop: dur,
 	})); err != nil {
 		return err
