@@ -181,26 +181,7 @@ func Plot(path, title string, lines []Line) error {
 
 // WritePlot writes the plot of lines to w as ext (".svg" or ".png").
 func WritePlot(w io.Writer, ext, title string, lines []Line) error {
-	names := map[string]bool{}
-	for _, l := range lines {
-		for n := range l.Series {
-			names[n] = true
-		}
-	}
-	var panels []string
-	for _, n := range seriesOrder {
-		if names[n] {
-			panels = append(panels, n)
-			delete(names, n)
-		}
-	}
-	panels = append(panels, slices.Sorted(func(yield func(string) bool) {
-		for n := range names {
-			if !yield(n) {
-				return
-			}
-		}
-	})...)
+	panels := panelNames(lines)
 	if len(panels) == 0 {
 		return fmt.Errorf("the scenario records no time series to plot")
 	}
@@ -233,59 +214,91 @@ func WritePlot(w io.Writer, ext, title string, lines []Line) error {
 		}
 		p.X.Label.Text = "simulated time (s)"
 		p.X.Min, p.X.Max = xmin, xmax
-		p.Add(plotter.NewGrid())
-		// A legend on every panel, bottom left: where a goodput curve that
-		// starts high leaves room.
-		p.Legend.Left = true
-		p.Legend.Top = false
-		ymin, ymax := math.Inf(1), math.Inf(-1)
-		for _, l := range lines {
-			for _, pt := range l.Series[name] {
-				ymin, ymax = min(ymin, pt.V), max(ymax, pt.V)
-			}
-		}
-		breaker := strings.Contains(name, "breaker")
-		if breaker {
-			// The level series of patterns/breaker: 0 closed, 1 half-open, 2 open.
-			ymin, ymax = 0, 2
-			p.Y.Min, p.Y.Max = -0.1, 2.1
-			p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "closed"}, {Value: 1, Label: "half-open"}, {Value: 2, Label: "open"}}
-		}
-		if ymin > ymax {
-			ymin, ymax = 0, 1
-		}
-		if err := addShade(p, shade, ymin, ymax); err != nil {
+		if err := fillPanel(p, name, lines, shade); err != nil {
 			return err
-		}
-		for j, l := range lines {
-			pts := l.Series[name]
-			if len(pts) == 0 {
-				continue
-			}
-			xys := make(plotter.XYs, len(pts))
-			for k, pt := range pts {
-				xys[k].X, xys[k].Y = pt.T, pt.V
-			}
-			ln, err := plotter.NewLine(xys)
-			if err != nil {
-				return fmt.Errorf("series %s of %s: %w", name, l.Label, err)
-			}
-			ln.Color = lineColor(j)
-			ln.Width = vg.Points(1.5)
-			ln.Dashes = plotutil.Dashes(j / 7)
-			p.Add(ln)
-			p.Legend.Add(l.Label, ln)
 		}
 		plots[i] = []*plot.Plot{p}
 	}
-	width, height := 9*vg.Inch, vg.Length(len(panels))*3*vg.Inch
+	return drawPanels(w, ext, plots)
+}
+
+// panelNames returns the series to plot, one panel each: the known ones
+// in seriesOrder, then the rest by name.
+func panelNames(lines []Line) []string {
+	names := map[string]bool{}
+	for _, l := range lines {
+		for n := range l.Series {
+			names[n] = true
+		}
+	}
+	var panels []string
+	for _, n := range seriesOrder {
+		if names[n] {
+			panels = append(panels, n)
+			delete(names, n)
+		}
+	}
+	return append(panels, slices.Sorted(maps.Keys(names))...)
+}
+
+// fillPanel draws series name of every line on p, over the shaded
+// windows.
+func fillPanel(p *plot.Plot, name string, lines []Line, shade []Window) error {
+	p.Add(plotter.NewGrid())
+	// A legend on every panel, bottom left: where a goodput curve that
+	// starts high leaves room.
+	p.Legend.Left = true
+	p.Legend.Top = false
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	for _, l := range lines {
+		for _, pt := range l.Series[name] {
+			ymin, ymax = min(ymin, pt.V), max(ymax, pt.V)
+		}
+	}
+	if strings.Contains(name, "breaker") {
+		// The level series of patterns/breaker: 0 closed, 1 half-open, 2 open.
+		ymin, ymax = 0, 2
+		p.Y.Min, p.Y.Max = -0.1, 2.1
+		p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "closed"}, {Value: 1, Label: "half-open"}, {Value: 2, Label: "open"}}
+	}
+	if ymin > ymax {
+		ymin, ymax = 0, 1
+	}
+	if err := addShade(p, shade, ymin, ymax); err != nil {
+		return err
+	}
+	for j, l := range lines {
+		pts := l.Series[name]
+		if len(pts) == 0 {
+			continue
+		}
+		xys := make(plotter.XYs, len(pts))
+		for k, pt := range pts {
+			xys[k].X, xys[k].Y = pt.T, pt.V
+		}
+		ln, err := plotter.NewLine(xys)
+		if err != nil {
+			return fmt.Errorf("series %s of %s: %w", name, l.Label, err)
+		}
+		ln.Color = lineColor(j)
+		ln.Width = vg.Points(1.5)
+		ln.Dashes = plotutil.Dashes(j / 7)
+		p.Add(ln)
+		p.Legend.Add(l.Label, ln)
+	}
+	return nil
+}
+
+// drawPanels writes the panels one above the other, as PNG or SVG.
+func drawPanels(w io.Writer, ext string, plots [][]*plot.Plot) error {
+	width, height := 9*vg.Inch, vg.Length(len(plots))*3*vg.Inch
 	var c vg.CanvasWriterTo
 	if ext == ".png" {
 		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(110), vgimg.UseBackgroundColor(color.White))}
 	} else {
 		c = vgsvg.New(width, height)
 	}
-	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter,
+	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadX: vg.Millimeter, PadY: 4 * vg.Millimeter,
 		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 4 * vg.Millimeter}
 	canvases := plot.Align(plots, tiles, draw.New(c))
 	for i := range plots {
