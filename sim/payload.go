@@ -44,54 +44,11 @@ func formatValue(b *textBuf, v reflect.Value, depth int) {
 		}
 		formatValue(b, v.Elem(), depth+1)
 	case reflect.Struct:
-		b.WriteByte('{')
-		t := v.Type()
-		for i := range v.NumField() {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(t.Field(i).Name)
-			b.WriteByte(':')
-			formatValue(b, v.Field(i), depth+1)
-		}
-		b.WriteByte('}')
+		formatStruct(b, v, depth)
 	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			fmt.Fprintf(b, "%q", v.Bytes())
-			return
-		}
-		b.WriteByte('[')
-		for i := range v.Len() {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			formatValue(b, v.Index(i), depth+1)
-		}
-		b.WriteByte(']')
+		formatList(b, v, depth)
 	case reflect.Map:
-		keys := v.MapKeys()
-		// Sort keys by their text, as fmt sorts maps, for a stable order.
-		text := make([]string, len(keys))
-		for i, k := range keys {
-			var kb textBuf
-			formatValue(&kb, k, depth+1)
-			text[i] = string(kb)
-		}
-		idx := make([]int, len(keys))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortFunc(idx, func(a, c int) int { return strings.Compare(text[a], text[c]) })
-		b.WriteString("map[")
-		for n, i := range idx {
-			if n > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(text[i])
-			b.WriteByte(':')
-			formatValue(b, v.MapIndex(keys[i]), depth+1)
-		}
-		b.WriteByte(']')
+		formatMap(b, v, depth)
 	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
 		b.WriteString(v.Type().String())
 	default:
@@ -104,6 +61,62 @@ func formatValue(b *textBuf, v reflect.Value, depth int) {
 			fmt.Fprintf(b, "%v", v)
 		}
 	}
+}
+
+func formatStruct(b *textBuf, v reflect.Value, depth int) {
+	b.WriteByte('{')
+	t := v.Type()
+	for i := range v.NumField() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.Field(i).Name)
+		b.WriteByte(':')
+		formatValue(b, v.Field(i), depth+1)
+	}
+	b.WriteByte('}')
+}
+
+func formatList(b *textBuf, v reflect.Value, depth int) {
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+		fmt.Fprintf(b, "%q", v.Bytes())
+		return
+	}
+	b.WriteByte('[')
+	for i := range v.Len() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		formatValue(b, v.Index(i), depth+1)
+	}
+	b.WriteByte(']')
+}
+
+// formatMap writes the entries sorted by the text of their keys, as fmt
+// sorts maps, for a stable order.
+func formatMap(b *textBuf, v reflect.Value, depth int) {
+	keys := v.MapKeys()
+	text := make([]string, len(keys))
+	for i, k := range keys {
+		var kb textBuf
+		formatValue(&kb, k, depth+1)
+		text[i] = string(kb)
+	}
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, c int) int { return strings.Compare(text[a], text[c]) })
+	b.WriteString("map[")
+	for n, i := range idx {
+		if n > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(text[i])
+		b.WriteByte(':')
+		formatValue(b, v.MapIndex(keys[i]), depth+1)
+	}
+	b.WriteByte(']')
 }
 
 // writeBasic writes a bool, integer, float or string as %v does, without
