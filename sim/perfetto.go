@@ -104,52 +104,9 @@ func (s *PerfettoSink) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	delivered := map[uint64]bool{}
+	var evs []traceEvent
 	for i := range s.recs {
-		r := &s.recs[i]
-		ts := float64(r.At) / 1e3
-		args := map[string]any{}
-		if r.Peer >= 0 {
-			args["peer"] = nodeName(r.Peer)
-		}
-		if r.ID != 0 {
-			args["id"] = r.ID
-		}
-		if r.Detail != "" {
-			args["detail"] = r.Detail
-		}
-		if r.Payload != "" {
-			args["payload"] = r.Payload
-		}
-		if len(args) == 0 {
-			args = nil
-		}
-		tid := r.Node + 1 // -1 (no node) is the world track, 0
-		name := r.Kind
-		if r.Peer >= 0 && (r.Kind == "send" || r.Kind == "deliver" || r.Kind == "drop") {
-			name = r.Kind + " " + nodeName(r.Node) + "→" + nodeName(r.Peer)
-			if r.Kind == "deliver" {
-				name = r.Kind + " " + nodeName(r.Peer) + "→" + nodeName(r.Node)
-			}
-		}
-		var evs []traceEvent
-		switch {
-		case r.Kind == "send" && r.ID != 0:
-			evs = append(evs,
-				traceEvent{Name: name, Cat: "net", Ph: "X", Ts: ts, Dur: 0.001, Pid: 1, Tid: tid, Args: args},
-				traceEvent{Name: "message", Cat: "flow", Ph: "s", Ts: ts, Pid: 1, Tid: tid, ID: r.ID})
-		case r.Kind == "deliver" && r.ID != 0:
-			evs = append(evs, traceEvent{Name: name, Cat: "net", Ph: "X", Ts: ts, Dur: 0.001, Pid: 1, Tid: tid, Args: args})
-			if !delivered[r.ID] {
-				delivered[r.ID] = true
-				evs = append(evs, traceEvent{Name: "message", Cat: "flow", Ph: "f", Bp: "e", Ts: ts, Pid: 1, Tid: tid, ID: r.ID})
-			}
-		default:
-			scope := "t"
-			if r.Node < 0 {
-				scope = "g"
-			}
-			evs = append(evs, traceEvent{Name: name, Cat: "sim", Ph: "i", S: scope, Ts: ts, Pid: 1, Tid: tid, Args: args})
-		}
+		evs = recordEvents(evs[:0], &s.recs[i], delivered)
 		for _, e := range evs {
 			if err := emit(e); err != nil {
 				return cw.n, err
@@ -160,6 +117,54 @@ func (s *PerfettoSink) WriteTo(w io.Writer) (int64, error) {
 		return cw.n, err
 	}
 	return cw.n, cw.w.(*bufio.Writer).Flush()
+}
+
+// recordEvents appends the trace events of one record to evs: a slice
+// for every record, and a flow arrow from a send to its first delivery.
+func recordEvents(evs []traceEvent, r *Record, delivered map[uint64]bool) []traceEvent {
+	ts := float64(r.At) / 1e3
+	args := map[string]any{}
+	if r.Peer >= 0 {
+		args["peer"] = nodeName(r.Peer)
+	}
+	if r.ID != 0 {
+		args["id"] = r.ID
+	}
+	if r.Detail != "" {
+		args["detail"] = r.Detail
+	}
+	if r.Payload != "" {
+		args["payload"] = r.Payload
+	}
+	if len(args) == 0 {
+		args = nil
+	}
+	tid := r.Node + 1 // -1 (no node) is the world track, 0
+	name := r.Kind
+	if r.Peer >= 0 && (r.Kind == "send" || r.Kind == "deliver" || r.Kind == "drop") {
+		name = r.Kind + " " + nodeName(r.Node) + "→" + nodeName(r.Peer)
+		if r.Kind == "deliver" {
+			name = r.Kind + " " + nodeName(r.Peer) + "→" + nodeName(r.Node)
+		}
+	}
+	switch {
+	case r.Kind == "send" && r.ID != 0:
+		return append(evs,
+			traceEvent{Name: name, Cat: "net", Ph: "X", Ts: ts, Dur: 0.001, Pid: 1, Tid: tid, Args: args},
+			traceEvent{Name: "message", Cat: "flow", Ph: "s", Ts: ts, Pid: 1, Tid: tid, ID: r.ID})
+	case r.Kind == "deliver" && r.ID != 0:
+		evs = append(evs, traceEvent{Name: name, Cat: "net", Ph: "X", Ts: ts, Dur: 0.001, Pid: 1, Tid: tid, Args: args})
+		if !delivered[r.ID] {
+			delivered[r.ID] = true
+			evs = append(evs, traceEvent{Name: "message", Cat: "flow", Ph: "f", Bp: "e", Ts: ts, Pid: 1, Tid: tid, ID: r.ID})
+		}
+		return evs
+	}
+	scope := "t"
+	if r.Node < 0 {
+		scope = "g"
+	}
+	return append(evs, traceEvent{Name: name, Cat: "sim", Ph: "i", S: scope, Ts: ts, Pid: 1, Tid: tid, Args: args})
 }
 
 type countWriter struct {
