@@ -83,6 +83,15 @@ func perAttempt(d time.Duration) *pipeline.Config {
 	return &pipeline.Config{Timeout: &timeout.Config{PerAttempt: d}}
 }
 
+// asSet returns d as Config.Set stores it for the keys where 0 would mean
+// the default (backoff.base, hedge.delay): an explicit 0 becomes -1.
+func asSet(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 // mustSet builds a pipeline config from key=value pairs the scenario
 // chose; a bad pair is a bug in the scenario.
 func mustSet(kv ...string) *pipeline.Config {

@@ -1,0 +1,77 @@
+package overload
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/scenarios"
+)
+
+// The scenarios once built their pipelines from key=value pairs through
+// Config.Set. Each test here keeps the pairs a scenario used and checks,
+// for every variant and a few parameter values, that the typed Config it
+// builds now is the same, so no run or trace hash can change.
+
+// choices lists the values a scenario's parameter accepts.
+func choices(t *testing.T, sc *scenarios.Scenario, name string) []string {
+	t.Helper()
+	for _, p := range sc.Params {
+		if p.Name == name {
+			if len(p.Choices) == 0 {
+				t.Fatalf("%s: parameter %s has no choices", sc.Name, name)
+			}
+			return p.Choices
+		}
+	}
+	t.Fatalf("%s: no parameter %s", sc.Name, name)
+	return nil
+}
+
+// durations are parameter values to try, 0 included: Set stores an
+// explicit 0 as -1 for some keys.
+var durations = []time.Duration{0, 10 * time.Millisecond, 150 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 1500 * time.Millisecond, 30 * time.Second}
+
+func sameConfig(t *testing.T, what string, got, want *pipeline.Config) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n typed %s\n pairs %s", what, show(got), show(want))
+	}
+}
+
+// show prints a Config with its stages, not their addresses.
+func show(c *pipeline.Config) string {
+	return fmt.Sprintf("retry=%+v budget=%+v breaker=%+v retry_breaker=%+v hedge=%+v throttle=%+v bulkhead=%+v timeout=%+v fallback=%+v",
+		c.Retry, c.Budget, c.Breaker, c.RetryBreaker, c.Hedge, c.Throttle, c.Bulkhead, c.Timeout, c.Fallback)
+}
+
+func stormPairs(policy string, timeout, deadline time.Duration) *pipeline.Config {
+	kv := []string{
+		"retry.max_attempts", "3", "retry.backoff", "none",
+		"timeout.per_attempt", timeout.String(), "timeout.overall", deadline.String(),
+	}
+	switch policy {
+	case "budget":
+		kv = append(kv, "budget.kind", "token")
+	case "breaker":
+		kv = append(kv, "breaker.failure_rate_threshold", "0.5", "breaker.window_size", "20",
+			"breaker.minimum_calls", "10", "breaker.open_duration", "2s", "breaker.half_open_probes", "3")
+	case "backoff":
+		kv = append(kv, "retry.backoff", "equal-jitter", "backoff.base", timeout.String(), "backoff.cap", "10s")
+	}
+	return mustSet(kv...)
+}
+
+func TestStormPipelineIsThePairs(t *testing.T) {
+	for _, policy := range choices(t, RetryStorm, "policy") {
+		for _, to := range durations {
+			for _, dl := range []time.Duration{0, 1500 * time.Millisecond, 3 * time.Second} {
+				sameConfig(t, fmt.Sprintf("policy=%s timeout=%v deadline=%v", policy, to, dl),
+					stormPipeline(policy, to, dl), stormPairs(policy, to, dl))
+			}
+		}
+	}
+}
