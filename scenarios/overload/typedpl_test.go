@@ -75,3 +75,13 @@ func TestStormPipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeoutPipelineIsThePairs(t *testing.T) {
+	for _, to := range durations {
+		var kv []string
+		if to > 0 {
+			kv = []string{"timeout.per_attempt", to.String()}
+		}
+		sameConfig(t, fmt.Sprintf("timeout=%v", to), timeoutPipeline(to), mustSet(kv...))
+	}
+}
