@@ -3,6 +3,7 @@ package overload
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -83,5 +84,18 @@ func TestTimeoutPipelineIsThePairs(t *testing.T) {
 			kv = []string{"timeout.per_attempt", to.String()}
 		}
 		sameConfig(t, fmt.Sprintf("timeout=%v", to), timeoutPipeline(to), mustSet(kv...))
+	}
+}
+
+func TestBulkheadPipelineIsThePairs(t *testing.T) {
+	for _, isolation := range choices(t, Bulkhead, "isolation") {
+		for _, workers := range []int{3, 5, 30, 31, 10000} {
+			kv := []string{"timeout.per_attempt", "5s"}
+			if isolation == "bulkhead" {
+				kv = append(kv, "bulkhead.max_concurrent", strconv.Itoa(workers/3))
+			}
+			sameConfig(t, fmt.Sprintf("isolation=%s workers=%d", isolation, workers),
+				bulkheadPipeline(isolation, workers), mustSet(kv...))
+		}
 	}
 }
