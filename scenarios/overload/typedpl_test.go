@@ -99,3 +99,21 @@ func TestBulkheadPipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestThrottlePipelineIsThePairs(t *testing.T) {
+	for _, retries := range []int{0, 1, 3, 20} {
+		for _, k := range []string{"0", "1", "1.1", "2", "2.5", "100"} {
+			attempts := retries + 1
+			kv := []string{"timeout.per_attempt", "1s", "retry.max_attempts", strconv.Itoa(attempts),
+				"retry.backoff", "full-jitter", "backoff.base", "50ms", "backoff.cap", "1s"}
+			kf, err := strconv.ParseFloat(k, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kf > 0 {
+				kv = append(kv, "throttle.k", k)
+			}
+			sameConfig(t, fmt.Sprintf("retries=%d k=%s", retries, k), throttlePipeline(attempts, kf), mustSet(kv...))
+		}
+	}
+}
