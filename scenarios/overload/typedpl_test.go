@@ -117,3 +117,16 @@ func TestThrottlePipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestCascadePipelineIsThePairs(t *testing.T) {
+	for _, mode := range choices(t, Cascade, "breaker") {
+		for _, to := range durations {
+			kv := []string{"timeout.per_attempt", to.String()}
+			if mode == "on" {
+				kv = append(kv, "breaker.failure_threshold", "5", "breaker.slow_call_rate_threshold", "0.5", "breaker.slow_call_duration", "500ms",
+					"breaker.window_size", "20", "breaker.minimum_calls", "5", "breaker.open_duration", "5s")
+			}
+			sameConfig(t, fmt.Sprintf("breaker=%s b_timeout=%v", mode, to), cascadePipeline(mode, to), mustSet(kv...))
+		}
+	}
+}
