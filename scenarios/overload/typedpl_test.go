@@ -130,3 +130,30 @@ func TestCascadePipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func retryBudgetPairs(policy string, retries int) *pipeline.Config {
+	kv := []string{"timeout.per_attempt", "1s"}
+	attempts := strconv.Itoa(retries + 1)
+	switch policy {
+	case "retries":
+		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms")
+	case "budget":
+		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms", "budget.kind", "token")
+	case "breaker":
+		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms",
+			"breaker.failure_rate_threshold", "0.5", "breaker.window_size", "50", "breaker.minimum_calls", "20", "breaker.open_duration", "1s")
+	case "retry-breaker":
+		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms",
+			"retry_breaker.failure_rate_threshold", "0.1", "retry_breaker.window_size", "100")
+	}
+	return mustSet(kv...)
+}
+
+func TestRetryBudgetPipelineIsThePairs(t *testing.T) {
+	for _, policy := range choices(t, RetryBudget, "policy") {
+		for _, retries := range []int{0, 1, 3, 20} {
+			sameConfig(t, fmt.Sprintf("policy=%s retries=%d", policy, retries),
+				retryBudgetPipeline(policy, retries+1), retryBudgetPairs(policy, retries))
+		}
+	}
+}
