@@ -157,3 +157,18 @@ func TestRetryBudgetPipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestChaosPipelineIsThePairs(t *testing.T) {
+	for _, resilience := range choices(t, Chaos, "resilience") {
+		for _, to := range durations {
+			kv := []string{"timeout.per_attempt", to.String()}
+			switch resilience {
+			case "retry":
+				kv = append(kv, "retry.max_attempts", "3", "retry.retry_on", "timeout,unavailable,overloaded,internal", "retry.backoff", "full-jitter", "backoff.base", "10ms")
+			case "retry+fallback":
+				kv = append(kv, "retry.max_attempts", "3", "retry.retry_on", "timeout,unavailable,overloaded,internal", "retry.backoff", "full-jitter", "backoff.base", "10ms", "fallback.value", "cached")
+			}
+			sameConfig(t, fmt.Sprintf("resilience=%s timeout=%v", resilience, to), chaosPipeline(resilience, to), mustSet(kv...))
+		}
+	}
+}
