@@ -172,3 +172,19 @@ func TestChaosPipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestFallbackPipelineIsThePairs(t *testing.T) {
+	for _, mode := range choices(t, Fallback, "fallback") {
+		for _, page := range choices(t, Fallback, "page") {
+			value := map[string]string{"product": "popular-items", "news": "comments-hidden"}[page]
+			for _, to := range durations {
+				kv := []string{"timeout.per_attempt", to.String()}
+				if mode == "on" {
+					kv = append(kv, "fallback.value", value)
+				}
+				sameConfig(t, fmt.Sprintf("fallback=%s page=%s dep_timeout=%v", mode, page, to),
+					fallbackPipeline(mode, value, to), mustSet(kv...))
+			}
+		}
+	}
+}
