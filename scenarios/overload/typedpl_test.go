@@ -188,3 +188,18 @@ func TestFallbackPipelineIsThePairs(t *testing.T) {
 		}
 	}
 }
+
+func TestHedgingPipelineIsThePairs(t *testing.T) {
+	for _, policy := range choices(t, Hedging, "hedge") {
+		for _, d := range durations {
+			var kv []string
+			switch policy {
+			case "delay":
+				kv = []string{"hedge.delay", d.String()}
+			case "p95":
+				kv = []string{"hedge.delay", d.String(), "hedge.quantile", "0.95"}
+			}
+			sameConfig(t, fmt.Sprintf("hedge=%s hedge_delay=%v", policy, d), hedgingPipeline(policy, d), mustSet(kv...))
+		}
+	}
+}
