@@ -92,18 +92,6 @@ func asSet(d time.Duration) time.Duration {
 	return d
 }
 
-// mustSet builds a pipeline config from key=value pairs the scenario
-// chose; a bad pair is a bug in the scenario.
-func mustSet(kv ...string) *pipeline.Config {
-	var c pipeline.Config
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := c.Set(kv[i], kv[i+1]); err != nil {
-			panic(err)
-		}
-	}
-	return &c
-}
-
 // cluster builds the network and runtime of n nodes through the shared
 // cluster glue, so --faults FILE and nemesis=true work here too.
 func cluster(r *scenarios.Run, n int, latency time.Duration) (*nodes.Runtime, error) {

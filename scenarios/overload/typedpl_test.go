@@ -49,6 +49,18 @@ func show(c *pipeline.Config) string {
 		c.Retry, c.Budget, c.Breaker, c.RetryBreaker, c.Hedge, c.Throttle, c.Bulkhead, c.Timeout, c.Fallback)
 }
 
+// mustSet builds a pipeline config from key=value pairs, as the scenarios
+// did; a bad pair is a bug in the test.
+func mustSet(kv ...string) *pipeline.Config {
+	var c pipeline.Config
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := c.Set(kv[i], kv[i+1]); err != nil {
+			panic(err)
+		}
+	}
+	return &c
+}
+
 func stormPairs(policy string, timeout, deadline time.Duration) *pipeline.Config {
 	kv := []string{
 		"retry.max_attempts", "3", "retry.backoff", "none",
