@@ -1,10 +1,10 @@
 package overload
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/bulkhead"
 	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/scenarios"
 )
@@ -37,16 +37,12 @@ var Bulkhead = &scenarios.Scenario{
 
 func runBulkhead(r *scenarios.Run) error {
 	p := r.Params
-	share := strconv.Itoa(p.Int("workers") / 3)
 	dep := func(studied bool) (*pipeline.Config, error) {
-		kv := []string{"timeout.per_attempt", "5s"}
-		if p.String("isolation") == "bulkhead" {
-			kv = append(kv, "bulkhead.max_concurrent", share)
-		}
+		c := bulkheadPipeline(p.String("isolation"), p.Int("workers"))
 		if studied {
-			return applySets(r, mustSet(kv...))
+			return applySets(r, c)
 		}
-		return mustSet(kv...), nil
+		return c, nil
 	}
 	rt, err := cluster(r, 5, netLatency)
 	if err != nil {
@@ -93,4 +89,14 @@ func runBulkhead(r *scenarios.Run) error {
 	}
 	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
 	return nil
+}
+
+// bulkheadPipeline is a front's pipeline to one dependency: with
+// isolation=bulkhead, a third of the front's workers may call it at once.
+func bulkheadPipeline(isolation string, workers int) *pipeline.Config {
+	c := perAttempt(5 * time.Second)
+	if isolation == "bulkhead" {
+		c.Bulkhead = &bulkhead.Config{MaxConcurrent: workers / 3}
+	}
+	return c
 }

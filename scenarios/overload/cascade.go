@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/breaker"
+	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -35,12 +37,7 @@ var Cascade = &scenarios.Scenario{
 
 func runCascade(r *scenarios.Run) error {
 	p := r.Params
-	kv := []string{"timeout.per_attempt", p.Duration("b_timeout").String()}
-	if p.String("breaker") == "on" {
-		kv = append(kv, "breaker.failure_threshold", "5", "breaker.slow_call_rate_threshold", "0.5", "breaker.slow_call_duration", "500ms",
-			"breaker.window_size", "20", "breaker.minimum_calls", "5", "breaker.open_duration", "5s")
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, cascadePipeline(p.String("breaker"), p.Duration("b_timeout")))
 	if err != nil {
 		return err
 	}
@@ -85,4 +82,15 @@ func runCascade(r *scenarios.Run) error {
 	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
 	_ = aServer
 	return nil
+}
+
+// cascadePipeline is A's pipeline to B: each call bounded by bTimeout and,
+// with mode "on", a breaker that trips on failures or slow calls.
+func cascadePipeline(mode string, bTimeout time.Duration) *pipeline.Config {
+	c := perAttempt(bTimeout)
+	if mode == "on" {
+		c.Breaker = &breaker.Config{FailureThreshold: 5, SlowCallRateThreshold: 0.5, SlowCallDuration: 500 * time.Millisecond,
+			WindowSize: 20, MinimumCalls: 5, OpenDuration: 5 * time.Second}
+	}
+	return c
 }

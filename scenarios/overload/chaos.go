@@ -4,6 +4,9 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/fallback"
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/retry"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -33,14 +36,7 @@ var Chaos = &scenarios.Scenario{
 
 func runChaos(r *scenarios.Run) error {
 	p := r.Params
-	kv := []string{"timeout.per_attempt", p.Duration("timeout").String()}
-	switch p.String("resilience") {
-	case "retry":
-		kv = append(kv, "retry.max_attempts", "3", "retry.retry_on", "timeout,unavailable,overloaded,internal", "retry.backoff", "full-jitter", "backoff.base", "10ms")
-	case "retry+fallback":
-		kv = append(kv, "retry.max_attempts", "3", "retry.retry_on", "timeout,unavailable,overloaded,internal", "retry.backoff", "full-jitter", "backoff.base", "10ms", "fallback.value", "cached")
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, chaosPipeline(p.String("resilience"), p.Duration("timeout")))
 	if err != nil {
 		return err
 	}
@@ -68,4 +64,20 @@ func runChaos(r *scenarios.Run) error {
 	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
 	r.Metric("degraded_fraction", ratio(st.Degraded.Value(), st.Requests.Value()))
 	return nil
+}
+
+// chaosPipeline is the client's pipeline: each attempt bounded by to, and
+// with resilience on, retries of internal errors too, then a fallback.
+func chaosPipeline(resilience string, to time.Duration) *pipeline.Config {
+	c := perAttempt(to)
+	switch resilience {
+	case "retry", "retry+fallback":
+		c.Retry = &retry.Config{MaxAttempts: 3,
+			RetryOn: []retry.Class{retry.Timeout, retry.Unavailable, retry.Overloaded, retry.Internal},
+			Backoff: retry.BackoffConfig{Kind: retry.FullJitter, Base: 10 * time.Millisecond}}
+	}
+	if resilience == "retry+fallback" {
+		c.Fallback = &fallback.Config{Value: "cached"}
+	}
+	return c
 }

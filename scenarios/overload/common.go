@@ -83,16 +83,13 @@ func perAttempt(d time.Duration) *pipeline.Config {
 	return &pipeline.Config{Timeout: &timeout.Config{PerAttempt: d}}
 }
 
-// mustSet builds a pipeline config from key=value pairs the scenario
-// chose; a bad pair is a bug in the scenario.
-func mustSet(kv ...string) *pipeline.Config {
-	var c pipeline.Config
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := c.Set(kv[i], kv[i+1]); err != nil {
-			panic(err)
-		}
+// asSet returns d as Config.Set stores it for the keys where 0 would mean
+// the default (backoff.base, hedge.delay): an explicit 0 becomes -1.
+func asSet(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
 	}
-	return &c
+	return d
 }
 
 // cluster builds the network and runtime of n nodes through the shared

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/fallback"
+	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -34,11 +36,7 @@ var Fallback = &scenarios.Scenario{
 func runFallback(r *scenarios.Run) error {
 	p := r.Params
 	value := map[string]string{"product": "popular-items", "news": "comments-hidden"}[p.String("page")]
-	kv := []string{"timeout.per_attempt", p.Duration("dep_timeout").String()}
-	if p.String("fallback") == "on" {
-		kv = append(kv, "fallback.value", value)
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, fallbackPipeline(p.String("fallback"), value, p.Duration("dep_timeout")))
 	if err != nil {
 		return err
 	}
@@ -81,4 +79,15 @@ func runFallback(r *scenarios.Run) error {
 	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
 	r.Metric("degraded_fraction", ratio(st.Degraded.Value(), st.Requests.Value()))
 	return nil
+}
+
+// fallbackPipeline is the page's pipeline to its non-critical dependency:
+// each call bounded by depTimeout and, with mode "on", a degraded result
+// labelled value when it fails.
+func fallbackPipeline(mode, value string, depTimeout time.Duration) *pipeline.Config {
+	c := perAttempt(depTimeout)
+	if mode == "on" {
+		c.Fallback = &fallback.Config{Value: value}
+	}
+	return c
 }

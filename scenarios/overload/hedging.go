@@ -1,10 +1,14 @@
 package overload
 
 import (
+	"time"
+
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/hedge"
+	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -52,14 +56,7 @@ func runHedging(r *scenarios.Run) error {
 	p := r.Params
 	dist, _ := services.ParseDist(p.String("service"))
 	think, _ := services.ParseDist(p.String("think"))
-	var kv []string
-	switch p.String("hedge") {
-	case "delay":
-		kv = []string{"hedge.delay", p.Duration("hedge_delay").String()}
-	case "p95":
-		kv = []string{"hedge.delay", p.Duration("hedge_delay").String(), "hedge.quantile", "0.95"}
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, hedgingPipeline(p.String("hedge"), p.Duration("hedge_delay")))
 	if err != nil {
 		return err
 	}
@@ -113,4 +110,16 @@ func runHedging(r *scenarios.Run) error {
 	r.Metric("offered_rps", req/dur.Seconds())
 	r.Metric("utilization", ratio(served/dur.Seconds(), capacity))
 	return nil
+}
+
+// hedgingPipeline hedges after delay ("delay"), or at the p95 of recent
+// latencies once known ("p95"), or not at all.
+func hedgingPipeline(policy string, delay time.Duration) *pipeline.Config {
+	switch policy {
+	case "delay":
+		return &pipeline.Config{Hedge: &hedge.Config{Delay: asSet(delay)}}
+	case "p95":
+		return &pipeline.Config{Hedge: &hedge.Config{Delay: asSet(delay), Quantile: 0.95}}
+	}
+	return &pipeline.Config{}
 }

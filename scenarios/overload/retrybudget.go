@@ -1,11 +1,14 @@
 package overload
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/breaker"
+	"github.com/faultline/faultline/patterns/budget"
+	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/patterns/retry"
+	"github.com/faultline/faultline/patterns/retrybreaker"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -38,21 +41,7 @@ var RetryBudget = &scenarios.Scenario{
 
 func runRetryBudget(r *scenarios.Run) error {
 	p := r.Params
-	kv := []string{"timeout.per_attempt", "1s"}
-	attempts := strconv.Itoa(p.Int("retries") + 1)
-	switch p.String("policy") {
-	case "retries":
-		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms")
-	case "budget":
-		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms", "budget.kind", "token")
-	case "breaker":
-		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms",
-			"breaker.failure_rate_threshold", "0.5", "breaker.window_size", "50", "breaker.minimum_calls", "20", "breaker.open_duration", "1s")
-	case "retry-breaker":
-		kv = append(kv, "retry.max_attempts", attempts, "retry.backoff", "exponential", "backoff.base", "10ms",
-			"retry_breaker.failure_rate_threshold", "0.1", "retry_breaker.window_size", "100")
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, retryBudgetPipeline(p.String("policy"), p.Int("retries")+1))
 	if err != nil {
 		return err
 	}
@@ -89,4 +78,25 @@ func runRetryBudget(r *scenarios.Run) error {
 	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
 	r.Metric("amplification_outage", ratio(attAt[1]-attAt[0], reqAt[1]-reqAt[0]))
 	return nil
+}
+
+// retryBudgetPipeline is the client's pipeline under each policy: every
+// policy but "none" retries with exponential backoff, and some bound the
+// retries by a budget or a breaker.
+func retryBudgetPipeline(policy string, attempts int) *pipeline.Config {
+	c := perAttempt(time.Second)
+	switch policy {
+	case "retries", "budget", "breaker", "retry-breaker":
+		c.Retry = &retry.Config{MaxAttempts: attempts,
+			Backoff: retry.BackoffConfig{Kind: retry.Exponential, Base: 10 * time.Millisecond}}
+	}
+	switch policy {
+	case "budget":
+		c.Budget = &budget.Config{Kind: budget.Token}
+	case "breaker":
+		c.Breaker = &breaker.Config{FailureRateThreshold: 0.5, WindowSize: 50, MinimumCalls: 20, OpenDuration: time.Second}
+	case "retry-breaker":
+		c.RetryBreaker = &retrybreaker.Config{FailureRateThreshold: 0.1, WindowSize: 100}
+	}
+	return c
 }

@@ -4,8 +4,12 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/breaker"
+	"github.com/faultline/faultline/patterns/budget"
 	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/retry"
 	"github.com/faultline/faultline/patterns/shed"
+	"github.com/faultline/faultline/patterns/timeout"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/sim"
 )
@@ -47,21 +51,23 @@ var RetryStorm = &scenarios.Scenario{
 	Validate: windowBeforeEnd("trigger", "trigger_at", "trigger_for"),
 }
 
-func stormPipeline(policy string, timeout, deadline time.Duration) *pipeline.Config {
-	kv := []string{
-		"retry.max_attempts", "3", "retry.backoff", "none",
-		"timeout.per_attempt", timeout.String(), "timeout.overall", deadline.String(),
+// stormPipeline is the callers' pipeline under each policy: three attempts
+// without backoff, bounded per attempt and overall.
+func stormPipeline(policy string, attemptTimeout, deadline time.Duration) *pipeline.Config {
+	c := &pipeline.Config{
+		Retry:   &retry.Config{MaxAttempts: 3, Backoff: retry.BackoffConfig{Kind: retry.None}},
+		Timeout: &timeout.Config{PerAttempt: attemptTimeout, Overall: deadline},
 	}
 	switch policy {
 	case "budget":
-		kv = append(kv, "budget.kind", "token")
+		c.Budget = &budget.Config{Kind: budget.Token}
 	case "breaker":
-		kv = append(kv, "breaker.failure_rate_threshold", "0.5", "breaker.window_size", "20",
-			"breaker.minimum_calls", "10", "breaker.open_duration", "2s", "breaker.half_open_probes", "3")
+		c.Breaker = &breaker.Config{FailureRateThreshold: 0.5, WindowSize: 20, MinimumCalls: 10,
+			OpenDuration: 2 * time.Second, HalfOpenProbes: 3}
 	case "backoff":
-		kv = append(kv, "retry.backoff", "equal-jitter", "backoff.base", timeout.String(), "backoff.cap", "10s")
+		c.Retry.Backoff = retry.BackoffConfig{Kind: retry.EqualJitter, Base: asSet(attemptTimeout), Cap: 10 * time.Second}
 	}
-	return mustSet(kv...)
+	return c
 }
 
 func runRetryStorm(r *scenarios.Run) error {

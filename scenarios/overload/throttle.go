@@ -7,7 +7,10 @@ import (
 
 	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/patterns/retry"
+	"github.com/faultline/faultline/patterns/throttle"
+	"github.com/faultline/faultline/patterns/timeout"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -64,12 +67,7 @@ func runThrottle(r *scenarios.Run) error {
 	dist, _ := services.ParseDist(p.String("service"))
 	dur, at0, span := p.Duration("duration"), p.Duration("overload_at"), p.Duration("overload_for")
 	attempts := p.Int("retries") + 1
-	kv := []string{"timeout.per_attempt", "1s", "retry.max_attempts", strconv.Itoa(attempts),
-		"retry.backoff", "full-jitter", "backoff.base", "50ms", "backoff.cap", "1s"}
-	if k := p.Float("k"); k > 0 {
-		kv = append(kv, "throttle.k", p.String("k"))
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, throttlePipeline(attempts, p.Float("k")))
 	if err != nil {
 		return err
 	}
@@ -130,4 +128,18 @@ func runThrottle(r *scenarios.Run) error {
 	r.Metric("goodput_overload_rps", windowRate(w, "goodput_rps", at0, at0+span))
 	r.Metric("goodput_after_rps", windowRate(w, "goodput_rps", at0+span, dur))
 	return nil
+}
+
+// throttlePipeline retries with full jitter and, if k > 0, throttles with
+// accepts multiplier k.
+func throttlePipeline(attempts int, k float64) *pipeline.Config {
+	c := &pipeline.Config{
+		Retry: &retry.Config{MaxAttempts: attempts,
+			Backoff: retry.BackoffConfig{Kind: retry.FullJitter, Base: 50 * time.Millisecond, Cap: time.Second}},
+		Timeout: &timeout.Config{PerAttempt: time.Second},
+	}
+	if k > 0 {
+		c.Throttle = &throttle.Config{K: k}
+	}
+	return c
 }

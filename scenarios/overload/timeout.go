@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/nodes/services"
+	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/scenarios"
 )
 
@@ -53,11 +54,7 @@ func runTimeout(r *scenarios.Run) error {
 	default:
 		to, _ = time.ParseDuration(v)
 	}
-	var kv []string
-	if to > 0 {
-		kv = []string{"timeout.per_attempt", to.String()}
-	}
-	pl, err := applySets(r, mustSet(kv...))
+	pl, err := applySets(r, timeoutPipeline(to))
 	if err != nil {
 		return err
 	}
@@ -89,4 +86,12 @@ func runTimeout(r *scenarios.Run) error {
 	r.Metric("success_rate", ratio(st.Succeeded.Value(), st.Requests.Value()))
 	r.Metric("a_workers_stuck", float64(rt.Node(a).(*services.Server).Busy()))
 	return nil
+}
+
+// timeoutPipeline bounds each attempt by to; 0 leaves attempts unbounded.
+func timeoutPipeline(to time.Duration) *pipeline.Config {
+	if to > 0 {
+		return perAttempt(to)
+	}
+	return &pipeline.Config{}
 }
