@@ -32,7 +32,7 @@ type host struct {
 	d      *drive.Driver[*roundTrip]
 	nextID drive.TimerID
 	timers map[drive.TimerID]func() bool // pending, by id; looked up only
-	ctx    context.Context                // the last request's: it names the caller's node for AfterFunc
+	ctx    context.Context               // the last request's: it names the caller's node for AfterFunc
 }
 
 func newHost(t *Transport, s Scheduler) *host {
