@@ -41,7 +41,7 @@ func newHost(t *Transport, s Scheduler) *host {
 	return h
 }
 
-func (h *host) Now() time.Duration { return h.t.t0.at(h.s.Now(context.Background())) }
+func (h *host) Now() time.Duration { return h.t.t0.at(h.s.Now(h.ctx)) }
 
 // Send runs the attempt concurrently and reports its outcome under the lock.
 func (h *host) Send(c *drive.Call[*roundTrip], id uint64, s pipeline.Send) {
