@@ -7,22 +7,20 @@ import (
 
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/proc"
-	"github.com/faultline/faultline/patterns/httpmw"
 )
 
 // NetClock is Clock plus what makes it an httpmw.Scheduler inside a
 // world: "run later" is a timer of the caller's node, "run concurrently"
 // is a new process on that node, and a caller waits for its request by
 // parking its process in simulated time. An httpmw.Transport on it hedges
-// and queues in the bulkhead as it does on httpmw.Real. Get it from
+// and queues in the bulkhead as it does on httpmw.Real (NetClock has
+// its methods; httpsim does not import httpmw). Get it from
 // Net.Clock; it works on the nodes of that Net (Net.Server and
 // Net.Process nodes).
 type NetClock struct {
 	Clock
 	net *Net
 }
-
-var _ httpmw.Scheduler = (*NetClock)(nil)
 
 // Clock returns the Net's Scheduler clock. Use it where middleware needs
 // hedging or a bulkhead queue; Clock{} runs one attempt at a time.
@@ -148,10 +146,11 @@ func bind(ctx context.Context, p *proc.P) context.Context {
 	return c
 }
 
-// Waiter returns a Waiter that parks ctx's process.
-func (c *NetClock) Waiter(ctx context.Context) httpmw.Waiter {
+// Waiter returns a wait that parks ctx's process until wake.
+func (c *NetClock) Waiter(ctx context.Context) (wait func(ignoreCtx bool) error, wake func()) {
 	s, k := c.kidsOf(ctx)
-	return &waiter{ctx: ctx, p: s.p, k: k}
+	w := &waiter{ctx: ctx, p: s.p, k: k}
+	return w.Wait, w.Wake
 }
 
 // waiter parks a process until Wake. Wake may come from any process of

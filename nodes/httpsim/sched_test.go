@@ -16,6 +16,10 @@ import (
 	"github.com/faultline/faultline/patterns/pipeline"
 )
 
+// NetClock is a Scheduler; httpsim does not import httpmw, so the check
+// lives here.
+var _ httpmw.Scheduler = (*httpsim.NetClock)(nil)
+
 func pipelineConfig(t testing.TB, kv ...string) pipeline.Config {
 	t.Helper()
 	var cfg pipeline.Config

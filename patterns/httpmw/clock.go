@@ -34,19 +34,14 @@ type Scheduler interface {
 	// Go runs f concurrently, with a context like ctx (same deadline,
 	// values and cancellation) that belongs to the new strand of work.
 	Go(ctx context.Context, f func(ctx context.Context))
-	// Waiter returns a Waiter for the caller of ctx.
-	Waiter(ctx context.Context) Waiter
-}
-
-// Waiter lets the caller of a RoundTrip wait for its request to end.
-type Waiter interface {
-	// Wait blocks until Wake was called, or until ctx (the Waiter's) is
-	// done, and then returns ctx.Err() if Wake was not called. With
-	// ignoreCtx it waits for Wake only.
-	Wait(ignoreCtx bool) error
-	// Wake ends a Wait, before or while it waits. It may be called with
-	// the Transport's lock held, from any strand.
-	Wake()
+	// Waiter lets the caller of ctx wait for its request to end. wait
+	// blocks until wake was called, or until ctx is done, and then
+	// returns ctx.Err() if wake was not called; with ignoreCtx it waits
+	// for wake only. wake ends a wait, before or while it waits; it may
+	// be called with the Transport's lock held, from any strand. (Plain
+	// func types, so that a simulated clock can implement Scheduler
+	// without importing this package.)
+	Waiter(ctx context.Context) (wait func(ignoreCtx bool) error, wake func())
 }
 
 // Real is the wall clock. It is a Scheduler.
@@ -75,8 +70,9 @@ func (realClock) AfterFunc(_ context.Context, d time.Duration, f func()) func() 
 
 func (realClock) Go(ctx context.Context, f func(context.Context)) { go f(ctx) }
 
-func (realClock) Waiter(ctx context.Context) Waiter {
-	return &realWaiter{ctx: ctx, done: make(chan struct{})}
+func (realClock) Waiter(ctx context.Context) (func(bool) error, func()) {
+	w := &realWaiter{ctx: ctx, done: make(chan struct{})}
+	return w.Wait, w.Wake
 }
 
 type realWaiter struct {

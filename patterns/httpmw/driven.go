@@ -21,7 +21,8 @@ type roundTrip struct {
 	last    *http.Response // the last awaited attempt's answer
 	lastErr error
 	res     pipeline.Result
-	w       Waiter // woken when res is set
+	wait    func(ignoreCtx bool) error
+	wake    func() // called when res is set
 }
 
 // host runs a Transport's requests on a Scheduler. Every method runs with
@@ -84,7 +85,7 @@ func (h *host) CancelTimer(id drive.TimerID) {
 func (h *host) Done(c *drive.Call[*roundTrip], res pipeline.Result) {
 	rt := c.Data
 	rt.res = res
-	rt.w.Wake()
+	rt.wake()
 }
 
 // roundTrip runs req through the driver and waits for its end, or for the
@@ -92,20 +93,21 @@ func (h *host) Done(c *drive.Call[*roundTrip], res pipeline.Result) {
 func (h *host) roundTrip(req *http.Request, body []byte) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
 	defer cancel() // attempts still running (a hedge's loser) stop here
-	rt := &roundTrip{ctx: ctx, cancel: cancel, req: req, body: body, w: h.s.Waiter(req.Context())}
+	rt := &roundTrip{ctx: ctx, cancel: cancel, req: req, body: body}
+	rt.wait, rt.wake = h.s.Waiter(req.Context())
 	h.t.mu.Lock()
 	h.ctx = req.Context()
 	c := h.d.New()
 	c.Data = rt
 	h.d.Start(c)
 	h.t.mu.Unlock()
-	if err := rt.w.Wait(false); err != nil {
+	if err := rt.wait(false); err != nil {
 		h.t.mu.Lock()
 		if c.Data == rt && rt.res.Status == pipeline.Pending {
 			h.d.Abandon(c) // c is still this request's: it has not ended
 		}
 		h.t.mu.Unlock()
-		_ = rt.w.Wait(true)
+		_ = rt.wait(true)
 		if rt.res.Detail == "abandoned" {
 			return nil, fmt.Errorf("httpmw: %s %s: %w", req.Method, req.URL, req.Context().Err())
 		}
