@@ -173,3 +173,14 @@ func TestSchedulerDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// On the plain Clock a hedge or a queue is refused, and the error names
+// the clock that can run them.
+func TestPlainClockRefusesHedgeAndQueue(t *testing.T) {
+	for _, kv := range [][]string{{"hedge.delay", "10ms"}, {"bulkhead.max_queue", "1"}} {
+		_, err := httpmw.NewTransport(http.DefaultTransport, httpsim.Clock{}, pipelineConfig(t, kv...), rand.New(rand.NewPCG(1, 2)))
+		if err == nil || !strings.Contains(err.Error(), "Net.Clock()") {
+			t.Errorf("%s: got %v, want a refusal naming Net.Clock()", kv[0], err)
+		}
+	}
+}
