@@ -14,6 +14,7 @@ import (
 	"github.com/faultline/faultline/nodes/proc"
 	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/sim"
 )
 
 // NetClock is a Scheduler; httpsim does not import httpmw, so the check
@@ -182,5 +183,41 @@ func TestPlainClockRefusesHedgeAndQueue(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "Net.Clock()") {
 			t.Errorf("%s: got %v, want a refusal naming Net.Clock()", kv[0], err)
 		}
+	}
+}
+
+// A client crashes while its request and the hedge are out: the crash
+// stops the hedge's process with the client's, and after the restart the
+// late answers to the old attempts are ignored.
+func TestHedgeAcrossACrash(t *testing.T) {
+	w, rt, hn := world(t, 1, 2, 0)
+	served := 0
+	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n1
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			served++
+			if served <= 2 {
+				_ = httpsim.Clock{}.Sleep(r.Context(), 300*time.Millisecond)
+			}
+			fmt.Fprintf(rw, "answer %d", served)
+		})
+	}))
+	var log strings.Builder
+	add(t, rt, hn.Process(func(p *proc.P) { // n2
+		cfg := pipelineConfig(t, "retry.max_attempts", "2", "hedge.delay", "10ms")
+		tr, err := httpmw.NewTransport(hn.Transport(), hn.Clock(), cfg, p.Rand())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		got, err := get(&http.Client{Transport: tr}, p, "http://n1/")
+		fmt.Fprintf(&log, "%v: %q %v\n", p.Now(), got, err)
+	}))
+	w.Schedule(sim.At(20*time.Millisecond), sim.HandlerFunc(func(*sim.Event) { rt.Crash(1) }), sim.Event{Node: -1})
+	w.Schedule(sim.At(50*time.Millisecond), sim.HandlerFunc(func(*sim.Event) { rt.Restart(1) }), sim.Event{Node: -1})
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, `"200 answer 3"`) {
+		t.Fatalf("want one answer, from the restarted client's attempt; got:\n%s", got)
 	}
 }
