@@ -36,6 +36,9 @@
 // ErrRealDeadline instead of mixing the two clocks. Clock offers Now,
 // Sleep and WithTimeout on the simulated clock; httpmw.Real is the same
 // interface on the real one, so middleware code runs unchanged in both.
+// Net.Clock adds what httpmw.Scheduler asks for, run later (a node timer)
+// and run concurrently (a new process on the node), so an httpmw.Transport
+// on it hedges and queues in its bulkhead as on the real clock.
 //
 // # What cannot work
 //

@@ -98,3 +98,43 @@ func ExampleInline() {
 	// 2ms: 200 OK ok at 1ms
 	// 4ms: 500 Internal Server Error httpsim: a handler marked httpsim.Inline tried to wait in simulated time (a client call or Clock.Sleep); it runs without a process, so serve it without Inline
 }
+
+// Hedging in a world: the server's first answer takes 300ms, so the
+// client's Transport, on the Net's Scheduler clock, sends a second
+// attempt after 10ms and takes its answer.
+func ExampleNet_Clock() {
+	w := sim.New(1, sim.Options{})
+	net, _ := network.New(w, 2, network.Link{Latency: network.Const(time.Millisecond)})
+	rt := nodes.NewRuntime(w, net)
+	hn := httpsim.New(rt, httpsim.Options{})
+	defer hn.Close()
+
+	served := 0
+	_, _ = rt.Add(hn.Server(func(*nodes.Env) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			served++
+			if served == 1 {
+				_ = httpsim.Clock{}.Sleep(r.Context(), 300*time.Millisecond)
+			}
+			fmt.Fprintf(w, "answer %d", served)
+		})
+	}))
+	_, _ = rt.Add(hn.Process(func(p *proc.P) {
+		var cfg pipeline.Config
+		_ = cfg.Set("retry.max_attempts", "2")
+		_ = cfg.Set("hedge.delay", "10ms")
+		tr, _ := httpmw.NewTransport(hn.Transport(), hn.Clock(), cfg, p.Rand())
+		req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/", nil)
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%v: %s %s\n", p.Now(), resp.Status, body)
+	}))
+	_ = w.Run()
+	// Output:
+	// 12ms: 200 OK answer 2
+}

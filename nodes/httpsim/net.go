@@ -37,13 +37,14 @@ type Net struct {
 	group proc.Group
 	hosts map[string]NodeID
 	wd    *watchdog
-	seq   uint64   // the last request number a Transport gave out
-	names []string // nodeName's cache
+	seq   uint64           // the last request number a Transport gave out
+	names []string         // nodeName's cache
+	kids  map[NodeID]*kids // each node's current incarnation's; looked up only
 }
 
 // New returns a Net for the nodes of rt. Call Close when the run is over.
 func New(rt *nodes.Runtime, opts Options) *Net {
-	n := &Net{rt: rt, opts: opts, hosts: map[string]NodeID{}}
+	n := &Net{rt: rt, opts: opts, hosts: map[string]NodeID{}, kids: map[NodeID]*kids{}}
 	if opts.StallTimeout > 0 {
 		n.wd = newWatchdog(opts.StallTimeout, opts.OnStall)
 	}
@@ -96,12 +97,18 @@ func (n *Net) Client() *http.Client { return &http.Client{Transport: n.Transport
 // Process returns a constructor of nodes that run body as a process,
 // stopped when the node restarts or the Net closes.
 func (n *Net) Process(body func(p *proc.P)) nodes.Constructor {
-	ctor := n.group.Constructor(body)
-	if n.wd == nil {
-		return ctor
-	}
+	last := map[NodeID]*procNode{} // looked up only, never ranged over
 	return func(id NodeID) nodes.Node {
-		return &watched{inner: ctor(id), wd: n.wd}
+		if old := last[id]; old != nil {
+			old.Stop() // the crashed incarnation's coroutines must not linger
+		}
+		pn := &procNode{inner: n.group.Node(body), k: &kids{net: n}}
+		last[id] = pn
+		n.kids[id] = pn.k
+		if n.wd != nil {
+			return &watched{inner: pn, wd: n.wd}
+		}
+		return pn
 	}
 }
 
@@ -115,8 +122,9 @@ func (n *Net) Server(build func(env *nodes.Env) http.Handler) nodes.Constructor 
 		if old := last[id]; old != nil {
 			old.stopAll()
 		}
-		s := &server{net: n, build: build}
+		s := &server{net: n, build: build, k: &kids{net: n}}
 		last[id] = s
+		n.kids[id] = s.k
 		if n.wd != nil {
 			return &watched{inner: s, wd: n.wd}
 		}
@@ -136,6 +144,7 @@ type server struct {
 	h     http.Handler
 	busy  []*worker
 	idle  []*worker
+	k     *kids // processes a NetClock started here
 
 	// An Inline handler runs in Receive, one request at a time, so one
 	// context, base request and ResponseWriter serve them all.
@@ -170,6 +179,7 @@ type job struct {
 }
 
 func (s *server) Start(env *nodes.Env) {
+	s.k.env = env
 	s.h = s.build(env)
 	if ih, ok := s.h.(inlineHandler); ok {
 		s.h, s.inline = ih.h, true
@@ -182,6 +192,7 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 	switch m := msg.(type) {
 	case *proc.Response:
 		s.offer(env, func(c *proc.Proc) { c.Receive(env, from, m) })
+		s.k.response(env, from, m)
 	case *proc.Request:
 		req, ok := m.Body.(*Request)
 		if !ok {
@@ -205,6 +216,10 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 }
 
 func (s *server) Timer(env *nodes.Env, id nodes.TimerID, data any) {
+	if s.k.timer(env, id, data) {
+		s.file() // a woken worker may have finished its request
+		return
+	}
 	s.offer(env, func(c *proc.Proc) { c.Timer(env, id, data) })
 }
 
@@ -244,6 +259,7 @@ func (s *server) stopAll() {
 		w.p.Stop()
 	}
 	s.busy, s.idle = nil, nil
+	s.k.stopAll()
 }
 
 // serveInline runs an Inline handler for one request, here in the event

@@ -55,6 +55,7 @@ const (
 	waitRecv                  // in Recv or RecvTimeout
 	waitSleep                 // in Sleep
 	waitCall                  // in Call
+	waitPark                  // in Park
 	waitDone                  // returned, panicked or stopped
 )
 
@@ -86,6 +87,7 @@ type P struct {
 
 	timer    nodes.TimerID // the timer the process waits on; 0 if none
 	timedOut bool
+	unparked bool // Unpark came while the process was not parked
 	callID   uint64
 	reply    any
 	mailbox  []envelope // FIFO of messages not yet received, from head on
@@ -310,4 +312,41 @@ func (p *P) Call(peer NodeID, body any, timeout time.Duration) (any, error) {
 	r := p.reply
 	p.reply = nil
 	return r, nil
+}
+
+// Park blocks until Unpark is called, or until d of local time passes (a
+// d < 0 waits for ever); it reports whether Unpark woke it. An Unpark that
+// came while the process was running is not lost: the next Park returns
+// at once. Messages and responses that arrive meanwhile are handled as
+// in Sleep. It lets a process wait for work done by other processes of
+// its node (hedged attempts, a bulkhead's queue).
+func (p *P) Park(d time.Duration) bool {
+	if p.unparked {
+		p.unparked = false
+		return true
+	}
+	if d >= 0 {
+		p.timer = p.env.SetTimer(d, nil)
+	}
+	p.block(waitPark)
+	if p.timedOut {
+		p.timedOut = false
+		return false
+	}
+	p.unparked = false
+	return true
+}
+
+// Unpark wakes the process if it waits in Park, and otherwise makes its
+// next Park return at once. Call it from the node's event handlers (a
+// timer, a message), not from inside another blocking call of p.
+func (p *P) Unpark() {
+	if p.wait == waitDone {
+		return
+	}
+	p.unparked = true
+	if p.wait == waitPark && !p.inside {
+		p.cancelTimer()
+		p.resume()
+	}
 }

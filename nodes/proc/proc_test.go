@@ -318,3 +318,49 @@ func BenchmarkCallRoundTrip(b *testing.B) {
 		})
 	}
 }
+
+// Park returns on Unpark from an event handler, on its timeout, and at
+// once for an Unpark that came while the process ran.
+func TestParkUnpark(t *testing.T) {
+	w, rt := newWorld(1)
+	var log []string
+	var p0 *P
+	n := Node(func(p *P) {
+		p0 = p
+		p.Unpark() // while running: the next Park returns at once
+		log = append(log, fmt.Sprint("early ", p.Park(-1), " ", p.Now()))
+		log = append(log, fmt.Sprint("timeout ", p.Park(5*time.Millisecond), " ", p.Now()))
+		log = append(log, fmt.Sprint("woken ", p.Park(-1), " ", p.Now()))
+	})
+	if _, err := rt.Add(func(NodeID) nodes.Node { return &parkWaker{Proc: n, p: &p0} }); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := "[early true 0s timeout false 5ms woken true 20ms]"
+	if got := fmt.Sprint(log); got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+// parkWaker sets a 20ms timer of its own and unparks the process with it.
+type parkWaker struct {
+	*Proc
+	p **P
+}
+
+type wakeTimer struct{}
+
+func (n *parkWaker) Start(env *nodes.Env) {
+	env.SetTimer(20*time.Millisecond, wakeTimer{})
+	n.Proc.Start(env)
+}
+
+func (n *parkWaker) Timer(env *nodes.Env, id nodes.TimerID, data any) {
+	if _, ok := data.(wakeTimer); ok {
+		(*n.p).Unpark()
+		return
+	}
+	n.Proc.Timer(env, id, data)
+}

@@ -2,6 +2,7 @@ package httpmw
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -21,14 +22,26 @@ type Clock interface {
 // the wall clock can. A Transport on a Scheduler drives its requests with
 // patterns/pipeline/drive, so attempts of one request may run at once
 // (hedging) and a request may wait in the bulkhead's queue until another
-// one frees a slot.
+// one frees a slot. Real is one; httpsim's Net.Clock is the simulated one,
+// where "later" is a timer of the node and "concurrently" is another
+// process of the node. ctx names the caller, whose clock and node are
+// used.
 type Scheduler interface {
 	Clock
 	// AfterFunc runs f after d unless stop is called first; stop reports
 	// whether it prevented f.
-	AfterFunc(d time.Duration, f func()) (stop func() bool)
-	// Go runs f concurrently.
-	Go(f func())
+	AfterFunc(ctx context.Context, d time.Duration, f func()) (stop func() bool)
+	// Go runs f concurrently, with a context like ctx (same deadline,
+	// values and cancellation) that belongs to the new strand of work.
+	Go(ctx context.Context, f func(ctx context.Context))
+	// Waiter lets the caller of ctx wait for its request to end. wait
+	// blocks until wake was called, or until ctx is done, and then
+	// returns ctx.Err() if wake was not called; with ignoreCtx it waits
+	// for wake only. wake ends a wait, before or while it waits; it may
+	// be called with the Transport's lock held, from any strand. (Plain
+	// func types, so that a simulated clock can implement Scheduler
+	// without importing this package.)
+	Waiter(ctx context.Context) (wait func(ignoreCtx bool) error, wake func())
 }
 
 // Real is the wall clock. It is a Scheduler.
@@ -51,11 +64,42 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
+func (realClock) AfterFunc(_ context.Context, d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
 }
 
-func (realClock) Go(f func()) { go f() }
+func (realClock) Go(ctx context.Context, f func(context.Context)) { go f(ctx) }
+
+func (realClock) Waiter(ctx context.Context) (func(bool) error, func()) {
+	w := &realWaiter{ctx: ctx, done: make(chan struct{})}
+	return w.Wait, w.Wake
+}
+
+type realWaiter struct {
+	ctx  context.Context
+	once sync.Once
+	done chan struct{}
+}
+
+func (w *realWaiter) Wait(ignoreCtx bool) error {
+	if ignoreCtx {
+		<-w.done
+		return nil
+	}
+	select {
+	case <-w.done:
+		return nil
+	case <-w.ctx.Done():
+		select {
+		case <-w.done: // both: Wake wins, as the request has ended
+			return nil
+		default:
+		}
+		return w.ctx.Err()
+	}
+}
+
+func (w *realWaiter) Wake() { w.once.Do(func() { close(w.done) }) }
 
 func (realClock) WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)

@@ -16,11 +16,12 @@
 // use, so each middleware guards its state with a mutex; in a world the
 // mutex is never contended.
 //
-// On the wall clock (Real, a Scheduler) the Transport drives requests with
-// patterns/pipeline/drive, the driver of the simulator's services, so
-// hedging and a bulkhead queue (bulkhead.max_queue > 0) work. On
-// httpsim.Clock, which cannot run code concurrently inside a world, one
-// attempt runs at a time and NewTransport refuses both. Response bodies
+// On a Scheduler clock (Real, or httpsim's Net.Clock, where "later" is a
+// node timer and "concurrently" is another process of the node) the
+// Transport drives requests with patterns/pipeline/drive, the driver of
+// the simulator's services, so hedging and a bulkhead queue
+// (bulkhead.max_queue > 0) work. On the plain httpsim.Clock one attempt
+// runs at a time in the caller's process and NewTransport refuses both. Response bodies
 // are read into memory, so streaming responses do not stream through the
 // Transport.
 package httpmw

@@ -21,7 +21,8 @@ type roundTrip struct {
 	last    *http.Response // the last awaited attempt's answer
 	lastErr error
 	res     pipeline.Result
-	done    chan struct{} // closed when res is set
+	wait    func(ignoreCtx bool) error
+	wake    func() // called when res is set
 }
 
 // host runs a Transport's requests on a Scheduler. Every method runs with
@@ -32,6 +33,7 @@ type host struct {
 	d      *drive.Driver[*roundTrip]
 	nextID drive.TimerID
 	timers map[drive.TimerID]func() bool // pending, by id; looked up only
+	ctx    context.Context               // the last request's: it names the caller's node for AfterFunc
 }
 
 func newHost(t *Transport, s Scheduler) *host {
@@ -40,14 +42,14 @@ func newHost(t *Transport, s Scheduler) *host {
 	return h
 }
 
-func (h *host) Now() time.Duration { return h.t.t0.at(h.s.Now(context.Background())) }
+func (h *host) Now() time.Duration { return h.t.t0.at(h.s.Now(h.ctx)) }
 
 // Send runs the attempt concurrently and reports its outcome under the lock.
 func (h *host) Send(c *drive.Call[*roundTrip], id uint64, s pipeline.Send) {
 	rt := c.Data
-	h.s.Go(func() {
-		resp, err := h.t.attempt(rt.ctx, rt.req, rt.body, s.Timeout)
-		o := classify(rt.ctx, h.t.clock, resp, err)
+	h.s.Go(rt.ctx, func(ctx context.Context) {
+		resp, err := h.t.attempt(ctx, rt.req, rt.body, s.Timeout)
+		o := classify(ctx, h.t.clock, resp, err)
 		h.t.mu.Lock()
 		defer h.t.mu.Unlock()
 		if h.d.Pending(id) == nil {
@@ -61,7 +63,7 @@ func (h *host) Send(c *drive.Call[*roundTrip], id uint64, s pipeline.Send) {
 func (h *host) SetTimer(in time.Duration, t *drive.Timer) drive.TimerID {
 	h.nextID++
 	id := h.nextID
-	h.timers[id] = h.s.AfterFunc(in, func() {
+	h.timers[id] = h.s.AfterFunc(h.ctx, in, func() {
 		h.t.mu.Lock()
 		defer h.t.mu.Unlock()
 		if _, ok := h.timers[id]; !ok {
@@ -83,7 +85,7 @@ func (h *host) CancelTimer(id drive.TimerID) {
 func (h *host) Done(c *drive.Call[*roundTrip], res pipeline.Result) {
 	rt := c.Data
 	rt.res = res
-	close(rt.done)
+	rt.wake()
 }
 
 // roundTrip runs req through the driver and waits for its end, or for the
@@ -91,21 +93,21 @@ func (h *host) Done(c *drive.Call[*roundTrip], res pipeline.Result) {
 func (h *host) roundTrip(req *http.Request, body []byte) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
 	defer cancel() // attempts still running (a hedge's loser) stop here
-	rt := &roundTrip{ctx: ctx, cancel: cancel, req: req, body: body, done: make(chan struct{})}
+	rt := &roundTrip{ctx: ctx, cancel: cancel, req: req, body: body}
+	rt.wait, rt.wake = h.s.Waiter(req.Context())
 	h.t.mu.Lock()
+	h.ctx = req.Context()
 	c := h.d.New()
 	c.Data = rt
 	h.d.Start(c)
 	h.t.mu.Unlock()
-	select {
-	case <-rt.done:
-	case <-req.Context().Done():
+	if err := rt.wait(false); err != nil {
 		h.t.mu.Lock()
 		if c.Data == rt && rt.res.Status == pipeline.Pending {
 			h.d.Abandon(c) // c is still this request's: it has not ended
 		}
 		h.t.mu.Unlock()
-		<-rt.done
+		_ = rt.wait(true)
 		if rt.res.Detail == "abandoned" {
 			return nil, fmt.Errorf("httpmw: %s %s: %w", req.Method, req.URL, req.Context().Err())
 		}

@@ -25,13 +25,13 @@ var ErrRejected = errors.New("httpmw: rejected locally")
 // patterns/pipeline: fallback(retry+budget+hedge(throttle(breaker(bulkhead(timeout(next)))))).
 // Build it with NewTransport. It is safe for concurrent use.
 //
-// On a clock that is a Scheduler (Real is), patterns/pipeline/drive runs
-// the requests, as it does for the simulator's services: a hedge is a
-// concurrent attempt of the same RoundTrip (the first success wins, the
-// others are cancelled when the request ends), and a request may wait in
-// the bulkhead's queue. On another clock (httpsim.Clock) RoundTrip runs
-// one attempt at a time in the caller's process, and NewTransport refuses
-// hedging and a bulkhead queue.
+// On a clock that is a Scheduler (Real, or httpsim's Net.Clock in a
+// world), patterns/pipeline/drive runs the requests, as it does for the
+// simulator's services: a hedge is a concurrent attempt of the same
+// RoundTrip (the first success wins, the others are cancelled when the
+// request ends), and a request may wait in the bulkhead's queue. On a
+// plain Clock (httpsim.Clock) RoundTrip runs one attempt at a time in the
+// caller's process, and NewTransport refuses hedging and a bulkhead queue.
 //
 // An attempt fails with class timeout (no answer within its timeout, or
 // 408), unavailable (a transport error, 502, 504), overloaded (429, 503;
@@ -68,9 +68,9 @@ func NewTransport(next http.RoundTripper, clock Clock, cfg pipeline.Config, rng 
 	sched, concurrent := clock.(Scheduler)
 	switch {
 	case !concurrent && cfg.Hedge != nil:
-		return nil, errors.New("httpmw: NewTransport: hedge needs a clock that is a Scheduler (httpmw.Real is): it sends concurrent attempts in one RoundTrip")
+		return nil, errors.New("httpmw: NewTransport: hedge needs a clock that is a Scheduler (httpmw.Real, or httpsim's Net.Clock() in a world): it sends concurrent attempts in one RoundTrip")
 	case !concurrent && cfg.Bulkhead != nil && cfg.Bulkhead.MaxQueue > 0:
-		return nil, errors.New("httpmw: NewTransport: bulkhead.max_queue > 0 needs a clock that is a Scheduler (httpmw.Real is): a queued request is woken by another one")
+		return nil, errors.New("httpmw: NewTransport: bulkhead.max_queue > 0 needs a clock that is a Scheduler (httpmw.Real, or httpsim's Net.Clock() in a world): a queued request is woken by another one")
 	}
 	p, err := pipeline.New(cfg, rng)
 	if err != nil {
