@@ -35,12 +35,13 @@ func (c *Recorder) TrafficSeries(end sim.Time) map[string][]sim.Point {
 			if !a.dup {
 				sent[at(a.sent)]++
 			}
-			switch {
-			case a.at < 0:
-			case a.drop != 0:
-				dropped[at(a.at)]++
-			default:
-				delivered[at(a.at)]++
+			if a.dt == inFlight {
+				continue
+			}
+			if a.drop != 0 {
+				dropped[at(b.atOf(a))]++
+			} else {
+				delivered[at(b.atOf(a))]++
 			}
 		}
 	})
