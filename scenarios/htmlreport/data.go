@@ -192,10 +192,11 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	for _, w := range report.WindowsOf(res.Params, nil) {
 		d.Triggers = append(d.Triggers, Span{Kind: "trigger", Node: -1, Peer: -1, Start: int64(w.From * 1e9), End: int64(w.To * 1e9), Label: w.Label})
 	}
+	var tr *traffic
 	if len(d.Series) == 0 && rec != nil {
-		// The scenario records no series: draw the traffic the trace shows.
-		d.Series = seriesOf(rec.TrafficSeries(sim.Time(res.SimTimeNs)))
-		d.SeriesFromTrace = len(d.Series) > 0
+		// The scenario records no series: draw the traffic the trace
+		// shows, counted in sample's pass over the arrows.
+		tr = rec.newTraffic(sim.Time(res.SimTimeNs))
 	}
 	end := res.SimTimeNs
 	maxNode := int32(-1)
@@ -237,7 +238,11 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	if all == nil {
 		all = &builder{}
 	}
-	kept := sample(d, all, opts.MaxMessages)
+	kept := sample(d, all, opts.MaxMessages, tr)
+	if tr != nil {
+		d.Series = seriesOf(tr.series())
+		d.SeriesFromTrace = len(d.Series) > 0
+	}
 	// Duplicate copies were recorded when they arrived: put the arrows
 	// kept in send order (sorting pointers, not the larger messages).
 	slices.SortStableFunc(kept, func(a, b *arrow) int {
@@ -775,8 +780,8 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 // duplicates and delayed ones first, then the first others. There
 // are at most max/minQuota sampling windows, so a quota is never below
 // minQuota for lack of room. Counts always cover every arrow, in Buckets
-// windows.
-func sample(d *Data, all *builder, maxMsgs int) []*arrow {
+// windows. The pass that counts them counts tr too, if not nil.
+func sample(d *Data, all *builder, maxMsgs int, tr *traffic) []*arrow {
 	const minQuota = 20
 	d.Windowing.MessagesTotal = all.n
 	if all.n <= maxMsgs {
@@ -787,6 +792,9 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 			for i := range c {
 				d.Counts.addIn(cw.of(c[i].sent), c[i].drop != 0)
 				kept = append(kept, &c[i])
+				if tr != nil {
+					tr.add(&c[i])
+				}
 			}
 		})
 		d.Windowing.MessagesKept = all.n
@@ -803,6 +811,9 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 		for i := range c {
 			a := &c[i]
 			d.Counts.addIn(cw.of(a.sent), a.drop != 0)
+			if tr != nil {
+				tr.add(a)
+			}
 			w := sw.of(a.sent)
 			sc.Sent[w]++
 			if a.unusual() {
