@@ -25,7 +25,7 @@ var script string
 // Write writes d as one self-contained HTML page: the data as JSON, and
 // the style and script that draw it, inline.
 func Write(w io.Writer, d *Data) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
+	bw := bufio.NewWriterSize(w, 64<<10) // packMessages writes into it a message at a time
 	fmt.Fprintf(bw, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"+
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"+
 		"<meta name=\"generator\" content=\"faultline\">\n<title>faultline: %s</title>\n<style>\n%s</style>\n</head>\n<body>\n",
