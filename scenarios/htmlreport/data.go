@@ -192,10 +192,11 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	for _, w := range report.WindowsOf(res.Params, nil) {
 		d.Triggers = append(d.Triggers, Span{Kind: "trigger", Node: -1, Peer: -1, Start: int64(w.From * 1e9), End: int64(w.To * 1e9), Label: w.Label})
 	}
+	var tr *traffic
 	if len(d.Series) == 0 && rec != nil {
-		// The scenario records no series: draw the traffic the trace shows.
-		d.Series = seriesOf(rec.TrafficSeries(sim.Time(res.SimTimeNs)))
-		d.SeriesFromTrace = len(d.Series) > 0
+		// The scenario records no series: draw the traffic the trace
+		// shows, counted in sample's pass over the arrows.
+		tr = rec.newTraffic(sim.Time(res.SimTimeNs))
 	}
 	end := res.SimTimeNs
 	maxNode := int32(-1)
@@ -237,11 +238,15 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	if all == nil {
 		all = &builder{}
 	}
-	kept := sample(d, all, opts.MaxMessages)
+	kept := sample(d, all, opts.MaxMessages, tr)
+	if tr != nil {
+		d.Series = seriesOf(tr.series())
+		d.SeriesFromTrace = len(d.Series) > 0
+	}
 	// Duplicate copies were recorded when they arrived: put the arrows
 	// kept in send order (sorting pointers, not the larger messages).
 	slices.SortStableFunc(kept, func(a, b *arrow) int {
-		return cmp.Or(cmp.Compare(a.sent, b.sent), cmp.Compare(a.id, b.id))
+		return cmp.Or(cmp.Compare(a.sent, b.sent), cmp.Compare(all.idOf(a), all.idOf(b)))
 	})
 	d.Messages = make([]Message, len(kept))
 	for i, a := range kept {
@@ -341,7 +346,10 @@ type builder struct {
 	values      chunked[any]    // payloads kept as values, rendered by Build
 	names       []string        // drop causes and delay notes, by code
 	nameCode    map[string]uint8
-	idx         [][]int32        // message id → index of its first arrow + 1, in pages
+	idx         [][]int32 // message id → index of its first arrow + 1, in pages
+	idBase      uint64    // the first message's id: arrows keep offsets from it
+	farIDs      map[*arrow]uint64
+	farAts      map[*arrow]int64
 	far         map[uint64]int32 // ids too large for idx
 	faults      []Span
 	spans       []Span
@@ -384,13 +392,70 @@ func (c *chunked[T]) at(i int) T { return c.chunks[i/chunkLen][i%chunkLen] }
 
 // arrow is a recorded message, small and free of pointers so that a
 // large run costs the collector nothing: strings live in the builder.
+// It is 32 bytes: the id is an offset from the first one recorded and
+// the arrival an offset from the send, 32 bits each, with the rare
+// values that do not fit kept aside (farIDs, farAts). Writing each new
+// arrow into fresh memory is most of what recording costs.
 type arrow struct {
-	id         uint64
-	sent, at   int64
+	sent       int64
+	id         uint32 // message id - builder.idBase, or farID
+	dt         uint32 // arrival or drop - sent, or inFlight, or farAt
 	from, to   int32
 	drop, late uint8 // codes into builder.names; 0: none
 	dup, corr  bool
 	payload    int32 // > 0: texts[payload-1]; < 0: values[-payload-1]; 0: none
+}
+
+const (
+	inFlight = math.MaxUint32     // not arrived or dropped (yet)
+	farAt    = math.MaxUint32 - 1 // the arrival is in builder.farAts
+	farID    = math.MaxUint32     // the id is in builder.farIDs
+)
+
+func (b *builder) setID(a *arrow, id uint64) {
+	if b.n == 1 {
+		b.idBase = id
+	}
+	if id >= b.idBase && id-b.idBase < farID {
+		a.id = uint32(id - b.idBase)
+		return
+	}
+	a.id = farID
+	if b.farIDs == nil {
+		b.farIDs = map[*arrow]uint64{}
+	}
+	b.farIDs[a] = id
+}
+
+func (b *builder) idOf(a *arrow) uint64 {
+	if a.id == farID {
+		return b.farIDs[a]
+	}
+	return b.idBase + uint64(a.id)
+}
+
+// setAt sets a's arrival (or drop) time, t ≥ a.sent.
+func (b *builder) setAt(a *arrow, t int64) {
+	if d := t - a.sent; d >= 0 && d < farAt {
+		a.dt = uint32(d)
+		return
+	}
+	a.dt = farAt
+	if b.farAts == nil {
+		b.farAts = map[*arrow]int64{}
+	}
+	b.farAts[a] = t
+}
+
+// atOf returns a's arrival or drop time, -1 if neither happened.
+func (b *builder) atOf(a *arrow) int64 {
+	switch a.dt {
+	case inFlight:
+		return -1
+	case farAt:
+		return b.farAts[a]
+	}
+	return a.sent + int64(a.dt)
 }
 
 // push returns a new arrow at index b.n.
@@ -447,7 +512,7 @@ func (b *builder) eachChunk(f func(c []arrow)) {
 
 // message returns a as the report shows it, its payload rendered.
 func (b *builder) message(a *arrow) Message {
-	m := Message{ID: a.id, From: a.from, To: a.to, Sent: a.sent, At: a.at, Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
+	m := Message{ID: b.idOf(a), From: a.from, To: a.to, Sent: a.sent, At: b.atOf(a), Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
 	switch {
 	case a.payload > 0:
 		m.Payload = b.texts.at(int(a.payload) - 1)
@@ -498,7 +563,7 @@ func (b *builder) add(r *sim.Record) {
 		b.send(r, t)
 	case r.Kind == "deliver": // Node is the receiver
 		if a := b.arrow(r.ID); a != nil {
-			a.at = t
+			b.setAt(a, t)
 		}
 	default:
 		b.addOther(r, t)
@@ -512,7 +577,8 @@ func (b *builder) send(r *sim.Record, t int64) {
 	}
 	b.setIndex(r.ID, b.n)
 	a := b.push()
-	*a = arrow{id: r.ID, from: r.Node, to: r.Peer, sent: t, at: -1}
+	*a = arrow{from: r.Node, to: r.Peer, sent: t, dt: inFlight}
+	b.setID(a, r.ID)
 	switch {
 	case r.Payload != "":
 		a.payload = int32(b.texts.add(r.Payload)) + 1
@@ -533,7 +599,8 @@ func (b *builder) addOther(r *sim.Record, t int64) {
 		b.timers++
 	case "drop":
 		if a := b.arrow(r.ID); a != nil {
-			a.at, a.drop = t, b.code(cmp.Or(r.Detail, "dropped"))
+			b.setAt(a, t)
+			a.drop = b.code(cmp.Or(r.Detail, "dropped"))
 		}
 	case "duplicate", "corrupt", "reorder", "held", "delay", "queue", "release":
 		b.flag(r)
@@ -600,7 +667,7 @@ func (b *builder) arrow(id uint64) *arrow {
 		return nil // sent before the recorder was attached, or past its bound
 	}
 	a := b.msg(i)
-	if a.at < 0 {
+	if a.dt == inFlight {
 		return a
 	}
 	if b.n >= b.maxMsgs {
@@ -609,7 +676,10 @@ func (b *builder) arrow(id uint64) *arrow {
 	}
 	c := b.push()
 	*c = *a
-	c.at, c.drop, c.dup = -1, 0, true
+	c.dt, c.drop, c.dup = inFlight, 0, true
+	if c.id == farID {
+		b.farIDs[c] = b.farIDs[a]
+	}
 	return c
 }
 
@@ -710,8 +780,8 @@ func (b *builder) closeSpan(k spanKey, t int64) {
 // duplicates and delayed ones first, then the first others. There
 // are at most max/minQuota sampling windows, so a quota is never below
 // minQuota for lack of room. Counts always cover every arrow, in Buckets
-// windows.
-func sample(d *Data, all *builder, maxMsgs int) []*arrow {
+// windows. The pass that counts them counts tr too, if not nil.
+func sample(d *Data, all *builder, maxMsgs int, tr *traffic) []*arrow {
 	const minQuota = 20
 	d.Windowing.MessagesTotal = all.n
 	if all.n <= maxMsgs {
@@ -722,6 +792,9 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 			for i := range c {
 				d.Counts.addIn(cw.of(c[i].sent), c[i].drop != 0)
 				kept = append(kept, &c[i])
+				if tr != nil {
+					tr.add(&c[i])
+				}
 			}
 		})
 		d.Windowing.MessagesKept = all.n
@@ -738,6 +811,9 @@ func sample(d *Data, all *builder, maxMsgs int) []*arrow {
 		for i := range c {
 			a := &c[i]
 			d.Counts.addIn(cw.of(a.sent), a.drop != 0)
+			if tr != nil {
+				tr.add(a)
+			}
 			w := sw.of(a.sent)
 			sc.Sent[w]++
 			if a.unusual() {

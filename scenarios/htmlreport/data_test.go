@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -326,5 +327,80 @@ func TestPayloadsRenderedAsSent(t *testing.T) {
 	}
 	if rec.b.texts.n != 2 || rec.b.values.n != 1 {
 		t.Errorf("%d rendered at the send, %d kept as values; want 2 and 1", rec.b.texts.n, rec.b.values.n)
+	}
+}
+
+// Arrows keep ids and arrival times as 32-bit offsets; values that do not
+// fit (an id below the first or far above it, an arrival more than 4.29 s
+// after its send) are kept aside and read back exact, duplicates included.
+func TestArrowFarValues(t *testing.T) {
+	const late = int64(10e9) // 10 s: past 32 bits of nanoseconds
+	rec := &Recorder{}
+	for _, r := range []sim.Record{
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 100},
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 7},           // below the first id
+		{At: 0, Kind: "send", Node: 1, Peer: 0, ID: 100 + 1<<40}, // far above it
+		{At: 1, Kind: "deliver", Node: 1, Peer: 0, ID: 100},
+		{At: sim.Time(late), Kind: "deliver", Node: 1, Peer: 0, ID: 7},
+		{At: sim.Time(late), Kind: "deliver", Node: 0, Peer: 1, ID: 100 + 1<<40},
+		{At: sim.Time(late + 1), Kind: "deliver", Node: 0, Peer: 1, ID: 100 + 1<<40},    // a duplicate
+		{At: sim.Time(late + 2), Kind: "drop", Node: 0, Peer: 1, ID: 7, Detail: "loss"}, // a duplicate, dropped
+	} {
+		rec.Record(&r)
+	}
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: late + 3, Status: scenarios.StatusOK}, rec, Options{})
+	var got []string
+	for _, m := range d.Messages {
+		got = append(got, fmt.Sprintf("%d %d→%d %d %d %s dup=%v", m.ID, m.From, m.To, m.Sent, m.At, m.Drop, m.Dup))
+	}
+	want := []string{
+		"7 0→1 0 10000000000  dup=false",
+		"7 0→1 0 10000000002 loss dup=true",
+		"100 0→1 0 1  dup=false",
+		"1099511627876 1→0 0 10000000000  dup=false",
+		"1099511627876 1→0 0 10000000001  dup=true",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("messages\n got %q\nwant %q", got, want)
+	}
+	series := rec.TrafficSeries(sim.Time(late + 3))
+	var delivered, dropped float64
+	for _, p := range series[SeriesDelivered] {
+		delivered += p.V
+	}
+	for _, p := range series[SeriesDropped] {
+		dropped += p.V
+	}
+	if delivered == 0 || dropped == 0 || series[SeriesDelivered][len(series[SeriesDelivered])-1].V == 0 {
+		t.Errorf("traffic: delivered %v, dropped %v, last window %v", delivered, dropped, series[SeriesDelivered])
+	}
+}
+
+// A payload holding "</script>" cannot end the data element early: '<' is
+// escaped in the packed messages, and the data still reads back.
+func TestWriteEscapesMessages(t *testing.T) {
+	rec := &Recorder{}
+	for _, r := range []sim.Record{
+		{At: 0, Kind: "send", Node: 0, Peer: 1, ID: 1, Payload: "a</script><b>"},
+		{At: 1, Kind: "deliver", Node: 1, Peer: 0, ID: 1},
+		{At: 1, Kind: "send", Node: 1, Peer: 0, ID: 2, Payload: "plain"},
+	} {
+		rec.Record(&r)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, Build(&scenarios.Result{Scenario: "t", SimTimeNs: 2, Status: scenarios.StatusOK}, rec, Options{})); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	start := strings.Index(page, `id="data">`) + len(`id="data">`)
+	end := start + strings.Index(page[start:], "</script>")
+	var d struct {
+		Msgs [][]any `json:"msgs"`
+	}
+	if err := json.Unmarshal([]byte(page[start:end]), &d); err != nil {
+		t.Fatalf("data element: %v", err)
+	}
+	if len(d.Msgs) != 2 || d.Msgs[0][8] != "a</script><b>" || d.Msgs[1][8] != "plain" || d.Msgs[0][4] != 1.0 || d.Msgs[1][4] != -1.0 {
+		t.Errorf("msgs %v", d.Msgs)
 	}
 }

@@ -19,6 +19,30 @@ const (
 // step of 1, 2 or 5 times a power of ten of nanoseconds). It returns nil
 // when nothing was recorded.
 func (c *Recorder) TrafficSeries(end sim.Time) map[string][]sim.Point {
+	tr := c.newTraffic(end)
+	if tr == nil {
+		return nil
+	}
+	c.b.eachChunk(func(c []arrow) {
+		for i := range c {
+			tr.add(&c[i])
+		}
+	})
+	return tr.series()
+}
+
+// traffic counts arrows into TrafficSeries' steps. Build counts them in
+// the pass over the arrows it makes anyway, not in one of their own.
+type traffic struct {
+	b                        *builder
+	step                     time.Duration
+	win                      windows
+	sent, delivered, dropped []float64
+}
+
+// newTraffic returns empty traffic counts over [0, end], nil when nothing
+// was recorded.
+func (c *Recorder) newTraffic(end sim.Time) *traffic {
 	b := &c.b
 	if !c.started || b.n == 0 {
 		return nil
@@ -26,33 +50,34 @@ func (c *Recorder) TrafficSeries(end sim.Time) map[string][]sim.Point {
 	end = max(end, sim.Time(b.end))
 	step := niceStep(time.Duration(end) / 100)
 	n := int(time.Duration(end)/step) + 1
-	sent, delivered, dropped := make([]float64, n), make([]float64, n), make([]float64, n)
-	win := newWindows(int64(step), n)
-	at := win.of
-	b.eachChunk(func(c []arrow) {
-		for i := range c {
-			a := &c[i]
-			if !a.dup {
-				sent[at(a.sent)]++
-			}
-			switch {
-			case a.at < 0:
-			case a.drop != 0:
-				dropped[at(a.at)]++
-			default:
-				delivered[at(a.at)]++
-			}
-		}
-	})
-	perSec := 1 / step.Seconds()
+	return &traffic{b: b, step: step, win: newWindows(int64(step), n),
+		sent: make([]float64, n), delivered: make([]float64, n), dropped: make([]float64, n)}
+}
+
+func (t *traffic) add(a *arrow) {
+	if !a.dup {
+		t.sent[t.win.of(a.sent)]++
+	}
+	if a.dt == inFlight {
+		return
+	}
+	if a.drop != 0 {
+		t.dropped[t.win.of(t.b.atOf(a))]++
+	} else {
+		t.delivered[t.win.of(t.b.atOf(a))]++
+	}
+}
+
+func (t *traffic) series() map[string][]sim.Point {
+	perSec := 1 / t.step.Seconds()
 	series := func(v []float64) []sim.Point {
-		pts := make([]sim.Point, n)
+		pts := make([]sim.Point, len(v))
 		for i := range v {
-			pts[i] = sim.Point{T: (time.Duration(i) * step).Seconds(), V: v[i] * perSec}
+			pts[i] = sim.Point{T: (time.Duration(i) * t.step).Seconds(), V: v[i] * perSec}
 		}
 		return pts
 	}
-	return map[string][]sim.Point{SeriesSent: series(sent), SeriesDelivered: series(delivered), SeriesDropped: series(dropped)}
+	return map[string][]sim.Point{SeriesSent: series(t.sent), SeriesDelivered: series(t.delivered), SeriesDropped: series(t.dropped)}
 }
 
 // niceStep rounds d up to 1, 2 or 5 times a power of ten, at least 1µs.

@@ -25,7 +25,7 @@ var script string
 // Write writes d as one self-contained HTML page: the data as JSON, and
 // the style and script that draw it, inline.
 func Write(w io.Writer, d *Data) error {
-	bw := bufio.NewWriterSize(w, 256<<10)
+	bw := bufio.NewWriterSize(w, 64<<10) // packMessages writes into it a message at a time
 	fmt.Fprintf(bw, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"+
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"+
 		"<meta name=\"generator\" content=\"faultline\">\n<title>faultline: %s</title>\n<style>\n%s</style>\n</head>\n<body>\n",
@@ -43,7 +43,7 @@ func Write(w io.Writer, d *Data) error {
 	}
 	bw.Write(head[:len(head)-1]) // without its closing brace
 	bw.WriteString(`,"msgs":`)
-	bw.Write(packMessages(d.Messages))
+	packMessages(bw, d.Messages)
 	bw.WriteString("}</script>\n<script>\n")
 	bw.WriteString(script)
 	bw.WriteString("</script>\n</body>\n</html>\n")
@@ -74,17 +74,15 @@ func WriteFile(path string, res *scenarios.Result, rec *Recorder, opts Options) 
 
 // packMessages writes msgs as a JSON array of arrays, [id, from, to,
 // sent, at, flags (1 duplicate, 2 corrupt), drop, late, payload]: the bulk
-// of a large report, written without reflection. A '<' can only occur
-// inside a string, so escaping it keeps "</script>" out of the page.
-func packMessages(msgs []Message) []byte {
-	size := 2
-	for i := range msgs {
-		size += 60 + len(msgs[i].Drop) + len(msgs[i].Late) + len(msgs[i].Payload)
-	}
-	b := make([]byte, 0, size)
-	b = append(b, '[')
+// of a large report, written without reflection, a message at a time
+// into w's own buffer (no copy of the whole array in memory). A '<' can
+// only occur inside a string, so escaping it keeps "</script>" out of the
+// page.
+func packMessages(w *bufio.Writer, msgs []Message) {
+	w.WriteByte('[')
 	for i := range msgs {
 		m := &msgs[i]
+		b := w.AvailableBuffer()
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -114,10 +112,10 @@ func packMessages(msgs []Message) []byte {
 		b = append(b, ',')
 		b = sim.AppendJSONString(b, m.Payload)
 		b = append(b, ']')
+		if bytes.IndexByte(b, '<') >= 0 {
+			b = bytes.ReplaceAll(b, []byte("<"), []byte(`\u003c`))
+		}
+		w.Write(b)
 	}
-	b = append(b, ']')
-	if bytes.IndexByte(b, '<') >= 0 {
-		b = bytes.ReplaceAll(b, []byte("<"), []byte(`\u003c`))
-	}
-	return b
+	w.WriteByte(']')
 }
