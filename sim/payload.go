@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // formatValue writes v as fmt's %+v would, but follows pointers instead
@@ -64,17 +65,91 @@ func formatValue(b *textBuf, v reflect.Value, depth int) {
 }
 
 func formatStruct(b *textBuf, v reflect.Value, depth int) {
+	p := planOf(v.Type())
 	b.WriteByte('{')
-	t := v.Type()
-	for i := range v.NumField() {
-		if i > 0 {
-			b.WriteByte(' ')
+	for i, f := range p.fields {
+		b.WriteString(f.prefix)
+		fv := v.Field(i)
+		switch {
+		case f.how == fieldAny || b.Len() > MaxPayloadBytes || depth+1 > 10:
+			formatValue(b, fv, depth+1)
+		case f.how == fieldBasic:
+			writeBasic(b, fv)
+		case !fv.CanInterface():
+			// Reached through an unexported field: fmt would not call
+			// String here either.
+			formatValue(b, fv, depth+1)
+		case f.how == fieldTime:
+			b.WriteString(Time(fv.Int()).String())
+		default: // fieldDuration
+			b.WriteString(time.Duration(fv.Int()).String())
 		}
-		b.WriteString(t.Field(i).Name)
-		b.WriteByte(':')
-		formatValue(b, v.Field(i), depth+1)
 	}
 	b.WriteByte('}')
+}
+
+// A structPlan is what formatStruct needs of a struct type, worked out
+// once per type: asking reflect for each field's name and methods on
+// every payload costs more than writing the payload.
+type structPlan struct {
+	fields []fieldPlan
+}
+
+type fieldPlan struct {
+	prefix string // "Name:", after a space for every field but the first
+	how    fieldHow
+}
+
+type fieldHow uint8
+
+const (
+	fieldAny      fieldHow = iota // formatValue
+	fieldBasic                    // bool, number or string without methods: writeBasic
+	fieldTime                     // sim.Time: its String without boxing
+	fieldDuration                 // time.Duration: likewise
+)
+
+var (
+	structPlans  sync.Map // reflect.Type → *structPlan; read-mostly, shared by parallel worlds
+	timeType     = reflect.TypeFor[Time]()
+	durationType = reflect.TypeFor[time.Duration]()
+)
+
+func planOf(t reflect.Type) *structPlan {
+	if p, ok := structPlans.Load(t); ok {
+		return p.(*structPlan)
+	}
+	p := &structPlan{fields: make([]fieldPlan, t.NumField())}
+	for i := range p.fields {
+		f := t.Field(i)
+		prefix := f.Name + ":"
+		if i > 0 {
+			prefix = " " + prefix
+		}
+		how := fieldAny
+		switch {
+		case f.Type == timeType:
+			how = fieldTime
+		case f.Type == durationType:
+			how = fieldDuration
+		case f.Type.NumMethod() == 0 && isBasic(f.Type.Kind()):
+			how = fieldBasic
+		}
+		p.fields[i] = fieldPlan{prefix: prefix, how: how}
+	}
+	actual, _ := structPlans.LoadOrStore(t, p)
+	return actual.(*structPlan)
+}
+
+// isBasic reports whether writeBasic writes values of kind k.
+func isBasic(k reflect.Kind) bool {
+	switch k {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
 }
 
 func formatList(b *textBuf, v reflect.Value, depth int) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -88,4 +89,45 @@ func TestRenderPayloadBasicsAsFmt(t *testing.T) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	})
+}
+
+type timed struct {
+	ID       uint64
+	Deadline Time
+	Wait     time.Duration
+	at       Time          // unexported: fmt cannot call String
+	wait     time.Duration // likewise
+	Inner    struct{ At Time }
+	inner    struct{ At Time } // exported field reached through an unexported one
+}
+
+// TestRenderPayloadTimesAsFmt: the fast path for Time and Duration fields
+// (String without boxing) writes what fmt's %+v writes, exported or not,
+// Never included, at every depth of nesting.
+func TestRenderPayloadTimesAsFmt(t *testing.T) {
+	tm := rapid.OneOf(rapid.Int64().AsAny(), rapid.SampledFrom([]any{int64(0), int64(Never), int64(522477122), int64(-1)}))
+	rapid.Check(t, func(t *rapid.T) {
+		draw := func(name string) int64 { return tm.Draw(t, name).(int64) }
+		v := timed{ID: rapid.Uint64().Draw(t, "id"), Deadline: Time(draw("d")), Wait: time.Duration(draw("w")),
+			at: Time(draw("at")), wait: time.Duration(draw("wt"))}
+		v.Inner.At, v.inner.At = Time(draw("ia")), Time(draw("ib"))
+		want := fmt.Sprintf("%+v", v)
+		if got := RenderPayload(v); got != want {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	})
+	// Past depth 10 formatValue writes "…" for a field; the fast path
+	// must not write the value there instead.
+	type deep struct {
+		At   Time
+		Next any
+	}
+	var d any
+	for i := range 8 {
+		d = deep{At: Time(i), Next: d}
+	}
+	want := "{At:7ns Next:{At:6ns Next:{At:5ns Next:{At:4ns Next:{At:3ns Next:{At:… Next:…}}}}}}"
+	if got := RenderPayload(d); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
 }
