@@ -79,10 +79,10 @@ func formatStruct(b *textBuf, v reflect.Value, depth int) {
 			// Reached through an unexported field: fmt would not call
 			// String here either.
 			formatValue(b, fv, depth+1)
-		case f.how == fieldTime:
-			b.WriteString(Time(fv.Int()).String())
-		default: // fieldDuration
-			b.WriteString(time.Duration(fv.Int()).String())
+		case f.how == fieldTime && Time(fv.Int()) == Never:
+			b.WriteString("never")
+		default: // fieldTime, fieldDuration: Time's String is Duration's
+			*b = appendDuration(*b, time.Duration(fv.Int()))
 		}
 	}
 	b.WriteByte('}')
@@ -229,3 +229,86 @@ func (b *textBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return l
 // textBufs holds buffers between renderings; worlds run in parallel in a
 // sweep, so a pool rather than one buffer. Its order never reaches output.
 var textBufs = sync.Pool{New: func() any { b := make(textBuf, 0, 256); return &b }}
+
+// appendDuration appends d.String() to b without making a string.
+func appendDuration(b []byte, d time.Duration) []byte {
+	if d == 0 {
+		return append(b, "0s"...)
+	}
+	var buf [32]byte
+	w := len(buf)
+	u := uint64(d)
+	if d < 0 {
+		u = -u
+	}
+	// frac writes v's last prec digits after a point, without the
+	// trailing zeros (and without the point if all are zero), and
+	// returns v without them.
+	frac := func(v uint64, prec int) uint64 {
+		printed := false
+		for range prec {
+			digit := v % 10
+			printed = printed || digit != 0
+			if printed {
+				w--
+				buf[w] = byte(digit) + '0'
+			}
+			v /= 10
+		}
+		if printed {
+			w--
+			buf[w] = '.'
+		}
+		return v
+	}
+	integer := func(v uint64) {
+		for {
+			w--
+			buf[w] = byte(v%10) + '0'
+			v /= 10
+			if v == 0 {
+				return
+			}
+		}
+	}
+	if u < uint64(time.Second) {
+		w--
+		buf[w] = 's'
+		switch {
+		case u < uint64(time.Microsecond):
+			w--
+			buf[w] = 'n'
+			integer(u)
+		case u < uint64(time.Millisecond):
+			w -= len("µ")
+			copy(buf[w:], "µ")
+			integer(frac(u, 3))
+		default:
+			w--
+			buf[w] = 'm'
+			integer(frac(u, 6))
+		}
+	} else {
+		w--
+		buf[w] = 's'
+		u = frac(u, 9)
+		integer(u % 60)
+		u /= 60
+		if u > 0 {
+			w--
+			buf[w] = 'm'
+			integer(u % 60)
+			u /= 60
+			if u > 0 {
+				w--
+				buf[w] = 'h'
+				integer(u)
+			}
+		}
+	}
+	if d < 0 {
+		w--
+		buf[w] = '-'
+	}
+	return append(b, buf[w:]...)
+}

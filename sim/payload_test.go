@@ -131,3 +131,21 @@ func TestRenderPayloadTimesAsFmt(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestAppendDurationAsString: the payload renderer's duration text is
+// time.Duration's String, byte for byte.
+func TestAppendDurationAsString(t *testing.T) {
+	edge := []int64{0, 1, -1, 999, 1000, 1001, 999999, 1000000, 1e9 - 1, 1e9, 1e9 + 1, 59e9, 60e9, 61e9, 3599e9, 3600e9,
+		3600e9 + 1, 522477122, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	for _, n := range edge {
+		if got, want := string(appendDuration([]byte("x"), time.Duration(n))), "x"+time.Duration(n).String(); got != want {
+			t.Errorf("%d: got %s, want %s", n, got, want)
+		}
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		d := time.Duration(rapid.OneOf(rapid.Int64(), rapid.Int64Range(-1e13, 1e13), rapid.Int64Range(-1e7, 1e7)).Draw(t, "d"))
+		if got, want := string(appendDuration(nil, d)), d.String(); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	})
+}
