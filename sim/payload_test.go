@@ -149,3 +149,21 @@ func TestAppendDurationAsString(t *testing.T) {
 		}
 	})
 }
+
+// call has the shape of a request payload sent by pointer (services.Call).
+type call struct {
+	ID       uint64
+	Op       int
+	Deadline Time
+	Value    int64
+}
+
+// BenchmarkRenderPayloadCall: the text of one pointer-to-struct payload,
+// the common kind in retry-storm's report.
+func BenchmarkRenderPayloadCall(b *testing.B) {
+	c := &call{ID: 12345, Deadline: Time(522477122)}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = RenderPayload(c)
+	}
+}
