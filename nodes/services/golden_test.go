@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/internal/benchpair"
 	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/patterns/pipeline"
@@ -23,7 +22,7 @@ type stackCase struct {
 	name string
 	sc   ServerConfig
 	// knobs runs at 1 s, 2 s and 3 s of a 4 s run.
-	knobs func(s knobbed, step int)
+	knobs func(s *Server, step int)
 }
 
 func stackCases() []stackCase {
@@ -41,7 +40,7 @@ func stackCases() []stackCase {
 	}
 	shedded := full
 	shedded.Shed, shedded.RateLimit = &sh, nil
-	knobs := func(s knobbed, step int) {
+	knobs := func(s *Server, step int) {
 		switch step {
 		case 1:
 			s.SetSlow(2)
@@ -66,22 +65,6 @@ func stackCases() []stackCase {
 // runStack runs a client at 250 calls/s against the case's server (node 0),
 // which calls node 1, and returns the trace hash and the metrics.
 func runStack(t testing.TB, seed uint64, c stackCase) (uint64, map[string]float64) {
-	return runStackOf(t, seed, c, func(sc ServerConfig) knobbed { return NewServer(sc) })
-}
-
-// knobbed is a server with fault knobs: Server, or the monolith it
-// replaced (oldServer, in BenchmarkStackVsMonolith).
-type knobbed interface {
-	nodes.Node
-	SetSlow(float64)
-	SetHang(float64)
-	SetErrorRate(float64)
-	SetBroken(bool)
-	Finish(sim.Time)
-}
-
-// runStackOf is runStack with the case's server built by mk.
-func runStackOf(t testing.TB, seed uint64, c stackCase, mk func(ServerConfig) knobbed) (uint64, map[string]float64) {
 	w := sim.New(seed, sim.Options{})
 	net, err := network.New(w, 3, network.Link{Latency: network.Const(time.Millisecond)})
 	if err != nil {
@@ -91,7 +74,7 @@ func runStackOf(t testing.TB, seed uint64, c stackCase, mk func(ServerConfig) kn
 	st := NewStats(w.Metrics, "")
 	sc := c.sc
 	sc.Attempts = st.Attempts
-	a, err := rt.Add(func(nodes.NodeID) nodes.Node { return mk(sc) })
+	a, err := rt.Add(func(nodes.NodeID) nodes.Node { return NewServer(sc) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,14 +94,14 @@ func runStackOf(t testing.TB, seed uint64, c stackCase, mk func(ServerConfig) kn
 	if c.knobs != nil {
 		for step := 1; step <= 3; step++ {
 			w.Schedule(sim.At(time.Duration(step)*time.Second), sim.HandlerFunc(func(*sim.Event) {
-				c.knobs(rt.Node(a).(knobbed), step)
+				c.knobs(rt.Node(a).(*Server), step)
 			}), sim.Event{Node: -1})
 		}
 	}
 	if err := w.Run(); err != nil {
 		t.Fatal(err)
 	}
-	rt.Node(a).(knobbed).Finish(w.Now())
+	rt.Node(a).(*Server).Finish(w.Now())
 	return w.TraceHash(), w.Metrics.Snapshot(w.Now())
 }
 
@@ -172,36 +155,6 @@ func BenchmarkServerStack(b *testing.B) {
 			for range b.N {
 				runStack(b, 11, c)
 			}
-		})
-	}
-}
-
-// BenchmarkStackVsMonolith times the stack (B) against the server it
-// replaced (A, oldServer) on each golden case, alternating in one process
-// by thread CPU time; b/a is the median ratio over the rounds.
-func BenchmarkStackVsMonolith(b *testing.B) {
-	old := func(sc ServerConfig) knobbed { return newOldServer(sc) }
-	stack := func(sc ServerConfig) knobbed { return NewServer(sc) }
-	for _, c := range stackCases() {
-		b.Run(c.name, func(b *testing.B) {
-			defer benchpair.Lock()()
-			ha, _ := runStackOf(b, 11, c, old)
-			hb, _ := runStackOf(b, 11, c, stack)
-			if ha != hb {
-				b.Fatalf("trace hashes differ: %x, %x", ha, hb)
-			}
-			r := benchpair.Run(b.N, 1, func(k int) {
-				for range k {
-					runStackOf(b, 11, c, old)
-				}
-			}, func(k int) {
-				for range k {
-					runStackOf(b, 11, c, stack)
-				}
-			})
-			b.ReportMetric(r.Ratio, "b/a")
-			b.ReportMetric(r.ANsPerOp(), "a_ns/op")
-			b.ReportMetric(r.BNsPerOp(), "b_ns/op")
 		})
 	}
 }
