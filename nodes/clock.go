@@ -30,12 +30,18 @@ func (c Clock) Read(t sim.Time) sim.Time {
 }
 
 // TrueDuration converts a local duration to true time: a clock running
-// fast fires its timers early.
+// fast fires its timers early. A positive duration stays at least 1 ns:
+// rounded down to 0, a 1 ns timer on a fast clock would fire at the same
+// true time, see the same local reading, and be set again, forever.
 func (c Clock) TrueDuration(d time.Duration) time.Duration {
 	if c.DriftPPM == 0 {
 		return d
 	}
-	return time.Duration(float64(d) / (1 + c.DriftPPM/1e6))
+	td := time.Duration(float64(d) / (1 + c.DriftPPM/1e6))
+	if td <= 0 && d > 0 {
+		return 1
+	}
+	return td
 }
 
 // SetClock sets node id's clock offset and drift, measured from the start

@@ -158,6 +158,44 @@ func TestDriftTimer(t *testing.T) {
 	}
 }
 
+// A node that waits for a local time by setting a timer for what is left
+// (as the pipeline driver does) must get there on a fast clock too. A
+// 1 ns local timer once became 0 ns of true time there: the world fired it
+// at the same instant, forever.
+func TestWaitForLocalTimeOnDriftingClock(t *testing.T) {
+	for _, ppm := range []float64{19.173, 1000, -1000, 0.001} {
+		w, _, rt := newWorld(t, 1, 1, 0)
+		target := sim.At(time.Second) + 1
+		timers := 0
+		wait := func(env *Env) {
+			if left := time.Duration(target - env.Now()); left > 0 {
+				timers++
+				env.SetTimer(min(left, 1), nil) // 1 ns steps reach the rounding
+			}
+		}
+		var reached sim.Time
+		rt.Add(func(NodeID) Node {
+			return &fnNode{
+				start: func(env *Env) { env.SetTimer(time.Second, nil) },
+				timer: func(env *Env, _ TimerID, _ any) {
+					if env.Now() >= target {
+						reached = env.Now()
+						return
+					}
+					wait(env)
+				},
+			}
+		})
+		rt.SetClock(0, 0, ppm)
+		if err := w.Run(); err != nil {
+			t.Fatalf("drift %+gppm: %v after %d timers", ppm, err, timers)
+		}
+		if reached < target {
+			t.Errorf("drift %+gppm: local clock never reached %v (%d timers)", ppm, target, timers)
+		}
+	}
+}
+
 func TestSetDriftIsContinuous(t *testing.T) {
 	w, _, rt := newWorld(t, 1, 1, 0)
 	var env *Env

@@ -203,6 +203,7 @@ func (h *callerHost) Done(dc *drive.Call[request], pr pipeline.Result) {
 		res.Class = failureClass(pr.Reason, dc.LastClass())
 	}
 	if h.c.Stats != nil {
+		h.c.Stats.Tried(pr.Attempts)
 		h.c.Stats.End(now, r.start, res)
 	}
 	if r.done == nil {

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -144,8 +145,10 @@ func TestDeterminism(t *testing.T) {
 func TestConservationProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		pl := &pipeline.Config{}
+		maxAttempts := 1
 		if rapid.Bool().Draw(rt, "retry") {
-			_ = pl.Set("retry.max_attempts", rapid.SampledFrom([]string{"1", "2", "4"}).Draw(rt, "attempts"))
+			maxAttempts = rapid.SampledFrom([]int{1, 2, 4}).Draw(rt, "attempts")
+			_ = pl.Set("retry.max_attempts", fmt.Sprint(maxAttempts))
 		}
 		if rapid.Bool().Draw(rt, "timeout") {
 			_ = pl.Set("timeout.per_attempt", rapid.SampledFrom([]string{"5ms", "20ms", "100ms"}).Draw(rt, "per_attempt"))
@@ -169,6 +172,9 @@ func TestConservationProperty(t *testing.T) {
 		}
 		if st.Rejected.Value()+st.TimedOut.Value() > st.Failed.Value() {
 			rt.Fatalf("rejected + timed_out > failed")
+		}
+		if st.Requests.Value() > 0 && (st.MostAttempts < 1 || st.MostAttempts > maxAttempts) {
+			rt.Fatalf("a request started %d attempts, want 1 to %d", st.MostAttempts, maxAttempts)
 		}
 	})
 }

@@ -26,6 +26,11 @@ type Result struct {
 type Stats struct {
 	Requests, Succeeded, Failed, Rejected, TimedOut, Degraded, Attempts *sim.Counter
 	Latency                                                             *sim.Histogram // of finished requests, ms
+	// MostAttempts is the most attempts one request started, as a Caller
+	// counts them (not a metric: a bound that checks can hold the client
+	// to, which Attempts, counted at the servers, cannot be under loss and
+	// duplication).
+	MostAttempts int
 
 	m       *sim.Metrics
 	prefix  string
@@ -53,6 +58,10 @@ func NewStats(m *sim.Metrics, prefix string) *Stats {
 		p99:       m.Series(prefix+"latency_p99_ms", sim.SeriesP99, SeriesStep),
 	}
 }
+
+// Tried notes the attempts one request started (hedges included, hedges
+// refused locally not: the pipeline's Result.Attempts) for MostAttempts.
+func (s *Stats) Tried(attempts int) { s.MostAttempts = max(s.MostAttempts, attempts) }
 
 // Begin counts a new request.
 func (s *Stats) Begin() { s.Requests.Inc() }

@@ -1,6 +1,14 @@
 package overload
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/patterns/hedge"
+	"github.com/faultline/faultline/patterns/pipeline"
+	"github.com/faultline/faultline/patterns/retry"
+	"github.com/faultline/faultline/scenarios"
+)
 
 // TestHedgingCutsTail: with spare capacity, both hedging policies cut the
 // p99 far below the slow mode, for at most a few % more attempts.
@@ -41,4 +49,51 @@ func TestHedgingUnderSaturation(t *testing.T) {
 
 func TestHedgingDeterministic(t *testing.T) {
 	deterministic(t, "hedging", map[string]string{"duration": "5s", "hedge": "p95"})
+}
+
+func TestAttemptsBounded(t *testing.T) {
+	hedged := &pipeline.Config{Hedge: &hedge.Config{MaxHedges: 2}}
+	retried := &pipeline.Config{Retry: &retry.Config{MaxAttempts: 4}, Hedge: &hedge.Config{}}
+	for _, tc := range []struct {
+		name string
+		pl   *pipeline.Config
+		most int
+		ok   bool
+	}{
+		{"plain, one attempt", &pipeline.Config{}, 1, true},
+		{"plain, two attempts", &pipeline.Config{}, 2, false},
+		{"two hedges", hedged, 3, true},
+		{"three hedges", hedged, 4, false},
+		{"retries and a hedge", retried, 5, true},
+		{"one too many", retried, 6, false},
+		{"default retries", &pipeline.Config{Retry: &retry.Config{}}, 4, false},
+	} {
+		if got := attemptsBounded(tc.pl, tc.most).OK(); got != tc.ok {
+			t.Errorf("%s: ok %v, want %v", tc.name, got, tc.ok)
+		}
+	}
+}
+
+// Under faults, with a bulkhead refusing hedges locally, every run ends
+// (a fast clock once spun a 1 ns wake-up forever), and attempts are
+// bounded as the client counts them, whatever reaches the servers.
+func TestHedgingBulkheadUnderNemesis(t *testing.T) {
+	set := map[string]string{"duration": "10s", "nemesis": "true", "bulkhead.enabled": "true",
+		"bulkhead.max_concurrent": "4", "bulkhead.max_queue": "8"}
+	for seed := range uint64(3) {
+		s, v, err := byName.Prepare("hedging", set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := scenarios.Execute(s, v, seed, scenarios.Options{})
+		if res.Status != scenarios.StatusOK && res.Status != scenarios.StatusFail && res.Status != scenarios.StatusUnknown {
+			t.Fatalf("seed %d: status %s: %s", seed, res.Status, res.Error)
+		}
+		t.Logf("seed %d: %s at %v after %d events", seed, res.Status, time.Duration(res.SimTimeNs), res.Events)
+		for _, c := range res.Checks {
+			if c.Name == "attempts_bounded" && !c.OK {
+				t.Errorf("seed %d: %s", seed, c.Detail)
+			}
+		}
+	}
 }

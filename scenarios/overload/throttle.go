@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/nodes/services"
 	"github.com/faultline/faultline/patterns/pipeline"
 	"github.com/faultline/faultline/patterns/retry"
@@ -112,11 +111,7 @@ func runThrottle(r *scenarios.Run) error {
 		return err
 	}
 	req, att := st.Requests.Value(), st.Attempts.Value()
-	if att > float64(attempts)*req {
-		r.Check(checks.Failf("attempts_bounded", "%v attempts for %v requests, want ≤ %d×", att, req, attempts))
-	} else {
-		r.Check(checks.Pass("attempts_bounded"))
-	}
+	r.Check(attemptsBounded(pl, st.MostAttempts))
 	w := r.World
 	r.Metric("capacity_rps", capacity)
 	r.Metric("backend_load_rps", att/dur.Seconds())
