@@ -587,6 +587,10 @@ func (b *builder) send(r *sim.Record, t int64) {
 		a.payload = -int32(b.values.add(r.Value)) - 1
 	case b.eagerUsed < b.eager:
 		b.eagerUsed++
+		if c, ok := b.types.copyOf(r.Value); ok { // rendered by Build if the report keeps it
+			a.payload = -int32(b.values.add(c)) - 1
+			break
+		}
 		a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
 	default: // rendered by Build if the report keeps it
 		a.payload = -int32(b.values.add(r.Value)) - 1

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -329,6 +330,58 @@ func TestPayloadsRenderedAsSent(t *testing.T) {
 		t.Errorf("%d rendered at the send, %d kept as values; want 2 and 1", rec.b.texts.n, rec.b.values.n)
 	}
 }
+
+// A pointer to a value that cannot change, of a type without methods, is
+// copied at the send (within EagerPayloads) and rendered by Build as it
+// was sent: the same text RenderPayload gave then, whatever changes
+// later. A pointer whose type has methods is rendered at the send.
+func TestPointerPayloadsCopiedAsSent(t *testing.T) {
+	type call struct {
+		ID       uint64
+		Deadline sim.Time
+		Name     string
+		hidden   [2]int
+	}
+	type pair struct{ A, B *int }
+	var f frozenTypes
+	for _, tc := range []struct {
+		v    any
+		want payloadKind
+	}{
+		{&call{}, copyablePayload}, {(*call)(nil), copyablePayload}, {new(int), copyablePayload}, {&[2]named{}, copyablePayload},
+		{&stringer{}, mutablePayload}, {&pair{}, mutablePayload}, {new(*int), mutablePayload}, {&[]int{}, mutablePayload},
+		{call{}, frozenPayload},
+	} {
+		if got := f.kindOf(tc.v); got != tc.want {
+			t.Errorf("kindOf(%T) = %d, want %d", tc.v, got, tc.want)
+		}
+	}
+	c1 := &call{ID: 1, Deadline: sim.Time(1500 * time.Millisecond), Name: "a", hidden: [2]int{1, 2}}
+	n := 7
+	st := &stringer{1}
+	payloads := []any{c1, (*call)(nil), &n, st}
+	var want []string
+	rec := &Recorder{}
+	for i, v := range payloads {
+		want = append(want, sim.RenderPayload(v))
+		rec.Record(&sim.Record{At: sim.Time(i), Kind: "send", Node: 0, Peer: 1, ID: uint64(i + 1), Value: v})
+	}
+	*c1 = call{ID: 2, Name: "changed", hidden: [2]int{3, 4}} // changed after the send
+	n, st.N = 8, 2
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 10, Status: scenarios.StatusOK}, rec, Options{})
+	for i, m := range d.Messages {
+		if m.Payload != want[i] {
+			t.Errorf("payload %d = %q, want %q as sent", i, m.Payload, want[i])
+		}
+	}
+	if rec.b.texts.n != 1 || rec.b.values.n != 3 {
+		t.Errorf("%d rendered at the send, %d copied; want 1 and 3", rec.b.texts.n, rec.b.values.n)
+	}
+}
+
+type stringer struct{ N int }
+
+func (s *stringer) String() string { return fmt.Sprintf("s%d", s.N) }
 
 // Arrows keep ids and arrival times as 32-bit offsets; values that do not
 // fit (an id below the first or far above it, an arrival more than 4.29 s
