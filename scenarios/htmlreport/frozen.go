@@ -15,9 +15,9 @@ type frozenTypes struct {
 type payloadKind uint8
 
 const (
-	mutablePayload payloadKind = iota // may change after the send: rendered then
-	frozenPayload                     // cannot change: kept as it is
-	copyablePayload                   // a pointer to a frozen value, without methods: its value is copied
+	mutablePayload  payloadKind = iota // may change after the send: rendered then
+	frozenPayload                      // cannot change: kept as it is
+	copyablePayload                    // a pointer to a frozen value, without methods: its value is copied
 )
 
 // frozen reports whether v's text cannot change after the send: its type
