@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -455,5 +456,82 @@ func TestWriteEscapesMessages(t *testing.T) {
 	}
 	if len(d.Msgs) != 2 || d.Msgs[0][8] != "a</script><b>" || d.Msgs[1][8] != "plain" || d.Msgs[0][4] != 1.0 || d.Msgs[1][4] != -1.0 {
 		t.Errorf("msgs %v", d.Msgs)
+	}
+}
+
+// Faults without an end of their own end where their effect does: a
+// crash when its last node restarts, a pause when its nodes resume, a
+// partition or a link fault at a heal; a heal, a restart and a jump are
+// instants; a drift lasts to the end. A spare that joins is out of the
+// cluster from the start until its join; a node back from a leave only
+// since its leave.
+func TestFaultEndsAndSpares(t *testing.T) {
+	s := func(x float64) sim.Time { return sim.Time(x * 1e9) }
+	recs := []sim.Record{
+		{At: s(1), Kind: "fault", Detail: "at 1s crash n2"},
+		{At: s(1), Kind: "crash", Node: 1},
+		{At: s(1.5), Kind: "fault", Detail: "at 1.5s crash n4,n5"},
+		{At: s(1.5), Kind: "crash", Node: 3},
+		{At: s(1.5), Kind: "crash", Node: 4},
+		{At: s(2), Kind: "fault", Detail: "at 2s partition n1 | n2,n3"},
+		{At: s(2), Kind: "partition", Detail: "n1 | n2,n3"},
+		{At: s(2), Kind: "leave", Node: 6},
+		{At: s(2.5), Kind: "fault", Detail: "at 2.5s restart n4"},
+		{At: s(2.5), Kind: "restart", Node: 3},
+		{At: s(3), Kind: "fault", Detail: "at 3s restart n2,n5"},
+		{At: s(3), Kind: "restart", Node: 1},
+		{At: s(3.5), Kind: "restart", Node: 4},
+		{At: s(4), Kind: "fault", Detail: "at 4s loss * 0.2"},
+		{At: s(4), Kind: "join", Node: 6},
+		{At: s(5), Kind: "fault", Detail: "at 5s heal"},
+		{At: s(5), Kind: "heal"},
+		{At: s(6), Kind: "fault", Detail: "at 6s pause n3 for 1s"},
+		{At: s(6), Kind: "pause", Node: 2},
+		{At: s(6), Kind: "fault", Detail: "at 6s drift n3 +200ppm"},
+		{At: s(6.5), Kind: "fault", Detail: "at 6.5s jump n1 -1s"},
+		{At: s(7), Kind: "resume", Node: 2},
+		{At: s(8), Kind: "fault", Detail: "at 8s join n6"},
+		{At: s(8), Kind: "join", Node: 5},
+	}
+	rec := &Recorder{}
+	for i := range recs {
+		if recs[i].Kind != "fault" {
+			recs[i].Peer = -1
+		} else {
+			recs[i].Node, recs[i].Peer = -1, -1
+		}
+		rec.Record(&recs[i])
+	}
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: int64(s(10)), Status: scenarios.StatusOK}, rec, Options{})
+	want := map[string][2]float64{
+		"at 1s crash n2":             {1, 3},
+		"at 1.5s crash n4,n5":        {1.5, 3.5},
+		"at 2s partition n1 | n2,n3": {2, 5},
+		"at 2.5s restart n4":         {2.5, 2.5},
+		"at 3s restart n2,n5":        {3, 3},
+		"at 4s loss * 0.2":           {4, 5},
+		"at 5s heal":                 {5, 5},
+		"at 6s pause n3 for 1s":      {6, 7},
+		"at 6s drift n3 +200ppm":     {6, 10},
+		"at 6.5s jump n1 -1s":        {6.5, 6.5},
+		"at 8s join n6":              {8, 8},
+	}
+	if len(d.Faults) != len(want) {
+		t.Errorf("%d faults, want %d", len(d.Faults), len(want))
+	}
+	for _, f := range d.Faults {
+		w, ok := want[f.Label]
+		if got := [2]float64{float64(f.Start) / 1e9, float64(f.End) / 1e9}; !ok || got != w {
+			t.Errorf("fault %q spans %v, want %v", f.Label, got, w)
+		}
+	}
+	var left [][3]float64
+	for _, sp := range d.Spans {
+		if sp.Kind == "left" {
+			left = append(left, [3]float64{float64(sp.Node), float64(sp.Start) / 1e9, float64(sp.End) / 1e9})
+		}
+	}
+	if wantLeft := [][3]float64{{5, 0, 8}, {6, 2, 4}}; !slices.Equal(left, wantLeft) {
+		t.Errorf("out of the cluster: %v, want %v (node, from, to)", left, wantLeft)
 	}
 }
