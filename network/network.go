@@ -19,7 +19,20 @@ type NodeID int32
 func (id NodeID) String() string { return Name(id) }
 
 // Name returns the display name of id, e.g. "n1" for 0.
-func Name(id NodeID) string { return "n" + strconv.Itoa(int(id)+1) }
+func Name(id NodeID) string {
+	if id >= 0 && int(id) < len(names) {
+		return names[id] // no allocation: payloads name nodes often
+	}
+	return "n" + strconv.Itoa(int(id)+1)
+}
+
+// names holds the names of the first ids.
+var names = func() (n [256]string) {
+	for i := range n {
+		n[i] = "n" + strconv.Itoa(i+1)
+	}
+	return n
+}()
 
 // Message is one message in flight.
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -654,6 +655,15 @@ func TestLargeWorld(t *testing.T) {
 		}
 		if err := nw.CountLinks(!tt.perLink); err == nil {
 			t.Fatalf("CountLinks accepted a change after sends")
+		}
+	}
+}
+
+// Name reads small ids from a table; every id gets the same name either way.
+func TestNameTable(t *testing.T) {
+	for id := NodeID(-3); id < 600; id++ {
+		if got, want := Name(id), "n"+strconv.Itoa(int(id)+1); got != want {
+			t.Fatalf("Name(%d) = %q, want %q", id, got, want)
 		}
 	}
 }

@@ -192,8 +192,10 @@ type Result struct {
 	// Run.NewCluster. Not in the JSON output.
 	Nodes []string `json:"-"`
 	// Series are the time series the run recorded (sim.Metrics.Series),
-	// one point per step up to the end of the run, for plots. They are
-	// not part of the JSON output.
+	// one point per step up to the end of the run, for plots
+	// (sim.Series.PlotPoints: a rate's last step, cut short by the end,
+	// is a rate over its part before the end). They are not part of the
+	// JSON output.
 	Series map[string][]sim.Point `json:"-"`
 
 	nodes int // the cluster's size, when the run built one
@@ -311,7 +313,7 @@ func finish(res *Result, r *Run, w *sim.World, err error, opts Options, dog *wat
 	if names := w.Metrics.SeriesNames(); len(names) > 0 {
 		res.Series = make(map[string][]sim.Point, len(names))
 		for _, n := range names {
-			res.Series[n] = w.Metrics.Series(n, 0, 0).Points(w.Now())
+			res.Series[n] = w.Metrics.Series(n, 0, 0).PlotPoints(w.Now())
 		}
 	}
 	checkResults(res, r, w)

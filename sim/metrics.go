@@ -259,6 +259,39 @@ func (s *Series) Points(end Time) []Point {
 	return pts
 }
 
+// PlotPoints is Points for a plot: a rate's last step, which end cuts
+// short, is a rate over the part of the step before end (see
+// RateToEnd), so a steady rate does not seem to fall at the end of a run.
+// Points keeps whole steps: metrics computed from it stay as they were.
+func (s *Series) PlotPoints(end Time) []Point {
+	pts := s.Points(end)
+	if s.Kind == SeriesRate {
+		RateToEnd(pts, s.Step, end)
+	}
+	return pts
+}
+
+// RateToEnd corrects the last of pts, rates per second over steps of
+// step from 0 on, for a last step that end cuts short: its rate becomes
+// one over the part before end. A part shorter than half a step would
+// make a rate of a few events in a sliver of time, so such a part is
+// joined to the step before it and both get their joint rate.
+func RateToEnd(pts []Point, step time.Duration, end Time) {
+	last := len(pts) - 1
+	if last < 0 {
+		return
+	}
+	width := time.Duration(end) - time.Duration(last)*step
+	switch {
+	case width <= 0 || width >= step:
+	case 2*width >= step || last == 0:
+		pts[last].V *= float64(step) / float64(width)
+	default:
+		joint := (pts[last-1].V + pts[last].V) * float64(step) / float64(step+width)
+		pts[last-1].V, pts[last].V = joint, joint
+	}
+}
+
 func combine(k SeriesKind, b []float64, step time.Duration) float64 {
 	if len(b) == 0 {
 		return 0

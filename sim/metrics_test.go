@@ -82,6 +82,48 @@ func TestSeriesRate(t *testing.T) {
 	}
 }
 
+// A steady rate stays steady in a plot's last step, which the end of the
+// run cuts short; Points keeps whole steps, and other kinds are as Points.
+func TestSeriesPlotPointsLastStep(t *testing.T) {
+	for _, tc := range []struct {
+		end        time.Duration
+		wantPoints []float64 // Points
+		wantPlot   []float64 // PlotPoints
+	}{
+		{2500 * time.Millisecond, []float64{10, 10, 5}, []float64{10, 10, 10}},
+		{2 * time.Second, []float64{10, 10}, []float64{10, 10}},
+		{2100 * time.Millisecond, []float64{10, 10, 1}, []float64{10, 10, 10}},
+		{2600 * time.Millisecond, []float64{10, 10, 6}, []float64{10, 10, 10}},
+		{500 * time.Millisecond, []float64{5}, []float64{10}},
+		{300 * time.Millisecond, []float64{3}, []float64{10}},
+		// A last part under half a step is joined to the step before.
+		{2300 * time.Millisecond, []float64{10, 10, 3}, []float64{10, 10, 10}},
+	} {
+		m := NewMetrics()
+		s := m.Series("goodput_rps", SeriesRate, time.Second)
+		mean := m.Series("queue_len", SeriesMean, time.Second)
+		for i := range int(tc.end / (100 * time.Millisecond)) { // one per 100ms: 10/s
+			s.Add(At(time.Duration(i)*100*time.Millisecond), 1)
+			mean.Add(At(time.Duration(i)*100*time.Millisecond), 3)
+		}
+		values := func(pts []Point) (v []float64) {
+			for _, p := range pts {
+				v = append(v, math.Round(p.V*1e9)/1e9)
+			}
+			return v
+		}
+		if got := values(s.Points(At(tc.end))); !slices.Equal(got, tc.wantPoints) {
+			t.Errorf("end %v: Points %v, want %v", tc.end, got, tc.wantPoints)
+		}
+		if got := values(s.PlotPoints(At(tc.end))); !slices.Equal(got, tc.wantPlot) {
+			t.Errorf("end %v: PlotPoints %v, want %v", tc.end, got, tc.wantPlot)
+		}
+		if got, want := mean.PlotPoints(At(tc.end)), mean.Points(At(tc.end)); !slices.Equal(got, want) {
+			t.Errorf("end %v: a mean's PlotPoints %v, want Points %v", tc.end, got, want)
+		}
+	}
+}
+
 // TestHistogramChunksMatchASortedSlice: samples spread over many chunks,
 // with quantiles asked between observations (each joins the chunks),
 // give the nearest-rank quantile of all samples so far.

@@ -352,6 +352,7 @@ type builder struct {
 	farAts      map[*arrow]int64
 	far         map[uint64]int32 // ids too large for idx
 	faults      []Span
+	faultEnds   faultEnds
 	spans       []Span
 	open        map[spanKey]int // index into spans, or -1-index into faults
 	logList     []Mark
@@ -587,6 +588,10 @@ func (b *builder) send(r *sim.Record, t int64) {
 		a.payload = -int32(b.values.add(r.Value)) - 1
 	case b.eagerUsed < b.eager:
 		b.eagerUsed++
+		if c, ok := b.types.copyOf(r.Value); ok { // rendered by Build if the report keeps it
+			a.payload = -int32(b.values.add(c)) - 1
+			break
+		}
 		a.payload = int32(b.texts.add(sim.RenderPayload(r.Value))) + 1
 	default: // rendered by Build if the report keeps it
 		a.payload = -int32(b.values.add(r.Value)) - 1
@@ -605,19 +610,20 @@ func (b *builder) addOther(r *sim.Record, t int64) {
 	case "duplicate", "corrupt", "reorder", "held", "delay", "queue", "release":
 		b.flag(r)
 	case "fault":
-		b.openSpan(spanKey{"fault", -1, -1, r.Detail}, t)
+		b.openFault(r.Detail, t)
 	case "fault_end":
 		b.closeSpan(spanKey{"fault", -1, -1, r.Detail}, t)
 	case "upgrade", "join", "drain", "leave", "replace":
 		b.membership(r, t)
-	case "crash":
-		b.openSpan(spanKey{"crash", r.Node, -1, ""}, t)
-	case "restart":
-		b.closeSpan(spanKey{"crash", r.Node, -1, ""}, t)
-	case "pause":
-		b.openSpan(spanKey{"pause", r.Node, -1, ""}, t)
-	case "resume":
-		b.closeSpan(spanKey{"pause", r.Node, -1, ""}, t)
+	case "crash", "pause":
+		b.openSpan(spanKey{r.Kind, r.Node, -1, ""}, t)
+		b.faultEnds.down(r.Kind, r.Node, t)
+	case "restart", "resume":
+		kind := map[string]string{"restart": "crash", "resume": "pause"}[r.Kind]
+		b.closeSpan(spanKey{kind, r.Node, -1, ""}, t)
+		for _, k := range b.faultEnds.up(kind, r.Node) {
+			b.closeSpan(k, t)
+		}
 	case "slow":
 		b.closeSpan(spanKey{"slow", r.Node, -1, ""}, t)
 		if r.Detail != "x1" {
@@ -717,6 +723,11 @@ func (b *builder) membership(r *sim.Record, t int64) {
 		b.lastUpgrade = t
 		b.versionSpan(n, r.Detail, t)
 	case "join":
+		if _, ok := b.open[spanKey{"left", n, -1, ""}]; !ok {
+			// Not back from a leave: a spare, out of the cluster
+			// from the start.
+			b.openSpan(spanKey{"left", n, -1, ""}, 0)
+		}
 		b.closeSpan(spanKey{"left", n, -1, ""}, t)
 		if r.Detail != "" {
 			b.versionSpan(n, r.Detail, t)

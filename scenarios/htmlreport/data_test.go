@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -330,6 +332,58 @@ func TestPayloadsRenderedAsSent(t *testing.T) {
 	}
 }
 
+// A pointer to a value that cannot change, of a type without methods, is
+// copied at the send (within EagerPayloads) and rendered by Build as it
+// was sent: the same text RenderPayload gave then, whatever changes
+// later. A pointer whose type has methods is rendered at the send.
+func TestPointerPayloadsCopiedAsSent(t *testing.T) {
+	type call struct {
+		ID       uint64
+		Deadline sim.Time
+		Name     string
+		hidden   [2]int
+	}
+	type pair struct{ A, B *int }
+	var f frozenTypes
+	for _, tc := range []struct {
+		v    any
+		want payloadKind
+	}{
+		{&call{}, copyablePayload}, {(*call)(nil), copyablePayload}, {new(int), copyablePayload}, {&[2]named{}, copyablePayload},
+		{&stringer{}, mutablePayload}, {&pair{}, mutablePayload}, {new(*int), mutablePayload}, {&[]int{}, mutablePayload},
+		{call{}, frozenPayload},
+	} {
+		if got := f.kindOf(tc.v); got != tc.want {
+			t.Errorf("kindOf(%T) = %d, want %d", tc.v, got, tc.want)
+		}
+	}
+	c1 := &call{ID: 1, Deadline: sim.Time(1500 * time.Millisecond), Name: "a", hidden: [2]int{1, 2}}
+	n := 7
+	st := &stringer{1}
+	payloads := []any{c1, (*call)(nil), &n, st}
+	var want []string
+	rec := &Recorder{}
+	for i, v := range payloads {
+		want = append(want, sim.RenderPayload(v))
+		rec.Record(&sim.Record{At: sim.Time(i), Kind: "send", Node: 0, Peer: 1, ID: uint64(i + 1), Value: v})
+	}
+	*c1 = call{ID: 2, Name: "changed", hidden: [2]int{3, 4}} // changed after the send
+	n, st.N = 8, 2
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 10, Status: scenarios.StatusOK}, rec, Options{})
+	for i, m := range d.Messages {
+		if m.Payload != want[i] {
+			t.Errorf("payload %d = %q, want %q as sent", i, m.Payload, want[i])
+		}
+	}
+	if rec.b.texts.n != 1 || rec.b.values.n != 3 {
+		t.Errorf("%d rendered at the send, %d copied; want 1 and 3", rec.b.texts.n, rec.b.values.n)
+	}
+}
+
+type stringer struct{ N int }
+
+func (s *stringer) String() string { return fmt.Sprintf("s%d", s.N) }
+
 // Arrows keep ids and arrival times as 32-bit offsets; values that do not
 // fit (an id below the first or far above it, an arrival more than 4.29 s
 // after its send) are kept aside and read back exact, duplicates included.
@@ -402,5 +456,82 @@ func TestWriteEscapesMessages(t *testing.T) {
 	}
 	if len(d.Msgs) != 2 || d.Msgs[0][8] != "a</script><b>" || d.Msgs[1][8] != "plain" || d.Msgs[0][4] != 1.0 || d.Msgs[1][4] != -1.0 {
 		t.Errorf("msgs %v", d.Msgs)
+	}
+}
+
+// Faults without an end of their own end where their effect does: a
+// crash when its last node restarts, a pause when its nodes resume, a
+// partition or a link fault at a heal; a heal, a restart and a jump are
+// instants; a drift lasts to the end. A spare that joins is out of the
+// cluster from the start until its join; a node back from a leave only
+// since its leave.
+func TestFaultEndsAndSpares(t *testing.T) {
+	s := func(x float64) sim.Time { return sim.Time(x * 1e9) }
+	recs := []sim.Record{
+		{At: s(1), Kind: "fault", Detail: "at 1s crash n2"},
+		{At: s(1), Kind: "crash", Node: 1},
+		{At: s(1.5), Kind: "fault", Detail: "at 1.5s crash n4,n5"},
+		{At: s(1.5), Kind: "crash", Node: 3},
+		{At: s(1.5), Kind: "crash", Node: 4},
+		{At: s(2), Kind: "fault", Detail: "at 2s partition n1 | n2,n3"},
+		{At: s(2), Kind: "partition", Detail: "n1 | n2,n3"},
+		{At: s(2), Kind: "leave", Node: 6},
+		{At: s(2.5), Kind: "fault", Detail: "at 2.5s restart n4"},
+		{At: s(2.5), Kind: "restart", Node: 3},
+		{At: s(3), Kind: "fault", Detail: "at 3s restart n2,n5"},
+		{At: s(3), Kind: "restart", Node: 1},
+		{At: s(3.5), Kind: "restart", Node: 4},
+		{At: s(4), Kind: "fault", Detail: "at 4s loss * 0.2"},
+		{At: s(4), Kind: "join", Node: 6},
+		{At: s(5), Kind: "fault", Detail: "at 5s heal"},
+		{At: s(5), Kind: "heal"},
+		{At: s(6), Kind: "fault", Detail: "at 6s pause n3 for 1s"},
+		{At: s(6), Kind: "pause", Node: 2},
+		{At: s(6), Kind: "fault", Detail: "at 6s drift n3 +200ppm"},
+		{At: s(6.5), Kind: "fault", Detail: "at 6.5s jump n1 -1s"},
+		{At: s(7), Kind: "resume", Node: 2},
+		{At: s(8), Kind: "fault", Detail: "at 8s join n6"},
+		{At: s(8), Kind: "join", Node: 5},
+	}
+	rec := &Recorder{}
+	for i := range recs {
+		if recs[i].Kind != "fault" {
+			recs[i].Peer = -1
+		} else {
+			recs[i].Node, recs[i].Peer = -1, -1
+		}
+		rec.Record(&recs[i])
+	}
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: int64(s(10)), Status: scenarios.StatusOK}, rec, Options{})
+	want := map[string][2]float64{
+		"at 1s crash n2":             {1, 3},
+		"at 1.5s crash n4,n5":        {1.5, 3.5},
+		"at 2s partition n1 | n2,n3": {2, 5},
+		"at 2.5s restart n4":         {2.5, 2.5},
+		"at 3s restart n2,n5":        {3, 3},
+		"at 4s loss * 0.2":           {4, 5},
+		"at 5s heal":                 {5, 5},
+		"at 6s pause n3 for 1s":      {6, 7},
+		"at 6s drift n3 +200ppm":     {6, 10},
+		"at 6.5s jump n1 -1s":        {6.5, 6.5},
+		"at 8s join n6":              {8, 8},
+	}
+	if len(d.Faults) != len(want) {
+		t.Errorf("%d faults, want %d", len(d.Faults), len(want))
+	}
+	for _, f := range d.Faults {
+		w, ok := want[f.Label]
+		if got := [2]float64{float64(f.Start) / 1e9, float64(f.End) / 1e9}; !ok || got != w {
+			t.Errorf("fault %q spans %v, want %v", f.Label, got, w)
+		}
+	}
+	var left [][3]float64
+	for _, sp := range d.Spans {
+		if sp.Kind == "left" {
+			left = append(left, [3]float64{float64(sp.Node), float64(sp.Start) / 1e9, float64(sp.End) / 1e9})
+		}
+	}
+	if wantLeft := [][3]float64{{5, 0, 8}, {6, 2, 4}}; !slices.Equal(left, wantLeft) {
+		t.Errorf("out of the cluster: %v, want %v (node, from, to)", left, wantLeft)
 	}
 }

@@ -17,10 +17,12 @@ type Recorder struct {
 	MaxLogs int
 	// EagerPayloads is how many messages whose payload could change
 	// after the send (it holds pointers, slices, maps or interfaces) get
-	// it rendered as they are sent; 0 means DefaultMaxMessages. Past
-	// them, and for payloads that cannot change (see frozen), a payload
-	// is kept as a value and rendered only if the report keeps its arrow,
-	// so a payload changed after its send shows its later state.
+	// it rendered as they are sent, or copied as it is then when it is a
+	// pointer to a value that cannot change (see copyOf); 0 means
+	// DefaultMaxMessages. Past them, and for payloads that cannot change
+	// (see frozen), a payload is kept as a value and rendered only if the
+	// report keeps its arrow, so a payload changed after its send shows
+	// its later state.
 	EagerPayloads int
 
 	b       builder

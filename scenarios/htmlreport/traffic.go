@@ -36,6 +36,7 @@ func (c *Recorder) TrafficSeries(end sim.Time) map[string][]sim.Point {
 type traffic struct {
 	b                        *builder
 	step                     time.Duration
+	end                      sim.Time
 	win                      windows
 	sent, delivered, dropped []float64
 }
@@ -50,7 +51,7 @@ func (c *Recorder) newTraffic(end sim.Time) *traffic {
 	end = max(end, sim.Time(b.end))
 	step := niceStep(time.Duration(end) / 100)
 	n := int(time.Duration(end)/step) + 1
-	return &traffic{b: b, step: step, win: newWindows(int64(step), n),
+	return &traffic{b: b, step: step, end: end, win: newWindows(int64(step), n),
 		sent: make([]float64, n), delivered: make([]float64, n), dropped: make([]float64, n)}
 }
 
@@ -75,6 +76,9 @@ func (t *traffic) series() map[string][]sim.Point {
 		for i := range v {
 			pts[i] = sim.Point{T: (time.Duration(i) * t.step).Seconds(), V: v[i] * perSec}
 		}
+		// The last step ends with the run: steady traffic must not seem
+		// to fall there.
+		sim.RateToEnd(pts, t.step, t.end)
 		return pts
 	}
 	return map[string][]sim.Point{SeriesSent: series(t.sent), SeriesDelivered: series(t.delivered), SeriesDropped: series(t.dropped)}
