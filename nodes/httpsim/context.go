@@ -37,9 +37,14 @@ type simCtx struct {
 	deadline sim.Time
 	hasDL    bool
 	realDL   bool // a real-clock deadline sits below this context
-	err      error
-	done     chan struct{}
-	afters   []*afterFunc
+	// cancellable: something can cancel this context (a cancel function,
+	// an Abort, the end of ServeHTTP, or a parent it follows). Waits on
+	// a context that cannot be cancelled need not watch it.
+	cancellable bool
+	unfollow    func() bool // stops following the parent
+	err         error
+	done        chan struct{}
+	afters      []*afterFunc
 }
 
 type afterFunc struct {
@@ -64,7 +69,7 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 	if base == nil {
 		panic(ErrNoProcess)
 	}
-	c := &simCtx{parent: parent, p: base.p, env: base.env, deadline: base.env.Now() + sim.Time(max(d, 0)), hasDL: true}
+	c := &simCtx{parent: parent, p: base.p, env: base.env, deadline: base.env.Now() + sim.Time(max(d, 0)), hasDL: true, cancellable: true}
 	if dl, ok := parent.Deadline(); ok {
 		if realDeadline(parent, dl) {
 			c.realDL = true
@@ -72,7 +77,63 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 			c.deadline = sim.Time(dl.Sub(Epoch))
 		}
 	}
+	c.follow(parent)
 	return c, func() { c.cancel(context.Canceled) }
+}
+
+// WithCancel is context.WithCancel for a world: cancel reaches a process
+// of the context that waits in a Transport call, Clock.Sleep or a
+// NetClock wait at once (in an event of its node, at the same simulated
+// time), where a context.WithCancel child is only noticed when the
+// process next looks. A request cut short this way sends an Abort, so
+// the server's handler sees its r.Context() cancelled too. parent must
+// come from Context, a handler's r.Context(), or a context derived from
+// either; otherwise WithCancel panics with ErrNoProcess.
+func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
+	base := simOf(parent)
+	if base == nil {
+		panic(ErrNoProcess)
+	}
+	c := derive(parent, base.p, base.env)
+	c.cancellable = true
+	return c, func() { c.cancel(context.Canceled) }
+}
+
+// derive returns a context like parent (its deadline, values and
+// cancellation) for process p of the node of env.
+func derive(parent context.Context, p *proc.P, env *nodes.Env) *simCtx {
+	c := &simCtx{parent: parent, p: p, env: env}
+	if dl, ok := parent.Deadline(); ok {
+		c.realDL = realDeadline(parent, dl)
+	}
+	c.follow(parent)
+	return c
+}
+
+// follow makes c cancelled as soon as parent is, when parent's
+// cancellation comes from a simulated context below it. A cancellation
+// from a context of the context package (context.WithCancel's cancel) is
+// seen only when c is next asked (Err, Done): that package would tell
+// others of it only from a goroutine of its own.
+func (c *simCtx) follow(parent context.Context) {
+	s, ok := parent.(*simCtx)
+	if !ok {
+		if parent.Done() == nil { // context.WithoutCancel, Background
+			return
+		}
+		s = simOf(parent)
+	}
+	if s == nil || !s.cancellable {
+		return
+	}
+	c.cancellable = true
+	c.unfollow = s.AfterFunc(func() {
+		err := parent.Err()
+		if err == nil {
+			err = context.Canceled
+		}
+		c.cancel(err)
+	})
 }
 
 // realDeadline reports whether dl, the deadline of ctx, was set on the
@@ -167,6 +228,10 @@ func (c *simCtx) cancel(err error) {
 		return
 	}
 	c.err = err
+	if c.unfollow != nil {
+		c.unfollow()
+		c.unfollow = nil
+	}
 	if c.done != nil {
 		close(c.done)
 	}
@@ -183,6 +248,60 @@ func (c *simCtx) cancel(err error) {
 // worker. A channel handed out by Done stays closed.
 func (c *simCtx) reset() {
 	c.err, c.done, c.afters = nil, nil, c.afters[:0]
+}
+
+// watcher interrupts a process's wait when its context is cancelled.
+// The interruption comes in an event of the node (a zero-delay timer
+// whose data is the watcher, which Net's nodes hand back to ring): the
+// cancellation may happen inside another process's step, which must not
+// run this one.
+type watcher struct {
+	p       *proc.P
+	armed   bool
+	unwatch func() bool
+}
+
+// watch arms a watcher for a wait of p on ctx; stop disarms it. It does
+// nothing (and costs nothing) when ctx cannot be cancelled: such a wait
+// notices a cancellation when it ends, as before. Only the nodes of a Net
+// (Net.Server, Net.Process) ring a watcher; elsewhere its timer is
+// ignored.
+func watch(ctx context.Context, p *proc.P) *watcher {
+	c, ok := ctx.(*simCtx)
+	if !ok {
+		if ctx.Done() == nil {
+			return nil
+		}
+		c = simOf(ctx)
+	}
+	if c == nil || !c.cancellable {
+		return nil
+	}
+	w := &watcher{p: p, armed: true}
+	w.unwatch = c.AfterFunc(w.fire)
+	return w
+}
+
+func (w *watcher) fire() {
+	if w.armed {
+		w.p.Env().SetTimer(0, w)
+	}
+}
+
+// ring is the timer's event: the wait ends, if it is still the one
+// watched.
+func (w *watcher) ring() {
+	if w.armed {
+		w.armed = false
+		w.p.Interrupt()
+	}
+}
+
+func (w *watcher) stop() {
+	if w != nil {
+		w.armed = false
+		w.unwatch()
+	}
 }
 
 func (c *simCtx) String() string { return "httpsim.Context(" + c.env.Name() + ")" }
@@ -218,9 +337,18 @@ func (Clock) Sleep(ctx context.Context, d time.Duration) error {
 	if d > 0 {
 		// At least 1µs: a drifting clock turns a local nanosecond into zero
 		// true time, and a caller waiting for a local instant would spin.
+		w := watch(ctx, p)
 		p.Sleep(max(d, time.Microsecond))
+		w.stop()
 	}
 	return ctx.Err()
+}
+
+// WithCancel is the package's WithCancel: unlike context.WithCancel, its
+// cancellation reaches a process waiting on the context (the losing
+// attempts of a hedge, started with NetClock.Go) at once.
+func (Clock) WithCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	return WithCancel(ctx)
 }
 
 // WithTimeout is the package's WithTimeout.

@@ -183,7 +183,7 @@ func (s *server) Start(env *nodes.Env) {
 	s.h = s.build(env)
 	if ih, ok := s.h.(inlineHandler); ok {
 		s.h, s.inline = ih.h, true
-		s.ictx = &simCtx{parent: context.Background(), env: env}
+		s.ictx = &simCtx{parent: context.Background(), env: env, cancellable: true}
 		s.ibase = (&http.Request{}).WithContext(s.ictx)
 	}
 }
@@ -302,7 +302,7 @@ func (s *server) work(p *proc.P, w *worker) {
 	// One context per worker, reset for each request: the base request
 	// carries it, and a copy of base is one allocation where WithContext
 	// would be two.
-	w.ctx = &simCtx{parent: context.Background(), p: p, env: p.Env()}
+	w.ctx = &simCtx{parent: context.Background(), p: p, env: p.Env(), cancellable: true}
 	base := (&http.Request{}).WithContext(w.ctx)
 	for {
 		w.idle = true

@@ -72,11 +72,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.net.seq++
 	msg.Seq = t.net.seq
+	w := watch(ctx, p)
 	body, err := p.Call(peer, msg, timeout)
-	if errors.Is(err, proc.ErrTimeout) {
+	w.stop()
+	switch {
+	case errors.Is(err, proc.ErrTimeout):
 		ctx.Err()                              // let the context notice its own expiry
 		p.Send(peer, &Abort{Seq: msg.Seq}, 40) // as a real client closes the connection
 		return nil, &timeoutError{what: what()}
+	case errors.Is(err, proc.ErrInterrupted):
+		// The context was cancelled while the request was out: give up
+		// now, and tell the server, as net/http closes the connection.
+		p.Send(peer, &Abort{Seq: msg.Seq}, 40)
+		cerr := ctx.Err()
+		if cerr == nil {
+			cerr = context.Canceled
+		}
+		return nil, fmt.Errorf("httpsim: %s: %w", what(), cerr)
 	}
 	resp, ok := body.(*Response)
 	if !ok {
