@@ -100,9 +100,11 @@ func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (
 	}
 	u := &sr.u
 	u.Scheme, u.Host = "http", r.Host
-	h := r.Header
-	if h == nil {
-		h = empty
+	// The handler gets a copy: it may change its header, and a duplicate
+	// of the message (the same *Request) must carry the header as sent.
+	h := empty
+	if r.Header != nil {
+		h = r.Header.Clone()
 	}
 	if h == nil {
 		h = http.Header{}
