@@ -257,6 +257,21 @@ func (w *recorder) WriteString(s string) (int, error) {
 	return len(s), nil
 }
 
+// Flush implements http.Flusher. The body is buffered until ServeHTTP
+// returns (see the package doc), so Flush only commits the status, as
+// net/http's does when nothing was written yet.
+func (w *recorder) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+}
+
+// FlushError is Flush for http.ResponseController.
+func (w *recorder) FlushError() error {
+	w.Flush()
+	return nil
+}
+
 // response hands the status, header and a copy of the body to a new
 // Response, and readies the recorder for the next request.
 func (w *recorder) response() *Response {
