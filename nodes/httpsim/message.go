@@ -23,6 +23,8 @@ type Request struct {
 	// Seq numbers the request within its Net, so that an Abort can name
 	// it; 0 for a request sent by other means.
 	Seq uint64
+
+	msg proc.Request // a Transport's envelope, in the same allocation
 }
 
 // Abort tells a server that the client gave up on request Seq (its

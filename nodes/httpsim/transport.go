@@ -73,7 +73,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.net.seq++
 	msg.Seq = t.net.seq
 	w := watch(ctx, p)
-	body, err := p.Call(peer, msg, timeout)
+	msg.msg.Body = msg
+	body, err := p.CallWith(peer, &msg.msg, timeout)
 	w.stop()
 	switch {
 	case errors.Is(err, proc.ErrTimeout):

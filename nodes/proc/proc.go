@@ -299,7 +299,15 @@ func (p *P) Sleep(d time.Duration) {
 // ErrTimeout. A timeout ≤ 0 waits for ever. Other messages that arrive
 // meanwhile wait in the mailbox.
 func (p *P) Call(peer NodeID, body any, timeout time.Duration) (any, error) {
-	req := &Request{Body: body}
+	return p.CallWith(peer, &Request{Body: body}, timeout)
+}
+
+// CallWith is Call with an envelope the caller made: it sends req, whose
+// Body is set, and sets its ID. A caller that allocates its message
+// anyway can carry the envelope inside it and save Call's allocation.
+// req must be new for each call: a copy of it may still be in flight.
+func (p *P) CallWith(peer NodeID, req *Request, timeout time.Duration) (any, error) {
+	body := req.Body
 	// The id is known only once sent; the peer cannot see the request
 	// before a later event, by which time the id is set.
 	req.ID = p.env.Send(peer, req, sizeOf(body))
