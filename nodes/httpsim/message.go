@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/proc"
@@ -127,9 +126,14 @@ func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (
 // parseTarget parses a request target into u. A plain path and query
 // (the common case) skip the general parser and its allocation.
 func parseTarget(t string, u *url.URL) error {
-	general := t == "" || t[0] != '/' || strings.ContainsAny(t, "%#")
+	general, q := t == "" || t[0] != '/', -1
 	for i := 0; i < len(t) && !general; i++ {
-		general = t[i] <= ' ' || t[i] >= 0x7f
+		switch c := t[i]; {
+		case c <= ' ' || c >= 0x7f || c == '%' || c == '#':
+			general = true
+		case c == '?' && q < 0:
+			q = i
+		}
 	}
 	if general {
 		p, err := url.ParseRequestURI(t)
@@ -139,8 +143,11 @@ func parseTarget(t string, u *url.URL) error {
 		*u = *p
 		return nil
 	}
-	path, query, _ := strings.Cut(t, "?")
-	*u = url.URL{Path: path, RawQuery: query}
+	if q < 0 {
+		*u = url.URL{Path: t}
+		return nil
+	}
+	*u = url.URL{Path: t[:q], RawQuery: t[q+1:]}
 	return nil
 }
 
@@ -169,6 +176,10 @@ func statusLine(code int) string {
 }
 
 func validMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodPatch, http.MethodOptions:
+		return true
+	}
 	for i := 0; i < len(m); i++ {
 		c := m[i]
 		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) >= 0 {
