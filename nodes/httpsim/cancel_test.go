@@ -226,3 +226,39 @@ func TestWithCancelEndsASleep(t *testing.T) {
 		t.Fatalf("error %q", err)
 	}
 }
+
+// An Abort that overtakes its request (two messages: the network may
+// reorder them, where a connection's close cannot overtake its data) is
+// kept: the request, when it comes, is served with its context already
+// cancelled. The client sends the request 5ms after the Abort, so the
+// Abort arrives first.
+func TestAbortBeforeItsRequest(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		w, rt, hn := world(t, 1, 2, 0)
+		var seen []string
+		add(t, rt, hn.Server(func(*nodes.Env) http.Handler { // n1
+			var h http.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				seen = append(seen, fmt.Sprint(r.URL.Path, " ", r.Context().Err()))
+			})
+			if inline {
+				h = httpsim.Inline(h)
+			}
+			return h
+		}))
+		add(t, rt, hn.Process(func(p *proc.P) { // n2
+			p.Send(0, &httpsim.Abort{Seq: 7}, 40)
+			p.Sleep(5 * time.Millisecond) // arrives first
+			for _, r := range []*httpsim.Request{{Method: "GET", Target: "/aborted", Seq: 7}, {Method: "GET", Target: "/other", Seq: 8}} {
+				if _, err := p.Call(0, r, 0); err != nil {
+					t.Error(err)
+				}
+			}
+		}))
+		if err := w.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(seen, ", "); got != "/aborted context canceled, /other <nil>" {
+			t.Errorf("inline=%v: handlers saw %q", inline, got)
+		}
+	}
+}
