@@ -370,3 +370,58 @@ func medianOf(v []float64) float64 {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkHTTPChain: one op is a request from a process to a handler
+// that calls a second handler with its r.Context() and a timeout (the
+// A→B of a chain): a context that can be cancelled, so the downstream
+// call watches it.
+func BenchmarkHTTPChain(b *testing.B) {
+	w := sim.New(1, sim.Options{})
+	nw, err := network.New(w, 3, network.Link{Latency: network.Const(time.Millisecond)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt := nodes.NewRuntime(w, nw)
+	hn := httpsim.New(rt, httpsim.Options{})
+	b.Cleanup(hn.Close)
+	tr := hn.Transport()
+	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler { // n1: A
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := httpsim.WithTimeout(r.Context(), time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n2/b", nil)
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			_, _ = io.WriteString(w, "a")
+		})
+	})); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler { // n2: B
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "b") })
+	})); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rt.Add(hn.Process(func(p *proc.P) { // n3
+		req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/a", nil)
+		for range b.N {
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}
+	})); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -41,15 +41,36 @@ type simCtx struct {
 	// an Abort, the end of ServeHTTP, or a parent it follows). Waits on
 	// a context that cannot be cancelled need not watch it.
 	cancellable bool
-	unfollow    func() bool // stops following the parent
+	link        afterFunc // its record in the parent it follows, if any
 	err         error
 	done        chan struct{}
 	afters      []*afterFunc
 }
 
+// afterFunc is what runs when a context is cancelled: f (for the
+// context package's AfterFunc), or the cancellation of a context that
+// follows it, or a watcher's interruption. The last two live inside the
+// follower or the watcher, so registering them allocates nothing.
 type afterFunc struct {
 	f       func()
+	child   *simCtx
+	w       *watcher
 	stopped bool
+}
+
+func (a *afterFunc) run() {
+	switch {
+	case a.child != nil:
+		err := a.child.parent.Err()
+		if err == nil {
+			err = context.Canceled
+		}
+		a.child.cancel(err)
+	case a.w != nil:
+		a.w.fire()
+	default:
+		a.f()
+	}
 }
 
 // Context returns a context bound to process p, with no deadline. Pass
@@ -127,13 +148,8 @@ func (c *simCtx) follow(parent context.Context) {
 		return
 	}
 	c.cancellable = true
-	c.unfollow = s.AfterFunc(func() {
-		err := parent.Err()
-		if err == nil {
-			err = context.Canceled
-		}
-		c.cancel(err)
-	})
+	c.link = afterFunc{child: c}
+	s.register(&c.link)
 }
 
 // realDeadline reports whether dl, the deadline of ctx, was set on the
@@ -208,14 +224,9 @@ func (c *simCtx) Value(key any) any {
 // goroutine (it looks for this method); f runs when c is cancelled.
 func (c *simCtx) AfterFunc(f func()) (stop func() bool) {
 	a := &afterFunc{f: f}
-	if c.err != nil {
-		f()
+	if !c.register(a) {
 		return func() bool { return false }
 	}
-	if len(c.afters) >= 16 { // a long-lived context: drop the stopped ones
-		c.afters = slices.DeleteFunc(c.afters, func(a *afterFunc) bool { return a.stopped })
-	}
-	c.afters = append(c.afters, a)
 	return func() bool {
 		was := !a.stopped && c.err == nil
 		a.stopped = true
@@ -223,25 +234,40 @@ func (c *simCtx) AfterFunc(f func()) (stop func() bool) {
 	}
 }
 
+// register runs a when c is cancelled, or at once if it is; it reports
+// whether it waits. Setting a.stopped withdraws it.
+func (c *simCtx) register(a *afterFunc) bool {
+	if c.err != nil {
+		a.stopped = true
+		a.run()
+		return false
+	}
+	if len(c.afters) >= 16 { // a long-lived context: drop the stopped ones
+		c.afters = slices.DeleteFunc(c.afters, func(a *afterFunc) bool { return a.stopped })
+	}
+	c.afters = append(c.afters, a)
+	return true
+}
+
 func (c *simCtx) cancel(err error) {
 	if c.err != nil {
 		return
 	}
 	c.err = err
-	if c.unfollow != nil {
-		c.unfollow()
-		c.unfollow = nil
-	}
+	c.link.stopped = true // no longer follows its parent
 	if c.done != nil {
 		close(c.done)
 	}
+	// With err set, nothing registers here meanwhile: AfterFunc and
+	// register run their function at once.
 	for _, a := range c.afters {
 		if !a.stopped {
 			a.stopped = true
-			a.f()
+			a.run()
 		}
 	}
-	c.afters = nil
+	clear(c.afters)
+	c.afters = c.afters[:0] // a worker's context keeps its storage
 }
 
 // reset makes a cancelled context new again, for the next request of a
@@ -256,9 +282,9 @@ func (c *simCtx) reset() {
 // cancellation may happen inside another process's step, which must not
 // run this one.
 type watcher struct {
-	p       *proc.P
-	armed   bool
-	unwatch func() bool
+	p     *proc.P
+	armed bool
+	link  afterFunc // its record in the context it watches
 }
 
 // watch arms a watcher for a wait of p on ctx; stop disarms it. It does
@@ -278,7 +304,8 @@ func watch(ctx context.Context, p *proc.P) *watcher {
 		return nil
 	}
 	w := &watcher{p: p, armed: true}
-	w.unwatch = c.AfterFunc(w.fire)
+	w.link.w = w
+	c.register(&w.link)
 	return w
 }
 
@@ -300,7 +327,7 @@ func (w *watcher) ring() {
 func (w *watcher) stop() {
 	if w != nil {
 		w.armed = false
-		w.unwatch()
+		w.link.stopped = true
 	}
 }
 
