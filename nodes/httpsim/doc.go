@@ -14,8 +14,10 @@
 // travels back as a message: latency, loss, partitions and crashes apply
 // to both directions. Headers, status codes and bodies are carried as
 // they are, and each handler gets its own copy of the request header.
-// Bodies are buffered: the ResponseWriter is an http.Flusher, but the
-// response is sent whole when ServeHTTP returns. r.Context() ends when
+// A response is sent whole when ServeHTTP returns, unless the handler
+// flushes (http.Flusher): then the first flush sends the head, later
+// ones Chunk messages, and the client reads each chunk when it arrives.
+// A request body is sent whole. r.Context() ends when
 // ServeHTTP returns, and when the client gives up: a Transport whose
 // deadline passes, or whose context is cancelled while it waits, sends
 // an Abort, as closing the connection would.

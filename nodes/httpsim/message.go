@@ -40,13 +40,16 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+	// More says that the body goes on in Chunk messages: the handler
+	// flushed before it returned.
+	More bool
 
 	// A server of this package builds its response in one allocation:
 	// the proc envelope, the client's *http.Response and a short body
 	// all live here. A Response built by other means leaves them unused.
+	owned  bool // built by a server here: client may be handed out once; beside More, one word for both
 	msg    proc.Response
 	client clientResponse
-	owned  bool // built by a server here: client may be handed out once
 	small  [smallBody]byte
 }
 
@@ -232,6 +235,7 @@ type recorder struct {
 	header http.Header
 	status int
 	buf    []byte
+	out    outStream
 }
 
 // maxKeptBuf bounds the buffer a recorder keeps between requests.
@@ -270,12 +274,15 @@ func (w *recorder) WriteString(s string) (int, error) {
 	return len(s), nil
 }
 
-// Flush implements http.Flusher. The body is buffered until ServeHTTP
-// returns (see the package doc), so Flush only commits the status, as
-// net/http's does when nothing was written yet.
+// Flush implements http.Flusher: it sends what the handler wrote so far
+// (the status and header too, the first time), and the client reads it
+// before ServeHTTP returns.
 func (w *recorder) Flush() {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.out.env != nil {
+		w.flush()
 	}
 }
 
@@ -304,12 +311,17 @@ func (w *recorder) response() *Response {
 			r.Body = bytes.Clone(w.buf)
 		}
 	}
+	w.reset()
+	return r
+}
+
+// reset readies the recorder for the next request; it keeps the buffer.
+func (w *recorder) reset() {
 	buf := w.buf[:0]
 	if cap(buf) > maxKeptBuf {
 		buf = nil
 	}
-	*w = recorder{buf: buf}
-	return r
+	*w = recorder{buf: buf, out: outStream{parts: -1}}
 }
 
 // send sends r to node to as the answer to req, as proc.Reply would,

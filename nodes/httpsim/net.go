@@ -32,14 +32,15 @@ type Options struct {
 // names, and the coroutines it started. It is not safe for concurrent
 // use (one world, one goroutine); build it next to the nodes.Runtime.
 type Net struct {
-	rt    *nodes.Runtime
-	opts  Options
-	group proc.Group
-	hosts map[string]NodeID
-	wd    *watchdog
-	seq   uint64           // the last request number a Transport gave out
-	names []string         // nodeName's cache
-	kids  map[NodeID]*kids // each node's current incarnation's; looked up only
+	rt      *nodes.Runtime
+	opts    Options
+	group   proc.Group
+	hosts   map[string]NodeID
+	wd      *watchdog
+	seq     uint64               // the last request number a Transport gave out
+	streams map[uint64]*inStream // streamed bodies being read, by request number; looked up only
+	names   []string             // nodeName's cache
+	kids    map[NodeID]*kids     // each node's current incarnation's; looked up only
 }
 
 // New returns a Net for the nodes of rt. Call Close when the run is over.
@@ -208,6 +209,8 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 		s.dispatch(env, job{from: from, m: m, req: req})
 	case *Abort:
 		s.abort(from, m.Seq)
+	case *Chunk:
+		s.net.chunk(from, m)
 	default:
 		env.Log("httpsim: dropped a %T from %s: not a request", msg, env.Name())
 	}
@@ -377,8 +380,9 @@ func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder, 
 		return
 	}
 	rw.header, rw.status, rw.buf = nil, 0, rw.buf[:0] // in case a stopped handler left some
+	rw.out = outStream{env: env, to: j.from, m: j.m, seq: j.req.Seq, parts: -1}
 	s.h.ServeHTTP(rw, hr)
-	rw.response().send(env, j.from, j.m)
+	rw.finish()
 }
 
 // emptyHeader returns *h, the header map a handler gets for a request

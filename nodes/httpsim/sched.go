@@ -45,8 +45,12 @@ type schedTimer struct {
 // timer handles a node timer: its own ones run their function (and it
 // reports true); the others are offered to the kids.
 func (k *kids) timer(env *nodes.Env, id nodes.TimerID, data any) bool {
-	if w, ok := data.(*watcher); ok {
-		w.ring()
+	switch d := data.(type) {
+	case *watcher:
+		d.ring()
+		return true
+	case *inStream:
+		d.ring()
 		return true
 	}
 	if st, ok := data.(*schedTimer); ok {
@@ -210,6 +214,10 @@ func (n *procNode) Start(env *nodes.Env) {
 }
 
 func (n *procNode) Receive(env *nodes.Env, from NodeID, msg any) {
+	if c, ok := msg.(*Chunk); ok {
+		n.k.net.chunk(from, c)
+		return
+	}
 	n.inner.Receive(env, from, msg)
 	if r, ok := msg.(*proc.Response); ok {
 		n.k.response(env, from, r)

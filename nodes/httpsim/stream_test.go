@@ -2,6 +2,8 @@ package httpsim_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,14 +18,22 @@ import (
 	"github.com/faultline/faultline/patterns/idempotency"
 )
 
+// read is one Read of a response body: when, and what it gave.
+type read struct {
+	at   time.Duration
+	text string
+}
+
 // streamRun: a handler writes three chunks 10ms apart, flushing each
 // (through http.Flusher, or http.ResponseController behind the
 // idempotency middleware); it reads its request body a few bytes at a
-// time. The client reads the response body a few bytes at a time too.
-func streamRun(t testing.TB, seed uint64, controller bool) (hash uint64, got string, handlerEnd, clientGot time.Duration) {
+// time. The client reads the response body as it comes; with
+// closeAfter > 0 it closes the body after that many reads.
+func streamRun(t testing.TB, seed uint64, controller bool, closeAfter int) (hash uint64, reads []read, handler ended, head time.Duration, header string) {
 	w, rt, hn := world(t, seed, 2, 0)
 	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n1
 		h := http.Handler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			handler = ended{name: "handler", start: since(r)}
 			var in bytes.Buffer
 			buf := make([]byte, 7)
 			for {
@@ -47,7 +57,7 @@ func streamRun(t testing.TB, seed uint64, controller bool) (hash uint64, got str
 					_ = httpsim.Clock{}.Sleep(r.Context(), 10*time.Millisecond)
 				}
 			}
-			handlerEnd = since(r)
+			handler.end, handler.err = since(r), r.Context().Err()
 		}))
 		if controller {
 			idem, err := httpmw.Idempotency(httpsim.Clock{}, idempotency.Config{})
@@ -68,41 +78,70 @@ func streamRun(t testing.TB, seed uint64, controller bool) (hash uint64, got str
 			t.Error(err)
 			return
 		}
-		clientGot = time.Duration(p.Now())
-		var out strings.Builder
-		buf := make([]byte, 5)
-		for {
+		head = time.Duration(p.Now())
+		header = fmt.Sprint(resp.StatusCode, " ", resp.Header.Get("X-Request-Bytes"))
+		buf := make([]byte, 64)
+		for len(reads) != closeAfter {
 			n, err := resp.Body.Read(buf)
-			out.Write(buf[:n])
+			if n > 0 {
+				reads = append(reads, read{time.Duration(p.Now()), string(buf[:n])})
+			}
 			if err != nil {
+				reads = append(reads, read{time.Duration(p.Now()), err.Error()})
 				break
 			}
 		}
 		resp.Body.Close()
-		got = fmt.Sprintf("%d %q request=%s", resp.StatusCode, out.String(), resp.Header.Get("X-Request-Bytes"))
+		_ = httpsim.Clock{}.Sleep(httpsim.Context(p), 50*time.Millisecond) // let the handler end
 	}))
 	if err := w.Run(); err != nil {
 		t.Fatal(err)
 	}
-	return w.TraceHash(), got, handlerEnd, clientGot
+	return w.TraceHash(), reads, handler, head, header
 }
 
-// A flushed body arrives whole, in order, once the handler has returned:
-// httpsim buffers a response body (docs/http.md, "Bodies").
-func TestFlushedChunksArriveInOrderWhenTheHandlerReturns(t *testing.T) {
+// Each flushed chunk reaches the client at its own simulated time, in
+// order, while the handler still runs; the status and header come with
+// the first flush.
+func TestFlushedChunksArriveAsTheyAreFlushed(t *testing.T) {
 	for _, controller := range []bool{false, true} {
 		for seed := uint64(1); seed <= 3; seed++ {
-			h1, got, end, arrived := streamRun(t, seed, controller)
-			if want := `200 "chunk1 chunk2 chunk3 " request=1003 1000`; got != want {
-				t.Fatalf("controller=%v seed %d: got %s, want %s", controller, seed, got, want)
+			h1, reads, handler, head, header := streamRun(t, seed, controller, -1)
+			if header != "200 1003 1000" {
+				t.Fatalf("controller=%v seed %d: status and header %q", controller, seed, header)
 			}
-			if end < 20*time.Millisecond || arrived <= end {
-				t.Fatalf("controller=%v seed %d: handler ended at %v, response arrived at %v: want after the handler's 20ms and after its end", controller, seed, end, arrived)
+			var texts []string
+			for _, r := range reads {
+				texts = append(texts, r.text)
 			}
-			h2, got2, _, _ := streamRun(t, seed, controller)
-			if h1 != h2 || got != got2 {
+			if got := strings.Join(texts, "|"); got != "chunk1 |chunk2 |chunk3 |EOF" {
+				t.Fatalf("controller=%v seed %d: reads %q", controller, seed, got)
+			}
+			if head >= handler.end || reads[0].at != head {
+				t.Fatalf("controller=%v seed %d: head at %v, handler ended at %v: want the head before the end", controller, seed, head, handler.end)
+			}
+			// 10ms apart on the server; links take 1-3ms each.
+			for i := 1; i < 3; i++ {
+				if gap := reads[i].at - reads[i-1].at; gap < 8*time.Millisecond || gap > 12*time.Millisecond {
+					t.Fatalf("controller=%v seed %d: chunk %d came %v after the one before, want about 10ms: %v", controller, seed, i+1, gap, reads)
+				}
+			}
+			h2, reads2, _, _, _ := streamRun(t, seed, controller, -1)
+			if h1 != h2 || fmt.Sprint(reads) != fmt.Sprint(reads2) {
 				t.Fatalf("controller=%v seed %d: trace hashes %x and %x", controller, seed, h1, h2)
 			}
 		}
+	}
+}
+
+// A client that closes a streamed body before its end aborts the
+// request: the handler's context is cancelled and its Sleep ends.
+func TestClosingAStreamedBodyAbortsTheHandler(t *testing.T) {
+	_, reads, handler, _, _ := streamRun(t, 1, false, 1)
+	if len(reads) != 1 || reads[0].text != "chunk1 " {
+		t.Fatalf("reads %v", reads)
+	}
+	if !errors.Is(handler.err, context.Canceled) || handler.end > reads[0].at+5*time.Millisecond {
+		t.Fatalf("handler %v; the client closed the body at %v: want the handler cancelled one link later", handler, reads[0].at)
 	}
 }

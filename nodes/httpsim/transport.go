@@ -95,7 +95,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !ok {
 		return nil, fmt.Errorf("httpsim: malformed response to %s from %s: got %T, want *httpsim.Response", what(), req.URL.Host, body)
 	}
-	return resp.toHTTP(req)
+	hr, err := resp.toHTTP(req)
+	if err == nil {
+		t.streamed(hr, resp, p, ctx, peer, msg.Seq, what)
+	}
+	return hr, err
 }
 
 // remaining is the time left before ctx's deadline on p's clock: 0 when
