@@ -145,3 +145,57 @@ func TestClosingAStreamedBodyAbortsTheHandler(t *testing.T) {
 		t.Fatalf("handler %v; the client closed the body at %v: want the handler cancelled one link later", handler, reads[0].at)
 	}
 }
+
+// A handler reads a downstream handler's streamed body as it comes: the
+// chunks reach a server node (not only a process node) and wake its
+// worker.
+func TestHandlerReadsAStreamedBody(t *testing.T) {
+	w, rt, hn := world(t, 1, 3, 0)
+	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n1: streams
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			for i := 1; i <= 2; i++ {
+				fmt.Fprintf(rw, "part%d", i)
+				rw.(http.Flusher).Flush()
+				_ = httpsim.Clock{}.Sleep(r.Context(), 10*time.Millisecond)
+			}
+		})
+	}))
+	var reads []read
+	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n2: reads n1's body
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			ctx, cancel := httpsim.WithTimeout(r.Context(), time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/", nil)
+			resp, err := hn.Client().Do(req)
+			if err != nil {
+				http.Error(rw, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			buf := make([]byte, 64)
+			for {
+				n, err := resp.Body.Read(buf)
+				if n > 0 {
+					reads = append(reads, read{since(r), string(buf[:n])})
+				}
+				if err != nil {
+					break
+				}
+			}
+			fmt.Fprint(rw, len(reads))
+		})
+	}))
+	var got string
+	add(t, rt, hn.Process(func(p *proc.P) { // n3
+		got, _ = get(hn.Client(), p, "http://n2/")
+	}))
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got != "200 2" || len(reads) != 2 || reads[0].text != "part1" || reads[1].text != "part2" {
+		t.Fatalf("got %q, reads %v", got, reads)
+	}
+	if gap := reads[1].at - reads[0].at; gap < 8*time.Millisecond || gap > 12*time.Millisecond {
+		t.Fatalf("the second part came %v after the first, want about 10ms: %v", gap, reads)
+	}
+}
