@@ -176,7 +176,9 @@ func BenchmarkHTTPRoundTrip(b *testing.B) {
 // serves the same handler marked httpsim.Inline (inline-ns,
 // inline/raw-msg), and a fifth runs the client loop alone over a
 // transport that answers at once (client-floor/raw-msg): net/http's own
-// share, which no simulator can remove. Each figure is given twice: from
+// share, which no simulator can remove. A sixth calls
+// Transport.RoundTrip directly on one reused request, without
+// http.Client (roundtrip/raw-msg): the adapter's floor. Each figure is given twice: from
 // wall-clock time, and (prefix cpu-) from the process's CPU time, which
 // a machine busy with other work disturbs less.
 func BenchmarkHTTPVsRaw(b *testing.B) {
@@ -251,6 +253,40 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 		}
 		return t0.since()
 	}
+	// roundTrip is httpReq without http.Client: Transport.RoundTrip
+	// called directly on one reused *http.Request, the cheapest way to
+	// send a request through the adapter.
+	roundTrip := func() cost {
+		w, rt, hn := benchWorld(b)
+		if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = io.WriteString(w, "pong")
+			})
+		})); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := rt.Add(hn.Process(func(p *proc.P) {
+			tr := hn.Transport()
+			req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/ping", nil)
+			for range batch {
+				resp, err := tr.RoundTrip(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})); err != nil {
+			b.Fatal(err)
+		}
+		t0 := start()
+		if err := w.Run(); err != nil {
+			b.Fatal(err)
+		}
+		return t0.since()
+	}
 	// floor is the user's side of a request alone, with no world: the
 	// same client loop over a RoundTripper that hands back a ready
 	// response (one allocation, as any transport's).
@@ -271,9 +307,9 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 	}
 	var wall, cpu ratios
 	for b.Loop() {
-		r, c, h, in, fl := raw(), call(), httpReq(false), httpReq(true), floor()
-		wall.add(r.wall, c.wall, h.wall, in.wall, fl.wall, batch)
-		cpu.add(r.cpu, c.cpu, h.cpu, in.cpu, fl.cpu, batch)
+		r, c, h, in, fl, tr := raw(), call(), httpReq(false), httpReq(true), floor(), roundTrip()
+		wall.add(r.wall, c.wall, h.wall, in.wall, fl.wall, tr.wall, batch)
+		cpu.add(r.cpu, c.cpu, h.cpu, in.cpu, fl.cpu, tr.cpu, batch)
 	}
 	wall.report(b, "")
 	cpu.report(b, "cpu-")
@@ -292,10 +328,10 @@ func (m mark) since() cost {
 
 // ratios gathers BenchmarkHTTPVsRaw's per-round figures.
 type ratios struct {
-	rawNs, callNs, httpNs, inlNs, httpRaw, httpCall, inlRaw, floorRaw []float64
+	rawNs, callNs, httpNs, inlNs, httpRaw, httpCall, inlRaw, floorRaw, rtRaw []float64
 }
 
-func (q *ratios) add(r, c, h, in, fl time.Duration, batch int) {
+func (q *ratios) add(r, c, h, in, fl, tr time.Duration, batch int) {
 	if r <= 0 || c <= 0 {
 		return // no CPU clock here
 	}
@@ -304,6 +340,7 @@ func (q *ratios) add(r, c, h, in, fl time.Duration, batch int) {
 	q.httpNs, q.inlNs = append(q.httpNs, float64(h)/n), append(q.inlNs, float64(in)/n)
 	q.httpRaw, q.httpCall = append(q.httpRaw, float64(h)/float64(r)), append(q.httpCall, float64(h)/float64(c))
 	q.inlRaw, q.floorRaw = append(q.inlRaw, float64(in)/float64(r)), append(q.floorRaw, float64(fl)/float64(r))
+	q.rtRaw = append(q.rtRaw, float64(tr)/float64(r))
 }
 
 func (q *ratios) report(b *testing.B, prefix string) {
@@ -318,6 +355,7 @@ func (q *ratios) report(b *testing.B, prefix string) {
 	b.ReportMetric(medianOf(q.inlNs), prefix+"inline-ns")
 	b.ReportMetric(medianOf(q.inlRaw), prefix+"inline/raw-msg")
 	b.ReportMetric(medianOf(q.floorRaw), prefix+"client-floor/raw-msg")
+	b.ReportMetric(medianOf(q.rtRaw), prefix+"roundtrip/raw-msg")
 }
 
 // staticTransport answers every request at once with an empty 200.
@@ -331,4 +369,59 @@ func medianOf(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// BenchmarkHTTPChain: one op is a request from a process to a handler
+// that calls a second handler with its r.Context() and a timeout (the
+// A→B of a chain): a context that can be cancelled, so the downstream
+// call watches it.
+func BenchmarkHTTPChain(b *testing.B) {
+	w := sim.New(1, sim.Options{})
+	nw, err := network.New(w, 3, network.Link{Latency: network.Const(time.Millisecond)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt := nodes.NewRuntime(w, nw)
+	hn := httpsim.New(rt, httpsim.Options{})
+	b.Cleanup(hn.Close)
+	tr := hn.Transport()
+	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler { // n1: A
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := httpsim.WithTimeout(r.Context(), time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n2/b", nil)
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			_, _ = io.WriteString(w, "a")
+		})
+	})); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler { // n2: B
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "b") })
+	})); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := rt.Add(hn.Process(func(p *proc.P) { // n3
+		req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/a", nil)
+		for range b.N {
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}
+	})); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
 }

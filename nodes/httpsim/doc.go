@@ -13,9 +13,26 @@
 // client call or Clock.Sleep from it returns ErrInline. The response
 // travels back as a message: latency, loss, partitions and crashes apply
 // to both directions. Headers, status codes and bodies are carried as
-// they are; the response body is buffered. r.Context() ends when
+// they are, and each handler gets its own copy of the request header.
+// A response is sent whole when ServeHTTP returns, unless the handler
+// flushes (http.Flusher): then the first flush sends the head, later
+// ones Chunk messages, and the client reads each chunk when it arrives.
+// A request body is sent whole. r.Context() ends when
 // ServeHTTP returns, and when the client gives up: a Transport whose
-// deadline passes sends an Abort, as closing the connection would.
+// deadline passes, or whose context is cancelled while it waits, sends
+// an Abort, as closing the connection would.
+//
+// # Cancellation
+//
+// A process waiting in a Transport call, Clock.Sleep or a NetClock wait
+// is woken when its context is cancelled (proc.P.Interrupt, from a
+// zero-delay timer of its node, so at the same simulated time): by the
+// cancel of WithCancel or WithTimeout, by an Abort reaching its handler,
+// or by a parent context's cancellation. A context.WithCancel child is
+// noticed only when the wait ends: the context package would tell of it
+// from a goroutine. So a hedge's losing attempt (NetClock's WithCancel)
+// stops at once and aborts its request, and a chain A→B→C unwinds hop by
+// hop when its client leaves.
 //
 // # Client
 //

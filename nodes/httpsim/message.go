@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/proc"
@@ -23,6 +22,8 @@ type Request struct {
 	// Seq numbers the request within its Net, so that an Abort can name
 	// it; 0 for a request sent by other means.
 	Seq uint64
+
+	msg proc.Request // a Transport's envelope, in the same allocation
 }
 
 // Abort tells a server that the client gave up on request Seq (its
@@ -39,13 +40,16 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+	// More says that the body goes on in Chunk messages: the handler
+	// flushed before it returned.
+	More bool
 
 	// A server of this package builds its response in one allocation:
 	// the proc envelope, the client's *http.Response and a short body
 	// all live here. A Response built by other means leaves them unused.
+	owned  bool // built by a server here: client may be handed out once; beside More, one word for both
 	msg    proc.Response
 	client clientResponse
-	owned  bool // built by a server here: client may be handed out once
 	small  [smallBody]byte
 }
 
@@ -100,9 +104,11 @@ func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (
 	}
 	u := &sr.u
 	u.Scheme, u.Host = "http", r.Host
-	h := r.Header
-	if h == nil {
-		h = empty
+	// The handler gets a copy: it may change its header, and a duplicate
+	// of the message (the same *Request) must carry the header as sent.
+	h := empty
+	if r.Header != nil {
+		h = r.Header.Clone()
 	}
 	if h == nil {
 		h = http.Header{}
@@ -123,9 +129,14 @@ func (r *Request) toHTTP(base *http.Request, remote string, empty http.Header) (
 // parseTarget parses a request target into u. A plain path and query
 // (the common case) skip the general parser and its allocation.
 func parseTarget(t string, u *url.URL) error {
-	general := t == "" || t[0] != '/' || strings.ContainsAny(t, "%#")
+	general, q := t == "" || t[0] != '/', -1
 	for i := 0; i < len(t) && !general; i++ {
-		general = t[i] <= ' ' || t[i] >= 0x7f
+		switch c := t[i]; {
+		case c <= ' ' || c >= 0x7f || c == '%' || c == '#':
+			general = true
+		case c == '?' && q < 0:
+			q = i
+		}
 	}
 	if general {
 		p, err := url.ParseRequestURI(t)
@@ -135,8 +146,11 @@ func parseTarget(t string, u *url.URL) error {
 		*u = *p
 		return nil
 	}
-	path, query, _ := strings.Cut(t, "?")
-	*u = url.URL{Path: path, RawQuery: query}
+	if q < 0 {
+		*u = url.URL{Path: t}
+		return nil
+	}
+	*u = url.URL{Path: t[:q], RawQuery: t[q+1:]}
 	return nil
 }
 
@@ -165,6 +179,10 @@ func statusLine(code int) string {
 }
 
 func validMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodPatch, http.MethodOptions:
+		return true
+	}
 	for i := 0; i < len(m); i++ {
 		c := m[i]
 		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte("()<>@,;:\\\"/[]?={}"), c) >= 0 {
@@ -217,6 +235,7 @@ type recorder struct {
 	header http.Header
 	status int
 	buf    []byte
+	out    outStream
 }
 
 // maxKeptBuf bounds the buffer a recorder keeps between requests.
@@ -255,6 +274,24 @@ func (w *recorder) WriteString(s string) (int, error) {
 	return len(s), nil
 }
 
+// Flush implements http.Flusher: it sends what the handler wrote so far
+// (the status and header too, the first time), and the client reads it
+// before ServeHTTP returns.
+func (w *recorder) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.out.env != nil {
+		w.flush()
+	}
+}
+
+// FlushError is Flush for http.ResponseController.
+func (w *recorder) FlushError() error {
+	w.Flush()
+	return nil
+}
+
 // response hands the status, header and a copy of the body to a new
 // Response, and readies the recorder for the next request.
 func (w *recorder) response() *Response {
@@ -274,12 +311,17 @@ func (w *recorder) response() *Response {
 			r.Body = bytes.Clone(w.buf)
 		}
 	}
+	w.reset()
+	return r
+}
+
+// reset readies the recorder for the next request; it keeps the buffer.
+func (w *recorder) reset() {
 	buf := w.buf[:0]
 	if cap(buf) > maxKeptBuf {
 		buf = nil
 	}
-	*w = recorder{buf: buf}
-	return r
+	*w = recorder{buf: buf, out: outStream{parts: -1}}
 }
 
 // send sends r to node to as the answer to req, as proc.Reply would,

@@ -32,14 +32,15 @@ type Options struct {
 // names, and the coroutines it started. It is not safe for concurrent
 // use (one world, one goroutine); build it next to the nodes.Runtime.
 type Net struct {
-	rt    *nodes.Runtime
-	opts  Options
-	group proc.Group
-	hosts map[string]NodeID
-	wd    *watchdog
-	seq   uint64           // the last request number a Transport gave out
-	names []string         // nodeName's cache
-	kids  map[NodeID]*kids // each node's current incarnation's; looked up only
+	rt      *nodes.Runtime
+	opts    Options
+	group   proc.Group
+	hosts   map[string]NodeID
+	wd      *watchdog
+	seq     uint64               // the last request number a Transport gave out
+	streams map[uint64]*inStream // streamed bodies being read, by request number; looked up only
+	names   []string             // nodeName's cache
+	kids    map[NodeID]*kids     // each node's current incarnation's; looked up only
 }
 
 // New returns a Net for the nodes of rt. Call Close when the run is over.
@@ -153,6 +154,8 @@ type server struct {
 	ibase  *http.Request
 	irw    recorder
 	iempty http.Header // see emptyHeader
+
+	early []early // Aborts of requests not being served, oldest first
 }
 
 // maxIdle bounds the workers kept waiting; more exit when they finish.
@@ -183,7 +186,7 @@ func (s *server) Start(env *nodes.Env) {
 	s.h = s.build(env)
 	if ih, ok := s.h.(inlineHandler); ok {
 		s.h, s.inline = ih.h, true
-		s.ictx = &simCtx{parent: context.Background(), env: env}
+		s.ictx = &simCtx{parent: context.Background(), env: env, cancellable: true}
 		s.ibase = (&http.Request{}).WithContext(s.ictx)
 	}
 }
@@ -205,15 +208,56 @@ func (s *server) Receive(env *nodes.Env, from NodeID, msg any) {
 		}
 		s.dispatch(env, job{from: from, m: m, req: req})
 	case *Abort:
-		for _, w := range s.busy {
-			if w.seq == m.Seq && w.from == from && m.Seq != 0 {
-				w.ctx.cancel(context.Canceled) // the handler sees it when it next looks
-			}
-		}
+		s.abort(from, m.Seq)
+	case *Chunk:
+		s.net.chunk(from, m)
 	default:
 		env.Log("httpsim: dropped a %T from %s: not a request", msg, env.Name())
 	}
 }
+
+// abort cancels the context of request seq from node from. An Abort
+// that overtook its request (a separate message may be reordered, where
+// a real connection's close cannot overtake its data) is kept, and the
+// request, when it comes, is served with its context already cancelled.
+func (s *server) abort(from NodeID, seq uint64) {
+	if seq == 0 {
+		return
+	}
+	for _, w := range s.busy {
+		if w.seq == seq && w.from == from {
+			w.ctx.cancel(context.Canceled) // wakes a handler that waits
+			return
+		}
+	}
+	if len(s.early) == maxEarly {
+		copy(s.early, s.early[1:])
+		s.early = s.early[:maxEarly-1]
+	}
+	s.early = append(s.early, early{from: from, seq: seq})
+}
+
+// aborted reports whether request seq from node from was aborted before
+// it arrived, and forgets it.
+func (s *server) aborted(from NodeID, seq uint64) bool {
+	for i, e := range s.early {
+		if e.seq == seq && e.from == from && seq != 0 {
+			s.early = append(s.early[:i], s.early[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// early is an Abort for a request not being served: finished (the common
+// case: its answer was late or lost), or not arrived yet.
+type early struct {
+	from NodeID
+	seq  uint64
+}
+
+// maxEarly bounds the early Aborts a server remembers.
+const maxEarly = 16
 
 func (s *server) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 	if s.k.timer(env, id, data) {
@@ -269,6 +313,9 @@ func (s *server) serveInline(env *nodes.Env, j job) {
 		s.net.wd.describe(env.Name(), j.req.Method+" "+j.req.Target+" from "+s.net.nodeName(j.from))
 	}
 	s.ictx.reset()
+	if len(s.early) > 0 && s.aborted(j.from, j.req.Seq) {
+		s.ictx.cancel(context.Canceled)
+	}
 	s.serve(env, s.ibase, j, &s.irw, emptyHeader(&s.iempty))
 	s.ictx.cancel(context.Canceled) // as for a worker: the context ends with ServeHTTP
 }
@@ -302,7 +349,7 @@ func (s *server) work(p *proc.P, w *worker) {
 	// One context per worker, reset for each request: the base request
 	// carries it, and a copy of base is one allocation where WithContext
 	// would be two.
-	w.ctx = &simCtx{parent: context.Background(), p: p, env: p.Env()}
+	w.ctx = &simCtx{parent: context.Background(), p: p, env: p.Env(), cancellable: true}
 	base := (&http.Request{}).WithContext(w.ctx)
 	for {
 		w.idle = true
@@ -310,6 +357,9 @@ func (s *server) work(p *proc.P, w *worker) {
 		w.idle = false
 		j := *msg.(*job)
 		w.ctx.reset()
+		if len(s.early) > 0 && s.aborted(j.from, j.req.Seq) {
+			w.ctx.cancel(context.Canceled) // the client left before it arrived
+		}
 		s.serve(p.Env(), base, j, &w.rw, emptyHeader(&w.hdr))
 		// As net/http does: the request's context ends with ServeHTTP, and
 		// so do the contexts derived from it.
@@ -330,8 +380,9 @@ func (s *server) serve(env *nodes.Env, base *http.Request, j job, rw *recorder, 
 		return
 	}
 	rw.header, rw.status, rw.buf = nil, 0, rw.buf[:0] // in case a stopped handler left some
+	rw.out = outStream{env: env, to: j.from, m: j.m, seq: j.req.Seq, parts: -1}
 	s.h.ServeHTTP(rw, hr)
-	rw.response().send(env, j.from, j.m)
+	rw.finish()
 }
 
 // emptyHeader returns *h, the header map a handler gets for a request

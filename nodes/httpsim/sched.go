@@ -45,6 +45,14 @@ type schedTimer struct {
 // timer handles a node timer: its own ones run their function (and it
 // reports true); the others are offered to the kids.
 func (k *kids) timer(env *nodes.Env, id nodes.TimerID, data any) bool {
+	switch d := data.(type) {
+	case *watcher:
+		d.ring()
+		return true
+	case *inStream:
+		d.ring()
+		return true
+	}
 	if st, ok := data.(*schedTimer); ok {
 		if st.k == k && !st.done {
 			st.done = true
@@ -130,20 +138,11 @@ func (k *kids) after(d time.Duration, f func()) func() bool {
 func (c *NetClock) Go(ctx context.Context, f func(ctx context.Context)) {
 	_, k := c.kidsOf(ctx)
 	k.after(0, func() {
-		child := k.net.group.Node(func(p *proc.P) { f(bind(ctx, p)) })
+		child := k.net.group.Node(func(p *proc.P) { f(derive(ctx, p, p.Env())) })
 		k.procs = append(k.procs, child)
 		child.Start(k.env) // runs until it first blocks
 		k.prune()
 	})
-}
-
-// bind returns a context like ctx that belongs to process p.
-func bind(ctx context.Context, p *proc.P) context.Context {
-	c := &simCtx{parent: ctx, p: p, env: p.Env()}
-	if dl, ok := ctx.Deadline(); ok {
-		c.realDL = realDeadline(ctx, dl)
-	}
-	return c
 }
 
 // Waiter returns a wait that parks ctx's process until wake.
@@ -182,7 +181,12 @@ func (w *waiter) Wait(ignoreCtx bool) error {
 				d = max(dl.Sub(Epoch)-time.Duration(w.p.Now()), time.Microsecond)
 			}
 		}
-		w.p.Park(d) // a stale Unpark only loops once more
+		var cw *watcher
+		if !ignoreCtx {
+			cw = watch(w.ctx, w.p)
+		}
+		w.p.Park(d) // a stale Unpark or an interruption only loops once more
+		cw.stop()
 	}
 	return nil
 }
@@ -210,6 +214,10 @@ func (n *procNode) Start(env *nodes.Env) {
 }
 
 func (n *procNode) Receive(env *nodes.Env, from NodeID, msg any) {
+	if c, ok := msg.(*Chunk); ok {
+		n.k.net.chunk(from, c)
+		return
+	}
 	n.inner.Receive(env, from, msg)
 	if r, ok := msg.(*proc.Response); ok {
 		n.k.response(env, from, r)

@@ -72,17 +72,34 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.net.seq++
 	msg.Seq = t.net.seq
-	body, err := p.Call(peer, msg, timeout)
-	if errors.Is(err, proc.ErrTimeout) {
+	w := watch(ctx, p)
+	msg.msg.Body = msg
+	body, err := p.CallWith(peer, &msg.msg, timeout)
+	w.stop()
+	switch {
+	case errors.Is(err, proc.ErrTimeout):
 		ctx.Err()                              // let the context notice its own expiry
 		p.Send(peer, &Abort{Seq: msg.Seq}, 40) // as a real client closes the connection
 		return nil, &timeoutError{what: what()}
+	case errors.Is(err, proc.ErrInterrupted):
+		// The context was cancelled while the request was out: give up
+		// now, and tell the server, as net/http closes the connection.
+		p.Send(peer, &Abort{Seq: msg.Seq}, 40)
+		cerr := ctx.Err()
+		if cerr == nil {
+			cerr = context.Canceled
+		}
+		return nil, fmt.Errorf("httpsim: %s: %w", what(), cerr)
 	}
 	resp, ok := body.(*Response)
 	if !ok {
 		return nil, fmt.Errorf("httpsim: malformed response to %s from %s: got %T, want *httpsim.Response", what(), req.URL.Host, body)
 	}
-	return resp.toHTTP(req)
+	hr, err := resp.toHTTP(req)
+	if err == nil {
+		t.streamed(hr, resp, p, ctx, peer, msg.Seq, what)
+	}
+	return hr, err
 }
 
 // remaining is the time left before ctx's deadline on p's clock: 0 when

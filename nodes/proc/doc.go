@@ -15,7 +15,11 @@
 // (so they follow the node's local clock), Send is Env.Send, and Call sends
 // a *Request and waits for the *Response with the same ID. A server, in
 // either style, answers a *Request with Reply (or by sending a *Response
-// with the request's ID), so both styles can talk to each other.
+// with the request's ID), so both styles can talk to each other. The
+// node's own handlers may end a wait early: Unpark ends a Park, and
+// Interrupt ends a Call (ErrInterrupted), a Sleep or a Park, for a process
+// whose wait is no longer wanted (httpsim uses it when a request's
+// context is cancelled).
 //
 // A crashed node stops receiving events, and its suspended coroutine must
 // be stopped or it stays parked until the program ends. Build processes

@@ -16,6 +16,9 @@ type NodeID = nodes.NodeID
 // ErrTimeout is returned by Call when no response came within the timeout.
 var ErrTimeout = errors.New("proc: call timed out")
 
+// ErrInterrupted is returned by Call when Interrupt ended it.
+var ErrInterrupted = errors.New("proc: call interrupted")
+
 // Request is the message Call sends. Its ID is the network message id of
 // the request, unique in the world, so a late reply to an earlier call (or
 // to a call made before a restart) never matches a later one.
@@ -87,6 +90,7 @@ type P struct {
 
 	timer    nodes.TimerID // the timer the process waits on; 0 if none
 	timedOut bool
+	cut      bool // Interrupt ended the wait
 	unparked bool // Unpark came while the process was not parked
 	callID   uint64
 	reply    any
@@ -287,7 +291,7 @@ func (p *P) recv(d time.Duration) (NodeID, any, bool) {
 func (p *P) Sleep(d time.Duration) {
 	p.timer = p.env.SetTimer(max(d, 0), nil)
 	p.block(waitSleep)
-	p.timedOut = false
+	p.timedOut, p.cut = false, false
 }
 
 // Call sends body to peer as a *Request and blocks until the matching
@@ -295,7 +299,15 @@ func (p *P) Sleep(d time.Duration) {
 // ErrTimeout. A timeout ≤ 0 waits for ever. Other messages that arrive
 // meanwhile wait in the mailbox.
 func (p *P) Call(peer NodeID, body any, timeout time.Duration) (any, error) {
-	req := &Request{Body: body}
+	return p.CallWith(peer, &Request{Body: body}, timeout)
+}
+
+// CallWith is Call with an envelope the caller made: it sends req, whose
+// Body is set, and sets its ID. A caller that allocates its message
+// anyway can carry the envelope inside it and save Call's allocation.
+// req must be new for each call: a copy of it may still be in flight.
+func (p *P) CallWith(peer NodeID, req *Request, timeout time.Duration) (any, error) {
+	body := req.Body
 	// The id is known only once sent; the peer cannot see the request
 	// before a later event, by which time the id is set.
 	req.ID = p.env.Send(peer, req, sizeOf(body))
@@ -305,6 +317,10 @@ func (p *P) Call(peer NodeID, body any, timeout time.Duration) (any, error) {
 	}
 	p.block(waitCall)
 	p.callID = 0
+	if p.cut {
+		p.cut = false
+		return nil, ErrInterrupted
+	}
 	if p.timedOut {
 		p.timedOut = false
 		return nil, ErrTimeout
@@ -329,8 +345,8 @@ func (p *P) Park(d time.Duration) bool {
 		p.timer = p.env.SetTimer(d, nil)
 	}
 	p.block(waitPark)
-	if p.timedOut {
-		p.timedOut = false
+	if p.timedOut || p.cut {
+		p.timedOut, p.cut = false, false
 		return false
 	}
 	p.unparked = false
@@ -349,4 +365,21 @@ func (p *P) Unpark() {
 		p.cancelTimer()
 		p.resume()
 	}
+}
+
+// Interrupt ends the Call, Sleep or Park the process waits in, at once:
+// Call returns ErrInterrupted (a late response is then dropped), Sleep
+// returns early and Park returns false. It reports whether the process
+// was waiting in one of them; a process that runs, waits in Recv or has
+// ended is left alone. It lets a process stop waiting when what it
+// waits for is no longer wanted (a cancelled request). Call it from the
+// node's event handlers, as Unpark.
+func (p *P) Interrupt() bool {
+	if p.inside || (p.wait != waitCall && p.wait != waitSleep && p.wait != waitPark) {
+		return false
+	}
+	p.cancelTimer()
+	p.cut = true
+	p.resume()
+	return true
 }

@@ -364,3 +364,52 @@ func (n *parkWaker) Timer(env *nodes.Env, id nodes.TimerID, data any) {
 	}
 	n.Proc.Timer(env, id, data)
 }
+
+// Interrupt ends a Call (ErrInterrupted, and the late response is
+// dropped), a Sleep and a Park; it leaves a running process alone.
+func TestInterrupt(t *testing.T) {
+	w, rt := newWorld(2)
+	var log []string
+	var p0 *P
+	n := Node(func(p *P) {
+		p0 = p
+		log = append(log, fmt.Sprint("interrupt while running: ", p.Interrupt()))
+		_, err := p.Call(1, "slow", 0) // the echo answers after 2ms; cut at 1ms
+		log = append(log, fmt.Sprint("call ", err, " ", p.Now()))
+		p.Sleep(time.Hour)
+		log = append(log, fmt.Sprint("sleep ", p.Now()))
+		log = append(log, fmt.Sprint("park ", p.Park(-1), " ", p.Now()))
+		p.Sleep(10 * time.Millisecond) // the late response arrives meanwhile
+		log = append(log, fmt.Sprint("slept ", p.Now()))
+	})
+	rt.Add(func(NodeID) nodes.Node { return &interrupter{Proc: n, p: &p0} })
+	rt.Add(func(NodeID) nodes.Node { return hServer{} })
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := "[interrupt while running: false call proc: call interrupted 1ms sleep 2ms park false 3ms slept 13ms]"
+	if got := fmt.Sprint(log); got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+// interrupter interrupts its process at 1, 2 and 3ms.
+type interrupter struct {
+	*Proc
+	p **P
+}
+
+func (n *interrupter) Start(env *nodes.Env) {
+	for i := 1; i <= 3; i++ {
+		env.SetTimer(time.Duration(i)*time.Millisecond, wakeTimer{})
+	}
+	n.Proc.Start(env)
+}
+
+func (n *interrupter) Timer(env *nodes.Env, id nodes.TimerID, data any) {
+	if _, ok := data.(wakeTimer); ok {
+		(*n.p).Interrupt()
+		return
+	}
+	n.Proc.Timer(env, id, data)
+}

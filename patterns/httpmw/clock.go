@@ -42,6 +42,10 @@ type Scheduler interface {
 	// func types, so that a simulated clock can implement Scheduler
 	// without importing this package.)
 	Waiter(ctx context.Context) (wait func(ignoreCtx bool) error, wake func())
+	// WithCancel is context.WithCancel on this scheduler: cancel reaches
+	// the strands started with Go from the returned context while they
+	// wait (a hedge's losing attempt stops, and its server is told).
+	WithCancel(ctx context.Context) (context.Context, context.CancelFunc)
 }
 
 // Real is the wall clock. It is a Scheduler.
@@ -66,6 +70,10 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func (realClock) AfterFunc(_ context.Context, d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
+}
+
+func (realClock) WithCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithCancel(ctx)
 }
 
 func (realClock) Go(ctx context.Context, f func(context.Context)) { go f(ctx) }

@@ -192,6 +192,9 @@ func (c *capture) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the writer's Flush.
+func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
 func (c *capture) status() int {
 	if c.code == 0 {
 		return http.StatusOK
