@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"gonum.org/v1/gonum/mathext"
 )
 
 // SLO is a service-level objective on one metric's mean across seeds,
@@ -108,7 +108,7 @@ func (s SLO) Judge(sum Summary) (Verdict, float64) {
 	lo, hi := sum.Mean-sum.CI95, sum.Mean+sum.CI95
 	// How many standard errors the mean is from the bound.
 	t := math.Abs(sum.Mean-s.Bound) / (sum.Std / math.Sqrt(float64(sum.N)))
-	conf := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(sum.N - 1)}.CDF(t)
+	conf := studentsTCDF(t, float64(sum.N-1))
 	switch {
 	case good(lo) && good(hi):
 		return Meets, conf
@@ -421,4 +421,17 @@ func (row *CapacityRow) CapacityLoad() float64 {
 		return math.NaN()
 	}
 	return row.Levels[row.Capacity].Load
+}
+
+// studentsTCDF is P(T <= t) for Student's t with nu degrees of freedom,
+// t >= 0, from the regularized incomplete beta function. It is what
+// gonum's stat/distuv StudentsT.CDF computes, bit for bit
+// (TestStudentsTCDF), without linking stat/distuv: that package brings
+// stat, mat, lapack, blas and an LP solver into every command's binary
+// and start-up for this one function.
+func studentsTCDF(t, nu float64) float64 {
+	if t == 0 {
+		return 0.5
+	}
+	return 1 - 0.5*mathext.RegIncBeta(0.5*nu, 0.5, nu/(t*t+nu))
 }

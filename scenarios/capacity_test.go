@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 func TestParseSLO(t *testing.T) {
@@ -213,5 +215,19 @@ func TestCapacitySearch(t *testing.T) {
 	opts.Vary = []Vary{{Key: "rate", Values: []string{"1"}}}
 	if _, err := Capacity(loadScenario, opts); err == nil {
 		t.Fatal("--vary of the load parameter accepted")
+	}
+}
+
+// TestStudentsTCDF: the confidence a capacity search reports equals
+// gonum's StudentsT.CDF exactly, so dropping stat/distuv from the binary
+// changes no output.
+func TestStudentsTCDF(t *testing.T) {
+	for _, nu := range []float64{1, 2, 3, 4, 7, 9, 19, 29, 59, 99, 999} {
+		for _, x := range []float64{0, 1e-9, 0.01, 0.5, 1, 1.96, 2.5, 3, 10, 100, 1e6} {
+			want := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: nu}.CDF(x)
+			if got := studentsTCDF(x, nu); got != want {
+				t.Errorf("studentsTCDF(%v, nu=%v) = %v, want %v (distuv)", x, nu, got, want)
+			}
+		}
 	}
 }

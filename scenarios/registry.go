@@ -23,6 +23,13 @@ type Scenario struct {
 	// reached even though no run evaluated it. Optional.
 	Assertions []string
 	Params     []Param
+	// MoreParams, if set, returns parameters that follow Params, built on
+	// first use: for long lists made by code (a pipeline's keys), which a
+	// program would otherwise build at start-up whatever its command. It
+	// returns the same list on every call, cheaply (wrap the builder in
+	// sync.OnceValue: runs ask for it); callers do not change it.
+	// Declared returns both.
+	MoreParams func() []Param
 	// Run builds the world on r.World from r.Params and runs it. It returns
 	// the error of the world's run, if any; check outcomes go to r.Check.
 	Run func(r *Run) error
@@ -134,13 +141,26 @@ func (c *Catalog) Prepare(name string, set map[string]string) (*Scenario, Values
 	return s, v, nil
 }
 
+// Declared returns the parameters the scenario declares: Params, then
+// those of MoreParams. The caller must not change the slice.
+func (s *Scenario) Declared() []Param {
+	if s.MoreParams == nil {
+		return s.Params
+	}
+	return append(slices.Clip(s.Params), s.MoreParams()...)
+}
+
 // AllParams returns the scenario's parameters followed by the common ones
 // every scenario has. A scenario that declares a parameter with the name
 // of a common one keeps its own (e.g. a scenario with its own nemesis).
 func (s *Scenario) AllParams() []Param {
 	out := slices.Clone(s.Params)
+	if s.MoreParams != nil {
+		out = append(out, s.MoreParams()...)
+	}
+	own := len(out)
 	for _, c := range commonParams {
-		if !s.declares(c.Name) {
+		if !slices.ContainsFunc(out[:own], func(p Param) bool { return p.Name == c.Name }) {
 			out = append(out, c)
 		}
 	}
@@ -148,8 +168,10 @@ func (s *Scenario) AllParams() []Param {
 }
 
 // declares reports whether the scenario itself declares parameter name.
+// It builds no list: runs ask it.
 func (s *Scenario) declares(name string) bool {
-	return slices.ContainsFunc(s.Params, func(p Param) bool { return p.Name == name })
+	is := func(p Param) bool { return p.Name == name }
+	return slices.ContainsFunc(s.Params, is) || s.MoreParams != nil && slices.ContainsFunc(s.MoreParams(), is)
 }
 
 // commonParams are accepted by every scenario.

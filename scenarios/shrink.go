@@ -880,7 +880,7 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 // run with the values it is given, or nil. It returns the values and the
 // run with them (res, if nothing changed).
 func shrinkWorkload(s *Scenario, v Values, st *ShrinkStats, maxRuns int, fails func(Values) *Result, res *Result) (Values, *Result) {
-	for _, p := range s.Params {
+	for _, p := range s.Declared() {
 		if !p.Workload || p.Kind != Int {
 			continue
 		}

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/faultline/faultline/network"
@@ -22,14 +23,16 @@ var Scenario = &scenarios.Scenario{
 		"server runs. mode=no-idempotency drops the middleware (a retry charges twice); mode=no-compensation " +
 		"keeps the stock of declined orders.",
 	Nodes: "n1 = checkout, n2 = payment, n3 = inventory, n4.. = shoppers",
-	Params: append([]scenarios.Param{
+	Params: []scenarios.Param{
 		{Name: "mode", Default: "correct", Kind: scenarios.String, Choices: []string{"correct", "no-idempotency", "no-compensation"}, Help: "correct, or one of the planted bugs"},
 		{Name: "shoppers", Default: "3", Kind: scenarios.Int, Min: 1, Max: 50, Help: "shopper processes"},
 		{Name: "orders", Default: "8", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "orders per shopper"},
 		{Name: "stock", Default: "12", Kind: scenarios.Int, Min: 0, Max: 1000000, Help: "units of each of the three SKUs"},
 		{Name: "loss", Default: "0.05", Kind: scenarios.Float, Min: 0, Max: 0.9, Help: "message loss on every link"},
-	}, clientParams()...),
-	Run: run,
+	},
+	// Built on first use: they take every pipeline key's help text.
+	MoreParams: sync.OnceValue(clientParams),
+	Run:        run,
 }
 
 // clientKeys are the pipeline settings the shoppers and checkout use,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/proc"
@@ -160,8 +161,9 @@ type body struct{ bytes.Reader }
 func (*body) Close() error { return nil }
 
 // statusLines caches "200 OK" and the like: a response's Status string
-// need not be built per response.
-var statusLines = func() map[int]string {
+// need not be built per response. Built on first use, not at every start
+// of a program that links the package.
+var statusLines = sync.OnceValue(func() map[int]string {
 	m := map[int]string{}
 	for c := 100; c < 600; c++ {
 		if t := http.StatusText(c); t != "" {
@@ -169,10 +171,10 @@ var statusLines = func() map[int]string {
 		}
 	}
 	return m
-}()
+})
 
 func statusLine(code int) string {
-	if s, ok := statusLines[code]; ok {
+	if s, ok := statusLines()[code]; ok {
 		return s
 	}
 	return strconv.Itoa(code) + " " + http.StatusText(code)

@@ -23,16 +23,17 @@ var Bulkhead = &scenarios.Scenario{
 		"bulkhead of workers/3 slots (no queue): search is refused once its share is busy, and checkout keeps " +
 		"the rest of the pool. Reports success rate and p99 per operation (checkout_success_rate, " +
 		"checkout_latency_p99_ms...). Keys of the front→search pipeline can be set with --set.",
-	Params: withPipeline(
-		scenarios.Param{Name: "isolation", Default: "bulkhead", Kind: scenarios.String, Choices: []string{"shared", "bulkhead"}, Help: "one pool or a bulkhead per dependency"},
-		scenarios.Param{Name: "workers", Default: "30", Kind: scenarios.Int, Min: 3, Max: 10000, Help: "front workers"},
-		scenarios.Param{Name: "slow", Default: "200", Kind: scenarios.Float, Min: 1, Max: 1e6, Help: "search slowdown factor"},
-		scenarios.Param{Name: "slow_at", Default: "10s", Kind: scenarios.Duration, Help: "when search becomes slow"},
-		scenarios.Param{Name: "slow_for", Default: "15s", Kind: scenarios.Duration, Help: "how long search stays slow"},
-		scenarios.Param{Name: "rate", Default: "60", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second, split evenly"},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run: runBulkhead,
+	Params: []scenarios.Param{
+		{Name: "isolation", Default: "bulkhead", Kind: scenarios.String, Choices: []string{"shared", "bulkhead"}, Help: "one pool or a bulkhead per dependency"},
+		{Name: "workers", Default: "30", Kind: scenarios.Int, Min: 3, Max: 10000, Help: "front workers"},
+		{Name: "slow", Default: "200", Kind: scenarios.Float, Min: 1, Max: 1e6, Help: "search slowdown factor"},
+		{Name: "slow_at", Default: "10s", Kind: scenarios.Duration, Help: "when search becomes slow"},
+		{Name: "slow_for", Default: "15s", Kind: scenarios.Duration, Help: "how long search stays slow"},
+		{Name: "rate", Default: "60", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second, split evenly"},
+		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runBulkhead,
 }
 
 func runBulkhead(r *scenarios.Run) error {

@@ -22,17 +22,18 @@ var Cascade = &scenarios.Scenario{
 		"free for the C path, and B, no longer flooded, gets room to recover. Reports per path success rates " +
 		"(b_path_success_rate, c_path_success_rate) and A's latency (latency_p99_ms over all requests). " +
 		"Keys of the A→B pipeline can be set with --set.",
-	Params: withPipeline(
-		scenarios.Param{Name: "breaker", Default: "on", Kind: scenarios.String, Choices: []string{"on", "off"}, Help: "circuit breaker on A→B"},
-		scenarios.Param{Name: "b_timeout", Default: "30s", Kind: scenarios.Duration, Help: "A's timeout on calls to B"},
-		scenarios.Param{Name: "slow", Default: "100", Kind: scenarios.Float, Min: 1, Max: 1e6, Help: "B's slowdown factor"},
-		scenarios.Param{Name: "slow_at", Default: "10s", Kind: scenarios.Duration, Help: "when B becomes slow"},
-		scenarios.Param{Name: "slow_for", Default: "20s", Kind: scenarios.Duration, Help: "how long B stays slow"},
-		scenarios.Param{Name: "rate", Default: "40", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second to A"},
-		scenarios.Param{Name: "a_workers", Default: "20", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "A's workers"},
-		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run: runCascade,
+	Params: []scenarios.Param{
+		{Name: "breaker", Default: "on", Kind: scenarios.String, Choices: []string{"on", "off"}, Help: "circuit breaker on A→B"},
+		{Name: "b_timeout", Default: "30s", Kind: scenarios.Duration, Help: "A's timeout on calls to B"},
+		{Name: "slow", Default: "100", Kind: scenarios.Float, Min: 1, Max: 1e6, Help: "B's slowdown factor"},
+		{Name: "slow_at", Default: "10s", Kind: scenarios.Duration, Help: "when B becomes slow"},
+		{Name: "slow_for", Default: "20s", Kind: scenarios.Duration, Help: "how long B stays slow"},
+		{Name: "rate", Default: "40", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second to A"},
+		{Name: "a_workers", Default: "20", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "A's workers"},
+		{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runCascade,
 }
 
 func runCascade(r *scenarios.Run) error {

@@ -22,16 +22,17 @@ var Chaos = &scenarios.Scenario{
 		"them at the cost of amplification. With retry+fallback, what retries cannot save is served " +
 		"degraded. Reports success_rate, degraded_fraction, amplification and latency. Keys of the client " +
 		"pipeline can be set with --set.",
-	Params: withPipeline(
-		scenarios.Param{Name: "resilience", Default: "retry+fallback", Kind: scenarios.String, Choices: []string{"none", "retry", "retry+fallback"}, Help: "client pipeline"},
-		scenarios.Param{Name: "error_rate", Default: "0.2", Kind: scenarios.Prob, Help: "fraction of calls failed by chaos"},
-		scenarios.Param{Name: "delay_rate", Default: "0.1", Kind: scenarios.Prob, Help: "fraction of calls delayed by chaos"},
-		scenarios.Param{Name: "delay", Default: "500ms", Kind: scenarios.Duration, Help: "injected delay"},
-		scenarios.Param{Name: "timeout", Default: "200ms", Kind: scenarios.Duration, Help: "per-attempt timeout"},
-		scenarios.Param{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run: runChaos,
+	Params: []scenarios.Param{
+		{Name: "resilience", Default: "retry+fallback", Kind: scenarios.String, Choices: []string{"none", "retry", "retry+fallback"}, Help: "client pipeline"},
+		{Name: "error_rate", Default: "0.2", Kind: scenarios.Prob, Help: "fraction of calls failed by chaos"},
+		{Name: "delay_rate", Default: "0.1", Kind: scenarios.Prob, Help: "fraction of calls delayed by chaos"},
+		{Name: "delay", Default: "500ms", Kind: scenarios.Duration, Help: "injected delay"},
+		{Name: "timeout", Default: "200ms", Kind: scenarios.Duration, Help: "per-attempt timeout"},
+		{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
+		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runChaos,
 }
 
 func runChaos(r *scenarios.Run) error {

@@ -17,13 +17,11 @@ import (
 	"github.com/faultline/faultline/sim"
 )
 
-// pipelineParams exposes every key of a pipeline Config as a String
+// buildPipelineParams exposes every key of a pipeline Config as a String
 // parameter. The default "" leaves the scenario's choice; any other value
 // is applied with Config.Set over it, and validated the same way. Built
-// once and shared: every scenario here declares them at package start-up,
-// which every run of the CLI pays for.
-var pipelineParams = sync.OnceValue(buildPipelineParams)
-
+// on first use and shared: the scenarios here declare them through
+// MoreParams (pipelineTail), so a start of the CLI does not build them.
 func buildPipelineParams() []scenarios.Param {
 	var probe pipeline.Config
 	var out []scenarios.Param
@@ -49,10 +47,11 @@ func buildPipelineParams() []scenarios.Param {
 	return out
 }
 
-// withPipeline appends the pipeline keys to a scenario's own parameters.
-func withPipeline(ps ...scenarios.Param) []scenarios.Param {
-	return append(append(ps, loadShapeParam()), pipelineParams()...)
-}
+// pipelineTail is the MoreParams of the scenarios with a pipeline: the
+// load shape, then every pipeline key.
+var pipelineTail = sync.OnceValue(func() []scenarios.Param {
+	return append([]scenarios.Param{loadShapeParam()}, buildPipelineParams()...)
+})
 
 // applySets applies the pipeline keys the user set over base (which may be
 // nil) and returns the result, validated.

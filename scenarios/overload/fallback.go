@@ -21,16 +21,17 @@ var Fallback = &scenarios.Scenario{
 		"recommendations, or hides the comments, after a short timeout: the page stays up, and the " +
 		"fraction of degraded pages is reported (degraded_fraction). Keys of the page→non-critical pipeline " +
 		"can be set with --set.",
-	Params: withPipeline(
-		scenarios.Param{Name: "page", Default: "product", Kind: scenarios.String, Choices: []string{"product", "news"}, Help: "which page"},
-		scenarios.Param{Name: "fallback", Default: "on", Kind: scenarios.String, Choices: []string{"on", "off"}, Help: "fall back when the non-critical dependency fails"},
-		scenarios.Param{Name: "dep_timeout", Default: "200ms", Kind: scenarios.Duration, Help: "timeout on the non-critical dependency"},
-		scenarios.Param{Name: "down_at", Default: "10s", Kind: scenarios.Duration, Help: "when the dependency goes down"},
-		scenarios.Param{Name: "down_for", Default: "10s", Kind: scenarios.Duration, Help: "how long it stays down"},
-		scenarios.Param{Name: "rate", Default: "50", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "page requests per second"},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run: runFallback,
+	Params: []scenarios.Param{
+		{Name: "page", Default: "product", Kind: scenarios.String, Choices: []string{"product", "news"}, Help: "which page"},
+		{Name: "fallback", Default: "on", Kind: scenarios.String, Choices: []string{"on", "off"}, Help: "fall back when the non-critical dependency fails"},
+		{Name: "dep_timeout", Default: "200ms", Kind: scenarios.Duration, Help: "timeout on the non-critical dependency"},
+		{Name: "down_at", Default: "10s", Kind: scenarios.Duration, Help: "when the dependency goes down"},
+		{Name: "down_for", Default: "10s", Kind: scenarios.Duration, Help: "how long it stays down"},
+		{Name: "rate", Default: "50", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "page requests per second"},
+		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runFallback,
 }
 
 func runFallback(r *scenarios.Run) error {

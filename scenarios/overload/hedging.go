@@ -37,22 +37,23 @@ var Hedging = &scenarios.Scenario{
 		"per second of the run), utilization (calls served over capacity) and the common request metrics; " +
 		"checks that no request started more than 1 + hedge.max_hedges attempts (retry.max_attempts + " +
 		"hedge.max_hedges with retries on), as the client counts them.",
-	Params: withPipeline(
-		scenarios.Param{Name: "hedge", Default: "p95", Kind: scenarios.String, Choices: hedgePolicies, Help: "hedging policy: off, a fixed delay, or the p95 of recent latencies"},
-		scenarios.Param{Name: "hedge_delay", Default: "30ms", Kind: scenarios.Duration, Help: "hedge delay for hedge=delay, and for hedge=p95 until it has 20 latencies"},
-		scenarios.Param{Name: "replicas", Default: "3", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "replicas behind the round-robin balancer"},
-		scenarios.Param{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "workers per replica"},
-		scenarios.Param{Name: "service", Default: "bimodal:10ms,200ms,0.02", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
+	Params: []scenarios.Param{
+		{Name: "hedge", Default: "p95", Kind: scenarios.String, Choices: hedgePolicies, Help: "hedging policy: off, a fixed delay, or the p95 of recent latencies"},
+		{Name: "hedge_delay", Default: "30ms", Kind: scenarios.Duration, Help: "hedge delay for hedge=delay, and for hedge=p95 until it has 20 latencies"},
+		{Name: "replicas", Default: "3", Kind: scenarios.Int, Min: 1, Max: 1000, Help: "replicas behind the round-robin balancer"},
+		{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "workers per replica"},
+		{Name: "service", Default: "bimodal:10ms,200ms,0.02", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
 			Validate: services.ValidateDist},
-		scenarios.Param{Name: "users", Default: "40", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "closed-loop users"},
-		scenarios.Param{Name: "think", Default: "exp:50ms", Kind: scenarios.String, Help: "users' think time between requests: " + services.DistSyntax,
+		{Name: "users", Default: "40", Kind: scenarios.Int, Min: 1, Max: 100000, Help: "closed-loop users"},
+		{Name: "think", Default: "exp:50ms", Kind: scenarios.String, Help: "users' think time between requests: " + services.DistSyntax,
 			Validate: services.ValidateDist},
-		scenarios.Param{Name: "latency", Default: "uniform:500us-1500us", Kind: scenarios.String, Help: "one-way network latency: " + network.DistSyntax,
+		{Name: "latency", Default: "uniform:500us-1500us", Kind: scenarios.String, Help: "one-way network latency: " + network.DistSyntax,
 			Validate: network.ValidateDist},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long users send requests",
+		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "how long users send requests",
 			Validate: scenarios.PositiveDuration},
-	),
-	Run: runHedging,
+	},
+	MoreParams: pipelineTail,
+	Run:        runHedging,
 }
 
 func runHedging(r *scenarios.Run) error {

@@ -31,22 +31,23 @@ var RateLimit = &scenarios.Scenario{
 		"the limit (reject_fraction_before). Reports goodput before, during and after the spike, " +
 		"admitted_spike_rps, server_rate_limited and rejected_latency_*_ms; checks that the admitted calls " +
 		"never exceed limit·t + bucket size, over the spike and over the run.",
-	Params: withPipeline(
-		scenarios.Param{Name: "limiter", Default: "bursty", Kind: scenarios.String, Choices: []string{"none", "bursty", "smooth"}, Help: "server-side rate limiter"},
-		scenarios.Param{Name: "limit", Default: "200", Kind: scenarios.Float, Min: 0.1, Max: 1e6, Help: "calls admitted per second"},
-		scenarios.Param{Name: "burst", Default: "20", Kind: scenarios.Int, Min: 1, Max: 1e6, Help: "bucket size in bursty mode"},
-		scenarios.Param{Name: "rate", Default: "150", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second outside the spike"},
-		scenarios.Param{Name: "spike", Default: "3", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "rate factor during the spike"},
-		scenarios.Param{Name: "spike_at", Default: "10s", Kind: scenarios.Duration, Help: "when the spike starts"},
-		scenarios.Param{Name: "spike_for", Default: "10s", Kind: scenarios.Duration, Help: "how long the spike lasts"},
-		scenarios.Param{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
-		scenarios.Param{Name: "service", Default: "exp:20ms", Kind: scenarios.String, Help: "service time at one busy worker: " + services.DistSyntax,
+	Params: []scenarios.Param{
+		{Name: "limiter", Default: "bursty", Kind: scenarios.String, Choices: []string{"none", "bursty", "smooth"}, Help: "server-side rate limiter"},
+		{Name: "limit", Default: "200", Kind: scenarios.Float, Min: 0.1, Max: 1e6, Help: "calls admitted per second"},
+		{Name: "burst", Default: "20", Kind: scenarios.Int, Min: 1, Max: 1e6, Help: "bucket size in bursty mode"},
+		{Name: "rate", Default: "150", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second outside the spike"},
+		{Name: "spike", Default: "3", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "rate factor during the spike"},
+		{Name: "spike_at", Default: "10s", Kind: scenarios.Duration, Help: "when the spike starts"},
+		{Name: "spike_for", Default: "10s", Kind: scenarios.Duration, Help: "how long the spike lasts"},
+		{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
+		{Name: "service", Default: "exp:20ms", Kind: scenarios.String, Help: "service time at one busy worker: " + services.DistSyntax,
 			Validate: services.ValidateDist},
-		scenarios.Param{Name: "slowdown", Default: "0.1", Kind: scenarios.Float, Min: 0, Max: 100, Help: "service-time stretch per other busy worker"},
-		scenarios.Param{Name: "timeout", Default: "1s", Kind: scenarios.Duration, Help: "per-request timeout"},
-		scenarios.Param{Name: "duration", Default: "40s", Kind: scenarios.Duration, Help: "how long clients send requests"},
-	),
-	Run: runRateLimit,
+		{Name: "slowdown", Default: "0.1", Kind: scenarios.Float, Min: 0, Max: 100, Help: "service-time stretch per other busy worker"},
+		{Name: "timeout", Default: "1s", Kind: scenarios.Duration, Help: "per-request timeout"},
+		{Name: "duration", Default: "40s", Kind: scenarios.Duration, Help: "how long clients send requests"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runRateLimit,
 	Validate: func(v scenarios.Values) error {
 		if v.Duration("timeout") <= 0 {
 			return fmt.Errorf("parameter timeout: want a duration > 0")

@@ -26,17 +26,18 @@ var RetryBudget = &scenarios.Scenario{
 		"breaker on retries, which stops retrying (first tries still go out) while the recent failure rate is at " +
 		"least 10%. Reports success_rate, amplification, " +
 		"and amplification_outage (attempts per request during the outage).",
-	Params: withPipeline(
-		scenarios.Param{Name: "policy", Default: "budget", Kind: scenarios.String, Choices: []string{"none", "retries", "budget", "breaker", "retry-breaker"}, Help: "retry policy"},
-		scenarios.Param{Name: "retries", Default: "3", Kind: scenarios.Int, Min: 0, Max: 20, Help: "retries per request (attempts = retries + 1)"},
-		scenarios.Param{Name: "error_rate", Default: "0.1", Kind: scenarios.Prob, Help: "fraction of calls that fail"},
-		scenarios.Param{Name: "outage_rate", Default: "0.9", Kind: scenarios.Prob, Help: "fraction that fail during the outage"},
-		scenarios.Param{Name: "outage_at", Default: "10s", Kind: scenarios.Duration, Help: "outage start"},
-		scenarios.Param{Name: "outage_for", Default: "10s", Kind: scenarios.Duration, Help: "outage length"},
-		scenarios.Param{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run: runRetryBudget,
+	Params: []scenarios.Param{
+		{Name: "policy", Default: "budget", Kind: scenarios.String, Choices: []string{"none", "retries", "budget", "breaker", "retry-breaker"}, Help: "retry policy"},
+		{Name: "retries", Default: "3", Kind: scenarios.Int, Min: 0, Max: 20, Help: "retries per request (attempts = retries + 1)"},
+		{Name: "error_rate", Default: "0.1", Kind: scenarios.Prob, Help: "fraction of calls that fail"},
+		{Name: "outage_rate", Default: "0.9", Kind: scenarios.Prob, Help: "fraction that fail during the outage"},
+		{Name: "outage_at", Default: "10s", Kind: scenarios.Duration, Help: "outage start"},
+		{Name: "outage_for", Default: "10s", Kind: scenarios.Duration, Help: "outage length"},
+		{Name: "rate", Default: "100", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
+		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runRetryBudget,
 }
 
 func runRetryBudget(r *scenarios.Run) error {

@@ -32,23 +32,24 @@ var RetryStorm = &scenarios.Scenario{
 		"with CoDel-style delay shedding on the server; each lets the system recover. Reports goodput " +
 		"before, during and after the trigger and recovery_ms, the time from the trigger's end until the " +
 		"goodput is back to 90% of its level before (the rest of the run when it never is; recovered=0).",
-	Params: withPipeline(
-		scenarios.Param{Name: "policy", Default: "naive", Kind: scenarios.String, Choices: stormPolicies, Help: "client/server policy"},
-		scenarios.Param{Name: "rate", Default: "45", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
-		scenarios.Param{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
-		scenarios.Param{Name: "service", Default: "exp:80ms", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
+	Params: []scenarios.Param{
+		{Name: "policy", Default: "naive", Kind: scenarios.String, Choices: stormPolicies, Help: "client/server policy"},
+		{Name: "rate", Default: "45", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
+		{Name: "workers", Default: "8", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "server workers"},
+		{Name: "service", Default: "exp:80ms", Kind: scenarios.String, Help: "service time: " + services.DistSyntax,
 			Validate: services.ValidateDist},
-		scenarios.Param{Name: "timeout", Default: "500ms", Kind: scenarios.Duration, Help: "per-attempt timeout"},
-		scenarios.Param{Name: "deadline", Default: "1.5s", Kind: scenarios.Duration, Help: "overall deadline of a request, retries included"},
-		scenarios.Param{Name: "trigger", Default: "dip", Kind: scenarios.String, Choices: []string{"dip", "spike", "none"}, Help: "capacity dip or load spike"},
-		scenarios.Param{Name: "trigger_at", Default: "20s", Kind: scenarios.Duration, Help: "when the trigger starts"},
-		scenarios.Param{Name: "trigger_for", Default: "5s", Kind: scenarios.Duration, Help: "how long the trigger lasts"},
-		scenarios.Param{Name: "dip", Default: "4", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "service-time factor during a dip"},
-		scenarios.Param{Name: "spike", Default: "3", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "rate factor during a spike"},
-		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run:      runRetryStorm,
-	Validate: windowBeforeEnd("trigger", "trigger_at", "trigger_for"),
+		{Name: "timeout", Default: "500ms", Kind: scenarios.Duration, Help: "per-attempt timeout"},
+		{Name: "deadline", Default: "1.5s", Kind: scenarios.Duration, Help: "overall deadline of a request, retries included"},
+		{Name: "trigger", Default: "dip", Kind: scenarios.String, Choices: []string{"dip", "spike", "none"}, Help: "capacity dip or load spike"},
+		{Name: "trigger_at", Default: "20s", Kind: scenarios.Duration, Help: "when the trigger starts"},
+		{Name: "trigger_for", Default: "5s", Kind: scenarios.Duration, Help: "how long the trigger lasts"},
+		{Name: "dip", Default: "4", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "service-time factor during a dip"},
+		{Name: "spike", Default: "3", Kind: scenarios.Float, Min: 1, Max: 1000, Help: "rate factor during a spike"},
+		{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runRetryStorm,
+	Validate:   windowBeforeEnd("trigger", "trigger_at", "trigger_for"),
 }
 
 // stormPipeline is the callers' pipeline under each policy: three attempts

@@ -38,27 +38,28 @@ var Throttle = &scenarios.Scenario{
 		"backend_load_rps, backend_load_overload_rps, backend_rejected_overload_rps, " +
 		"amplification_overload, throttled, success_rate and goodput before, during and after the overload; " +
 		"checks that no request made more than retries + 1 attempts.",
-	Params: withPipeline(
-		scenarios.Param{Name: "k", Default: "2", Kind: scenarios.Float, Min: 0, Max: 100, Help: "throttle's accepts multiplier: 0 = no throttling (throttle.* keys then ignored), else in [1, 100] (lower refuses sooner)",
+	Params: []scenarios.Param{
+		{Name: "k", Default: "2", Kind: scenarios.Float, Min: 0, Max: 100, Help: "throttle's accepts multiplier: 0 = no throttling (throttle.* keys then ignored), else in [1, 100] (lower refuses sooner)",
 			Validate: func(v string) error {
 				if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 && f < 1 {
 					return fmt.Errorf("bad value %q (accepted: 0 for no throttling, or a number in [1, 100])", v)
 				}
 				return nil
 			}},
-		scenarios.Param{Name: "retries", Default: "3", Kind: scenarios.Int, Min: 0, Max: 20, Help: "retries per request (attempts = retries + 1)"},
-		scenarios.Param{Name: "base", Default: "0.5", Kind: scenarios.Float, Min: 0.01, Max: 100, Help: "offered load outside the overload, as a multiple of capacity"},
-		scenarios.Param{Name: "load", Default: "2", Kind: scenarios.Float, Min: 0.01, Max: 100, Help: "offered load during the overload, as a multiple of capacity"},
-		scenarios.Param{Name: "overload_at", Default: "10s", Kind: scenarios.Duration, Help: "when the overload starts"},
-		scenarios.Param{Name: "overload_for", Default: "30s", Kind: scenarios.Duration, Help: "how long the overload lasts"},
-		scenarios.Param{Name: "workers", Default: "4", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "backend workers"},
-		scenarios.Param{Name: "service", Default: "exp:40ms", Kind: scenarios.String, Help: "backend service time: " + services.DistSyntax,
+		{Name: "retries", Default: "3", Kind: scenarios.Int, Min: 0, Max: 20, Help: "retries per request (attempts = retries + 1)"},
+		{Name: "base", Default: "0.5", Kind: scenarios.Float, Min: 0.01, Max: 100, Help: "offered load outside the overload, as a multiple of capacity"},
+		{Name: "load", Default: "2", Kind: scenarios.Float, Min: 0.01, Max: 100, Help: "offered load during the overload, as a multiple of capacity"},
+		{Name: "overload_at", Default: "10s", Kind: scenarios.Duration, Help: "when the overload starts"},
+		{Name: "overload_for", Default: "30s", Kind: scenarios.Duration, Help: "how long the overload lasts"},
+		{Name: "workers", Default: "4", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "backend workers"},
+		{Name: "service", Default: "exp:40ms", Kind: scenarios.String, Help: "backend service time: " + services.DistSyntax,
 			Validate: services.ValidateDist},
-		scenarios.Param{Name: "max_queue", Default: "20", Kind: scenarios.Int, Min: 0, Max: 1e6, Help: "backend queue places; a call that finds them full is rejected"},
-		scenarios.Param{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "how long clients send requests"},
-	),
-	Run:      runThrottle,
-	Validate: windowBeforeEnd("overload", "overload_at", "overload_for"),
+		{Name: "max_queue", Default: "20", Kind: scenarios.Int, Min: 0, Max: 1e6, Help: "backend queue places; a call that finds them full is rejected"},
+		{Name: "duration", Default: "60s", Kind: scenarios.Duration, Help: "how long clients send requests"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runThrottle,
+	Validate:   windowBeforeEnd("overload", "overload_at", "overload_for"),
 }
 
 func runThrottle(r *scenarios.Run) error {

@@ -20,8 +20,8 @@ var Timeout = &scenarios.Scenario{
 		"With a timeout (a duration, or auto = 3 × B's healthy p99 computed from its service distribution plus " +
 		"the network round trip), a hung call costs a worker for one timeout only, so the damage is bounded to " +
 		"the `hang` fraction. Keys of the A→B pipeline can be set with --set.",
-	Params: withPipeline(
-		scenarios.Param{Name: "timeout", Default: "auto", Kind: scenarios.String, Help: "A→B timeout: none, auto (3 × B's p99), or a duration",
+	Params: []scenarios.Param{
+		{Name: "timeout", Default: "auto", Kind: scenarios.String, Help: "A→B timeout: none, auto (3 × B's p99), or a duration",
 			Validate: func(v string) error {
 				if v == "none" || v == "auto" {
 					return nil
@@ -31,14 +31,15 @@ var Timeout = &scenarios.Scenario{
 				}
 				return nil
 			}},
-		scenarios.Param{Name: "hang", Default: "0.05", Kind: scenarios.Prob, Help: "fraction of B's calls never answered"},
-		scenarios.Param{Name: "rate", Default: "50", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
-		scenarios.Param{Name: "a_workers", Default: "10", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "A's workers"},
-		scenarios.Param{Name: "b_service", Default: "exp:10ms", Kind: scenarios.String, Help: "B's service time: " + services.DistSyntax,
+		{Name: "hang", Default: "0.05", Kind: scenarios.Prob, Help: "fraction of B's calls never answered"},
+		{Name: "rate", Default: "50", Kind: scenarios.Float, Min: 0.1, Max: 1e5, Help: "requests per second"},
+		{Name: "a_workers", Default: "10", Kind: scenarios.Int, Min: 1, Max: 10000, Help: "A's workers"},
+		{Name: "b_service", Default: "exp:10ms", Kind: scenarios.String, Help: "B's service time: " + services.DistSyntax,
 			Validate: services.ValidateDist},
-		scenarios.Param{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
-	),
-	Run: runTimeout,
+		{Name: "duration", Default: "30s", Kind: scenarios.Duration, Help: "length of the run"},
+	},
+	MoreParams: pipelineTail,
+	Run:        runTimeout,
 }
 
 const netLatency = time.Millisecond

@@ -19,7 +19,7 @@ import (
 // choices lists the values a scenario's parameter accepts.
 func choices(t *testing.T, sc *scenarios.Scenario, name string) []string {
 	t.Helper()
-	for _, p := range sc.Params {
+	for _, p := range sc.Declared() {
 		if p.Name == name {
 			if len(p.Choices) == 0 {
 				t.Fatalf("%s: parameter %s has no choices", sc.Name, name)

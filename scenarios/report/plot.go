@@ -74,15 +74,18 @@ var faultNote = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // topologyNote is a join, leave, replace or upgrade without "for D": an
-// instant, a drain, or a rollout node by node.
-var topologyNote = regexp.MustCompile(`^fault: at (\S+) ((join|leave|replace|upgrade) (\S+).*)$`)
+// instant, a drain, or a rollout node by node. Compiled on first use, as
+// faultNote.
+var topologyNote = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^fault: at (\S+) ((join|leave|replace|upgrade) (\S+).*)$`)
+})
 
 // topologyWindow returns the window of a join, leave, replace or upgrade
 // note without an end of its own: a leave's drain, an upgrade's rollout
 // (every D times one less than its nodes: the list's, or the parameter
 // nodes for *), else the instant it happens.
 func topologyWindow(params map[string]string, note string) (Window, bool) {
-	m := topologyNote.FindStringSubmatch(note)
+	m := topologyNote().FindStringSubmatch(note)
 	if m == nil {
 		return Window{}, false
 	}

@@ -110,7 +110,7 @@ func NemesisCorrect(t testing.TB, s *scenarios.Scenario, n uint64) {
 			t.Fatalf("seed %d: no nemesis schedule in the notes", seed)
 		}
 	}
-	if !slices.ContainsFunc(s.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
+	if !slices.ContainsFunc(s.Declared(), func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
 		return
 	}
 	if res := Execute(t, s, 0, map[string]string{"nemesis": "true", scenarios.FaultsParam: scenarios.NoFaults}); res.Status != scenarios.StatusBadInput {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strings"
+	"sync"
 )
 
 // A record on the log: magic, payload length, CRC-32C of the payload,
@@ -17,8 +18,10 @@ const (
 )
 
 var (
-	magic    = []byte{0xf1, 0x7e, 0x4c, 0x9a} // not ASCII, so rare inside payloads
-	crcTable = crc32.MakeTable(crc32.Castagnoli)
+	magic = []byte{0xf1, 0x7e, 0x4c, 0x9a} // not ASCII, so rare inside payloads
+	// crcTable is built on first use: MakeTable(Castagnoli) fills its
+	// tables at once, which every start of the CLI paid for.
+	crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 )
 
 // rec is one record as a reader found it.
@@ -45,7 +48,7 @@ func encode(key string, version uint64, value []byte) []byte {
 	b := make([]byte, headerBytes, headerBytes+len(payload))
 	copy(b, magic)
 	binary.BigEndian.PutUint32(b[4:], uint32(len(payload)))
-	binary.BigEndian.PutUint32(b[8:], crc32.Checksum(payload, crcTable))
+	binary.BigEndian.PutUint32(b[8:], crc32.Checksum(payload, crcTable()))
 	return append(b, payload...)
 }
 
@@ -61,7 +64,7 @@ func decode(b []byte, verify bool) (r rec, ok bool) {
 		return r, false
 	}
 	payload := b[headerBytes : headerBytes+n]
-	if verify && crc32.Checksum(payload, crcTable) != binary.BigEndian.Uint32(b[8:]) {
+	if verify && crc32.Checksum(payload, crcTable()) != binary.BigEndian.Uint32(b[8:]) {
 		return r, false
 	}
 	i := bytes.IndexByte(payload, 0)

@@ -87,7 +87,7 @@ func printScenario(w io.Writer, program string, s *scenarios.Scenario, all bool)
 	}
 	keys := pipelineKeys()
 	var own, pipe []scenarios.Param
-	for _, p := range s.Params {
+	for _, p := range s.Declared() {
 		if slices.Contains(keys, p.Name) {
 			pipe = append(pipe, p)
 		} else {
@@ -117,8 +117,9 @@ func printScenario(w io.Writer, program string, s *scenarios.Scenario, all bool)
 		}
 	}
 	fmt.Fprintln(w, "\nparameters of every scenario:")
+	declared := s.Declared()
 	for _, p := range s.AllParams() {
-		if !slices.ContainsFunc(s.Params, func(q scenarios.Param) bool { return q.Name == p.Name }) {
+		if !slices.ContainsFunc(declared, func(q scenarios.Param) bool { return q.Name == p.Name }) {
 			param(p)
 		}
 	}

@@ -87,7 +87,7 @@ func (r *reportFlag) rerun(stderr io.Writer, prog string, sc *scenarios.Scenario
 // takesFaultsParam reports whether sc takes its schedule as a parameter
 // rather than as Options.Faults.
 func takesFaultsParam(sc *scenarios.Scenario) bool {
-	return slices.ContainsFunc(sc.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam })
+	return slices.ContainsFunc(sc.Declared(), func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam })
 }
 
 // plotSeries returns the series to plot: the run's own, or, for a

@@ -100,7 +100,7 @@ func (rf *runFlags) prepare(name string) (*scenarios.Scenario, scenarios.Values,
 			return nil, vals, scenarios.Options{}, usagef("--faults %v", err)
 		}
 		opts.Schedule, opts.FaultsFile = sched, rf.faults
-		if slices.ContainsFunc(sc.Params, func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
+		if slices.ContainsFunc(sc.Declared(), func(p scenarios.Param) bool { return p.Name == scenarios.FaultsParam }) {
 			// The scenario takes its schedule as a parameter rather than
 			// through Run.NewCluster: hand the file over that way, and the
 			// replay command carries the schedule inline.
