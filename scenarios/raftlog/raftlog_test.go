@@ -66,6 +66,10 @@ var plantedSchedules = []struct {
 	{"stale-leader", "committed_kept", 124, "101", "at 1.574s oneway n3->n2 for 199ms\nat 3.37s offset n2 -152ms for 629ms\nat 3.446s pause n2 for 274ms"},
 	{"early-commit", "state_machine_safety", 1438, "1", "at 220ms pause n2 for 218ms"},
 	{"early-commit", "state_machine_safety", 824, "124", "at 3.976s partition n3 | n4 for 180ms"},
+	// Built by hand, then shrunk: n2 misses n1's vote request, so both
+	// campaign in term 1; n3 votes for n1 and crashes before n1's
+	// append reaches it, restarts without its vote, and votes for n2.
+	{"volatile-vote", "state_machine_safety", 1, "1", "at 0s oneway n1->n2 for 250ms\nat 192ms crash n3 for 5ms\nat 243ms crash n3 for 1ms"},
 }
 
 // TestPlantedBugsCaught: each bug fails its check under its schedule,
