@@ -108,8 +108,11 @@ func (c *StateCover) Visit(env *nodes.Env, fp string) {
 // does not change the current state; the same event by the same node
 // again records nothing.
 func (c *StateCover) Mark(env *nodes.Env, event string) {
-	env.Cover("event " + event + CoverNode + env.Name())
+	env.Cover(coverEvent + event + CoverNode + env.Name())
 }
+
+// coverEvent begins the fingerprint of an event StateCover.Mark records.
+const coverEvent = "event "
 
 // CoverNode ends a fingerprint that names the node that reached it:
 // "state C L F @n2". Explore counts such fingerprints as one feature

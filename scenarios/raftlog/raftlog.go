@@ -165,11 +165,13 @@ func (r *replica) Start(env *nodes.Env) {
 	r.resetElection(env)
 	if old := r.view.reps[env.ID()]; old != nil {
 		// The dangerous restart: the replica had voted for another in
-		// the term it comes back in, and the vote must survive.
+		// the term it comes back in, and no leader of that term had
+		// reached it yet: the election may still be open, and the vote
+		// must survive.
 		voted := old.votedFor() != none && old.votedFor() != int(env.ID()) && old.term() == r.term()
-		env.Sometimes("restarts in a term it voted in", voted)
-		if voted {
-			r.view.cover.Mark(env, "restarts in a term it voted in")
+		env.Sometimes("restarts in a term it voted in, the election open", voted && old.leader == none)
+		if voted && old.leader == none {
+			r.view.cover.Mark(env, "restarts in a term it voted in, the election open")
 		}
 	}
 	r.view.reps[env.ID()] = r
@@ -344,6 +346,11 @@ func (r *replica) onVoteReq(env *nodes.Env, from NodeID, m voteReq) {
 		}
 		r.setVote(int(from))
 		r.resetElection(env)
+		if r.view.splitVote(m.Term) {
+			// A vote that decides between two candidates: the moment
+			// to lose it (volatile-vote).
+			r.view.cover.Mark(env, "votes while two candidates campaign in its term")
+		}
 	}
 	env.Send(from, voteResp{Term: r.term(), Granted: grant}, 64)
 }

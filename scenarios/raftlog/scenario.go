@@ -23,7 +23,7 @@ var Assertions = []string{
 	"leader loses office with uncommitted entries",
 	"leader loses office within a heartbeat of acknowledging a write",
 	"leader steps down by check-quorum",
-	"restarts in a term it voted in",
+	"restarts in a term it voted in, the election open",
 	"two candidates in one term",
 	"votes after a restart in the term it crashed in",
 }
