@@ -101,6 +101,19 @@ func (c *StateCover) Visit(env *nodes.Env, fp string) {
 	}
 }
 
+// Mark records an event of the protocol, reached by env's node: the
+// dangerous case a bug needs, such as "restarts in a term it voted in".
+// Like a state, it is a feature for explore, counted once whatever the
+// node, and its moment and node are where explore aims faults next. It
+// does not change the current state; the same event by the same node
+// again records nothing.
+func (c *StateCover) Mark(env *nodes.Env, event string) {
+	env.Cover(coverEvent + event + CoverNode + env.Name())
+}
+
+// coverEvent begins the fingerprint of an event StateCover.Mark records.
+const coverEvent = "event "
+
 // CoverNode ends a fingerprint that names the node that reached it:
 // "state C L F @n2". Explore counts such fingerprints as one feature
 // without the node, and aims faults at the node.

@@ -109,9 +109,11 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	}
 	x := &explorer{
 		s: s, nv: nv, rv: rv, o: o,
-		rng:   rand.New(rand.NewPCG(o.Seed, 0x6578706c6f7265)), // "explore"
-		count: map[string]int{},
-		sum:   &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
+		rng:     rand.New(rand.NewPCG(o.Seed, 0x6578706c6f7265)), // "explore"
+		count:   map[string]int{},
+		favored: map[string]int{},
+		kinds:   map[faults.Kind]bool{},
+		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
 	}
 	pending := slices.Clone(o.Corpus)
 	for i := range pending {
@@ -183,6 +185,13 @@ type explorer struct {
 	o      ExploreOptions
 	rng    *rand.Rand
 	count  map[string]int // runs that reached each feature
+	// favored holds, for each feature a corpus entry reached, the entry
+	// with the fewest faults that reached it (the first among equals);
+	// corpusFeats lists those features in the order they were found.
+	favored     map[string]int
+	corpusFeats []string
+	events      int                  // how many of corpusFeats are marked events
+	kinds       map[faults.Kind]bool // the fault kinds the corpus holds
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
 	tries, yield [2]int
@@ -223,7 +232,7 @@ const freshSeedStride = 1_000_000
 func (x *explorer) freshShare() float64 {
 	f := float64(x.yield[0]+1) / float64(x.tries[0]+2)
 	m := float64(x.yield[1]+1) / float64(x.tries[1]+2)
-	return min(max(f/(f+m), 0.25), 0.75)
+	return min(max(f/(f+m), 0.15), 0.5)
 }
 
 // take scores one run; it returns true when the exploration should stop.
@@ -262,7 +271,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		}
 	}
 	if isNew {
-		x.sum.Corpus = append(x.sum.Corpus, c)
+		x.addCorpus(c)
 	}
 	if x.o.OnRun != nil {
 		x.o.OnRun(x.sum.Runs, c, res, isNew)
@@ -348,10 +357,57 @@ func overlaps(a, b faults.Fault) bool {
 	return a.At < eb && b.At < ea
 }
 
-// pick chooses a corpus entry, weighted toward rare features and small
+// addCorpus keeps c, and makes it the favored entry of the features it
+// reached with fewer faults than the entry favored so far.
+func (x *explorer) addCorpus(c CorpusEntry) {
+	i := len(x.sum.Corpus)
+	x.sum.Corpus = append(x.sum.Corpus, c)
+	n := len(active(c.Schedule))
+	for _, f := range c.Schedule.Faults {
+		x.kinds[f.Kind] = true
+	}
+	for _, f := range c.Features {
+		j, ok := x.favored[f]
+		if !ok {
+			x.corpusFeats = append(x.corpusFeats, f)
+			if strings.HasPrefix(f, eventFeature) {
+				x.events++
+			}
+		}
+		if !ok || n < len(active(x.sum.Corpus[j].Schedule)) {
+			x.favored[f] = i
+		}
+	}
+}
+
+// pick chooses a corpus entry: half the time by feature, half by entry.
+// By feature, a feature is drawn with weight 1/(runs that reached it)
+// and its favored entry is taken: an entry that alone reached a rare
+// feature is picked about as often as that feature is rare, however
+// many common features the other entries share. By entry, see
+// pickEntry.
+func (x *explorer) pick() CorpusEntry {
+	if x.rng.IntN(2) == 0 && len(x.corpusFeats) > 0 {
+		var total float64
+		for _, f := range x.corpusFeats {
+			total += 1 / float64(x.count[f])
+		}
+		r := x.rng.Float64() * total
+		for _, f := range x.corpusFeats {
+			w := 1 / float64(x.count[f])
+			if r < w {
+				return x.sum.Corpus[x.favored[f]]
+			}
+			r -= w
+		}
+	}
+	return x.pickEntry()
+}
+
+// pickEntry chooses a corpus entry, weighted toward rare features and small
 // schedules: each entry's weight is the sum over its features of
 // 1/(runs that reached it), divided by 1 + (its faults)/16.
-func (x *explorer) pick() CorpusEntry {
+func (x *explorer) pickEntry() CorpusEntry {
 	ws := make([]float64, len(x.sum.Corpus))
 	var total float64
 	for i, e := range x.sum.Corpus {
@@ -375,6 +431,9 @@ func (x *explorer) pick() CorpusEntry {
 
 // mutate returns a mutant of a corpus entry: one to three mutations.
 func (x *explorer) mutate() CorpusEntry {
+	if e, ok := x.strike(); ok {
+		return e
+	}
 	parent := x.pick()
 	sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
 	seed := parent.Seed
@@ -385,6 +444,86 @@ func (x *explorer) mutate() CorpusEntry {
 	}
 	slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
 	return CorpusEntry{Seed: seed, Schedule: sc, Origin: strings.Join(made, ",")}
+}
+
+// strike returns, for a quarter of the mutants once the scenario has
+// marked events (StateCover.Mark), a schedule aimed at one: an event
+// drawn by rarity, the entry favored for it, one of the moments it was
+// reached, and a fault that stops that node a few milliseconds later for
+// a short while, half the time with a second one on a peer (aimPeer).
+// Marked events are the dangerous moments of a protocol, however common:
+// this makes sure each is struck often, not only when it is also rare.
+func (x *explorer) strike() (CorpusEntry, bool) {
+	if x.events == 0 || x.rng.IntN(3) != 0 {
+		return CorpusEntry{}, false
+	}
+	var total float64
+	for _, f := range x.corpusFeats {
+		if strings.HasPrefix(f, eventFeature) {
+			total += 1 / float64(x.count[f])
+		}
+	}
+	r := x.rng.Float64() * total
+	for _, f := range x.corpusFeats {
+		if !strings.HasPrefix(f, eventFeature) {
+			continue
+		}
+		if w := 1 / float64(x.count[f]); r >= w {
+			r -= w
+			continue
+		}
+		parent := x.sum.Corpus[x.favored[f]]
+		i, _ := slices.BinarySearch(parent.Features, f)
+		if i >= len(parent.At) || len(parent.At[i]) == 0 {
+			return CorpusEntry{}, false
+		}
+		j := x.rng.IntN(len(parent.At[i]))
+		t, node := parent.At[i][j], parent.By[i][j]
+		sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
+		h := horizon(sc)
+		if node < 0 || t >= h || (sc.Nodes > 0 && node >= sc.Nodes) {
+			return CorpusEntry{}, false
+		}
+		// The node stops a few message latencies after the moment,
+		// briefly: back while the protocol is still in that phase.
+		g, ok := x.stopFault(faults.NodeID(node), t+x.logDuration(time.Millisecond, 8*time.Millisecond), time.Millisecond, 64*time.Millisecond)
+		if !ok {
+			return CorpusEntry{}, false
+		}
+		sc.Faults = append(sc.Faults, clampEnd(g, h))
+		if sc.Nodes > 1 && x.rng.IntN(2) == 0 {
+			// A peer stops for longer, before it hears of the moment.
+			peer := faults.NodeID(x.rng.IntN(sc.Nodes - 1))
+			if peer >= faults.NodeID(node) {
+				peer++
+			}
+			at := t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
+			if p, ok := x.stopFault(peer, at, 16*time.Millisecond, 512*time.Millisecond); ok {
+				sc.Faults = append(sc.Faults, clampEnd(p, h))
+			}
+		}
+		slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
+		return CorpusEntry{Seed: parent.Seed, Schedule: sc, Origin: "strike"}, true
+	}
+	return CorpusEntry{}, false
+}
+
+// stopFault returns a fault that stops node at, for lo to hi: a crash,
+// pause or isolation, the kind drawn evenly among those the corpus holds
+// (so the nemesis's profile still rules); false when it holds none.
+func (x *explorer) stopFault(node faults.NodeID, at, lo, hi time.Duration) (faults.Fault, bool) {
+	var kinds []faults.Kind
+	for _, k := range []faults.Kind{faults.Crash, faults.Pause, faults.Isolate} {
+		if x.kinds[k] {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) == 0 {
+		return faults.Fault{}, false
+	}
+	f := faults.Fault{At: max(at, 0), Kind: kinds[x.rng.IntN(len(kinds))], Nodes: []faults.NodeID{node}}
+	f.For = x.logDuration(lo, hi)
+	return f, true
 }
 
 // horizon is the end of the fault phase: faults stay before it.
@@ -546,21 +685,126 @@ func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h tim
 	} else if f, ok = x.donor(); !ok {
 		return true
 	}
+	// Half the time within a few message latencies of the moment: a
+	// crash between a vote and the append that follows it.
 	d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+	if x.rng.IntN(2) == 0 {
+		d = x.logDuration(time.Millisecond, min(aimNear, max(h/20, 2*time.Millisecond)))
+	}
 	if x.rng.IntN(4) == 0 {
 		d = -d
 	}
 	f.At = max(t+d, 0)
 	switch x.rng.IntN(3) {
-	case 0: // on the node that reached the feature, when it is known
-		if node >= 0 && len(f.Nodes) > 0 && (sc.Nodes == 0 || node < sc.Nodes) {
-			f.Nodes = []faults.NodeID{faults.NodeID(node)}
+	case 0, 1: // on the node that reached the feature, when it is known
+		if node >= 0 && (sc.Nodes == 0 || node < sc.Nodes) {
+			f = x.atNode(f, faults.NodeID(node), h)
+		} else {
+			retarget(&f, sc.Nodes, x.rng)
 		}
-	case 1:
+	case 2:
 		retarget(&f, sc.Nodes, x.rng)
 	}
 	sc.Faults = append(sc.Faults, clampEnd(f, h))
+	if node >= 0 && sc.Nodes > 1 && node < sc.Nodes && x.rng.IntN(3) == 0 {
+		x.aimPeer(sc, t, faults.NodeID(node), h)
+	}
 	return true
+}
+
+// aimPeer adds a second fault at the moment t that node reached: one
+// that stops another node, drawn at random, for 1ms to h/20. A dangerous
+// moment often needs two things at once: the node that reached it stops,
+// and a peer is cut off (a voter crashes, and the candidate it voted for
+// pauses before its appends go out).
+func (x *explorer) aimPeer(sc *faults.Schedule, t time.Duration, node faults.NodeID, h time.Duration) {
+	g, ok := x.nodeDonor()
+	if !ok {
+		return
+	}
+	peer := faults.NodeID(x.rng.IntN(sc.Nodes - 1))
+	if peer >= node {
+		peer++
+	}
+	g.Nodes = []faults.NodeID{peer}
+	d := x.logDuration(time.Millisecond, min(aimNear, max(h/20, 2*time.Millisecond)))
+	if x.rng.IntN(4) == 0 {
+		d = -d
+	}
+	g.At = max(t+d, 0)
+	if lasts(g.Kind) {
+		g.For = x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+	}
+	sc.Faults = append(sc.Faults, clampEnd(g, h))
+}
+
+// aimNear bounds the offset of half the aimed faults from their moment.
+const aimNear = 16 * time.Millisecond
+
+// atNode aims f at node: a fault of a node kind (a link fault is
+// swapped, half the time, for a donor's node fault, at f's time), on that
+// node alone, and half the time short (1ms to h/20): a crash that
+// restarts, or a pause that ends, while the protocol is still in the
+// phase the moment marked, so a voter forgets a vote in the term it gave
+// it, or a new leader misses its first appends.
+func (x *explorer) atNode(f faults.Fault, node faults.NodeID, h time.Duration) faults.Fault {
+	if len(f.Nodes) == 0 || !stops(f.Kind) && x.rng.IntN(2) == 0 {
+		if g, ok := x.nodeDonor(); ok {
+			g.At = f.At
+			f = g
+		}
+	}
+	if len(f.Nodes) == 0 {
+		return f
+	}
+	f.Nodes = []faults.NodeID{node}
+	if lasts(f.Kind) && x.rng.IntN(2) == 0 {
+		f.For = x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+	}
+	return f
+}
+
+// lasts reports whether a fault of kind k can be given a duration.
+func lasts(k faults.Kind) bool {
+	switch k {
+	case faults.Jump, faults.Heal, faults.Restart, faults.Join, faults.Replace, faults.Upgrade:
+		return false
+	}
+	return true
+}
+
+// stops reports whether a fault of kind k stops a node or cuts it off:
+// what a fault aimed at one node's moment is mostly for.
+func stops(k faults.Kind) bool {
+	return k == faults.Crash || k == faults.Pause || k == faults.Isolate
+}
+
+// nodeDonor returns a fault aimed at nodes from a random corpus entry,
+// one that stops a node if a few draws find one: a corpus with a few
+// such faults among many others still gives one.
+func (x *explorer) nodeDonor() (faults.Fault, bool) {
+	var other faults.Fault
+	found := false
+	for range 8 {
+		sc := x.sum.Corpus[x.rng.IntN(len(x.sum.Corpus))].Schedule
+		var idx []int
+		for _, i := range active(sc) {
+			if len(sc.Faults[i].Nodes) > 0 {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) == 0 {
+			continue
+		}
+		f := sc.Faults[idx[x.rng.IntN(len(idx))]]
+		if stops(f.Kind) {
+			return f, true
+		}
+		if !found {
+			other, found = f, true
+		}
+	}
+	return other, found
 }
 
 // stack adds another kind of fault on the same nodes as one of sc's,
@@ -621,11 +865,25 @@ func (x *explorer) donor() (faults.Fault, bool) {
 
 // moment picks a time at which e's run reached one of its features,
 // the feature weighted toward rare ones and then one of its moments
-// uniformly; false when no feature has a time.
+// uniformly; false when no feature has a time. Half the time, when e
+// reached events the scenario marked (StateCover.Mark: the dangerous
+// moments of its protocol, however common), it picks among those alone.
 func (x *explorer) moment(e CorpusEntry) (time.Duration, int, bool) {
+	events := x.rng.IntN(2) == 0
+	if t, node, ok := x.momentOf(e, events); ok || !events {
+		return t, node, ok
+	}
+	return x.momentOf(e, false)
+}
+
+// momentOf is moment, among marked events only when events is set.
+func (x *explorer) momentOf(e CorpusEntry, events bool) (time.Duration, int, bool) {
+	timed := func(i int) bool {
+		return i < len(e.At) && len(e.At[i]) > 0 && (!events || strings.HasPrefix(e.Features[i], eventFeature))
+	}
 	var total float64
 	for i, f := range e.Features {
-		if i < len(e.At) && len(e.At[i]) > 0 {
+		if timed(i) {
 			total += 1 / float64(x.count[f])
 		}
 	}
@@ -634,7 +892,7 @@ func (x *explorer) moment(e CorpusEntry) (time.Duration, int, bool) {
 	}
 	r := x.rng.Float64() * total
 	for i, f := range e.Features {
-		if i >= len(e.At) || len(e.At[i]) == 0 {
+		if !timed(i) {
 			continue
 		}
 		if w := 1 / float64(x.count[f]); r >= w {
@@ -650,6 +908,9 @@ func (x *explorer) moment(e CorpusEntry) (time.Duration, int, bool) {
 	}
 	return 0, -1, false
 }
+
+// eventFeature begins the feature of an event a scenario marked.
+const eventFeature = "state:" + coverEvent
 
 // logDuration draws a duration in [lo, hi], about uniform in its
 // logarithm (a doubling drawn first, then a point in it): as many draws

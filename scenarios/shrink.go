@@ -471,37 +471,65 @@ func fewerTargets(f faults.Fault) []faults.Fault {
 	return out
 }
 
-// mergeFaults merges pairs of faults of one kind on the same targets that
-// overlap or touch in time into one fault covering both, keeping a merge
-// only if fails still holds: fewer lines for the same failure.
+// mergeFaults merges pairs of faults into one fault covering both,
+// keeping a merge only if fails still holds: fewer lines for the same
+// failure. A pair merges when its faults are of one kind on the same
+// targets (overlapping, touching, or with a gap the merged fault
+// bridges), or when both stop or cut off the same nodes (a crash, a
+// pause, an isolation: then either kind, over both spans). Failures late
+// in a run often keep several faults that only hold a node away over a
+// stretch of time; one fault over the whole stretch does the same.
 func mergeFaults(fs []faults.Fault, fails func([]faults.Fault) bool, maxRuns int) ([]faults.Fault, int, int) {
 	merged, runs := 0, 0
 	for i := 0; i < len(fs); i++ {
 		for j := i + 1; j < len(fs) && runs < maxRuns; j++ {
-			a, b := fs[i], fs[j]
-			if a.Kind != b.Kind || a.For <= 0 || b.For <= 0 || sameTargets(a) != sameTargets(b) {
-				continue
-			}
-			if a.At > b.At {
-				a, b = b, a
-			}
-			if b.At > a.At+a.For {
-				continue // a gap between them: merging would add a fault
-			}
-			m := a
-			m.For = max(a.At+a.For, b.At+b.For) - a.At
-			try := slices.Clone(fs)
-			try[i] = m
-			try = slices.Delete(try, j, j+1)
-			runs++
-			if fails(try) {
-				fs = try
-				merged++
-				j = i // look again from the merged fault
+			for _, m := range mergesOf(fs[i], fs[j]) {
+				if runs >= maxRuns {
+					break
+				}
+				try := slices.Clone(fs)
+				try[i] = m
+				try = slices.Delete(try, j, j+1)
+				runs++
+				if fails(try) {
+					fs = try
+					merged++
+					j = i // look again from the merged fault
+					break
+				}
 			}
 		}
 	}
 	return fs, merged, runs
+}
+
+// mergesOf returns the single faults that could stand for a and b (see
+// mergeFaults), the likeliest first.
+func mergesOf(a, b faults.Fault) []faults.Fault {
+	if a.For <= 0 || b.For <= 0 {
+		return nil
+	}
+	if a.At > b.At {
+		a, b = b, a
+	}
+	span := max(a.At+a.For, b.At+b.For) - a.At
+	if a.Kind == b.Kind && sameTargets(a) == sameTargets(b) {
+		m := a
+		m.For = span
+		return []faults.Fault{m}
+	}
+	if !stopsNode(a.Kind) || !stopsNode(b.Kind) || !slices.Equal(a.Nodes, b.Nodes) || len(a.Nodes) == 0 {
+		return nil
+	}
+	ma, mb := a, b
+	ma.For, mb.At, mb.For = span, a.At, span
+	return []faults.Fault{ma, mb}
+}
+
+// stopsNode reports whether a fault of kind k stops its nodes or cuts
+// them off from every other node.
+func stopsNode(k faults.Kind) bool {
+	return k == faults.Crash || k == faults.Pause || k == faults.Isolate
 }
 
 // sameTargets is a fault's line without its time and duration: two

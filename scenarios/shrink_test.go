@@ -335,3 +335,34 @@ func TestReseedFewer(t *testing.T) {
 		t.Fatal("Reseed 0 changed the seed")
 	}
 }
+
+// TestMergesOf: the single faults that may stand for a pair: one kind on
+// the same targets, even across a gap; two kinds that stop the same
+// nodes, either kind over both spans; nothing otherwise.
+func TestMergesOf(t *testing.T) {
+	parse := func(line string) faults.Fault {
+		s, err := faults.Parse(line, 4)
+		if err != nil || len(s.Faults) != 1 {
+			t.Fatalf("%q: %v", line, err)
+		}
+		f := s.Faults[0]
+		f.Line = 0
+		return f
+	}
+	for _, tc := range []struct{ a, b, want string }{
+		{"at 1s ring for 1s", "at 3s ring for 1s", "at 1s ring for 3s"},
+		{"at 1s pause n2 for 1s", "at 1.5s pause n2 for 1s", "at 1s pause n2 for 1.5s"},
+		{"at 3s crash n1 for 1s", "at 1s isolate n1 for 500ms", "at 1s isolate n1 for 3s; at 1s crash n1 for 3s"},
+		{"at 1s crash n1 for 1s", "at 3s isolate n2 for 1s", ""},
+		{"at 1s oneway n1->n2 for 1s", "at 1s isolate n1 for 1s", ""},
+		{"at 1s crash n1", "at 3s crash n1 for 1s", ""},
+	} {
+		var got []string
+		for _, m := range mergesOf(parse(tc.a), parse(tc.b)) {
+			got = append(got, m.String())
+		}
+		if strings.Join(got, "; ") != tc.want {
+			t.Errorf("%s + %s: %q, want %q", tc.a, tc.b, strings.Join(got, "; "), tc.want)
+		}
+	}
+}

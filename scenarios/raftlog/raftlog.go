@@ -163,6 +163,17 @@ func (r *replica) Start(env *nodes.Env) {
 	r.pending = map[int]pendingPut{}
 	r.bootTerm = r.disk.Term
 	r.resetElection(env)
+	if old := r.view.reps[env.ID()]; old != nil {
+		// The dangerous restart: the replica had voted for another in
+		// the term it comes back in, and no leader of that term had
+		// reached it yet: the election may still be open, and the vote
+		// must survive.
+		voted := old.votedFor() != none && old.votedFor() != int(env.ID()) && old.term() == r.term()
+		env.Sometimes("restarts in a term it voted in, the election open", voted && old.leader == none)
+		if voted && old.leader == none {
+			r.view.cover.Mark(env, "restarts in a term it voted in, the election open")
+		}
+	}
 	r.view.reps[env.ID()] = r
 	r.view.visit(env)
 }
@@ -331,9 +342,15 @@ func (r *replica) onVoteReq(env *nodes.Env, from NodeID, m voteReq) {
 	if grant {
 		if r.restarted && m.Term == r.bootTerm {
 			env.Sometimes("votes after a restart in the term it crashed in", true)
+			r.view.cover.Mark(env, "votes after a restart in the term it crashed in")
 		}
 		r.setVote(int(from))
 		r.resetElection(env)
+		if r.view.splitVote(m.Term) {
+			// A vote that decides between two candidates: the moment
+			// to lose it (volatile-vote).
+			r.view.cover.Mark(env, "votes while two candidates campaign in its term")
+		}
 	}
 	env.Send(from, voteResp{Term: r.term(), Granted: grant}, 64)
 }
@@ -341,6 +358,10 @@ func (r *replica) onVoteReq(env *nodes.Env, from NodeID, m voteReq) {
 func (r *replica) becomeLeader(env *nodes.Env) {
 	r.role, r.leader = roleLeader, int(env.ID())
 	env.Reachable("leader elected")
+	if prev, ok := r.rec.terms[r.term()]; ok && prev != env.ID() {
+		env.Sometimes("a second leader in one term", true) // only a bug gets here
+		r.view.cover.Mark(env, "a second leader in one term")
+	}
 	env.Cover(fmt.Sprintf("n%d leads in term %d", env.ID()+1, min(r.term(), 6)))
 	r.rec.leader(r.term(), env.ID(), env.TrueNow())
 	for p := range NodeID(replicas) {
@@ -358,7 +379,9 @@ func (r *replica) becomeLeader(env *nodes.Env) {
 }
 
 func (r *replica) sendAppend(env *nodes.Env, to NodeID) {
-	prev := r.next[to] - 1
+	// Clamped: only a second leader of the same term (a bug) shortens a
+	// leader's log under its next indexes.
+	prev := min(r.next[to]-1, r.lastIdx())
 	m := appendReq{Term: r.term(), PrevIdx: prev, Commit: r.commit, Sent: env.Now()}
 	if prev > 0 {
 		m.PrevTerm = r.disk.Log[prev-1].Term
@@ -390,6 +413,9 @@ func (r *replica) onAppend(env *nodes.Env, from NodeID, m appendReq) {
 	if m.Term == r.term() {
 		if r.role == roleCandidate {
 			r.role = roleFollower
+		}
+		if r.role == roleLeader {
+			env.Sometimes("a leader takes an append of its own term", true) // only a bug gets here
 		}
 		r.leader = int(from)
 	}

@@ -13,6 +13,8 @@ import (
 // Assertions are the Sometimes and Reachable assertions the replicas
 // make: the phases of the protocol where its bugs hide.
 var Assertions = []string{
+	"a leader takes an append of its own term",
+	"a second leader in one term",
 	"append from a deposed leader",
 	"append with entries from a deposed leader",
 	"deposed leader's entries reach committed ones of a newer term",
@@ -21,6 +23,7 @@ var Assertions = []string{
 	"leader loses office with uncommitted entries",
 	"leader loses office within a heartbeat of acknowledging a write",
 	"leader steps down by check-quorum",
+	"restarts in a term it voted in, the election open",
 	"two candidates in one term",
 	"votes after a restart in the term it crashed in",
 }

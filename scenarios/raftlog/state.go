@@ -79,6 +79,17 @@ func (v *view) visit(env *nodes.Env) {
 	v.cover.Visit(env, name)
 }
 
+// splitVote reports whether two replicas are candidates in term t.
+func (v *view) splitVote(t int) bool {
+	n := 0
+	for _, r := range v.reps {
+		if r != nil && r.role == roleCandidate && r.term() == t {
+			n++
+		}
+	}
+	return n >= 2
+}
+
 func stateName(codes [replicas]uint32) string {
 	var b strings.Builder
 	for i, c := range codes {
