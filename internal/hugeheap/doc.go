@@ -8,7 +8,10 @@
 // own metadata, so on a kernel whose policy is "madvise" the heap gets
 // none unless the program asks.
 //
-// Advise is a hint: it never changes what a program computes, and it
-// does nothing on other systems, when the kernel refuses, or when the
-// environment sets FAULTLINE_HUGEPAGES=off.
+// Importing the package advises once, from its init, early in the
+// program's start-up; cmd/faultline's cli imports it and advises again
+// in Main, for the heap mapped during start-up. Advice is a hint: it
+// never changes what a program computes, and it does nothing on other
+// systems, when the kernel refuses (THP "never"), where it is moot (THP
+// "always"), or when the environment sets FAULTLINE_HUGEPAGES=off.
 package hugeheap

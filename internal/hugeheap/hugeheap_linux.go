@@ -88,3 +88,10 @@ func mapping(at uintptr) (lo, hi uintptr, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// init advises before the packages that build large tables at start-up
+// (scenario catalogues, fonts) have filled the first heap mapping with
+// 4 KB pages: the start-up heap then lands in huge pages too, and the
+// first world finds room beside it. A program that imports this package
+// asks for huge pages by doing so.
+func init() { Advise() }
