@@ -21,7 +21,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/faultline/faultline/internal/hugeheap"
 	"github.com/faultline/faultline/internal/oneline"
 	"github.com/faultline/faultline/scenarios"
 )
@@ -83,10 +82,6 @@ func Main(a App) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	// The first world a process runs touches about a megabyte of fresh
-	// heap; where a page fault is dear (virtual machines) that was half
-	// the first seed's cost. 2 MB pages make it one fault in 512.
-	hugeheap.Advise()
 	if a.Name == "" {
 		a.Name = filepath.Base(os.Args[0])
 	}
