@@ -116,9 +116,9 @@ type Options struct {
 	Roles bool
 	// FreshMemory gives the run storage of its own. By default a run
 	// without a Sink reuses blocks (messages, calls, replies) that an
-	// earlier run of the process used and is done with (sim.Arena), which
-	// makes the cost of a seed the same for the first seed and the
-	// hundredth. Results are the same either way.
+	// earlier run of the process used and is done with (sim.Arena), so
+	// that the seeds after the first touch little fresh memory. Results
+	// are the same either way.
 	FreshMemory bool
 }
 
