@@ -167,6 +167,22 @@ func (s *Scenario) AllParams() []Param {
 	return out
 }
 
+// paramDefault returns the default of parameter name as AllParams lists
+// it, or "" for a name it does not list.
+func (s *Scenario) paramDefault(name string) string {
+	for i := range s.Params {
+		if s.Params[i].Name == name {
+			return s.Params[i].Default
+		}
+	}
+	for i := range commonParams {
+		if commonParams[i].Name == name {
+			return commonParams[i].Default
+		}
+	}
+	return ""
+}
+
 // declares reports whether the scenario itself declares parameter name.
 // It builds no list: runs ask it.
 func (s *Scenario) declares(name string) bool {

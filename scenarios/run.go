@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -115,15 +116,47 @@ type Options struct {
 	Roles bool
 	// FreshMemory gives the run storage of its own. By default a run
 	// without a Sink reuses blocks (messages, calls, replies) that an
-	// earlier run of the process used and is done with (sim.Arena), which
-	// makes the cost of a seed the same for the first seed and the
-	// hundredth. Results are the same either way.
+	// earlier run of the process used and is done with (sim.Arena), so
+	// that the seeds after the first touch little fresh memory. Results
+	// are the same either way.
 	FreshMemory bool
 }
 
 // arenas hold the storage of finished runs for the next ones; a sweep's
 // workers each take one for the run they execute.
-var arenas = sync.Pool{New: func() any { return sim.NewArena() }}
+var arenas idleArenas
+
+// idleArenas is a stack of arenas no run is using. Unlike a sync.Pool it
+// hands a run the arena the last run put back even when the goroutine
+// moved to another P in between (a pool's per-P slot then misses, and
+// the run would touch a megabyte of fresh memory), and a collection
+// does not empty it. It keeps at most GOMAXPROCS arenas, each bounded
+// by sim.Arena's own limit.
+type idleArenas struct {
+	mu   sync.Mutex
+	idle []*sim.Arena
+}
+
+func (p *idleArenas) get() *sim.Arena {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		a := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		return a
+	}
+	return sim.NewArena()
+}
+
+func (p *idleArenas) put(a *sim.Arena) {
+	a.Reset()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle) < runtime.GOMAXPROCS(0) {
+		p.idle = append(p.idle, a)
+	}
+}
 
 // DefaultProgram starts replay lines when Options.Program is empty.
 const DefaultProgram = "faultline"
@@ -243,8 +276,8 @@ func Execute(s *Scenario, v Values, seed uint64, opts Options) (res *Result) {
 	if !opts.FreshMemory && opts.Sink == nil {
 		// Nothing outside the world keeps a pointer into its storage once
 		// Execute returns (a sink could keep payloads: no reuse with one).
-		arena = arenas.Get().(*sim.Arena)
-		defer func() { arena.Reset(); arenas.Put(arena) }()
+		arena = arenas.get()
+		defer arenas.put(arena)
 	}
 	w := sim.New(seed, sim.Options{ShuffleTies: shuffleTies(s, v), Limits: opts.Limits, Sink: opts.Sink, Arena: arena})
 	if b, ok := opts.Sink.(worldBinder); ok {
@@ -437,14 +470,17 @@ func (o Options) ReplayCommand(s *Scenario, v Values, seed uint64) string {
 func replayCommand(program string, s *Scenario, v Values, seed uint64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s run %s --seed %d", program, s.Name, seed)
-	def := map[string]string{}
-	for _, p := range s.AllParams() {
-		def[p.Name] = p.Default
-	}
-	for _, k := range slices.Sorted(maps.Keys(v.m)) {
-		if v.m[k].text != def[k] {
-			fmt.Fprintf(&b, " --set %s", shellQuote(k+"="+v.m[k].text))
+	// Every run builds its replay line, and most set nothing: find the
+	// keys off their defaults first, without a map of the defaults.
+	var set []string
+	for k, x := range v.m {
+		if x.text != s.paramDefault(k) {
+			set = append(set, k)
 		}
+	}
+	slices.Sort(set)
+	for _, k := range set {
+		fmt.Fprintf(&b, " --set %s", shellQuote(k+"="+v.m[k].text))
 	}
 	return b.String()
 }

@@ -1,6 +1,10 @@
 package sim
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+	"unsafe"
+)
 
 // Arena lends blocks of memory to the components of one world and takes
 // them all back at once, so that a worker that runs many worlds one after
@@ -18,7 +22,15 @@ type Arena struct {
 	// Reset keeps in spare for the next world's queue.
 	worlds []*World
 	spare  []queue
+	// bytes is the size of every block the arena holds; past maxKeepBytes
+	// Reset lets them all go, so a worker that once ran a huge world
+	// does not keep its storage for the small ones after it.
+	bytes int
 }
+
+// maxKeepBytes bounds the blocks an arena keeps across Reset (32 MB; a
+// retry-storm run lends about 1.3 MB).
+const maxKeepBytes = 32 << 20
 
 // maxSpareEvents bounds the event slab a spare queue keeps (64-byte
 // events: 4 MB), so that one huge world does not pin its storage for the
@@ -54,6 +66,11 @@ func (a *Arena) Reset() {
 		a.worlds[i] = nil
 	}
 	a.worlds = a.worlds[:0]
+	if a.bytes > maxKeepBytes {
+		clear(a.pools)
+		a.bytes = 0
+		return
+	}
 	for _, p := range a.pools {
 		for _, b := range p.blocks[:p.lent] {
 			clearBlock(b)
@@ -62,13 +79,18 @@ func (a *Arena) Reset() {
 	}
 }
 
-// Take returns a zeroed block of n Ts: one the arena lent to an earlier
-// world, or a new one. With a nil arena it is make([]T, n).
+// Take returns a zeroed block of n Ts (length and capacity n): one the
+// arena lent to an earlier world, or a new one. With a nil arena it is
+// make([]T, n).
 func Take[T any](a *Arena, n int) []T {
 	if a == nil {
 		return make([]T, n)
 	}
-	k := arenaKey{typ: (*T)(nil), n: n}
+	// Blocks are kept by size class, so that a block whose length
+	// differs from run to run (a histogram's joined samples) finds the
+	// last run's block instead of adding one each run.
+	c := sizeClass(n)
+	k := arenaKey{typ: (*T)(nil), n: c}
 	p := a.pools[k]
 	if p == nil {
 		p = &arenaPool{}
@@ -77,12 +99,27 @@ func Take[T any](a *Arena, n int) []T {
 	if p.lent < len(p.blocks) {
 		b := p.blocks[p.lent].(block[T])
 		p.lent++
-		return b
+		return b[:n:n]
 	}
-	b := make(block[T], n)
+	b := make(block[T], c)
+	a.bytes += c * int(unsafe.Sizeof(*new(T)))
 	p.blocks = append(p.blocks, b)
 	p.lent++
-	return b
+	return b[:n:n]
+}
+
+// sizeClass rounds n up to the next of 1, 2, 3, 4, 6, 8, 12, 16, 24 ...
+// (a power of two or one and a half times one): at most a third more
+// than asked.
+func sizeClass(n int) int {
+	if n <= 4 {
+		return n
+	}
+	p := 1 << (bits.Len(uint(n-1)) - 1) // the largest power of two below n
+	if n <= p+p/2 {
+		return p + p/2
+	}
+	return 2 * p
 }
 
 // block is a lent []T that can zero itself without knowing T.

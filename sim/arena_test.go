@@ -135,3 +135,42 @@ func TestArenaQueueStorageDoesNotChangeRun(t *testing.T) {
 		}
 	}
 }
+
+// TestArenaReusesBlocksOfOtherLengths: a block whose length changes from
+// world to world (a histogram's joined samples) is found again within its
+// size class, with the length and capacity asked for, zeroed.
+func TestArenaReusesBlocksOfOtherLengths(t *testing.T) {
+	a := NewArena()
+	b := Take[float64](a, 1000)
+	b[999] = 1
+	a.Reset()
+	c := Take[float64](a, 1020)
+	if &c[0] != &b[0] || len(c) != 1020 || cap(c) != 1020 {
+		t.Fatalf("Take(1020) after Take(1000): same block %v, len %d cap %d", &c[0] == &b[0], len(c), cap(c))
+	}
+	if c[999] != 0 {
+		t.Fatal("reused block not zeroed")
+	}
+	for _, tc := range []struct{ n, want int }{{0, 0}, {1, 1}, {4, 4}, {5, 6}, {6, 6}, {7, 8}, {64, 64}, {65, 96}, {96, 96}, {97, 128}, {1000, 1024}, {1025, 1536}} {
+		if got := sizeClass(tc.n); got != tc.want {
+			t.Errorf("sizeClass(%d) = %d, want %d", tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestArenaLetsGoOfAHugeWorld: past maxKeepBytes, Reset drops the blocks
+// instead of keeping them for the next world.
+func TestArenaLetsGoOfAHugeWorld(t *testing.T) {
+	a := NewArena()
+	big := Take[byte](a, maxKeepBytes+1)
+	a.Reset()
+	if again := Take[byte](a, maxKeepBytes+1); &again[0] == &big[0] {
+		t.Fatal("an arena past its bound kept its blocks")
+	}
+	a.Reset()
+	small := Take[int64](a, 8)
+	a.Reset()
+	if again := Take[int64](a, 8); &again[0] != &small[0] {
+		t.Fatal("a small arena did not keep its block")
+	}
+}

@@ -223,8 +223,10 @@ type Series struct {
 // Add records v at time t.
 func (s *Series) Add(t Time, v float64) {
 	i := int(int64(t) / int64(s.Step))
-	for len(s.buckets) <= i {
-		s.buckets = append(s.buckets, nil)
+	if len(s.buckets) <= i {
+		n := len(s.buckets)
+		s.buckets = Grow(s.arena, s.buckets, i+1-n)[:i+1]
+		clear(s.buckets[n:])
 	}
 	b := s.buckets[i]
 	if b == nil && i > 0 {
@@ -249,12 +251,20 @@ func (s *Series) Points(end Time) []Point {
 	n := int((int64(end) + int64(s.Step) - 1) / int64(s.Step))
 	n = max(n, len(s.buckets))
 	pts := make([]Point, n)
+	var scratch []float64 // a p99's sort space, shared by the steps
+	if s.Kind == SeriesP99 {
+		longest := 0
+		for _, b := range s.buckets {
+			longest = max(longest, len(b))
+		}
+		scratch = Take[float64](s.arena, longest)
+	}
 	for i := range pts {
 		var b []float64
 		if i < len(s.buckets) {
 			b = s.buckets[i]
 		}
-		pts[i] = Point{T: float64(int64(i)*int64(s.Step)) / 1e9, V: combine(s.Kind, b, s.Step)}
+		pts[i] = Point{T: float64(int64(i)*int64(s.Step)) / 1e9, V: combine(s.Kind, b, s.Step, scratch)}
 	}
 	return pts
 }
@@ -292,7 +302,7 @@ func RateToEnd(pts []Point, step time.Duration, end Time) {
 	}
 }
 
-func combine(k SeriesKind, b []float64, step time.Duration) float64 {
+func combine(k SeriesKind, b []float64, step time.Duration, scratch []float64) float64 {
 	if len(b) == 0 {
 		return 0
 	}
@@ -312,7 +322,7 @@ func combine(k SeriesKind, b []float64, step time.Duration) float64 {
 	case SeriesMax:
 		return slices.Max(b)
 	default:
-		h := Histogram{samples: slices.Clone(b), n: len(b)}
+		h := Histogram{samples: scratch[:copy(scratch, b)], n: len(b)}
 		return h.Quantile(0.99)
 	}
 }

@@ -53,6 +53,17 @@ var pipelineTail = sync.OnceValue(func() []scenarios.Param {
 	return append([]scenarios.Param{loadShapeParam()}, buildPipelineParams()...)
 })
 
+// pipelineKeys are the names of a pipeline Config's keys, listed once
+// instead of for every run.
+var pipelineKeys = sync.OnceValue(func() []string {
+	var probe pipeline.Config
+	var names []string
+	for _, p := range probe.Params() {
+		names = append(names, p.Name)
+	}
+	return names
+})
+
 // applySets applies the pipeline keys the user set over base (which may be
 // nil) and returns the result, validated.
 func applySets(r *scenarios.Run, base *pipeline.Config) (*pipeline.Config, error) {
@@ -60,14 +71,13 @@ func applySets(r *scenarios.Run, base *pipeline.Config) (*pipeline.Config, error
 	if base != nil {
 		c = *base
 	}
-	var probe pipeline.Config
-	for _, p := range probe.Params() {
-		v := r.Params.String(p.Name)
+	for _, name := range pipelineKeys() {
+		v := r.Params.String(name)
 		if v == "" {
 			continue
 		}
-		if err := c.Set(p.Name, v); err != nil {
-			return nil, &scenarios.BadInputError{Err: fmt.Errorf("parameter %s: %w", p.Name, err)}
+		if err := c.Set(name, v); err != nil {
+			return nil, &scenarios.BadInputError{Err: fmt.Errorf("parameter %s: %w", name, err)}
 		}
 	}
 	if err := c.Validate(); err != nil {
