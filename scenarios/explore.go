@@ -446,7 +446,7 @@ func (x *explorer) mutate() CorpusEntry {
 	return CorpusEntry{Seed: seed, Schedule: sc, Origin: strings.Join(made, ",")}
 }
 
-// strike returns, for a quarter of the mutants once the scenario has
+// strike returns, for a third of the mutants once the scenario has
 // marked events (StateCover.Mark), a schedule aimed at one: an event
 // drawn by rarity, the entry favored for it, one of the moments it was
 // reached, and a fault that stops that node a few milliseconds later for

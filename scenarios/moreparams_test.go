@@ -64,3 +64,36 @@ func TestMoreParams(t *testing.T) {
 		t.Errorf("Check of a bad MoreParams default: %v", err)
 	}
 }
+
+// The replay line sets exactly the parameters off their defaults, and a
+// MoreParams default counts: it may differ from a common parameter's.
+func TestReplayKnowsMoreParamsDefaults(t *testing.T) {
+	s := &Scenario{
+		Name:   "more",
+		Params: []Param{{Name: "a", Default: "1", Kind: Int}},
+		MoreParams: func() []Param {
+			return []Param{
+				{Name: "b", Default: "x", Kind: String, Choices: []string{"x", "y"}},
+				{Name: "nemesis", Default: "true", Kind: Bool},
+			}
+		},
+		Run: func(*Run) error { return nil },
+	}
+	for _, tc := range []struct {
+		set  map[string]string
+		want string
+	}{
+		{map[string]string{}, "faultline run more --seed 1"},
+		{map[string]string{"b": "y"}, "faultline run more --seed 1 --set b=y"},
+		{map[string]string{"nemesis": "false"}, "faultline run more --seed 1 --set nemesis=false"},
+		{map[string]string{"nemesis": "true", "a": "2"}, "faultline run more --seed 1 --set a=2"},
+	} {
+		v, err := s.Values(tc.set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ReplayCommand(s, v, 1); got != tc.want {
+			t.Errorf("%v: replay %q, want %q", tc.set, got, tc.want)
+		}
+	}
+}

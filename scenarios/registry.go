@@ -175,6 +175,14 @@ func (s *Scenario) paramDefault(name string) string {
 			return s.Params[i].Default
 		}
 	}
+	if s.MoreParams != nil {
+		more := s.MoreParams()
+		for i := range more {
+			if more[i].Name == name {
+				return more[i].Default
+			}
+		}
+	}
 	for i := range commonParams {
 		if commonParams[i].Name == name {
 			return commonParams[i].Default

@@ -60,6 +60,7 @@ type request struct {
 	client    *Client
 	then      func() // the client's follow-up, if any
 	lastReply *Reply
+	sends     int // attempts put on the wire, counted here, apart from the pipeline
 }
 
 // callerTimer is the data of a Caller's timers; the owning node routes it
@@ -182,6 +183,10 @@ func (h *callerHost) Send(dc *drive.Call[request], id uint64, s pipeline.Send) {
 	call := h.calls.new()
 	*call = Call{ID: id, Op: r.op, Deadline: wire, Value: r.value}
 	h.env.Send(to, call, callSize)
+	r.sends++
+	if h.c.Stats != nil {
+		h.c.Stats.Tried(r.sends)
+	}
 }
 
 // Done turns the pipeline's result into a Result and hands it on.
@@ -203,7 +208,6 @@ func (h *callerHost) Done(dc *drive.Call[request], pr pipeline.Result) {
 		res.Class = failureClass(pr.Reason, dc.LastClass())
 	}
 	if h.c.Stats != nil {
-		h.c.Stats.Tried(pr.Attempts)
 		h.c.Stats.End(now, r.start, res)
 	}
 	if r.done == nil {

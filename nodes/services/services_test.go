@@ -173,8 +173,30 @@ func TestConservationProperty(t *testing.T) {
 		if st.Rejected.Value()+st.TimedOut.Value() > st.Failed.Value() {
 			rt.Fatalf("rejected + timed_out > failed")
 		}
-		if st.Requests.Value() > 0 && (st.MostAttempts < 1 || st.MostAttempts > maxAttempts) {
-			rt.Fatalf("a request started %d attempts, want 1 to %d", st.MostAttempts, maxAttempts)
+		if st.MostAttempts > maxAttempts || st.Attempts.Value() > 0 && st.MostAttempts < 1 {
+			rt.Fatalf("a request sent %d attempts, want 1 to %d (%v reached the server)", st.MostAttempts, maxAttempts, st.Attempts.Value())
 		}
 	})
+}
+
+// MostAttempts counts what goes on the wire: every call fails, so every
+// request sends all its attempts, and no more.
+func TestMostAttemptsCountsSends(t *testing.T) {
+	for _, n := range []int{1, 2, 5} {
+		pl := &pipeline.Config{}
+		if err := pl.Set("retry.max_attempts", fmt.Sprint(n)); err != nil {
+			t.Fatal(err)
+		}
+		if err := pl.Set("retry.retry_on", "internal"); err != nil {
+			t.Fatal(err)
+		}
+		if err := pl.Set("backoff.base", "1ms"); err != nil {
+			t.Fatal(err)
+		}
+		sc := ServerConfig{Workers: 4, MaxQueue: Unbounded, Service: Exp(time.Millisecond), ErrorRate: 1}
+		st, _ := world(t, 1, sc, pl, 20)
+		if st.MostAttempts != n {
+			t.Errorf("max_attempts %d: MostAttempts %d", n, st.MostAttempts)
+		}
+	}
 }

@@ -26,9 +26,10 @@ type Result struct {
 type Stats struct {
 	Requests, Succeeded, Failed, Rejected, TimedOut, Degraded, Attempts *sim.Counter
 	Latency                                                             *sim.Histogram // of finished requests, ms
-	// MostAttempts is the most attempts one request started, as a Caller
-	// counts them (not a metric: a bound that checks can hold the client
-	// to, which Attempts, counted at the servers, cannot be under loss and
+	// MostAttempts is the most attempts one request put on the wire, as a
+	// Caller counts its sends, finished or not, apart from the pipeline's
+	// own count (not a metric: a bound that checks can hold the client to,
+	// which Attempts, counted at the servers, cannot be under loss and
 	// duplication).
 	MostAttempts int
 
@@ -59,8 +60,8 @@ func NewStats(m *sim.Metrics, prefix string) *Stats {
 	}
 }
 
-// Tried notes the attempts one request started (hedges included, hedges
-// refused locally not: the pipeline's Result.Attempts) for MostAttempts.
+// Tried notes that one request has put attempts on the wire so far
+// (retries and hedges included), for MostAttempts.
 func (s *Stats) Tried(attempts int) { s.MostAttempts = max(s.MostAttempts, attempts) }
 
 // Begin counts a new request.

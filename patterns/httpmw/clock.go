@@ -42,10 +42,23 @@ type Scheduler interface {
 	// func types, so that a simulated clock can implement Scheduler
 	// without importing this package.)
 	Waiter(ctx context.Context) (wait func(ignoreCtx bool) error, wake func())
-	// WithCancel is context.WithCancel on this scheduler: cancel reaches
-	// the strands started with Go from the returned context while they
-	// wait (a hedge's losing attempt stops, and its server is told).
+}
+
+// Canceller is what a Scheduler offers when context.WithCancel's cancel
+// would not reach its strands while they wait (a simulated clock, whose
+// strands cannot watch a context from a goroutine). WithCancel is then
+// context.WithCancel on this scheduler: a hedge's losing attempt stops,
+// and its server is told. A Scheduler without it gets context.WithCancel.
+type Canceller interface {
 	WithCancel(ctx context.Context) (context.Context, context.CancelFunc)
+}
+
+// withCancel is s's WithCancel if it has one, else context.WithCancel.
+func withCancel(s Scheduler, ctx context.Context) (context.Context, context.CancelFunc) {
+	if c, ok := s.(Canceller); ok {
+		return c.WithCancel(ctx)
+	}
+	return context.WithCancel(ctx)
 }
 
 // Real is the wall clock. It is a Scheduler.
@@ -70,10 +83,6 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 
 func (realClock) AfterFunc(_ context.Context, d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
-}
-
-func (realClock) WithCancel(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithCancel(ctx)
 }
 
 func (realClock) Go(ctx context.Context, f func(context.Context)) { go f(ctx) }

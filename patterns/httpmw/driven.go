@@ -91,7 +91,7 @@ func (h *host) Done(c *drive.Call[*roundTrip], res pipeline.Result) {
 // roundTrip runs req through the driver and waits for its end, or for the
 // caller to give up, which abandons the request.
 func (h *host) roundTrip(req *http.Request, body []byte) (*http.Response, error) {
-	ctx, cancel := h.s.WithCancel(req.Context())
+	ctx, cancel := withCancel(h.s, req.Context())
 	defer cancel() // attempts still running (a hedge's loser) stop here
 	rt := &roundTrip{ctx: ctx, cancel: cancel, req: req, body: body}
 	rt.wait, rt.wake = h.s.Waiter(req.Context())

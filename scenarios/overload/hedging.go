@@ -120,10 +120,10 @@ func hedgingPipeline(policy string, delay time.Duration) *pipeline.Config {
 	return &pipeline.Config{}
 }
 
-// attemptsBounded checks that no request started more attempts than its
-// retries and hedges allow, as the client counts them: the servers' count
-// of arrivals says nothing under loss, partitions, duplication or local
-// refusals.
+// attemptsBounded checks that no request put more attempts on the wire
+// than its retries and hedges allow, counted as the client sends them: the
+// servers' count of arrivals says nothing under loss, partitions,
+// duplication or local refusals.
 func attemptsBounded(pl *pipeline.Config, most int) checks.Result {
 	limit := 1
 	if pl.Retry != nil {
@@ -133,7 +133,7 @@ func attemptsBounded(pl *pipeline.Config, most int) checks.Result {
 		limit += max(pl.Hedge.MaxHedges, 1)
 	}
 	if most > limit {
-		return checks.Failf("attempts_bounded", "a request started %d attempts, want at most %d (retries and hedges included)", most, limit)
+		return checks.Failf("attempts_bounded", "a request sent %d attempts, want at most %d (retries and hedges included)", most, limit)
 	}
 	return checks.Pass("attempts_bounded")
 }
