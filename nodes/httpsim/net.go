@@ -39,6 +39,7 @@ type Net struct {
 	wd      *watchdog
 	seq     uint64               // the last request number a Transport gave out
 	streams map[uint64]*inStream // streamed bodies being read, by request number; looked up only
+	calls   map[uint64]call      // requests waiting for their head, by number; looked up only
 	names   []string             // nodeName's cache
 	kids    map[NodeID]*kids     // each node's current incarnation's; looked up only
 }

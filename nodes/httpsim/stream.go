@@ -93,28 +93,82 @@ type inStream struct {
 	ringing bool // a timer to wake it is set
 }
 
+// call is a request of this Net's Transports still waiting for its
+// response head, and the chunks of its body that overtook the head:
+// each chunk and the head are separate messages, with their own latency.
+type call struct {
+	peer  NodeID
+	early []*Chunk // in arrival order, at most maxEarlyChunks, no two alike
+}
+
+// maxEarlyChunks bounds the chunks kept for a request or a body ahead of
+// the one expected next; more are dropped, and the body stalls on them
+// as on a lost chunk.
+const maxEarlyChunks = 64
+
+// expect records request seq to peer as in flight, so that chunks of its
+// body that overtake the head are kept for it.
+func (n *Net) expect(seq uint64, peer NodeID) {
+	if n.calls == nil {
+		n.calls = map[uint64]call{}
+	}
+	n.calls[seq] = call{peer: peer}
+}
+
+// forget ends request seq's wait for its head: its early chunks are
+// dropped, and later ones go to its body, if any, or nowhere.
+func (n *Net) forget(seq uint64) { delete(n.calls, seq) }
+
+// stash keeps a chunk that came before its head, if its request is in
+// flight to the node it came from.
+func (n *Net) stash(from NodeID, c *Chunk) {
+	cl, ok := n.calls[c.Seq]
+	if !ok || cl.peer != from || len(cl.early) == maxEarlyChunks {
+		return
+	}
+	for _, e := range cl.early {
+		if e.N == c.N {
+			return // a duplicate
+		}
+	}
+	cl.early = append(cl.early, c)
+	n.calls[c.Seq] = cl
+}
+
+// openStream starts the body of request seq from the head's part, first,
+// and the chunks that came before the head, in order.
 func (n *Net) openStream(p *proc.P, ctx context.Context, peer NodeID, seq uint64, what string, first []byte) *inStream {
 	st := &inStream{net: n, p: p, ctx: ctx, peer: peer, seq: seq, what: what, next: 1, buf: first}
 	if n.streams == nil {
 		n.streams = map[uint64]*inStream{}
 	}
 	n.streams[seq] = st
+	for _, c := range n.calls[seq].early {
+		n.chunk(peer, c) // no reader waits yet: nothing to wake
+	}
+	n.forget(seq)
 	return st
 }
 
 // chunk takes a chunk that arrived at a client node. Chunks are put in
-// order (a late one is held); duplicates and chunks of closed bodies
-// are dropped.
+// order (a late one is held, as is one that overtook the head);
+// duplicates and chunks of closed bodies or ended requests are dropped.
 func (n *Net) chunk(from NodeID, c *Chunk) {
 	st := n.streams[c.Seq]
-	if st == nil || st.peer != from || c.N < st.next {
+	if st == nil {
+		n.stash(from, c)
+		return
+	}
+	if st.peer != from || c.N < st.next {
 		return
 	}
 	if c.N > st.next {
 		if st.held == nil {
 			st.held = map[int]*Chunk{}
 		}
-		st.held[c.N] = c
+		if len(st.held) < maxEarlyChunks || st.held[c.N] != nil {
+			st.held[c.N] = c
+		}
 		return
 	}
 	for c != nil {

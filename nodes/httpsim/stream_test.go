@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 	"github.com/faultline/faultline/nodes/httpsim"
 	"github.com/faultline/faultline/nodes/proc"
 	"github.com/faultline/faultline/patterns/httpmw"
 	"github.com/faultline/faultline/patterns/idempotency"
+	"github.com/faultline/faultline/sim"
 )
 
 // read is one Read of a response body: when, and what it gave.
@@ -197,5 +199,94 @@ func TestHandlerReadsAStreamedBody(t *testing.T) {
 	}
 	if gap := reads[1].at - reads[0].at; gap < 8*time.Millisecond || gap > 12*time.Millisecond {
 		t.Fatalf("the second part came %v after the first, want about 10ms: %v", gap, reads)
+	}
+}
+
+// burstRun: a handler flushes parts pieces at one instant and returns,
+// so the head and every chunk leave together and, each with its own
+// latency, may overtake one another; with dup > 0 some messages come
+// twice. The client reads the body within timeout.
+func burstRun(t testing.TB, seed uint64, parts int, dup float64, timeout time.Duration) (hash uint64, body string, err error, inFlight int) {
+	w := sim.New(seed, sim.Options{})
+	nw, nerr := network.New(w, 2, network.Link{Latency: network.Dist{Kind: network.Uniform, Min: time.Millisecond, Max: 3 * time.Millisecond}, Duplicate: dup})
+	if nerr != nil {
+		t.Fatal(nerr)
+	}
+	rt := nodes.NewRuntime(w, nw)
+	hn := httpsim.New(rt, httpsim.Options{})
+	t.Cleanup(hn.Close)
+	add(t, rt, hn.Server(func(env *nodes.Env) http.Handler { // n1
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			for i := 0; i < parts; i++ {
+				fmt.Fprint(rw, string(rune('a'+i)))
+				rw.(http.Flusher).Flush()
+			}
+			fmt.Fprint(rw, ".")
+		})
+	}))
+	add(t, rt, hn.Process(func(p *proc.P) { // n2
+		ctx, cancel := httpsim.WithTimeout(httpsim.Context(p), timeout)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/", nil)
+		resp, rerr := hn.Client().Do(req)
+		if rerr != nil {
+			err = rerr
+			return
+		}
+		defer resp.Body.Close()
+		b, rerr := io.ReadAll(resp.Body)
+		body, err = string(b), rerr
+	}))
+	if rerr := w.Run(); rerr != nil {
+		t.Fatal(rerr)
+	}
+	return w.TraceHash(), body, err, httpsim.CallsInFlight(hn)
+}
+
+// Chunks flushed at one instant may overtake the head and one another,
+// and come twice: the body still comes whole and in order, and a run is
+// a function of its seed.
+func TestChunksThatOvertakeTheHeadAreKept(t *testing.T) {
+	for _, tc := range []struct {
+		parts int
+		dup   float64
+	}{{2, 0}, {3, 0}, {6, 0}, {6, 0.5}} {
+		want := "abcdef"[:tc.parts] + "."
+		for seed := uint64(1); seed <= 40; seed++ {
+			h1, body, err, inFlight := burstRun(t, seed, tc.parts, tc.dup, time.Second)
+			if body != want || err != nil {
+				t.Fatalf("%+v seed %d: body %q, error %v: want %q", tc, seed, body, err, want)
+			}
+			if inFlight != 0 {
+				t.Fatalf("%+v seed %d: %d calls still wait for a head", tc, seed, inFlight)
+			}
+			if seed <= 3 {
+				if h2, body2, _, _ := burstRun(t, seed, tc.parts, tc.dup, time.Second); h1 != h2 || body != body2 {
+					t.Fatalf("%+v seed %d: trace hashes %x and %x", tc, seed, h1, h2)
+				}
+			}
+		}
+	}
+}
+
+// A call that gives up before its head comes forgets the chunks that
+// overtook the head, and drops those that come later: nothing is kept.
+func TestChunksOfAFailedCallAreDropped(t *testing.T) {
+	failed := 0
+	for seed := uint64(1); seed <= 40; seed++ {
+		// Links take 1-3ms each way: some calls end before the head.
+		_, body, err, inFlight := burstRun(t, seed, 4, 0, 4*time.Millisecond)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			failed++
+		case err != nil || body != "abcd.":
+			t.Fatalf("seed %d: body %q, error %v", seed, body, err)
+		}
+		if inFlight != 0 {
+			t.Fatalf("seed %d: %d calls still wait for a head", seed, inFlight)
+		}
+	}
+	if failed == 0 || failed == 40 {
+		t.Fatalf("%d of 40 calls failed: want some of each", failed)
 	}
 }

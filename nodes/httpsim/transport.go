@@ -72,6 +72,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.net.seq++
 	msg.Seq = t.net.seq
+	t.net.expect(msg.Seq, peer)
+	defer t.net.forget(msg.Seq) // however the call ends, a stop included
 	w := watch(ctx, p)
 	msg.msg.Body = msg
 	body, err := p.CallWith(peer, &msg.msg, timeout)
