@@ -523,7 +523,24 @@ func (b *builder) message(a *arrow) Message {
 	return m
 }
 
+// index returns the index of the arrow of message id's send. A send
+// whose arrow sits at its id's offset from the first id (no message
+// skipped or duplicated before it, as in most runs) is not in idx: it is
+// found there, which saves the index's memory and its writes.
 func (b *builder) index(id uint64) (int, bool) {
+	if i, ok := b.indexed(id); ok {
+		return i, true
+	}
+	if off := id - b.idBase; id >= b.idBase && off < uint64(b.n) {
+		if a := b.msg(int(off)); a.id == uint32(off) && !a.dup {
+			return int(off), true
+		}
+	}
+	return 0, false
+}
+
+// indexed looks id up in idx and far only.
+func (b *builder) indexed(id uint64) (int, bool) {
 	if id < maxDenseID {
 		if p := id / idxPage; p < uint64(len(b.idx)) && b.idx[p] != nil {
 			i := b.idx[p][id%idxPage]
@@ -576,10 +593,13 @@ func (b *builder) send(r *sim.Record, t int64) {
 		b.dropped++
 		return
 	}
-	b.setIndex(r.ID, b.n)
+	i := b.n
 	a := b.push()
 	*a = arrow{from: r.Node, to: r.Peer, sent: t, dt: inFlight}
 	b.setID(a, r.ID)
+	if _, ok := b.indexed(r.ID); ok || a.id != uint32(i) {
+		b.setIndex(r.ID, i) // not where index looks first, or sent before
+	}
 	switch {
 	case r.Payload != "":
 		a.payload = int32(b.texts.add(r.Payload)) + 1
