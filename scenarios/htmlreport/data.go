@@ -248,10 +248,7 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	slices.SortStableFunc(kept, func(a, b *arrow) int {
 		return cmp.Or(cmp.Compare(a.sent, b.sent), cmp.Compare(all.idOf(a), all.idOf(b)))
 	})
-	d.Messages = make([]Message, len(kept))
-	for i, a := range kept {
-		d.Messages[i] = all.message(a)
-	}
+	d.Messages = all.messages(kept)
 	return d
 }
 
@@ -511,22 +508,42 @@ func (b *builder) eachChunk(f func(c []arrow)) {
 	}
 }
 
-// message returns a as the report shows it, its payload rendered.
-func (b *builder) message(a *arrow) Message {
-	m := Message{ID: b.idOf(a), From: a.from, To: a.to, Sent: a.sent, At: b.atOf(a), Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
-	switch {
-	case a.payload > 0:
-		m.Payload = b.texts.at(int(a.payload) - 1)
-	case a.payload < 0:
-		m.Payload = sim.RenderPayload(b.values.at(int(-a.payload) - 1))
+// messages returns the arrows as the report shows them, payloads
+// rendered. Payloads kept as values are rendered into a buffer that
+// becomes a string each time it is nearly full, which their messages
+// share: an allocation per 32 KB of text, not one per message.
+func (b *builder) messages(arrows []*arrow) []Message {
+	const flushAt = 32<<10 - 2*sim.MaxPayloadBytes
+	out := make([]Message, len(arrows))
+	text := make([]byte, 0, 32<<10)
+	ends := make([]int32, len(arrows)) // of each payload rendered into text
+	pending := 0                       // the first arrow whose payload may be in text
+	flush := func(upTo int) {
+		all, start := string(text), int32(0)
+		for i := pending; i < upTo; i++ {
+			if arrows[i].payload < 0 {
+				out[i].Payload, start = all[start:ends[i]], ends[i]
+			}
+		}
+		text, pending = text[:0], upTo
 	}
-	return m
+	for i, a := range arrows {
+		out[i] = Message{ID: b.idOf(a), From: a.from, To: a.to, Sent: a.sent, At: b.atOf(a), Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
+		switch {
+		case a.payload > 0:
+			out[i].Payload = b.texts.at(int(a.payload) - 1)
+		case a.payload < 0:
+			text = sim.AppendPayload(text, b.values.at(int(-a.payload)-1))
+			ends[i] = int32(len(text))
+			if len(text) >= flushAt {
+				flush(i + 1)
+			}
+		}
+	}
+	flush(len(arrows))
+	return out
 }
 
-// index returns the index of the arrow of message id's send. A send
-// whose arrow sits at its id's offset from the first id (no message
-// skipped or duplicated before it, as in most runs) is not in idx: it is
-// found there, which saves the index's memory and its writes.
 func (b *builder) index(id uint64) (int, bool) {
 	if i, ok := b.indexed(id); ok {
 		return i, true
