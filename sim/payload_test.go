@@ -167,3 +167,23 @@ func BenchmarkRenderPayloadCall(b *testing.B) {
 		_ = RenderPayload(c)
 	}
 }
+
+// TestAppendPayloadAsRender: AppendPayload appends what RenderPayload
+// returns, whatever the buffer already holds (the bound on a payload's
+// length counts its own text only), long texts and cycles included.
+func TestAppendPayloadAsRender(t *testing.T) {
+	loop := &outer{ID: 2}
+	loop.Next = loop
+	long := strings.Repeat("é", MaxPayloadBytes)
+	payloads := []any{nil, "", "text", long, errCode(7), 42, &outer{ID: 1, Raw: []byte("hi")}, loop,
+		basics{B: true, I: -3}, struct{ S string }{long}}
+	prefixes := [][]byte{nil, []byte("x"), []byte(strings.Repeat("p", 3*MaxPayloadBytes))}
+	for _, p := range payloads {
+		for _, pre := range prefixes {
+			want := string(pre) + RenderPayload(p)
+			if got := string(AppendPayload(append([]byte(nil), pre...), p)); got != want {
+				t.Errorf("AppendPayload(%d bytes, %T) = …%q, want …%q", len(pre), p, got[len(pre):], want[len(pre):])
+			}
+		}
+	}
+}

@@ -65,13 +65,47 @@ func RenderPayload(payload any) string {
 		}
 	}
 	if len(s) > MaxPayloadBytes {
-		cut := MaxPayloadBytes
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
+		s = s[:payloadCut(s)] + "…"
 	}
 	return s
+}
+
+// AppendPayload appends RenderPayload(payload) to b, without making a
+// string of it: for callers that render many payloads into one buffer.
+func AppendPayload(b []byte, payload any) []byte {
+	start := len(b)
+	switch v := payload.(type) {
+	case nil:
+		return b
+	case string:
+		b = append(b, v...)
+	case fmt.Stringer:
+		b = append(b, v.String()...)
+	default:
+		// formatValue bounds the text by its buffer's length: a buffer of
+		// its own, copied.
+		t := textBufs.Get().(*textBuf)
+		formatValue(t, reflect.ValueOf(v), 0)
+		b = append(b, *t...)
+		if cap(*t) <= 4*MaxPayloadBytes {
+			*t = (*t)[:0]
+			textBufs.Put(t)
+		}
+	}
+	if len(b)-start > MaxPayloadBytes {
+		b = append(b[:start+payloadCut(b[start:])], "…"...)
+	}
+	return b
+}
+
+// payloadCut is where a text longer than MaxPayloadBytes is cut: at
+// MaxPayloadBytes or before, at the start of a rune.
+func payloadCut[T string | []byte](s T) int {
+	cut := MaxPayloadBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return cut
 }
 
 // Sink receives trace records. r is valid only during the call: a sink

@@ -248,10 +248,7 @@ func Build(res *scenarios.Result, rec *Recorder, opts Options) *Data {
 	slices.SortStableFunc(kept, func(a, b *arrow) int {
 		return cmp.Or(cmp.Compare(a.sent, b.sent), cmp.Compare(all.idOf(a), all.idOf(b)))
 	})
-	d.Messages = make([]Message, len(kept))
-	for i, a := range kept {
-		d.Messages[i] = all.message(a)
-	}
+	d.Messages = all.messages(kept)
 	return d
 }
 
@@ -511,19 +508,56 @@ func (b *builder) eachChunk(f func(c []arrow)) {
 	}
 }
 
-// message returns a as the report shows it, its payload rendered.
-func (b *builder) message(a *arrow) Message {
-	m := Message{ID: b.idOf(a), From: a.from, To: a.to, Sent: a.sent, At: b.atOf(a), Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
-	switch {
-	case a.payload > 0:
-		m.Payload = b.texts.at(int(a.payload) - 1)
-	case a.payload < 0:
-		m.Payload = sim.RenderPayload(b.values.at(int(-a.payload) - 1))
+// messages returns the arrows as the report shows them, payloads
+// rendered. Payloads kept as values are rendered into a buffer that
+// becomes a string each time it is nearly full, which their messages
+// share: an allocation per 32 KB of text, not one per message.
+func (b *builder) messages(arrows []*arrow) []Message {
+	const flushAt = 32<<10 - 2*sim.MaxPayloadBytes
+	out := make([]Message, len(arrows))
+	text := make([]byte, 0, 32<<10)
+	ends := make([]int32, len(arrows)) // of each payload rendered into text
+	pending := 0                       // the first arrow whose payload may be in text
+	flush := func(upTo int) {
+		all, start := string(text), int32(0)
+		for i := pending; i < upTo; i++ {
+			if arrows[i].payload < 0 {
+				out[i].Payload, start = all[start:ends[i]], ends[i]
+			}
+		}
+		text, pending = text[:0], upTo
 	}
-	return m
+	for i, a := range arrows {
+		out[i] = Message{ID: b.idOf(a), From: a.from, To: a.to, Sent: a.sent, At: b.atOf(a), Drop: b.name(a.drop), Late: b.name(a.late), Dup: a.dup, Corrupt: a.corr}
+		switch {
+		case a.payload > 0:
+			out[i].Payload = b.texts.at(int(a.payload) - 1)
+		case a.payload < 0:
+			text = sim.AppendPayload(text, b.values.at(int(-a.payload)-1))
+			ends[i] = int32(len(text))
+			if len(text) >= flushAt {
+				flush(i + 1)
+			}
+		}
+	}
+	flush(len(arrows))
+	return out
 }
 
 func (b *builder) index(id uint64) (int, bool) {
+	if i, ok := b.indexed(id); ok {
+		return i, true
+	}
+	if off := id - b.idBase; id >= b.idBase && off < uint64(b.n) {
+		if a := b.msg(int(off)); a.id == uint32(off) && !a.dup {
+			return int(off), true
+		}
+	}
+	return 0, false
+}
+
+// indexed looks id up in idx and far only.
+func (b *builder) indexed(id uint64) (int, bool) {
 	if id < maxDenseID {
 		if p := id / idxPage; p < uint64(len(b.idx)) && b.idx[p] != nil {
 			i := b.idx[p][id%idxPage]
@@ -576,10 +610,13 @@ func (b *builder) send(r *sim.Record, t int64) {
 		b.dropped++
 		return
 	}
-	b.setIndex(r.ID, b.n)
+	i := b.n
 	a := b.push()
 	*a = arrow{from: r.Node, to: r.Peer, sent: t, dt: inFlight}
 	b.setID(a, r.ID)
+	if _, ok := b.indexed(r.ID); ok || a.id != uint32(i) {
+		b.setIndex(r.ID, i) // not where index looks first, or sent before
+	}
 	switch {
 	case r.Payload != "":
 		a.payload = int32(b.texts.add(r.Payload)) + 1

@@ -535,3 +535,82 @@ func TestFaultEndsAndSpares(t *testing.T) {
 		t.Errorf("out of the cluster: %v, want %v (node, from, to)", left, wantLeft)
 	}
 }
+
+// TestIndexAsMap: a send's arrow is found by its id whether it sits at
+// its id's offset (not in the index) or not (after a duplicate copy, a
+// gap in the ids, an id sent again or one below the first), as a map
+// from id to the arrow of its latest send would find it.
+func TestIndexAsMap(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var b builder
+		b.maxMsgs, b.maxLogs, b.maxNode, b.eager = 1000, 10, -1, 10
+		latest := map[uint64]int{} // id → index of its latest send's arrow
+		var sent []uint64
+		next := rapid.Uint64Range(0, 1<<25).Draw(t, "first")
+		for i, n := 0, rapid.IntRange(1, 200).Draw(t, "records"); i < n; i++ {
+			switch op := rapid.IntRange(0, 9).Draw(t, "op"); {
+			case op < 6 || len(sent) == 0:
+				id := next
+				switch rapid.IntRange(0, 9).Draw(t, "id") {
+				case 0: // a gap
+					id += rapid.Uint64Range(1, 3).Draw(t, "gap")
+				case 1: // sent again
+					if len(sent) > 0 {
+						id = rapid.SampledFrom(sent).Draw(t, "again")
+					}
+				case 2: // below the first
+					id = rapid.Uint64Range(0, sent0(sent, next)).Draw(t, "low")
+				}
+				next = max(next, id+1)
+				latest[id] = b.n
+				sent = append(sent, id)
+				b.add(&sim.Record{Kind: "send", ID: id})
+			default: // an arrival: a duplicate copy if its arrow has one already
+				b.add(&sim.Record{Kind: "deliver", ID: rapid.SampledFrom(sent).Draw(t, "deliver")})
+			}
+		}
+		for id, want := range latest {
+			if got, ok := b.index(id); !ok || got != want {
+				t.Fatalf("index(%d) = %d, %v; want %d", id, got, ok, want)
+			}
+		}
+		for _, id := range []uint64{next, next + 1<<20} {
+			if i, ok := b.index(id); ok {
+				t.Fatalf("index(%d) = %d for an id never sent", id, i)
+			}
+		}
+	})
+}
+
+func sent0(sent []uint64, next uint64) uint64 {
+	if len(sent) == 0 {
+		return next
+	}
+	return sent[0]
+}
+
+// TestMessagesShareRenderedText: payloads rendered into shared strings
+// (flushed every 32 KB or so) read as RenderPayload renders each alone,
+// long ones cut included.
+func TestMessagesShareRenderedText(t *testing.T) {
+	type body struct {
+		N    int
+		Text string
+	}
+	rec := &Recorder{}
+	var want []string
+	for i := range 3000 {
+		v := body{N: i, Text: strings.Repeat("x", i%700)}
+		want = append(want, sim.RenderPayload(v))
+		rec.Record(&sim.Record{At: sim.Time(i), Kind: "send", ID: uint64(i + 1), Value: v})
+	}
+	d := Build(&scenarios.Result{Scenario: "t", SimTimeNs: 3000, Status: scenarios.StatusOK}, rec, Options{})
+	if len(d.Messages) != len(want) {
+		t.Fatalf("%d messages, want %d", len(d.Messages), len(want))
+	}
+	for i, m := range d.Messages {
+		if m.Payload != want[i] {
+			t.Fatalf("message %d: payload %q, want %q", i, m.Payload, want[i])
+		}
+	}
+}
