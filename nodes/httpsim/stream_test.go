@@ -206,7 +206,7 @@ func TestHandlerReadsAStreamedBody(t *testing.T) {
 // so the head and every chunk leave together and, each with its own
 // latency, may overtake one another; with dup > 0 some messages come
 // twice. The client reads the body within timeout.
-func burstRun(t testing.TB, seed uint64, parts int, dup float64, timeout time.Duration) (hash uint64, body string, err error, inFlight int) {
+func burstRun(t testing.TB, seed uint64, parts int, dup float64, timeout time.Duration) (hash uint64, body string, inFlight int, err error) {
 	w := sim.New(seed, sim.Options{})
 	nw, nerr := network.New(w, 2, network.Link{Latency: network.Dist{Kind: network.Uniform, Min: time.Millisecond, Max: 3 * time.Millisecond}, Duplicate: dup})
 	if nerr != nil {
@@ -240,7 +240,7 @@ func burstRun(t testing.TB, seed uint64, parts int, dup float64, timeout time.Du
 	if rerr := w.Run(); rerr != nil {
 		t.Fatal(rerr)
 	}
-	return w.TraceHash(), body, err, httpsim.CallsInFlight(hn)
+	return w.TraceHash(), body, httpsim.CallsInFlight(hn), err
 }
 
 // Chunks flushed at one instant may overtake the head and one another,
@@ -253,7 +253,7 @@ func TestChunksThatOvertakeTheHeadAreKept(t *testing.T) {
 	}{{2, 0}, {3, 0}, {6, 0}, {6, 0.5}} {
 		want := "abcdef"[:tc.parts] + "."
 		for seed := uint64(1); seed <= 40; seed++ {
-			h1, body, err, inFlight := burstRun(t, seed, tc.parts, tc.dup, time.Second)
+			h1, body, inFlight, err := burstRun(t, seed, tc.parts, tc.dup, time.Second)
 			if body != want || err != nil {
 				t.Fatalf("%+v seed %d: body %q, error %v: want %q", tc, seed, body, err, want)
 			}
@@ -275,7 +275,7 @@ func TestChunksOfAFailedCallAreDropped(t *testing.T) {
 	failed := 0
 	for seed := uint64(1); seed <= 40; seed++ {
 		// Links take 1-3ms each way: some calls end before the head.
-		_, body, err, inFlight := burstRun(t, seed, 4, 0, 4*time.Millisecond)
+		_, body, inFlight, err := burstRun(t, seed, 4, 0, 4*time.Millisecond)
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
 			failed++
