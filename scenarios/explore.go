@@ -388,20 +388,36 @@ func (x *explorer) addCorpus(c CorpusEntry) {
 // pickEntry.
 func (x *explorer) pick() CorpusEntry {
 	if x.rng.IntN(2) == 0 && len(x.corpusFeats) > 0 {
-		var total float64
-		for _, f := range x.corpusFeats {
-			total += 1 / float64(x.count[f])
-		}
-		r := x.rng.Float64() * total
-		for _, f := range x.corpusFeats {
-			w := 1 / float64(x.count[f])
-			if r < w {
-				return x.sum.Corpus[x.favored[f]]
-			}
-			r -= w
+		if f, ok := x.rareFeature(false); ok {
+			return x.sum.Corpus[x.favored[f]]
 		}
 	}
 	return x.pickEntry()
+}
+
+// rareFeature draws a feature the corpus reached, with weight 1/(runs
+// that reached it), among marked events only when events is set; false
+// when rounding leaves none drawn.
+func (x *explorer) rareFeature(events bool) (string, bool) {
+	in := func(f string) bool { return !events || strings.HasPrefix(f, eventFeature) }
+	var total float64
+	for _, f := range x.corpusFeats {
+		if in(f) {
+			total += 1 / float64(x.count[f])
+		}
+	}
+	r := x.rng.Float64() * total
+	for _, f := range x.corpusFeats {
+		if !in(f) {
+			continue
+		}
+		w := 1 / float64(x.count[f])
+		if r < w {
+			return f, true
+		}
+		r -= w
+	}
+	return "", false
 }
 
 // pickEntry chooses a corpus entry, weighted toward rare features and small
@@ -457,55 +473,39 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 	if x.events == 0 || x.rng.IntN(3) != 0 {
 		return CorpusEntry{}, false
 	}
-	var total float64
-	for _, f := range x.corpusFeats {
-		if strings.HasPrefix(f, eventFeature) {
-			total += 1 / float64(x.count[f])
+	f, ok := x.rareFeature(true)
+	if !ok {
+		return CorpusEntry{}, false
+	}
+	parent := x.sum.Corpus[x.favored[f]]
+	i, _ := slices.BinarySearch(parent.Features, f)
+	if i >= len(parent.At) || len(parent.At[i]) == 0 {
+		return CorpusEntry{}, false
+	}
+	j := x.rng.IntN(len(parent.At[i]))
+	t, node := parent.At[i][j], parent.By[i][j]
+	sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
+	h := horizon(sc)
+	if node < 0 || t >= h || (sc.Nodes > 0 && node >= sc.Nodes) {
+		return CorpusEntry{}, false
+	}
+	// The node stops a few message latencies after the moment,
+	// briefly: back while the protocol is still in that phase.
+	g, ok := x.stopFault(faults.NodeID(node), t+x.logDuration(time.Millisecond, 8*time.Millisecond), time.Millisecond, 64*time.Millisecond)
+	if !ok {
+		return CorpusEntry{}, false
+	}
+	sc.Faults = append(sc.Faults, clampEnd(g, h))
+	if sc.Nodes > 1 && x.rng.IntN(2) == 0 {
+		// A peer stops for longer, before it hears of the moment.
+		peer := x.otherNode(sc.Nodes, faults.NodeID(node))
+		at := t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
+		if p, ok := x.stopFault(peer, at, 16*time.Millisecond, 512*time.Millisecond); ok {
+			sc.Faults = append(sc.Faults, clampEnd(p, h))
 		}
 	}
-	r := x.rng.Float64() * total
-	for _, f := range x.corpusFeats {
-		if !strings.HasPrefix(f, eventFeature) {
-			continue
-		}
-		if w := 1 / float64(x.count[f]); r >= w {
-			r -= w
-			continue
-		}
-		parent := x.sum.Corpus[x.favored[f]]
-		i, _ := slices.BinarySearch(parent.Features, f)
-		if i >= len(parent.At) || len(parent.At[i]) == 0 {
-			return CorpusEntry{}, false
-		}
-		j := x.rng.IntN(len(parent.At[i]))
-		t, node := parent.At[i][j], parent.By[i][j]
-		sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
-		h := horizon(sc)
-		if node < 0 || t >= h || (sc.Nodes > 0 && node >= sc.Nodes) {
-			return CorpusEntry{}, false
-		}
-		// The node stops a few message latencies after the moment,
-		// briefly: back while the protocol is still in that phase.
-		g, ok := x.stopFault(faults.NodeID(node), t+x.logDuration(time.Millisecond, 8*time.Millisecond), time.Millisecond, 64*time.Millisecond)
-		if !ok {
-			return CorpusEntry{}, false
-		}
-		sc.Faults = append(sc.Faults, clampEnd(g, h))
-		if sc.Nodes > 1 && x.rng.IntN(2) == 0 {
-			// A peer stops for longer, before it hears of the moment.
-			peer := faults.NodeID(x.rng.IntN(sc.Nodes - 1))
-			if peer >= faults.NodeID(node) {
-				peer++
-			}
-			at := t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
-			if p, ok := x.stopFault(peer, at, 16*time.Millisecond, 512*time.Millisecond); ok {
-				sc.Faults = append(sc.Faults, clampEnd(p, h))
-			}
-		}
-		slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
-		return CorpusEntry{Seed: parent.Seed, Schedule: sc, Origin: "strike"}, true
-	}
-	return CorpusEntry{}, false
+	slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
+	return CorpusEntry{Seed: parent.Seed, Schedule: sc, Origin: "strike"}, true
 }
 
 // stopFault returns a fault that stops node at, for lo to hi: a crash,
@@ -644,7 +644,7 @@ func (x *explorer) mutateOne(op string, sc *faults.Schedule, idx []int, h time.D
 		sc.Faults[i].At = time.Duration(x.rng.Int64N(int64(h)))
 		sc.Faults[i] = clampEnd(sc.Faults[i], h)
 	case "nudge": // shift one a little: 1ms to h/20, either way
-		d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+		d := x.short(h)
 		if x.rng.IntN(2) == 0 {
 			d = -d
 		}
@@ -687,9 +687,9 @@ func (x *explorer) aim(sc *faults.Schedule, idx []int, parent CorpusEntry, h tim
 	}
 	// Half the time within a few message latencies of the moment: a
 	// crash between a vote and the append that follows it.
-	d := x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+	d := x.short(h)
 	if x.rng.IntN(2) == 0 {
-		d = x.logDuration(time.Millisecond, min(aimNear, max(h/20, 2*time.Millisecond)))
+		d = x.logDuration(time.Millisecond, min(aimNear, shortMax(h)))
 	}
 	if x.rng.IntN(4) == 0 {
 		d = -d
@@ -722,24 +722,40 @@ func (x *explorer) aimPeer(sc *faults.Schedule, t time.Duration, node faults.Nod
 	if !ok {
 		return
 	}
-	peer := faults.NodeID(x.rng.IntN(sc.Nodes - 1))
-	if peer >= node {
-		peer++
-	}
+	peer := x.otherNode(sc.Nodes, node)
 	g.Nodes = []faults.NodeID{peer}
-	d := x.logDuration(time.Millisecond, min(aimNear, max(h/20, 2*time.Millisecond)))
+	d := x.logDuration(time.Millisecond, min(aimNear, shortMax(h)))
 	if x.rng.IntN(4) == 0 {
 		d = -d
 	}
 	g.At = max(t+d, 0)
 	if lasts(g.Kind) {
-		g.For = x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+		g.For = x.short(h)
 	}
 	sc.Faults = append(sc.Faults, clampEnd(g, h))
 }
 
 // aimNear bounds the offset of half the aimed faults from their moment.
 const aimNear = 16 * time.Millisecond
+
+// otherNode draws one of n nodes other than node.
+func (x *explorer) otherNode(n int, node faults.NodeID) faults.NodeID {
+	peer := faults.NodeID(x.rng.IntN(n - 1))
+	if peer >= node {
+		peer++
+	}
+	return peer
+}
+
+// short draws a short fault length, 1ms to shortMax(h), log-uniform: a
+// crash that restarts, or a pause that ends, while the protocol is still
+// in the phase it was in.
+func (x *explorer) short(h time.Duration) time.Duration {
+	return x.logDuration(time.Millisecond, shortMax(h))
+}
+
+// shortMax is a twentieth of the horizon h, at least 2ms.
+func shortMax(h time.Duration) time.Duration { return max(h/20, 2*time.Millisecond) }
 
 // atNode aims f at node: a fault of a node kind (a link fault is
 // swapped, half the time, for a donor's node fault, at f's time), on that
@@ -748,7 +764,7 @@ const aimNear = 16 * time.Millisecond
 // phase the moment marked, so a voter forgets a vote in the term it gave
 // it, or a new leader misses its first appends.
 func (x *explorer) atNode(f faults.Fault, node faults.NodeID, h time.Duration) faults.Fault {
-	if len(f.Nodes) == 0 || !stops(f.Kind) && x.rng.IntN(2) == 0 {
+	if len(f.Nodes) == 0 || !stopsNode(f.Kind) && x.rng.IntN(2) == 0 {
 		if g, ok := x.nodeDonor(); ok {
 			g.At = f.At
 			f = g
@@ -759,7 +775,7 @@ func (x *explorer) atNode(f faults.Fault, node faults.NodeID, h time.Duration) f
 	}
 	f.Nodes = []faults.NodeID{node}
 	if lasts(f.Kind) && x.rng.IntN(2) == 0 {
-		f.For = x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond))
+		f.For = x.short(h)
 	}
 	return f
 }
@@ -771,12 +787,6 @@ func lasts(k faults.Kind) bool {
 		return false
 	}
 	return true
-}
-
-// stops reports whether a fault of kind k stops a node or cuts it off:
-// what a fault aimed at one node's moment is mostly for.
-func stops(k faults.Kind) bool {
-	return k == faults.Crash || k == faults.Pause || k == faults.Isolate
 }
 
 // nodeDonor returns a fault aimed at nodes from a random corpus entry,
@@ -797,7 +807,7 @@ func (x *explorer) nodeDonor() (faults.Fault, bool) {
 			continue
 		}
 		f := sc.Faults[idx[x.rng.IntN(len(idx))]]
-		if stops(f.Kind) {
+		if stopsNode(f.Kind) {
 			return f, true
 		}
 		if !found {
@@ -818,7 +828,7 @@ func (x *explorer) stack(sc *faults.Schedule, idx []int, h time.Duration) bool {
 	g.Nodes = slices.Clone(f.Nodes)
 	g.At = f.At + time.Duration(x.rng.Int64N(int64(max(f.For, time.Millisecond))))
 	if x.rng.IntN(4) == 0 {
-		g.At = max(f.At-x.logDuration(time.Millisecond, max(h/20, 2*time.Millisecond)), 0)
+		g.At = max(f.At-x.short(h), 0)
 	}
 	sc.Faults = append(sc.Faults, clampEnd(g, h))
 	return true

@@ -56,13 +56,9 @@ func RenderPayload(payload any) string {
 	case fmt.Stringer:
 		s = v.String()
 	default:
-		b := textBufs.Get().(*textBuf)
-		formatValue(b, reflect.ValueOf(v), 0)
-		s = string(*b)
-		if cap(*b) <= 4*MaxPayloadBytes { // keep the pool's buffers small
-			*b = (*b)[:0]
-			textBufs.Put(b)
-		}
+		t := formatPooled(v)
+		s = string(*t)
+		releaseText(t)
 	}
 	if len(s) > MaxPayloadBytes {
 		s = s[:payloadCut(s)] + "…"
@@ -84,18 +80,29 @@ func AppendPayload(b []byte, payload any) []byte {
 	default:
 		// formatValue bounds the text by its buffer's length: a buffer of
 		// its own, copied.
-		t := textBufs.Get().(*textBuf)
-		formatValue(t, reflect.ValueOf(v), 0)
+		t := formatPooled(v)
 		b = append(b, *t...)
-		if cap(*t) <= 4*MaxPayloadBytes {
-			*t = (*t)[:0]
-			textBufs.Put(t)
-		}
+		releaseText(t)
 	}
 	if len(b)-start > MaxPayloadBytes {
 		b = append(b[:start+payloadCut(b[start:])], "…"...)
 	}
 	return b
+}
+
+// formatPooled formats v (%+v, pointers followed) into a buffer from
+// the pool; releaseText gives it back.
+func formatPooled(v any) *textBuf {
+	t := textBufs.Get().(*textBuf)
+	formatValue(t, reflect.ValueOf(v), 0)
+	return t
+}
+
+func releaseText(t *textBuf) {
+	if cap(*t) <= 4*MaxPayloadBytes { // keep the pool's buffers small
+		*t = (*t)[:0]
+		textBufs.Put(t)
+	}
 }
 
 // payloadCut is where a text longer than MaxPayloadBytes is cut: at

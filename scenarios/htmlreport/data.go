@@ -656,7 +656,10 @@ func (b *builder) addOther(r *sim.Record, t int64) {
 		b.openSpan(spanKey{r.Kind, r.Node, -1, ""}, t)
 		b.faultEnds.down(r.Kind, r.Node, t)
 	case "restart", "resume":
-		kind := map[string]string{"restart": "crash", "resume": "pause"}[r.Kind]
+		kind := "crash"
+		if r.Kind == "resume" {
+			kind = "pause"
+		}
 		b.closeSpan(spanKey{kind, r.Node, -1, ""}, t)
 		for _, k := range b.faultEnds.up(kind, r.Node) {
 			b.closeSpan(k, t)

@@ -56,9 +56,8 @@ var pipelineTail = sync.OnceValue(func() []scenarios.Param {
 // pipelineKeys are the names of a pipeline Config's keys, listed once
 // instead of for every run.
 var pipelineKeys = sync.OnceValue(func() []string {
-	var probe pipeline.Config
 	var names []string
-	for _, p := range probe.Params() {
+	for _, p := range pipelineTail()[1:] { // after the load shape
 		names = append(names, p.Name)
 	}
 	return names

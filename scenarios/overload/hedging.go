@@ -35,8 +35,8 @@ var Hedging = &scenarios.Scenario{
 		"on duplicate work, and throughput falls while latency grows; the p95 delay follows the latency up " +
 		"and hedges far fewer. Reports hedge_rate (hedges per request), capacity_rps, offered_rps (requests " +
 		"per second of the run), utilization (calls served over capacity) and the common request metrics; " +
-		"checks that no request started more than 1 + hedge.max_hedges attempts (retry.max_attempts + " +
-		"hedge.max_hedges with retries on), as the client counts them.",
+		"checks that no request put more than 1 + hedge.max_hedges attempts on the wire (retry.max_attempts + " +
+		"hedge.max_hedges with retries on), as the client counts its sends.",
 	Params: []scenarios.Param{
 		{Name: "hedge", Default: "p95", Kind: scenarios.String, Choices: hedgePolicies, Help: "hedging policy: off, a fixed delay, or the p95 of recent latencies"},
 		{Name: "hedge_delay", Default: "30ms", Kind: scenarios.Duration, Help: "hedge delay for hedge=delay, and for hedge=p95 until it has 20 latencies"},
