@@ -113,6 +113,7 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		count:   map[string]int{},
 		favored: map[string]int{},
 		kinds:   map[faults.Kind]bool{},
+		byNode:  map[string]bool{},
 		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
 	}
 	pending := slices.Clone(o.Corpus)
@@ -134,6 +135,11 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 			switch {
 			case len(pending) > 0:
 				cands, pending = append(cands, pending[0]), pending[1:]
+			case x.sum.Runs+len(cands) < calmRuns:
+				// The first runs are calm: no faults, so that strikes see
+				// the protocol's ordinary moments one at a time.
+				cands = append(cands, CorpusEntry{Seed: nextSeed, Schedule: x.calm(), Origin: "calm"})
+				nextSeed++
 			case x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0 || x.rng.Float64() < x.freshShare():
 				// Some runs stay fresh nemesis seeds, so the search never
 				// does much worse than random seeds.
@@ -191,6 +197,7 @@ type explorer struct {
 	favored     map[string]int
 	corpusFeats []string
 	events      int                  // how many of corpusFeats are marked events
+	byNode      map[string]bool      // the features of corpusFeats whose moments name a node
 	kinds       map[faults.Kind]bool // the fault kinds the corpus holds
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
@@ -221,6 +228,15 @@ func (x *explorer) runBatch(cands []CorpusEntry) []*Result {
 	return out
 }
 
+// calmRuns is how many of the first runs have no faults.
+const calmRuns = 2
+
+// calm is the schedule of a calm run: only the heal that ends the fault
+// phase, so that faults added to it stay within that phase.
+func (x *explorer) calm() *faults.Schedule {
+	return &faults.Schedule{Faults: []faults.Fault{{At: x.nv.Duration("nemesis.duration"), Kind: faults.Heal}}}
+}
+
 // freshSeedStride separates the fresh seeds of explorer seeds.
 const freshSeedStride = 1_000_000
 
@@ -232,7 +248,7 @@ const freshSeedStride = 1_000_000
 func (x *explorer) freshShare() float64 {
 	f := float64(x.yield[0]+1) / float64(x.tries[0]+2)
 	m := float64(x.yield[1]+1) / float64(x.tries[1]+2)
-	return min(max(f/(f+m), 0.15), 0.5)
+	return min(max(f/(f+m), 0.1), 0.25)
 }
 
 // take scores one run; it returns true when the exploration should stop.
@@ -249,6 +265,8 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		}
 		sched.Nodes = res.nodes
 		c.Schedule = sched
+	} else if c.Schedule.Nodes == 0 {
+		c.Schedule.Nodes = res.nodes
 	}
 	c.Lines = c.Schedule.Lines()
 	c.Features, c.At, c.By = features(c.Schedule, res)
@@ -261,7 +279,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 	}
 	x.sum.Features = len(x.count)
 	arm := 1 // a mutant
-	if c.Origin == "seed" {
+	if c.Origin == "seed" || c.Origin == "calm" {
 		arm = 0
 	}
 	if c.Origin != "corpus" {
@@ -366,7 +384,10 @@ func (x *explorer) addCorpus(c CorpusEntry) {
 	for _, f := range c.Schedule.Faults {
 		x.kinds[f.Kind] = true
 	}
-	for _, f := range c.Features {
+	for k, f := range c.Features {
+		if k < len(c.By) && len(c.By[k]) > 0 && c.By[k][0] >= 0 {
+			x.byNode[f] = true
+		}
 		j, ok := x.favored[f]
 		if !ok {
 			x.corpusFeats = append(x.corpusFeats, f)
@@ -470,28 +491,46 @@ func (x *explorer) mutate() CorpusEntry {
 // Marked events are the dangerous moments of a protocol, however common:
 // this makes sure each is struck often, not only when it is also rare.
 func (x *explorer) strike() (CorpusEntry, bool) {
-	if x.events == 0 || x.rng.IntN(3) != 0 {
+	if x.rng.IntN(6) == 0 {
 		return CorpusEntry{}, false
 	}
-	f, ok := x.rareFeature(true)
-	if !ok {
-		return CorpusEntry{}, false
+	event := x.events > 0 && x.rng.IntN(2) == 0
+	var parent CorpusEntry
+	var t time.Duration
+	node := -1
+	if event {
+		f, ok := x.rareFeature(true)
+		if !ok {
+			return CorpusEntry{}, false
+		}
+		parent = x.sum.Corpus[x.favored[f]]
+		i, _ := slices.BinarySearch(parent.Features, f)
+		if i >= len(parent.At) || len(parent.At[i]) == 0 || i >= len(parent.By) {
+			return CorpusEntry{}, false
+		}
+		j := x.rng.IntN(len(parent.At[i]))
+		t, node = parent.At[i][j], parent.By[i][j]
+	} else {
+		parent = x.pickSmall()
+		var ok bool
+		if t, node, ok = x.anyMoment(parent); !ok {
+			return CorpusEntry{}, false
+		}
 	}
-	parent := x.sum.Corpus[x.favored[f]]
-	i, _ := slices.BinarySearch(parent.Features, f)
-	if i >= len(parent.At) || len(parent.At[i]) == 0 {
-		return CorpusEntry{}, false
-	}
-	j := x.rng.IntN(len(parent.At[i]))
-	t, node := parent.At[i][j], parent.By[i][j]
 	sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
 	h := horizon(sc)
 	if node < 0 || t >= h || (sc.Nodes > 0 && node >= sc.Nodes) {
 		return CorpusEntry{}, false
 	}
-	// The node stops a few message latencies after the moment,
-	// briefly: back while the protocol is still in that phase.
-	g, ok := x.stopFault(faults.NodeID(node), t+x.logDuration(time.Millisecond, 8*time.Millisecond), time.Millisecond, 64*time.Millisecond)
+	lo, hi := time.Millisecond, 64*time.Millisecond
+	if !event && x.rng.IntN(2) == 0 {
+		lo, hi = 64*time.Millisecond, max(h/8, 128*time.Millisecond)
+	}
+	at := t + x.logDuration(time.Millisecond, 8*time.Millisecond)
+	if !event && x.rng.IntN(4) == 0 {
+		at = t - x.logDuration(time.Millisecond, 4*time.Millisecond)
+	}
+	g, ok := x.stopFault(faults.NodeID(node), at, lo, hi)
 	if !ok {
 		return CorpusEntry{}, false
 	}
@@ -506,6 +545,57 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 	}
 	slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
 	return CorpusEntry{Seed: parent.Seed, Schedule: sc, Origin: "strike"}, true
+}
+
+// pickSmall draws a corpus entry with weight 1/(1+faults)²: the calm
+// runs and the entries of one or two faults first.
+func (x *explorer) pickSmall() CorpusEntry {
+	ws := make([]float64, len(x.sum.Corpus))
+	var total float64
+	for i, e := range x.sum.Corpus {
+		n := float64(1 + len(active(e.Schedule)))
+		ws[i] = 1 / (n * n)
+		total += ws[i]
+	}
+	r := x.rng.Float64() * total
+	for i, w := range ws {
+		if r < w {
+			return x.sum.Corpus[i]
+		}
+		r -= w
+	}
+	return x.sum.Corpus[len(x.sum.Corpus)-1]
+}
+
+// anyMoment draws, uniformly, one of the moments at which a node of e's
+// run reached one of its features.
+func (x *explorer) anyMoment(e CorpusEntry) (time.Duration, int, bool) {
+	type moment struct {
+		t    time.Duration
+		node int
+	}
+	seen := map[moment]bool{}
+	var ms []moment
+	for i := range e.By {
+		for j, node := range e.By[i] {
+			m := moment{e.At[i][j], node}
+			if node >= 0 && m.t > 0 && !seen[m] {
+				seen[m] = true
+				ms = append(ms, m)
+			}
+		}
+	}
+	if len(ms) == 0 {
+		return 0, -1, false
+	}
+	slices.SortFunc(ms, func(a, b moment) int {
+		if a.t != b.t {
+			return int(a.t - b.t)
+		}
+		return a.node - b.node
+	})
+	m := ms[x.rng.IntN(len(ms))]
+	return m.t, m.node, true
 }
 
 // stopFault returns a fault that stops node at, for lo to hi: a crash,
