@@ -113,7 +113,6 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		count:   map[string]int{},
 		favored: map[string]int{},
 		kinds:   map[faults.Kind]bool{},
-		byNode:  map[string]bool{},
 		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
 	}
 	pending := slices.Clone(o.Corpus)
@@ -152,8 +151,9 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		attempts += len(cands)
 		results := x.runBatch(cands)
 		for i, res := range results {
-			if res.Status == StatusBadInput && cands[i].Schedule == nil {
-				// The nemesis's own run is refused: nothing to explore.
+			if res.Status == StatusBadInput && (cands[i].Schedule == nil || cands[i].Origin == "calm") {
+				// The nemesis's own run, or a calm one, is refused:
+				// nothing to explore.
 				return nil, &BadInputError{Err: fmt.Errorf("%s seed %d: %s", s.Name, cands[i].Seed, res.Error)}
 			}
 			if x.take(cands[i], res) {
@@ -197,7 +197,7 @@ type explorer struct {
 	favored     map[string]int
 	corpusFeats []string
 	events      int                  // how many of corpusFeats are marked events
-	byNode      map[string]bool      // the features of corpusFeats whose moments name a node
+	survey      []strikeSpec         // the survey's strikes still to make; nil before it is drawn
 	kinds       map[faults.Kind]bool // the fault kinds the corpus holds
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
@@ -248,7 +248,7 @@ const freshSeedStride = 1_000_000
 func (x *explorer) freshShare() float64 {
 	f := float64(x.yield[0]+1) / float64(x.tries[0]+2)
 	m := float64(x.yield[1]+1) / float64(x.tries[1]+2)
-	return min(max(f/(f+m), 0.1), 0.25)
+	return min(max(f/(f+m), 0.05), 0.15)
 }
 
 // take scores one run; it returns true when the exploration should stop.
@@ -384,10 +384,7 @@ func (x *explorer) addCorpus(c CorpusEntry) {
 	for _, f := range c.Schedule.Faults {
 		x.kinds[f.Kind] = true
 	}
-	for k, f := range c.Features {
-		if k < len(c.By) && len(c.By[k]) > 0 && c.By[k][0] >= 0 {
-			x.byNode[f] = true
-		}
+	for _, f := range c.Features {
 		j, ok := x.favored[f]
 		if !ok {
 			x.corpusFeats = append(x.corpusFeats, f)
@@ -483,68 +480,121 @@ func (x *explorer) mutate() CorpusEntry {
 	return CorpusEntry{Seed: seed, Schedule: sc, Origin: strings.Join(made, ",")}
 }
 
-// strike returns, for a third of the mutants once the scenario has
-// marked events (StateCover.Mark), a schedule aimed at one: an event
-// drawn by rarity, the entry favored for it, one of the moments it was
-// reached, and a fault that stops that node a few milliseconds later for
-// a short while, half the time with a second one on a peer (aimPeer).
-// Marked events are the dangerous moments of a protocol, however common:
-// this makes sure each is struck often, not only when it is also rare.
+// strike returns, for most mutants, a schedule that stops a node at a
+// moment its run reached: a crash, pause or isolation a few milliseconds
+// after (or, for a quarter of the moments of small runs, just before).
+// Half the strikes aim at an event the scenario marked
+// (StateCover.Mark), drawn by rarity, in the entry favored for it, with
+// a short stop: the dangerous moments of a protocol, however common.
+// The others aim at any moment of a small entry (pickSmall: the calm
+// runs first), with a short or a long stop; the survey makes sure each
+// moment of the calm runs is struck with each kind and length once
+// before any is struck again.
 func (x *explorer) strike() (CorpusEntry, bool) {
 	if x.rng.IntN(6) == 0 {
 		return CorpusEntry{}, false
 	}
-	event := x.events > 0 && x.rng.IntN(2) == 0
-	var parent CorpusEntry
-	var t time.Duration
-	node := -1
-	if event {
+	if x.events > 0 && x.rng.IntN(2) == 0 {
 		f, ok := x.rareFeature(true)
 		if !ok {
 			return CorpusEntry{}, false
 		}
-		parent = x.sum.Corpus[x.favored[f]]
+		parent := x.sum.Corpus[x.favored[f]]
 		i, _ := slices.BinarySearch(parent.Features, f)
 		if i >= len(parent.At) || len(parent.At[i]) == 0 || i >= len(parent.By) {
 			return CorpusEntry{}, false
 		}
 		j := x.rng.IntN(len(parent.At[i]))
-		t, node = parent.At[i][j], parent.By[i][j]
-	} else {
-		parent = x.pickSmall()
-		var ok bool
-		if t, node, ok = x.anyMoment(parent); !ok {
-			return CorpusEntry{}, false
-		}
+		return x.strikeAt(parent, strikeSpec{t: parent.At[i][j], node: parent.By[i][j], peer: x.rng.IntN(2) == 0})
 	}
-	sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
-	h := horizon(sc)
-	if node < 0 || t >= h || (sc.Nodes > 0 && node >= sc.Nodes) {
-		return CorpusEntry{}, false
+	if sp, ok := x.nextSurvey(); ok {
+		return x.strikeAt(x.sum.Corpus[sp.entry], sp)
 	}
-	lo, hi := time.Millisecond, 64*time.Millisecond
-	if !event && x.rng.IntN(2) == 0 {
-		lo, hi = 64*time.Millisecond, max(h/8, 128*time.Millisecond)
-	}
-	at := t + x.logDuration(time.Millisecond, 8*time.Millisecond)
-	if !event && x.rng.IntN(4) == 0 {
-		at = t - x.logDuration(time.Millisecond, 4*time.Millisecond)
-	}
-	g, ok := x.stopFault(faults.NodeID(node), at, lo, hi)
+	parent := x.pickSmall()
+	t, node, ok := x.anyMoment(parent)
 	if !ok {
 		return CorpusEntry{}, false
 	}
+	return x.strikeAt(parent, strikeSpec{t: t, node: node, long: x.rng.IntN(2) == 0, early: x.rng.IntN(4) == 0, peer: x.rng.IntN(2) == 0})
+}
+
+// strikeSpec is what a strike aims at: a moment t of node, and how.
+type strikeSpec struct {
+	entry int // the corpus entry, for the survey
+	t     time.Duration
+	node  int
+	kind  faults.Kind // 0: drawn among the stop kinds the corpus holds
+	long  bool        // a long stop (64ms to an eighth of the fault phase), not a short one (1ms to 64ms)
+	early bool        // 1ms to 4ms before the moment, not 1ms to 8ms after
+	peer  bool        // also stop a peer for longer, before it hears of the moment
+}
+
+// strikeAt returns parent's schedule with the strike sp added.
+func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, bool) {
+	sc := &faults.Schedule{Nodes: parent.Schedule.Nodes, Faults: slices.Clone(parent.Schedule.Faults)}
+	h := horizon(sc)
+	if sp.node < 0 || sp.t >= h || (sc.Nodes > 0 && sp.node >= sc.Nodes) {
+		return CorpusEntry{}, false
+	}
+	lo, hi := time.Millisecond, 64*time.Millisecond
+	if sp.long {
+		lo, hi = max(h/40, 64*time.Millisecond), max(h/8, 128*time.Millisecond)
+	}
+	at := sp.t + x.logDuration(time.Millisecond, 8*time.Millisecond)
+	if sp.early {
+		at = sp.t - x.logDuration(time.Millisecond, 4*time.Millisecond)
+	}
+	node := faults.NodeID(sp.node)
+	g, ok := x.stopFault(node, at, lo, hi)
+	if !ok {
+		return CorpusEntry{}, false
+	}
+	if sp.kind != 0 {
+		g.Kind = sp.kind
+	}
 	sc.Faults = append(sc.Faults, clampEnd(g, h))
-	if sc.Nodes > 1 && x.rng.IntN(2) == 0 {
-		// A peer stops for longer, before it hears of the moment.
-		peer := x.otherNode(sc.Nodes, faults.NodeID(node))
-		at := t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
+	if sp.peer && sc.Nodes > 1 {
+		peer := x.otherNode(sc.Nodes, node)
+		at := sp.t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
 		if p, ok := x.stopFault(peer, at, 16*time.Millisecond, 512*time.Millisecond); ok {
 			sc.Faults = append(sc.Faults, clampEnd(p, h))
 		}
 	}
 	slices.SortStableFunc(sc.Faults, func(a, b faults.Fault) int { return int(a.At - b.At) })
 	return CorpusEntry{Seed: parent.Seed, Schedule: sc, Origin: "strike"}, true
+}
+
+// nextSurvey returns the next strike of the survey: every moment of the
+// calm runs, struck with each stop kind the corpus holds, short and long,
+// in an order drawn once; false when it is done or there is nothing to
+// survey.
+func (x *explorer) nextSurvey() (strikeSpec, bool) {
+	if x.survey == nil {
+		x.survey = []strikeSpec{}
+		kinds := x.stopKinds()
+		for i, e := range x.sum.Corpus {
+			if e.Origin != "calm" {
+				continue
+			}
+			for _, m := range moments(e) {
+				for _, k := range kinds {
+					for _, long := range []bool{false, true} {
+						x.survey = append(x.survey, strikeSpec{entry: i, t: m.t, node: m.node, kind: k, long: long})
+					}
+				}
+			}
+		}
+		x.rng.Shuffle(len(x.survey), func(i, j int) { x.survey[i], x.survey[j] = x.survey[j], x.survey[i] })
+		for i := range x.survey {
+			x.survey[i].early = x.rng.IntN(4) == 0
+		}
+	}
+	if len(x.survey) == 0 {
+		return strikeSpec{}, false
+	}
+	sp := x.survey[0]
+	x.survey = x.survey[1:]
+	return sp, true
 }
 
 // pickSmall draws a corpus entry with weight 1/(1+faults)²: the calm
@@ -567,13 +617,15 @@ func (x *explorer) pickSmall() CorpusEntry {
 	return x.sum.Corpus[len(x.sum.Corpus)-1]
 }
 
-// anyMoment draws, uniformly, one of the moments at which a node of e's
-// run reached one of its features.
-func (x *explorer) anyMoment(e CorpusEntry) (time.Duration, int, bool) {
-	type moment struct {
-		t    time.Duration
-		node int
-	}
+// moment is when a node reached a feature.
+type moment struct {
+	t    time.Duration
+	node int
+}
+
+// moments lists, in time order, the distinct moments after the start
+// at which a node of e's run reached one of its features.
+func moments(e CorpusEntry) []moment {
 	seen := map[moment]bool{}
 	var ms []moment
 	for i := range e.By {
@@ -585,15 +637,21 @@ func (x *explorer) anyMoment(e CorpusEntry) (time.Duration, int, bool) {
 			}
 		}
 	}
-	if len(ms) == 0 {
-		return 0, -1, false
-	}
 	slices.SortFunc(ms, func(a, b moment) int {
 		if a.t != b.t {
 			return int(a.t - b.t)
 		}
 		return a.node - b.node
 	})
+	return ms
+}
+
+// anyMoment draws one of the moments of e uniformly.
+func (x *explorer) anyMoment(e CorpusEntry) (time.Duration, int, bool) {
+	ms := moments(e)
+	if len(ms) == 0 {
+		return 0, -1, false
+	}
 	m := ms[x.rng.IntN(len(ms))]
 	return m.t, m.node, true
 }
@@ -602,18 +660,24 @@ func (x *explorer) anyMoment(e CorpusEntry) (time.Duration, int, bool) {
 // pause or isolation, the kind drawn evenly among those the corpus holds
 // (so the nemesis's profile still rules); false when it holds none.
 func (x *explorer) stopFault(node faults.NodeID, at, lo, hi time.Duration) (faults.Fault, bool) {
-	var kinds []faults.Kind
-	for _, k := range []faults.Kind{faults.Crash, faults.Pause, faults.Isolate} {
-		if x.kinds[k] {
-			kinds = append(kinds, k)
-		}
-	}
+	kinds := x.stopKinds()
 	if len(kinds) == 0 {
 		return faults.Fault{}, false
 	}
 	f := faults.Fault{At: max(at, 0), Kind: kinds[x.rng.IntN(len(kinds))], Nodes: []faults.NodeID{node}}
 	f.For = x.logDuration(lo, hi)
 	return f, true
+}
+
+// stopKinds are the kinds of fault that stop a node that the corpus holds.
+func (x *explorer) stopKinds() []faults.Kind {
+	var kinds []faults.Kind
+	for _, k := range []faults.Kind{faults.Crash, faults.Pause, faults.Isolate} {
+		if x.kinds[k] {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
 }
 
 // horizon is the end of the fault phase: faults stay before it.
