@@ -18,8 +18,9 @@ type ExploreOptions struct {
 	// Seed seeds the explorer's own choices: the same Seed, Runs and
 	// corpus give the same exploration, whatever Workers is.
 	Seed uint64
-	// Random is how many of the first runs are plain nemesis seeds
-	// (Seed·10⁶, Seed·10⁶+1, ...) that fill the corpus; 0 means 10.
+	// Random is how many of the first runs are not mutants: two calm
+	// runs (no faults, seeds Seed·10⁶ and Seed·10⁶+1), then nemesis
+	// seeds (Seed·10⁶+2, ...) that fill the corpus; 0 means 10.
 	Random int
 	// Workers run a batch of candidates in parallel; < 1 means 1.
 	Workers int
@@ -85,13 +86,17 @@ const batch = 8
 // guided by coverage: it keeps the schedules whose runs reach a feature
 // no earlier run reached (a Sometimes or Reachable assertion made true, a
 // state fingerprint from Env.Cover, a new combination or overlap of fault
-// kinds, a check outcome) and mutates those, preferring the ones whose
-// features are rare and whose schedules are small: it aims faults at the
-// moments a rare feature was reached, nudges, scales, samples, stacks,
-// adds, removes, moves, retargets and combines faults (docs/cli.md). v
-// must have the common parameter nemesis; the first runs are the
-// nemesis's own schedules for seeds Seed·10⁶, Seed·10⁶+1, ..., and a
-// bandit sets how many later runs are further fresh seeds.
+// kinds, a check outcome). Most later runs are strikes: a crash, pause
+// or isolation of the node that reached a moment of a kept run, just
+// after it, short or long; the moments of the calm runs (no faults) are
+// surveyed first, each with each stop kind, and events the scenario
+// marked are struck often. The other runs mutate kept schedules,
+// preferring rare features and small schedules: they aim faults at the
+// moments a rare feature was reached, nudge, scale, sample, stack, add,
+// remove, move, retarget and combine faults (docs/cli.md). v must have
+// the common parameter nemesis; the first runs are two calm ones and the
+// nemesis's own schedules for seeds Seed·10⁶+2, ..., and a bandit sets
+// how many later runs are further fresh seeds.
 func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	if !has(v, "nemesis") || s.declares("nemesis") {
 		return nil, &BadInputError{Err: fmt.Errorf("scenario %s has no common nemesis to explore from", s.Name)}
@@ -243,7 +248,9 @@ const freshSeedStride = 1_000_000
 // freshShare is the share of candidates that are fresh nemesis seeds: a
 // two-armed bandit between fresh seeds and mutants, each scored by the
 // share of its runs that reached a new feature or failed (with one of
-// each counted in advance), kept between a quarter and three quarters.
+// each counted in advance), kept between 5% and 15%: fresh seeds of a
+// swarm nemesis reach new states at almost every run, while the bugs
+// lie behind the strikes.
 // It reads only the results of earlier batches, so it is deterministic.
 func (x *explorer) freshShare() float64 {
 	f := float64(x.yield[0]+1) / float64(x.tries[0]+2)
@@ -524,7 +531,7 @@ type strikeSpec struct {
 	t     time.Duration
 	node  int
 	kind  faults.Kind // 0: drawn among the stop kinds the corpus holds
-	long  bool        // a long stop (64ms to an eighth of the fault phase), not a short one (1ms to 64ms)
+	long  bool        // a long stop (a fortieth to an eighth of the fault phase), not a short one (1ms to 64ms)
 	early bool        // 1ms to 4ms before the moment, not 1ms to 8ms after
 	peer  bool        // also stop a peer for longer, before it hears of the moment
 }
@@ -536,6 +543,13 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 	if sp.node < 0 || sp.t >= h || (sc.Nodes > 0 && sp.node >= sc.Nodes) {
 		return CorpusEntry{}, false
 	}
+	if x.rng.IntN(2) == 0 {
+		// The faults after the moment did not lead to it: half the time
+		// they go, so that the strike acts on a run calm from there on.
+		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.At > sp.t })
+	}
+	// Short: back while the protocol is still in the phase it was in.
+	// Long: past the timeouts that make its peers act without it.
 	lo, hi := time.Millisecond, 64*time.Millisecond
 	if sp.long {
 		lo, hi = max(h/40, 64*time.Millisecond), max(h/8, 128*time.Millisecond)
@@ -565,15 +579,16 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 }
 
 // nextSurvey returns the next strike of the survey: every moment of the
-// calm runs, struck with each stop kind the corpus holds, short and long,
-// in an order drawn once; false when it is done or there is nothing to
-// survey.
+// corpus entries without faults (the calm runs), struck with each stop
+// kind the corpus holds, short and long, in an order drawn once, like a
+// systematic search for the single faults that break a protocol; false
+// when it is done or there is nothing to survey.
 func (x *explorer) nextSurvey() (strikeSpec, bool) {
 	if x.survey == nil {
 		x.survey = []strikeSpec{}
 		kinds := x.stopKinds()
 		for i, e := range x.sum.Corpus {
-			if e.Origin != "calm" {
+			if len(active(e.Schedule)) > 0 {
 				continue
 			}
 			for _, m := range moments(e) {
@@ -587,6 +602,7 @@ func (x *explorer) nextSurvey() (strikeSpec, bool) {
 		x.rng.Shuffle(len(x.survey), func(i, j int) { x.survey[i], x.survey[j] = x.survey[j], x.survey[i] })
 		for i := range x.survey {
 			x.survey[i].early = x.rng.IntN(4) == 0
+			x.survey[i].peer = x.rng.IntN(2) == 0
 		}
 	}
 	if len(x.survey) == 0 {

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,5 +128,40 @@ func TestExploreSeedsDiffer(t *testing.T) {
 	}
 	if a, b := first(0), first(2); a != 0 || b != 2_000_000 {
 		t.Fatalf("first runs on seeds %d and %d, want 0 and 2000000", a, b)
+	}
+}
+
+// TestExploreStartsCalm: the first two runs have no faults, the next
+// ones are the nemesis's own, and strikes on the calm runs follow.
+func TestExploreStartsCalm(t *testing.T) {
+	v, err := raftlog.Scenario.Values(map[string]string{"ops": "50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var origins []string
+	calmSeeds := map[uint64]bool{}
+	calmStrikes := 0
+	_, err = scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{Runs: 48, Seed: 4,
+		OnRun: func(i int, e scenarios.CorpusEntry, _ *scenarios.Result, _ bool) {
+			origins = append(origins, e.Origin)
+			if e.Origin == "calm" {
+				if len(e.Lines) != 1 || e.Lines[0] != "at 10s heal" {
+					t.Errorf("calm run %d has faults: %q", i, e.Lines)
+				}
+				calmSeeds[e.Seed] = true
+			}
+			if e.Origin == "strike" && calmSeeds[e.Seed] && len(e.Lines) <= 3 {
+				calmStrikes++
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"calm", "calm", "seed", "seed", "seed", "seed", "seed", "seed", "seed", "seed"}
+	if !slices.Equal(origins[:10], want) {
+		t.Fatalf("first runs %q, want %q", origins[:10], want)
+	}
+	if calmStrikes < 5 {
+		t.Fatalf("%d strikes on the calm runs in %d runs", calmStrikes, len(origins))
 	}
 }

@@ -52,7 +52,7 @@ type exploreFailJSON struct {
 func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags("explore", exploreSynopsis, stdout)
 	var rf runFlags
-	runs := fs.Int("runs", 200, "runs in all: the first 10 are fresh nemesis seeds (from SEED*1000000), the rest fresh seeds or mutants of the corpus")
+	runs := fs.Int("runs", 200, "runs in all: the first 2 are calm (no faults), the next 8 fresh nemesis seeds (seeds from SEED*1000000), the rest strikes, mutants of the corpus or fresh seeds")
 	seedStr := fs.String("seed", "0", "the explorer's own seed: the same seed and corpus give the same exploration")
 	workers := fs.IntP("jobs", "j", runtime.GOMAXPROCS(0), "parallel runs (the result does not depend on it)")
 	outDir := fs.String("out", ".", "directory for the schedules of failing runs")

@@ -1,0 +1,76 @@
+package scenarios
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/nodes/faults"
+)
+
+// TestSurveyStrikesEveryCalmMoment: the survey strikes each moment of
+// each entry without faults once with each stop kind the corpus holds,
+// short and long, and nothing of entries with faults; then it is done.
+func TestSurveyStrikesEveryCalmMoment(t *testing.T) {
+	heal := faults.Fault{At: 10 * time.Second, Kind: faults.Heal}
+	calm := CorpusEntry{
+		Schedule: &faults.Schedule{Nodes: 3, Faults: []faults.Fault{heal}},
+		Features: []string{"state:a", "state:b", "state:c"},
+		// b's moment repeats a's (one moment), c's has no node, and
+		// moments at 0 are the boot, not the protocol's.
+		At: [][]time.Duration{{0, 150 * time.Millisecond}, {150 * time.Millisecond, 300 * time.Millisecond}, {200 * time.Millisecond}},
+		By: [][]int{{0, 1}, {1, 2}, {-1}},
+	}
+	faulty := calm
+	faulty.Schedule = &faults.Schedule{Nodes: 3, Faults: []faults.Fault{{At: time.Second, Kind: faults.Crash, Nodes: []faults.NodeID{0}}, heal}}
+	for _, kinds := range [][]faults.Kind{{faults.Crash, faults.Pause, faults.Isolate}, {faults.Pause}, {faults.Partition}} {
+		x := &explorer{rng: rand.New(rand.NewPCG(1, 2)), kinds: map[faults.Kind]bool{}, sum: &ExploreSummary{Corpus: []CorpusEntry{faulty, calm}}}
+		for _, k := range kinds {
+			x.kinds[k] = true
+		}
+		type key struct {
+			m    moment
+			kind faults.Kind
+			long bool
+		}
+		seen := map[key]bool{}
+		for {
+			sp, ok := x.nextSurvey()
+			if !ok {
+				break
+			}
+			k := key{moment{sp.t, sp.node}, sp.kind, sp.long}
+			if sp.entry != 1 || seen[k] {
+				t.Fatalf("kinds %v: strike %+v: of entry %d, seen before %v", kinds, sp, sp.entry, seen[k])
+			}
+			seen[k] = true
+			e, ok := x.strikeAt(x.sum.Corpus[sp.entry], sp)
+			if !ok {
+				t.Fatalf("kinds %v: strike %+v refused", kinds, sp)
+			}
+			var g faults.Fault
+			for _, f := range e.Schedule.Faults {
+				if f.Kind == sp.kind && len(f.Nodes) == 1 && int(f.Nodes[0]) == sp.node && f.At > sp.t-5*time.Millisecond && f.At <= sp.t+8*time.Millisecond {
+					g = f
+					break
+				}
+			}
+			if g.Kind == 0 {
+				t.Fatalf("kinds %v: strike %+v made %s", kinds, sp, e.Schedule)
+			}
+			if sp.long != (g.For >= 250*time.Millisecond) {
+				t.Fatalf("kinds %v: strike %+v lasts %v", kinds, sp, g.For)
+			}
+		}
+		stops := 0
+		for _, k := range kinds {
+			if stopsNode(k) {
+				stops++
+			}
+		}
+		// Moments: n2 at 150ms, n3 at 300ms (c has no node; n1's is at 0).
+		if want := 2 * stops * 2; len(seen) != want {
+			t.Fatalf("kinds %v: %d strikes, want %d", kinds, len(seen), want)
+		}
+	}
+}
