@@ -42,7 +42,7 @@ type CorpusEntry struct {
 	Schedule *faults.Schedule `json:"-"`
 	Lines    []string         `json:"schedule"` // Schedule in the text form
 	Features []string         `json:"features"`
-	Origin   string           `json:"origin"` // "seed", "corpus" or the mutations made
+	Origin   string           `json:"origin"` // "calm", "seed", "strike", "corpus" or the mutations made
 	// At holds, for each of Features, the moments the run reached it
 	// (the first, and for an assertion the 2nd, 4th, 8th ... time it was
 	// true); none for a feature without a time (a fault-kind overlap, a

@@ -43,7 +43,9 @@ type entry struct{ Term, Val int } // Val < 0: a new leader's no-op
 
 func (e entry) String() string {
 	if e.Val < 0 {
-		return fmt.Sprintf("no-op of term %d", e.Term)
+		// The no-op's value names its leader: two leaders of one term
+		// (a bug) write two no-ops that differ only there.
+		return fmt.Sprintf("no-op of term %d by n%d", e.Term, -e.Val-e.Term*replicas)
 	}
 	return fmt.Sprintf("write %d of term %d", e.Val, e.Term)
 }

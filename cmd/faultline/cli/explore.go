@@ -167,7 +167,12 @@ func (a *App) printExplore(w io.Writer, sc *scenarios.Scenario, sum *scenarios.E
 			fmt.Fprintf(w, "  %s %s: %s\n", c.Outcome, c.Name, oneline.Clip(c.Detail, 300))
 		}
 	}
-	fmt.Fprintf(w, "schedule (%d faults):\n", len(f.Schedule))
+	// A heal, or a fault that changes nothing, is a line but no fault.
+	n, noun := sum.Failures[0].Entry.Schedule.Count(), "faults"
+	if n == 1 {
+		noun = "fault"
+	}
+	fmt.Fprintf(w, "schedule (%d %s):\n", n, noun)
 	for _, l := range f.Schedule {
 		fmt.Fprintf(w, "  %s\n", l)
 	}
