@@ -449,15 +449,23 @@ func (x *explorer) rareFeature(events bool) (string, bool) {
 // schedules: each entry's weight is the sum over its features of
 // 1/(runs that reached it), divided by 1 + (its faults)/16.
 func (x *explorer) pickEntry() CorpusEntry {
-	ws := make([]float64, len(x.sum.Corpus))
-	var total float64
-	for i, e := range x.sum.Corpus {
+	return x.drawEntry(func(e CorpusEntry) float64 {
+		var w float64
 		for _, f := range e.Features {
-			ws[i] += 1 / float64(x.count[f])
+			w += 1 / float64(x.count[f])
 		}
 		// Smaller schedules first: a change to one of few faults is
 		// more likely to matter, and a failure found there shrinks well.
-		ws[i] /= 1 + float64(len(active(e.Schedule)))/16
+		return w / (1 + float64(len(active(e.Schedule)))/16)
+	})
+}
+
+// drawEntry draws a corpus entry with the given weight.
+func (x *explorer) drawEntry(weight func(CorpusEntry) float64) CorpusEntry {
+	ws := make([]float64, len(x.sum.Corpus))
+	var total float64
+	for i, e := range x.sum.Corpus {
+		ws[i] = weight(e)
 		total += ws[i]
 	}
 	r := x.rng.Float64() * total
@@ -616,21 +624,10 @@ func (x *explorer) nextSurvey() (strikeSpec, bool) {
 // pickSmall draws a corpus entry with weight 1/(1+faults)²: the calm
 // runs and the entries of one or two faults first.
 func (x *explorer) pickSmall() CorpusEntry {
-	ws := make([]float64, len(x.sum.Corpus))
-	var total float64
-	for i, e := range x.sum.Corpus {
+	return x.drawEntry(func(e CorpusEntry) float64 {
 		n := float64(1 + len(active(e.Schedule)))
-		ws[i] = 1 / (n * n)
-		total += ws[i]
-	}
-	r := x.rng.Float64() * total
-	for i, w := range ws {
-		if r < w {
-			return x.sum.Corpus[i]
-		}
-		r -= w
-	}
-	return x.sum.Corpus[len(x.sum.Corpus)-1]
+		return 1 / (n * n)
+	})
 }
 
 // moment is when a node reached a feature.
