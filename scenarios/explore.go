@@ -18,9 +18,11 @@ type ExploreOptions struct {
 	// Seed seeds the explorer's own choices: the same Seed, Runs and
 	// corpus give the same exploration, whatever Workers is.
 	Seed uint64
-	// Random is how many of the first runs are not mutants: two calm
-	// runs (no faults, seeds Seed·10⁶ and Seed·10⁶+1), then nemesis
-	// seeds (Seed·10⁶+2, ...) that fill the corpus; 0 means 10.
+	// Random is how many of the first runs are not mutants, 0 meaning
+	// 10: two calm runs (no faults, world seeds Seed·10⁶ and
+	// Seed·10⁶+1; always two, even when Random is smaller), then nemesis
+	// seeds (Seed·10⁶+2, ...) that fill the corpus. With a Corpus, its
+	// entries are run first and take the calm runs' place.
 	Random int
 	// Workers run a batch of candidates in parallel; < 1 means 1.
 	Workers int
@@ -248,7 +250,8 @@ const freshSeedStride = 1_000_000
 // freshShare is the share of candidates that are fresh nemesis seeds: a
 // two-armed bandit between fresh seeds and mutants, each scored by the
 // share of its runs that reached a new feature or failed (with one of
-// each counted in advance), kept between 5% and 15%: fresh seeds of a
+// each counted in advance; the calm runs count as fresh seeds), kept
+// between 5% and 15%: fresh seeds of a
 // swarm nemesis reach new states at almost every run, while the bugs
 // lie behind the strikes.
 // It reads only the results of earlier batches, so it is deterministic.
@@ -554,7 +557,9 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 	if x.rng.IntN(2) == 0 {
 		// The faults after the moment did not lead to it: half the time
 		// they go, so that the strike acts on a run calm from there on.
-		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return f.Kind != faults.Heal && f.At > sp.t })
+		// Heals, the nemesis's clock resets and anything at the horizon
+		// stay: the run still ends healed.
+		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return !f.NoOp() && f.At > sp.t && f.At < h })
 	}
 	// Short: back while the protocol is still in the phase it was in.
 	// Long: past the timeouts that make its peers act without it.

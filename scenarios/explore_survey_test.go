@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,34 @@ func TestSurveyStrikesEveryCalmMoment(t *testing.T) {
 		if want := 2 * stops * 2; len(seen) != want {
 			t.Fatalf("kinds %v: %d strikes, want %d", kinds, len(seen), want)
 		}
+	}
+}
+
+// TestStrikeKeepsTheEnd: a strike that drops the faults after its moment
+// keeps the heal and the nemesis's clock reset at the end of the fault
+// phase, so the run still ends healed.
+func TestStrikeKeepsTheEnd(t *testing.T) {
+	sc, err := faults.Parse("at 1s jump n2 +2s\nat 3s crash n1 for 1s\nat 10s heal\nat 10s offset n2 +0s\n", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := CorpusEntry{Schedule: sc}
+	x := &explorer{rng: rand.New(rand.NewPCG(3, 4)), kinds: map[faults.Kind]bool{faults.Crash: true}}
+	dropped := 0
+	for range 40 {
+		e, ok := x.strikeAt(parent, strikeSpec{t: 2 * time.Second, node: 0})
+		if !ok {
+			t.Fatal("strike refused")
+		}
+		text := e.Schedule.String()
+		if !strings.Contains(text, "at 10s heal") || !strings.Contains(text, "at 10s offset n2 +0s") {
+			t.Fatalf("the end of the fault phase is gone:\n%s", text)
+		}
+		if !strings.Contains(text, "at 3s crash") {
+			dropped++
+		}
+	}
+	if dropped == 0 || dropped == 40 {
+		t.Fatalf("the later crash was dropped %d times in 40, want about half", dropped)
 	}
 }

@@ -110,24 +110,25 @@ func TestExploreKeepsMoments(t *testing.T) {
 	}
 }
 
-// TestExploreSeedsDiffer: explorer seeds start their fresh nemesis seeds
-// apart, so two explorations do not share their first runs.
+// TestExploreSeedsDiffer: explorer seeds start their calm runs and their
+// fresh nemesis seeds apart, so two explorations do not share their
+// first runs.
 func TestExploreSeedsDiffer(t *testing.T) {
 	v, err := raftlog.Scenario.Values(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := func(seed uint64) uint64 {
-		var s uint64
-		_, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{Runs: 1, Seed: seed,
-			OnRun: func(_ int, e scenarios.CorpusEntry, _ *scenarios.Result, _ bool) { s = e.Seed }})
+	firsts := func(seed uint64) []uint64 {
+		var s []uint64
+		_, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{Runs: 3, Seed: seed,
+			OnRun: func(_ int, e scenarios.CorpusEntry, _ *scenarios.Result, _ bool) { s = append(s, e.Seed) }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
-	if a, b := first(0), first(2); a != 0 || b != 2_000_000 {
-		t.Fatalf("first runs on seeds %d and %d, want 0 and 2000000", a, b)
+	if a, b := firsts(0), firsts(2); !slices.Equal(a, []uint64{0, 1, 2}) || !slices.Equal(b, []uint64{2_000_000, 2_000_001, 2_000_002}) {
+		t.Fatalf("first runs on seeds %d and %d, want 0-2 and 2000000-2000002", a, b)
 	}
 }
 

@@ -52,7 +52,7 @@ type exploreFailJSON struct {
 func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := a.newFlags("explore", exploreSynopsis, stdout)
 	var rf runFlags
-	runs := fs.Int("runs", 200, "runs in all: the first 2 are calm (no faults), the next 8 fresh nemesis seeds (seeds from SEED*1000000), the rest strikes, mutants of the corpus or fresh seeds")
+	runs := fs.Int("runs", 200, "runs in all: the first 2 are calm (no faults; world seeds SEED*1000000 and +1), the next 8 fresh nemesis seeds (+2, ...), the rest strikes, mutants of the corpus or fresh seeds; with --corpus, the corpus is run first instead of the calm runs")
 	seedStr := fs.String("seed", "0", "the explorer's own seed: the same seed and corpus give the same exploration")
 	workers := fs.IntP("jobs", "j", runtime.GOMAXPROCS(0), "parallel runs (the result does not depend on it)")
 	outDir := fs.String("out", ".", "directory for the schedules of failing runs")
@@ -113,7 +113,7 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFail, err
 	}
 	if *corpusDir != "" {
-		if err := writeCorpus(*corpusDir, sc.Name, sum.Corpus[len(corpus):]); err != nil {
+		if err := writeCorpus(*corpusDir, sc.Name, newEntries(sum.Corpus)); err != nil {
 			return exitFail, fmt.Errorf("--corpus: %w", err)
 		}
 	}
@@ -220,6 +220,19 @@ func readCorpus(dir string) ([]scenarios.CorpusEntry, error) {
 }
 
 // writeCorpus writes entries to dir, after those already there.
+// newEntries returns the corpus entries this exploration added: not the
+// ones read from --corpus, which are kept again only if they were new
+// (fewer of them are run when --runs is smaller than the corpus).
+func newEntries(corpus []scenarios.CorpusEntry) []scenarios.CorpusEntry {
+	var out []scenarios.CorpusEntry
+	for _, e := range corpus {
+		if e.Origin != "corpus" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func writeCorpus(dir, name string, entries []scenarios.CorpusEntry) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
