@@ -205,6 +205,7 @@ type explorer struct {
 	corpusFeats []string
 	events      int                  // how many of corpusFeats are marked events
 	survey      []strikeSpec         // the survey's strikes still to make; nil before it is drawn
+	calms       []CorpusEntry        // the runs without faults, new or not: what the survey strikes
 	kinds       map[faults.Kind]bool // the fault kinds the corpus holds
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
@@ -280,6 +281,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 	}
 	c.Lines = c.Schedule.Lines()
 	c.Features, c.At, c.By = features(c.Schedule, res)
+	x.noteCalm(c, res)
 	isNew := false
 	for _, f := range c.Features {
 		if x.count[f] == 0 {
@@ -526,7 +528,7 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 		return x.strikeAt(parent, strikeSpec{t: parent.At[i][j], node: parent.By[i][j], peer: x.rng.IntN(2) == 0})
 	}
 	if sp, ok := x.nextSurvey(); ok {
-		return x.strikeAt(x.sum.Corpus[sp.entry], sp)
+		return x.strikeAt(x.calms[sp.entry], sp)
 	}
 	parent := x.pickSmall()
 	t, node, ok := x.anyMoment(parent)
@@ -538,7 +540,7 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 
 // strikeSpec is what a strike aims at: a moment t of node, and how.
 type strikeSpec struct {
-	entry int // the corpus entry, for the survey
+	entry int // the calm run, for the survey (an index into explorer.calms)
 	t     time.Duration
 	node  int
 	kind  faults.Kind // 0: drawn among the stop kinds the corpus holds
@@ -591,19 +593,26 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 	return CorpusEntry{Seed: parent.Seed, Schedule: sc, Origin: "strike"}, true
 }
 
+// noteCalm keeps c for the survey when its run had no faults and passed,
+// whether or not it reached anything new: the calm runs, and the entries
+// without faults of a corpus read back.
+func (x *explorer) noteCalm(c CorpusEntry, res *Result) {
+	if len(active(c.Schedule)) == 0 && res.Status == StatusOK {
+		x.calms = append(x.calms, c)
+	}
+}
+
 // nextSurvey returns the next strike of the survey: every moment of the
-// corpus entries without faults (the calm runs), struck with each stop
-// kind the corpus holds, short and long, in an order drawn once, like a
-// systematic search for the single faults that break a protocol; false
-// when it is done or there is nothing to survey.
+// runs without faults (noteCalm), struck with each stop kind the corpus
+// holds, short and long, in an order drawn once, like a systematic search
+// for the single faults that break a protocol; false when it is done or
+// there is nothing to survey. It is drawn at the first strike that is
+// not at a marked event, after the first ten runs.
 func (x *explorer) nextSurvey() (strikeSpec, bool) {
 	if x.survey == nil {
 		x.survey = []strikeSpec{}
 		kinds := x.stopKinds()
-		for i, e := range x.sum.Corpus {
-			if len(active(e.Schedule)) > 0 {
-				continue
-			}
+		for i, e := range x.calms {
 			for _, m := range moments(e) {
 				for _, k := range kinds {
 					for _, long := range []bool{false, true} {

@@ -151,7 +151,7 @@ func TestExploreFindsStaleLeader(t *testing.T) {
 // TestExploreSurveyFindsOneFaultBugs: stale-leader and early-commit
 // each fail on about one random nemesis seed in 370; explore's strikes
 // on the calm runs' moments (a candidate paused past an election) find
-// each within 200 runs for most explorer seeds (10 and 7 of seeds 0–9
+// each within 200 runs for most explorer seeds (10 and 8 of seeds 0–9
 // when this was written), and most of those failures hold one or two
 // faults.
 func TestExploreSurveyFindsOneFaultBugs(t *testing.T) {
