@@ -500,16 +500,16 @@ func (x *explorer) mutate() CorpusEntry {
 	return CorpusEntry{Seed: seed, Schedule: sc, Origin: strings.Join(made, ",")}
 }
 
-// strike returns, for most mutants, a schedule that stops a node at a
-// moment its run reached: a crash, pause or isolation a few milliseconds
-// after (or, for a quarter of the moments of small runs, just before).
-// Half the strikes aim at an event the scenario marked
-// (StateCover.Mark), drawn by rarity, in the entry favored for it, with
-// a short stop: the dangerous moments of a protocol, however common.
-// The others aim at any moment of a small entry (pickSmall: the calm
-// runs first), with a short or a long stop; the survey makes sure each
-// moment of the calm runs is struck with each kind and length once
-// before any is struck again.
+// strike returns, for five mutants in six, a schedule that stops a node
+// at a moment its run reached: a crash, pause or isolation a few
+// milliseconds after (or, for a quarter of the strikes not at marked
+// events, just before). When the corpus holds marked events
+// (StateCover.Mark), half the strikes aim at one, drawn by rarity, in the
+// entry favored for it, with a short stop: the dangerous moments of a
+// protocol, however common. The others take the survey's next strike
+// (each moment of the runs without faults, with each kind and length,
+// once), and when it is done any moment of a small entry (pickSmall: the
+// calm runs first), with a short or a long stop.
 func (x *explorer) strike() (CorpusEntry, bool) {
 	if x.rng.IntN(6) == 0 {
 		return CorpusEntry{}, false
