@@ -16,8 +16,13 @@ import (
 )
 
 func benchWorld(b *testing.B) (*sim.World, *nodes.Runtime, *httpsim.Net) {
+	return benchWorldOf(b, 2)
+}
+
+// benchWorldOf is benchWorld with n nodes.
+func benchWorldOf(b *testing.B, n int) (*sim.World, *nodes.Runtime, *httpsim.Net) {
 	w := sim.New(1, sim.Options{})
-	nw, err := network.New(w, 2, network.Link{Latency: network.Const(time.Millisecond)})
+	nw, err := network.New(w, n, network.Link{Latency: network.Const(time.Millisecond)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,6 +30,74 @@ func benchWorld(b *testing.B) (*sim.World, *nodes.Runtime, *httpsim.Net) {
 	hn := httpsim.New(rt, httpsim.Options{})
 	b.Cleanup(hn.Close)
 	return w, rt, hn
+}
+
+// addPingers adds two pingers that send left messages between them.
+func addPingers(b *testing.B, rt *nodes.Runtime, left *int) {
+	for i := range 2 {
+		add(b, rt, func(nodes.NodeID) nodes.Node { return &pinger{left: left, peer: nodes.NodeID(1 - i)} })
+	}
+}
+
+// addCaller adds a replier and a process that makes n proc.Calls to it.
+func addCaller(b *testing.B, rt *nodes.Runtime, hn *httpsim.Net, n int) {
+	add(b, rt, func(nodes.NodeID) nodes.Node { return replier{} })
+	add(b, rt, hn.Process(func(p *proc.P) {
+		for range n {
+			if _, err := p.Call(0, "ping", 0); err != nil {
+				b.Error(err)
+			}
+		}
+	}))
+}
+
+// addPong adds the handler the HTTP benchmarks call: "pong" as text,
+// marked httpsim.Inline when inline is set.
+func addPong(b *testing.B, rt *nodes.Runtime, hn *httpsim.Net, inline bool) {
+	add(b, rt, hn.Server(func(*nodes.Env) http.Handler {
+		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, "pong")
+		})
+		if inline {
+			h = httpsim.Inline(h)
+		}
+		return h
+	}))
+}
+
+// addGetter adds a process that makes n GETs to the pong handler through
+// an *http.Client.
+func addGetter(b *testing.B, rt *nodes.Runtime, hn *httpsim.Net, n int) {
+	add(b, rt, hn.Process(func(p *proc.P) {
+		if err := getPongs(hn.Client(), httpsim.Context(p), n); err != nil {
+			b.Error(err)
+		}
+	}))
+}
+
+// getPongs makes n GETs through c, each with a new *http.Request, and
+// reads and closes each body.
+func getPongs(c *http.Client, ctx context.Context, n int) error {
+	for range n {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/ping", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return nil
+}
+
+// runTimed runs w to its end and returns what that took.
+func runTimed(b *testing.B, w *sim.World) cost {
+	t0 := start()
+	if err := w.Run(); err != nil {
+		b.Fatal(err)
+	}
+	return t0.since()
 }
 
 // pinger sends a message on every message it gets, until left is 0.
@@ -51,11 +124,7 @@ func (n *pinger) Timer(*nodes.Env, nodes.TimerID, any) {}
 func BenchmarkRawMessage(b *testing.B) {
 	w, rt, _ := benchWorld(b)
 	left := b.N
-	for i := range 2 {
-		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &pinger{left: &left, peer: nodes.NodeID(1 - i)} }); err != nil {
-			b.Fatal(err)
-		}
-	}
+	addPingers(b, rt, &left)
 	b.ReportAllocs()
 	b.ResetTimer()
 	if err := w.Run(); err != nil {
@@ -77,18 +146,7 @@ func (replier) Timer(*nodes.Env, nodes.TimerID, any) {}
 // BenchmarkRawCall: one op is a proc.Call and its reply (two messages).
 func BenchmarkRawCall(b *testing.B) {
 	w, rt, hn := benchWorld(b)
-	if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return replier{} }); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := rt.Add(hn.Process(func(p *proc.P) {
-		for range b.N {
-			if _, err := p.Call(0, "ping", 0); err != nil {
-				b.Error(err)
-			}
-		}
-	})); err != nil {
-		b.Fatal(err)
-	}
+	addCaller(b, rt, hn, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
 	if err := w.Run(); err != nil {
@@ -101,30 +159,8 @@ func BenchmarkRawCall(b *testing.B) {
 // for the handler).
 func BenchmarkHTTPRequest(b *testing.B) {
 	w, rt, hn := benchWorld(b)
-	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain")
-			_, _ = io.WriteString(w, "pong")
-		})
-	})); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := rt.Add(hn.Process(func(p *proc.P) {
-		c := hn.Client()
-		ctx := httpsim.Context(p)
-		for range b.N {
-			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/ping", nil)
-			resp, err := c.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-	})); err != nil {
-		b.Fatal(err)
-	}
+	addPong(b, rt, hn, false)
+	addGetter(b, rt, hn, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
 	if err := w.Run(); err != nil {
@@ -136,15 +172,8 @@ func BenchmarkHTTPRequest(b *testing.B) {
 // without building a new *http.Request per op: the adapter's own cost.
 func BenchmarkHTTPRoundTrip(b *testing.B) {
 	w, rt, hn := benchWorld(b)
-	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain")
-			_, _ = io.WriteString(w, "pong")
-		})
-	})); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := rt.Add(hn.Process(func(p *proc.P) {
+	addPong(b, rt, hn, false)
+	add(b, rt, hn.Process(func(p *proc.P) {
 		tr := hn.Transport()
 		req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/ping", nil)
 		for range b.N {
@@ -155,9 +184,7 @@ func BenchmarkHTTPRoundTrip(b *testing.B) {
 			}
 			resp.Body.Close()
 		}
-	})); err != nil {
-		b.Fatal(err)
-	}
+	}))
 	b.ReportAllocs()
 	b.ResetTimer()
 	if err := w.Run(); err != nil {
@@ -186,87 +213,27 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 	raw := func() cost {
 		w, rt, _ := benchWorld(b)
 		left := batch
-		for i := range 2 {
-			if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return &pinger{left: &left, peer: nodes.NodeID(1 - i)} }); err != nil {
-				b.Fatal(err)
-			}
-		}
-		t0 := start()
-		if err := w.Run(); err != nil {
-			b.Fatal(err)
-		}
-		return t0.since()
+		addPingers(b, rt, &left)
+		return runTimed(b, w)
 	}
 	call := func() cost {
 		w, rt, hn := benchWorld(b)
-		if _, err := rt.Add(func(nodes.NodeID) nodes.Node { return replier{} }); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := rt.Add(hn.Process(func(p *proc.P) {
-			for range batch {
-				if _, err := p.Call(0, "ping", 0); err != nil {
-					b.Error(err)
-				}
-			}
-		})); err != nil {
-			b.Fatal(err)
-		}
-		t0 := start()
-		if err := w.Run(); err != nil {
-			b.Fatal(err)
-		}
-		return t0.since()
+		addCaller(b, rt, hn, batch)
+		return runTimed(b, w)
 	}
 	httpReq := func(inline bool) cost {
 		w, rt, hn := benchWorld(b)
-		if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
-			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/plain")
-				_, _ = io.WriteString(w, "pong")
-			})
-			if inline {
-				h = httpsim.Inline(h)
-			}
-			return h
-		})); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := rt.Add(hn.Process(func(p *proc.P) {
-			c := hn.Client()
-			ctx := httpsim.Context(p)
-			for range batch {
-				req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/ping", nil)
-				resp, err := c.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-		})); err != nil {
-			b.Fatal(err)
-		}
-		t0 := start()
-		if err := w.Run(); err != nil {
-			b.Fatal(err)
-		}
-		return t0.since()
+		addPong(b, rt, hn, inline)
+		addGetter(b, rt, hn, batch)
+		return runTimed(b, w)
 	}
 	// roundTrip is httpReq without http.Client: Transport.RoundTrip
 	// called directly on one reused *http.Request, the cheapest way to
 	// send a request through the adapter.
 	roundTrip := func() cost {
 		w, rt, hn := benchWorld(b)
-		if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/plain")
-				_, _ = io.WriteString(w, "pong")
-			})
-		})); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := rt.Add(hn.Process(func(p *proc.P) {
+		addPong(b, rt, hn, false)
+		add(b, rt, hn.Process(func(p *proc.P) {
 			tr := hn.Transport()
 			req, _ := http.NewRequestWithContext(httpsim.Context(p), "GET", "http://n1/ping", nil)
 			for range batch {
@@ -278,30 +245,17 @@ func BenchmarkHTTPVsRaw(b *testing.B) {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
-		})); err != nil {
-			b.Fatal(err)
-		}
-		t0 := start()
-		if err := w.Run(); err != nil {
-			b.Fatal(err)
-		}
-		return t0.since()
+		}))
+		return runTimed(b, w)
 	}
 	// floor is the user's side of a request alone, with no world: the
 	// same client loop over a RoundTripper that hands back a ready
 	// response (one allocation, as any transport's).
 	floor := func() cost {
 		c := &http.Client{Transport: staticTransport{}}
-		ctx := context.Background()
 		t0 := start()
-		for range batch {
-			req, _ := http.NewRequestWithContext(ctx, "GET", "http://n1/ping", nil)
-			resp, err := c.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+		if err := getPongs(c, context.Background(), batch); err != nil {
+			b.Fatal(err)
 		}
 		return t0.since()
 	}
@@ -376,14 +330,7 @@ func medianOf(v []float64) float64 {
 // A→B of a chain): a context that can be cancelled, so the downstream
 // call watches it.
 func BenchmarkHTTPChain(b *testing.B) {
-	w := sim.New(1, sim.Options{})
-	nw, err := network.New(w, 3, network.Link{Latency: network.Const(time.Millisecond)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	rt := nodes.NewRuntime(w, nw)
-	hn := httpsim.New(rt, httpsim.Options{})
-	b.Cleanup(hn.Close)
+	w, rt, hn := benchWorldOf(b, 3)
 	tr := hn.Transport()
 	if _, err := rt.Add(hn.Server(func(*nodes.Env) http.Handler { // n1: A
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
