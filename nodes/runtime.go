@@ -272,7 +272,9 @@ func (rt *Runtime) Receive(m *network.Message) bool {
 
 func (rt *Runtime) deliver(p *proc, m *network.Message) {
 	rt.w.Trace(sim.Record{Kind: "deliver", Node: int32(m.To), Peer: int32(m.From), ID: m.ID})
+	p.env.from = m.From + 1
 	p.node.Receive(p.env, m.From, m.Payload)
+	p.env.from = 0
 }
 
 func (rt *Runtime) fire(p *proc, tid TimerID, data any) {
@@ -476,13 +478,20 @@ func (rt *Runtime) SlowFactor(id NodeID) float64 { return max(rt.procs[id].slow,
 
 // Env is a node's window on the world.
 type Env struct {
-	rt  *Runtime
-	p   *proc
-	rng *rand.Rand
+	rt   *Runtime
+	p    *proc
+	rng  *rand.Rand
+	from NodeID // the sender + 1 while Receive runs, else 0
 }
 
 // ID returns the node's id.
 func (e *Env) ID() NodeID { return e.p.id }
+
+// From returns the sender of the message the node is handling, while
+// its Receive runs; false in Start, Timer and Stop. Code that records
+// an event (scenarios.StateCover.Mark) learns from it which peer took
+// part.
+func (e *Env) From() (NodeID, bool) { return e.from - 1, e.from > 0 }
 
 // Name returns the node's name, e.g. "n1".
 func (e *Env) Name() string { return e.p.name }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/faultline/faultline/network"
 	"github.com/faultline/faultline/nodes"
 )
 
@@ -104,11 +105,18 @@ func (c *StateCover) Visit(env *nodes.Env, fp string) {
 // Mark records an event of the protocol, reached by env's node: the
 // dangerous case a bug needs, such as "restarts in a term it voted in".
 // Like a state, it is a feature for explore, counted once whatever the
-// node, and its moment and node are where explore aims faults next. It
-// does not change the current state; the same event by the same node
-// again records nothing.
+// node, and its moment and node are where explore aims faults next.
+// Marked while env's node handles a message, the event also names the
+// sender as its peer (Env.From: the candidate a vote went to), and
+// explore stops that peer with the node when it stops two. It does not
+// change the current state; the same event by the same node with the
+// same peer again records nothing.
 func (c *StateCover) Mark(env *nodes.Env, event string) {
-	env.Cover(coverEvent + event + CoverNode + env.Name())
+	fp := coverEvent + event + CoverNode + env.Name()
+	if from, ok := env.From(); ok && from != env.ID() {
+		fp += CoverPeer + network.Name(from)
+	}
+	env.Cover(fp)
 }
 
 // coverEvent begins the fingerprint of an event StateCover.Mark records.
@@ -119,16 +127,37 @@ const coverEvent = "event "
 // without the node, and aims faults at the node.
 const CoverNode = " @"
 
-// splitCoverNode returns a fingerprint without its CoverNode suffix, and
-// the node's index, or -1.
-func splitCoverNode(fp string) (string, int) {
+// CoverPeer follows CoverNode in a fingerprint that also names a peer
+// that took part: "event votes @n2 ~n1". Explore counts the feature
+// without it too.
+const CoverPeer = " ~"
+
+// splitCoverNode returns a fingerprint without its CoverNode and
+// CoverPeer suffixes, the node's index and the peer's, each -1 when
+// absent.
+func splitCoverNode(fp string) (string, int, int) {
+	orig, peer := fp, -1
+	if i := strings.LastIndex(fp, CoverPeer+"n"); i >= 0 {
+		if n, ok := nodeIndex(fp[i+len(CoverPeer)+1:]); ok && strings.Contains(fp[:i], CoverNode+"n") {
+			fp, peer = fp[:i], n
+		}
+	}
 	i := strings.LastIndex(fp, CoverNode+"n")
 	if i < 0 {
-		return fp, -1
+		return orig, -1, -1
 	}
-	n, err := strconv.Atoi(fp[i+len(CoverNode)+1:])
+	n, ok := nodeIndex(fp[i+len(CoverNode)+1:])
+	if !ok {
+		return orig, -1, -1
+	}
+	return fp[:i], n, peer
+}
+
+// nodeIndex reads the number of a node name after its "n": "2" is node 1.
+func nodeIndex(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		return fp, -1
+		return 0, false
 	}
-	return fp[:i], n - 1
+	return n - 1, true
 }

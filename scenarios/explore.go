@@ -53,6 +53,11 @@ type CorpusEntry struct {
 	// By holds, for each moment of At, the node that reached the
 	// feature then (a fingerprint ending in CoverNode), or -1.
 	By [][]int `json:"-"`
+	// With holds, for each moment of At, the peer that took part (a
+	// fingerprint ending in CoverPeer: a marked event's sender), or -1.
+	With [][]int `json:"-"`
+	// mark is the marked event a strike aimed at, for its score.
+	mark string
 }
 
 // ExploreFailure is a failing run the exploration found.
@@ -120,6 +125,8 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		count:   map[string]int{},
 		favored: map[string]int{},
 		kinds:   map[faults.Kind]bool{},
+		turns:   map[string]int{},
+		marks:   map[string][2]int{},
 		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
 	}
 	pending := slices.Clone(o.Corpus)
@@ -207,6 +214,8 @@ type explorer struct {
 	survey      []strikeSpec         // the survey's strikes still to make; nil before it is drawn
 	calms       []CorpusEntry        // the runs without faults, new or not: what the survey strikes
 	kinds       map[faults.Kind]bool // the fault kinds the corpus holds
+	turns       map[string]int       // strikes made at each marked event (nextKinds)
+	marks       map[string][2]int    // the runs of strikes at each marked event, and those that reached a new feature or failed
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
 	tries, yield [2]int
@@ -280,7 +289,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		c.Schedule.Nodes = res.nodes
 	}
 	c.Lines = c.Schedule.Lines()
-	c.Features, c.At, c.By = features(c.Schedule, res)
+	c.Features, c.At, c.By, c.With = features(c.Schedule, res)
 	x.noteCalm(c, res)
 	isNew := false
 	for _, f := range c.Features {
@@ -299,6 +308,14 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		if isNew || (res.Failed() && res.Status != StatusLimit) {
 			x.yield[arm]++
 		}
+	}
+	if c.mark != "" {
+		s := x.marks[c.mark]
+		s[0]++
+		if isNew || (res.Failed() && res.Status != StatusLimit) {
+			s[1]++
+		}
+		x.marks[c.mark] = s
 	}
 	if isNew {
 		x.addCorpus(c)
@@ -319,9 +336,9 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 // overlapped in time, the assertions it made true (and whether once,
 // a few times or many: hit counts in buckets, as AFL counts edges), its
 // state fingerprints, and its checks' outcomes.
-func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration, [][]int) {
+func features(sched *faults.Schedule, res *Result) (out []string, at [][]time.Duration, by, with [][]int) {
 	set := map[string][]time.Duration{}
-	by := map[string][]int{}
+	nodeOf, peerOf := map[string][]int{}, map[string][]int{}
 	var kinds []string
 	for _, f := range sched.Faults {
 		if f.Kind != faults.Heal {
@@ -354,11 +371,12 @@ func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration,
 		}
 	}
 	for i, fp := range res.Coverage {
-		name, node := splitCoverNode(fp)
+		name, node, peer := splitCoverNode(fp)
 		k := "state:" + name
 		if i < len(res.CoverageAt) && res.CoverageAt[i] >= 0 {
 			set[k] = append(set[k], res.CoverageAt[i])
-			by[k] = append(by[k], node)
+			nodeOf[k] = append(nodeOf[k], node)
+			peerOf[k] = append(peerOf[k], peer)
 		} else if _, ok := set[k]; !ok {
 			set[k] = nil
 		}
@@ -366,14 +384,13 @@ func features(sched *faults.Schedule, res *Result) ([]string, [][]time.Duration,
 	for _, c := range res.Checks {
 		set["check:"+c.Name+"="+c.Outcome] = nil
 	}
-	out := slices.Sorted(maps.Keys(set))
-	at := make([][]time.Duration, len(out))
-	nodes := make([][]int, len(out))
+	out = slices.Sorted(maps.Keys(set))
+	at = make([][]time.Duration, len(out))
+	by, with = make([][]int, len(out)), make([][]int, len(out))
 	for i, f := range out {
-		at[i] = set[f]
-		nodes[i] = by[f]
+		at[i], by[i], with[i] = set[f], nodeOf[f], peerOf[f]
 	}
-	return out, at, nodes
+	return out, at, by, with
 }
 
 func overlaps(a, b faults.Fault) bool {
@@ -430,10 +447,20 @@ func (x *explorer) pick() CorpusEntry {
 // when rounding leaves none drawn.
 func (x *explorer) rareFeature(events bool) (string, bool) {
 	in := func(f string) bool { return !events || strings.HasPrefix(f, eventFeature) }
+	weight := func(f string) float64 {
+		w := 1 / float64(x.count[f])
+		if events {
+			// Events whose strikes keep reaching new features or
+			// failing get more of them.
+			s := x.marks[f]
+			w *= float64(s[1]+1) / float64(s[0]+2)
+		}
+		return w
+	}
 	var total float64
 	for _, f := range x.corpusFeats {
 		if in(f) {
-			total += 1 / float64(x.count[f])
+			total += weight(f)
 		}
 	}
 	r := x.rng.Float64() * total
@@ -441,7 +468,7 @@ func (x *explorer) rareFeature(events bool) (string, bool) {
 		if !in(f) {
 			continue
 		}
-		w := 1 / float64(x.count[f])
+		w := weight(f)
 		if r < w {
 			return f, true
 		}
@@ -525,17 +552,22 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 			return CorpusEntry{}, false
 		}
 		j := x.rng.IntN(len(parent.At[i]))
-		return x.strikeAt(parent, strikeSpec{t: parent.At[i][j], node: parent.By[i][j], peer: x.rng.IntN(2) == 0})
+		w := peerAt(parent, i, j)
+		sp := strikeSpec{t: parent.At[i][j], node: parent.By[i][j], with: w, peer: w >= 0 || x.rng.IntN(2) == 0}
+		sp.kind, sp.peerKind = x.nextKinds(f)
+		e, ok := x.strikeAt(parent, sp)
+		e.mark = f
+		return e, ok
 	}
 	if sp, ok := x.nextSurvey(); ok {
 		return x.strikeAt(x.calms[sp.entry], sp)
 	}
 	parent := x.pickSmall()
-	t, node, ok := x.anyMoment(parent)
+	m, ok := x.anyMoment(parent)
 	if !ok {
 		return CorpusEntry{}, false
 	}
-	return x.strikeAt(parent, strikeSpec{t: t, node: node, long: x.rng.IntN(2) == 0, early: x.rng.IntN(4) == 0, peer: x.rng.IntN(2) == 0})
+	return x.strikeAt(parent, strikeSpec{t: m.t, node: m.node, with: m.peer, long: x.rng.IntN(2) == 0, early: x.rng.IntN(4) == 0, peer: x.rng.IntN(2) == 0})
 }
 
 // strikeSpec is what a strike aims at: a moment t of node, and how.
@@ -547,6 +579,36 @@ type strikeSpec struct {
 	long  bool        // a long stop (a fortieth to an eighth of the fault phase), not a short one (1ms to 64ms)
 	early bool        // 1ms to 4ms before the moment, not 1ms to 8ms after
 	peer  bool        // also stop a peer for longer, before it hears of the moment
+	with  int         // that peer: the one the moment names (CoverPeer), or -1 to draw one
+	// peerKind stops the peer; 0: drawn like kind.
+	peerKind faults.Kind
+}
+
+// nextKinds returns the stop kinds of the next strike at marked event f,
+// for its node and its peer: each pair of the kinds the corpus holds in
+// turn, from a place drawn at f's first strike, so that a few strikes at
+// an event try every pair (a crash of the voter with a pause of its
+// candidate) where draws would repeat some and miss others.
+func (x *explorer) nextKinds(f string) (faults.Kind, faults.Kind) {
+	kinds := x.stopKinds()
+	n := len(kinds)
+	if n == 0 {
+		return 0, 0
+	}
+	turn, ok := x.turns[f]
+	if !ok {
+		turn = x.rng.IntN(n * n)
+	}
+	x.turns[f] = turn + 1
+	return kinds[turn%n], kinds[turn/n%n]
+}
+
+// peerAt is the peer that took part in e's moment j of feature i, or -1.
+func peerAt(e CorpusEntry, i, j int) int {
+	if i < len(e.With) && j < len(e.With[i]) {
+		return e.With[i][j]
+	}
+	return -1
 }
 
 // strikeAt returns parent's schedule with the strike sp added.
@@ -583,9 +645,15 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 	}
 	sc.Faults = append(sc.Faults, clampEnd(g, h))
 	if sp.peer && sc.Nodes > 1 {
-		peer := x.otherNode(sc.Nodes, node)
+		peer := faults.NodeID(sp.with)
+		if sp.with < 0 || sp.with >= sc.Nodes || peer == node {
+			peer = x.otherNode(sc.Nodes, node)
+		}
 		at := sp.t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
 		if p, ok := x.stopFault(peer, at, 16*time.Millisecond, 512*time.Millisecond); ok {
+			if sp.peerKind != 0 {
+				p.Kind = sp.peerKind
+			}
 			sc.Faults = append(sc.Faults, clampEnd(p, h))
 		}
 	}
@@ -616,7 +684,7 @@ func (x *explorer) nextSurvey() (strikeSpec, bool) {
 			for _, m := range moments(e) {
 				for _, k := range kinds {
 					for _, long := range []bool{false, true} {
-						x.survey = append(x.survey, strikeSpec{entry: i, t: m.t, node: m.node, kind: k, long: long})
+						x.survey = append(x.survey, strikeSpec{entry: i, t: m.t, node: m.node, with: m.peer, kind: k, long: long})
 					}
 				}
 			}
@@ -644,10 +712,11 @@ func (x *explorer) pickSmall() CorpusEntry {
 	})
 }
 
-// moment is when a node reached a feature.
+// moment is when a node reached a feature, and the peer that took
+// part, or -1.
 type moment struct {
-	t    time.Duration
-	node int
+	t          time.Duration
+	node, peer int
 }
 
 // moments lists, in time order, the distinct moments after the start
@@ -657,7 +726,7 @@ func moments(e CorpusEntry) []moment {
 	var ms []moment
 	for i := range e.By {
 		for j, node := range e.By[i] {
-			m := moment{e.At[i][j], node}
+			m := moment{e.At[i][j], node, peerAt(e, i, j)}
 			if node >= 0 && m.t > 0 && !seen[m] {
 				seen[m] = true
 				ms = append(ms, m)
@@ -668,19 +737,21 @@ func moments(e CorpusEntry) []moment {
 		if a.t != b.t {
 			return int(a.t - b.t)
 		}
-		return a.node - b.node
+		if a.node != b.node {
+			return a.node - b.node
+		}
+		return a.peer - b.peer
 	})
 	return ms
 }
 
 // anyMoment draws one of the moments of e uniformly.
-func (x *explorer) anyMoment(e CorpusEntry) (time.Duration, int, bool) {
+func (x *explorer) anyMoment(e CorpusEntry) (moment, bool) {
 	ms := moments(e)
 	if len(ms) == 0 {
-		return 0, -1, false
+		return moment{}, false
 	}
-	m := ms[x.rng.IntN(len(ms))]
-	return m.t, m.node, true
+	return ms[x.rng.IntN(len(ms))], true
 }
 
 // stopFault returns a fault that stops node at, for lo to hi: a crash,

@@ -44,7 +44,7 @@ func TestSurveyStrikesEveryCalmMoment(t *testing.T) {
 			if !ok {
 				break
 			}
-			k := key{moment{sp.t, sp.node}, sp.kind, sp.long}
+			k := key{moment{sp.t, sp.node, sp.with}, sp.kind, sp.long}
 			if sp.entry != 0 || seen[k] {
 				t.Fatalf("kinds %v: strike %+v: of entry %d, seen before %v", kinds, sp, sp.entry, seen[k])
 			}

@@ -137,6 +137,15 @@ func (r *replica) lastTerm() int {
 	return 0
 }
 
+// logAtLeast reports whether a log ending at (lastTerm, lastIdx) is at
+// least as up to date as r's: the condition for r's vote.
+func logAtLeast(lastTerm, lastIdx int, r *replica) bool {
+	return lastTerm > r.lastTerm() || (lastTerm == r.lastTerm() && lastIdx >= r.lastIdx())
+}
+
+// asUpToDate reports whether r's log is at least as up to date as o's.
+func (r *replica) asUpToDate(o *replica) bool { return logAtLeast(r.lastTerm(), r.lastIdx(), o) }
+
 func (r *replica) votedFor() int {
 	if r.c.Bug == bugVolatileVote {
 		return r.voted
@@ -338,7 +347,7 @@ func (r *replica) onVoteReq(env *nodes.Env, from NodeID, m voteReq) {
 	if r.role == roleCandidate && m.Term == r.term() {
 		env.Sometimes("two candidates in one term", true)
 	}
-	upToDate := m.LastTerm > r.lastTerm() || (m.LastTerm == r.lastTerm() && m.LastIdx >= r.lastIdx())
+	upToDate := logAtLeast(m.LastTerm, m.LastIdx, r)
 	v := r.votedFor()
 	grant := m.Term == r.term() && (v == none || v == int(from)) && upToDate
 	if grant {
@@ -348,9 +357,10 @@ func (r *replica) onVoteReq(env *nodes.Env, from NodeID, m voteReq) {
 		}
 		r.setVote(int(from))
 		r.resetElection(env)
-		if r.view.splitVote(m.Term) {
-			// A vote that decides between two candidates: the moment
-			// to lose it (volatile-vote).
+		if r.view.rival(m.Term, from, r) {
+			// A vote that decides between two candidates, either of
+			// which it could have voted for: the moment to lose it
+			// (volatile-vote).
 			r.view.cover.Mark(env, "votes while two candidates campaign in its term")
 		}
 	}

@@ -79,15 +79,16 @@ func (v *view) visit(env *nodes.Env) {
 	v.cover.Visit(env, name)
 }
 
-// splitVote reports whether two replicas are candidates in term t.
-func (v *view) splitVote(t int) bool {
-	n := 0
-	for _, r := range v.reps {
-		if r != nil && r.role == roleCandidate && r.term() == t {
-			n++
+// rival reports whether a replica other than from is a candidate in
+// term t with a log at least as up to date as voter's: one that voter,
+// had it not voted, would vote for, so that its vote decides between two.
+func (v *view) rival(t int, from NodeID, voter *replica) bool {
+	for i, r := range v.reps {
+		if r != nil && NodeID(i) != from && r != voter && r.role == roleCandidate && r.term() == t && r.asUpToDate(voter) {
+			return true
 		}
 	}
-	return n >= 2
+	return false
 }
 
 func stateName(codes [replicas]uint32) string {
