@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -497,5 +498,54 @@ func TestBuggifyTimerLate(t *testing.T) {
 	}
 	if !anyLate {
 		t.Fatal("nodes.timer_late never fired in 10 seeds with buggify on")
+	}
+}
+
+// TestEnvFrom: while Receive runs, From names the sender, for a message
+// delivered at once and for one that waited out a pause; in Start and
+// Timer it reports none.
+func TestEnvFrom(t *testing.T) {
+	w, _, rt := newWorld(t, 1, 3, time.Millisecond)
+	type seen struct {
+		in   string
+		from NodeID
+		ok   bool
+		arg  NodeID
+	}
+	var got []seen
+	for range 3 {
+		rt.Add(func(id NodeID) Node {
+			return &fnNode{
+				start: func(env *Env) {
+					if id == 1 {
+						f, ok := env.From()
+						got = append(got, seen{"start", f, ok, -1})
+						env.SetTimer(5*time.Millisecond, nil)
+						return
+					}
+					env.SetTimer(time.Duration(id)*10*time.Millisecond, nil)
+				},
+				recv: func(env *Env, from NodeID, _ any) {
+					f, ok := env.From()
+					got = append(got, seen{"receive", f, ok, from})
+				},
+				timer: func(env *Env, _ TimerID, _ any) {
+					if id == 1 {
+						f, ok := env.From()
+						got = append(got, seen{"timer", f, ok, -1})
+						return
+					}
+					env.Send(1, "hi", 8)
+				},
+			}
+		})
+	}
+	at(w, 15*time.Millisecond, func() { rt.Pause(1, 20*time.Millisecond) }) // n3's message waits
+	if err := w.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := []seen{{"start", -1, false, -1}, {"receive", 0, true, 0}, {"timer", -1, false, -1}, {"receive", 2, true, 2}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("From: got %v, want %v", got, want)
 	}
 }

@@ -97,7 +97,7 @@ const batch = 8
 // or isolation of the node that reached a moment of a kept run, just
 // after it, short or long; the moments of the calm runs (no faults) are
 // surveyed first, each with each stop kind, and events the scenario
-// marked are struck often. The other runs mutate kept schedules,
+// marked are struck often, with the peer they name. The other runs mutate kept schedules,
 // preferring rare features and small schedules: they aim faults at the
 // moments a rare feature was reached, nudge, scale, sample, stack, add,
 // remove, move, retarget and combine faults (docs/cli.md). v must have
@@ -443,8 +443,9 @@ func (x *explorer) pick() CorpusEntry {
 }
 
 // rareFeature draws a feature the corpus reached, with weight 1/(runs
-// that reached it), among marked events only when events is set; false
-// when rounding leaves none drawn.
+// that reached it), among marked events only when events is set, and then
+// also weighted by the share of the event's strikes that reached a new
+// feature or failed; false when rounding leaves none drawn.
 func (x *explorer) rareFeature(events bool) (string, bool) {
 	in := func(f string) bool { return !events || strings.HasPrefix(f, eventFeature) }
 	weight := func(f string) float64 {
@@ -531,9 +532,11 @@ func (x *explorer) mutate() CorpusEntry {
 // at a moment its run reached: a crash, pause or isolation a few
 // milliseconds after (or, for a quarter of the strikes not at marked
 // events, just before). When the corpus holds marked events
-// (StateCover.Mark), half the strikes aim at one, drawn by rarity, in the
-// entry favored for it, with a short stop: the dangerous moments of a
-// protocol, however common. The others take the survey's next strike
+// (StateCover.Mark), half the strikes aim at one, drawn by rarity and by
+// how often its strikes reached something new, in the entry favored for
+// it, with a short stop and a stop of the peer the moment names (or of
+// one drawn, half the time), the kinds in turn (nextKinds): the dangerous
+// moments of a protocol, however common. The others take the survey's next strike
 // (each moment of the runs without faults, with each kind and length,
 // once), and when it is done any moment of a small entry (pickSmall: the
 // calm runs first), with a short or a long stop.

@@ -108,3 +108,93 @@ func TestStrikeKeepsTheEnd(t *testing.T) {
 		t.Fatalf("the later crash was dropped %d times in 40, want about half", dropped)
 	}
 }
+
+// TestStrikeStopsTheNamedPeer: a strike at a moment that names a peer
+// stops that peer, with the kind asked for; without one it draws a
+// peer other than the node.
+func TestStrikeStopsTheNamedPeer(t *testing.T) {
+	sc, err := faults.Parse("at 10s heal\n", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := CorpusEntry{Schedule: sc}
+	x := &explorer{rng: rand.New(rand.NewPCG(5, 6)), kinds: map[faults.Kind]bool{faults.Crash: true, faults.Pause: true, faults.Isolate: true}}
+	drawn := map[faults.NodeID]bool{}
+	for i := range 60 {
+		with := -1
+		if i%2 == 0 {
+			with = 2
+		}
+		e, ok := x.strikeAt(parent, strikeSpec{t: time.Second, node: 1, with: with, peer: true, kind: faults.Crash, peerKind: faults.Pause})
+		if !ok {
+			t.Fatal("strike refused")
+		}
+		var node, peer []faults.Fault
+		for _, f := range e.Schedule.Faults {
+			switch {
+			case f.Kind == faults.Heal:
+			case f.Nodes[0] == 1:
+				node = append(node, f)
+			default:
+				peer = append(peer, f)
+			}
+		}
+		if len(node) != 1 || node[0].Kind != faults.Crash || len(peer) != 1 || peer[0].Kind != faults.Pause {
+			t.Fatalf("strike with peer %d made\n%s", with, e.Schedule)
+		}
+		if with >= 0 && peer[0].Nodes[0] != faults.NodeID(with) {
+			t.Fatalf("the named peer n%d was not stopped:\n%s", with+1, e.Schedule)
+		}
+		if with < 0 {
+			drawn[peer[0].Nodes[0]] = true
+		}
+	}
+	if len(drawn) != 3 || drawn[1] {
+		t.Fatalf("peers drawn without a name: %v, want n1, n3 and n4", drawn)
+	}
+}
+
+// TestNextKindsTriesEveryPair: strikes at a marked event go through
+// every pair of stop kinds, node and peer, before one repeats, each
+// event on its own turn.
+func TestNextKindsTriesEveryPair(t *testing.T) {
+	x := &explorer{rng: rand.New(rand.NewPCG(7, 8)), turns: map[string]int{},
+		kinds: map[faults.Kind]bool{faults.Crash: true, faults.Pause: true, faults.Isolate: true, faults.Loss: true}}
+	type pair struct{ node, peer faults.Kind }
+	for _, f := range []string{"state:event a", "state:event b"} {
+		seen := map[pair]bool{}
+		for range 9 {
+			k, p := x.nextKinds(f)
+			if seen[pair{k, p}] || !stopsNode(k) || !stopsNode(p) {
+				t.Fatalf("%s: pair %v, %v again or not a stop, after %v", f, k, p, seen)
+			}
+			seen[pair{k, p}] = true
+		}
+	}
+	x.kinds = map[faults.Kind]bool{faults.Loss: true}
+	if k, p := x.nextKinds("state:event c"); k != 0 || p != 0 {
+		t.Fatalf("no stop kind held, yet %v, %v", k, p)
+	}
+}
+
+// TestEventsScoredByTheirStrikes: of two marked events reached as often,
+// the one whose strikes keep reaching new features is drawn more.
+func TestEventsScoredByTheirStrikes(t *testing.T) {
+	x := &explorer{rng: rand.New(rand.NewPCG(9, 10)),
+		count:       map[string]int{"state:event a": 4, "state:event b": 4, "state:x": 1},
+		corpusFeats: []string{"state:event a", "state:event b", "state:x"},
+		marks:       map[string][2]int{"state:event a": {20, 18}, "state:event b": {20, 0}},
+	}
+	drawn := map[string]int{}
+	for range 2000 {
+		f, ok := x.rareFeature(true)
+		if !ok {
+			t.Fatal("no event drawn")
+		}
+		drawn[f]++
+	}
+	// Weights 19/22 and 1/22: a about 95% of the draws.
+	if drawn["state:x"] != 0 || drawn["state:event a"] < 1800 {
+		t.Fatalf("draws %v", drawn)
+	}
+}

@@ -2,6 +2,7 @@ package raftlog_test
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -148,18 +149,24 @@ func TestExploreFindsStaleLeader(t *testing.T) {
 	}
 }
 
-// TestExploreSurveyFindsOneFaultBugs: stale-leader and early-commit
-// each fail on about one random nemesis seed in 370; explore's strikes
-// on the calm runs' moments (a candidate paused past an election) find
-// each within 200 runs for most explorer seeds (10 and 8 of seeds 0–9
-// when this was written), and most of those failures hold one or two
-// faults.
-func TestExploreSurveyFindsOneFaultBugs(t *testing.T) {
+// TestExploreFindsThePlantedBugs: each planted bug fails on fewer than
+// one random nemesis seed in 300. stale-leader and early-commit need one
+// fault at an ordinary moment (a candidate paused past an election),
+// which the survey of the calm runs' moments finds; volatile-vote needs
+// two at a marked one (the voter crashed, the candidate it voted for
+// paused), which strikes at marked events find by stopping the peer the
+// mark names. When this was written, explorer seeds 0–9 found them 10,
+// 10 and 7 times, against 3 for volatile-vote with the peer drawn at
+// random.
+func TestExploreFindsThePlantedBugs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("twenty explorations")
+		t.Skip("thirty explorations")
 	}
-	for _, bug := range []string{"stale-leader", "early-commit"} {
-		v, err := raftlog.Scenario.Values(map[string]string{"bug": bug})
+	for _, tc := range []struct {
+		bug   string
+		found int
+	}{{"stale-leader", 7}, {"early-commit", 7}, {"volatile-vote", 5}} {
+		v, err := raftlog.Scenario.Values(map[string]string{"bug": tc.bug})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,14 +184,14 @@ func TestExploreSurveyFindsOneFaultBugs(t *testing.T) {
 			f := sum.Failures[0]
 			found++
 			runs = append(runs, f.Run)
-			if f.Entry.Schedule.Count() <= 2 {
+			if f.Entry.Schedule.Count() <= 3 {
 				small++
 			}
 		}
-		if found < 6 || small < 5 {
-			t.Errorf("bug=%s: found by %d of 10 explorer seeds (runs %v), %d with at most 2 faults", bug, found, runs, small)
+		if found < tc.found {
+			t.Errorf("bug=%s: found by %d of 10 explorer seeds (runs %v), want %d", tc.bug, found, runs, tc.found)
 		}
-		t.Logf("bug=%s: runs to the first failure %v", bug, runs)
+		t.Logf("bug=%s: runs to the first failure %v, %d with at most 3 faults", tc.bug, runs, small)
 	}
 }
 
@@ -297,4 +304,25 @@ func TestExploreStrikesMarkedEvents(t *testing.T) {
 		t.Fatalf("%d strikes, %d runs reached the dangerous restart", strikes, reached)
 	}
 	t.Logf("%d strikes; %d runs reached the dangerous restart", strikes, reached)
+}
+
+// TestMarksNameThePeer: a vote's mark names the candidate it went to
+// (the sender of the request, Env.From), so that explore can stop both.
+func TestMarksNameThePeer(t *testing.T) {
+	vote := regexp.MustCompile(`^event votes while two candidates campaign in its term @n([1-3]) ~n([1-3])$`)
+	votes := 0
+	for seed := uint64(1); seed <= 20; seed++ {
+		res := scentest.Execute(t, raftlog.Scenario, seed, map[string]string{"nemesis": "true"})
+		for _, c := range res.Coverage {
+			if strings.HasPrefix(c, "event votes while") {
+				if m := vote.FindStringSubmatch(c); m == nil || m[1] == m[2] {
+					t.Fatalf("seed %d: mark %q names no other replica as its peer", seed, c)
+				}
+				votes++
+			}
+		}
+	}
+	if votes == 0 {
+		t.Fatal("no deciding vote marked on nemesis seeds 1-20")
+	}
 }
