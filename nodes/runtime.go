@@ -273,8 +273,8 @@ func (rt *Runtime) Receive(m *network.Message) bool {
 func (rt *Runtime) deliver(p *proc, m *network.Message) {
 	rt.w.Trace(sim.Record{Kind: "deliver", Node: int32(m.To), Peer: int32(m.From), ID: m.ID})
 	p.env.from = m.From + 1
+	defer func() { p.env.from = 0 }() // also when Receive panics
 	p.node.Receive(p.env, m.From, m.Payload)
-	p.env.from = 0
 }
 
 func (rt *Runtime) fire(p *proc, tid TimerID, data any) {
@@ -490,7 +490,9 @@ func (e *Env) ID() NodeID { return e.p.id }
 // From returns the sender of the message the node is handling, while
 // its Receive runs; false in Start, Timer and Stop. Code that records
 // an event (scenarios.StateCover.Mark) learns from it which peer took
-// part.
+// part. A node written as a process (nodes/proc, httpsim) runs its body
+// inside the Receive of whichever message resumed it, so there From
+// names that message's sender, not necessarily the one the body handles.
 func (e *Env) From() (NodeID, bool) { return e.from - 1, e.from > 0 }
 
 // Name returns the node's name, e.g. "n1".

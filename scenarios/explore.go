@@ -725,25 +725,35 @@ type moment struct {
 // moments lists, in time order, the distinct moments after the start
 // at which a node of e's run reached one of its features.
 func moments(e CorpusEntry) []moment {
-	seen := map[moment]bool{}
+	type at struct {
+		t    time.Duration
+		node int
+	}
+	seen := map[at]int{} // index in ms
 	var ms []moment
 	for i := range e.By {
 		for j, node := range e.By[i] {
 			m := moment{e.At[i][j], node, peerAt(e, i, j)}
-			if node >= 0 && m.t > 0 && !seen[m] {
-				seen[m] = true
-				ms = append(ms, m)
+			if node < 0 || m.t <= 0 {
+				continue
 			}
+			// One moment per node and time, with the peer an event
+			// named there, if any.
+			if k, ok := seen[at{m.t, node}]; ok {
+				if ms[k].peer < 0 {
+					ms[k].peer = m.peer
+				}
+				continue
+			}
+			seen[at{m.t, node}] = len(ms)
+			ms = append(ms, m)
 		}
 	}
 	slices.SortFunc(ms, func(a, b moment) int {
 		if a.t != b.t {
 			return int(a.t - b.t)
 		}
-		if a.node != b.node {
-			return a.node - b.node
-		}
-		return a.peer - b.peer
+		return a.node - b.node
 	})
 	return ms
 }

@@ -171,8 +171,20 @@ func TestNextKindsTriesEveryPair(t *testing.T) {
 			seen[pair{k, p}] = true
 		}
 	}
+	// Two events struck in alternation: each still takes its own pairs.
+	x.kinds = map[faults.Kind]bool{faults.Crash: true, faults.Pause: true}
+	seen := map[string]map[pair]bool{"state:event c": {}, "state:event d": {}}
+	for range 4 {
+		for _, f := range []string{"state:event c", "state:event d"} {
+			k, p := x.nextKinds(f)
+			seen[f][pair{k, p}] = true
+		}
+	}
+	if len(seen["state:event c"]) != 4 || len(seen["state:event d"]) != 4 {
+		t.Fatalf("in alternation: %v", seen)
+	}
 	x.kinds = map[faults.Kind]bool{faults.Loss: true}
-	if k, p := x.nextKinds("state:event c"); k != 0 || p != 0 {
+	if k, p := x.nextKinds("state:event e"); k != 0 || p != 0 {
 		t.Fatalf("no stop kind held, yet %v, %v", k, p)
 	}
 }

@@ -126,7 +126,11 @@ type replica struct {
 	ackedAt   sim.Time // the latest, on its clock
 	bootTerm  int      // the term on disk at the last start
 	restarted bool
+	down      bool // crashed: it campaigns no more
 }
+
+// Stop is called when the replica crashes (nodes.Stopper).
+func (r *replica) Stop() { r.down = true }
 
 func (r *replica) term() int    { return r.disk.Term }
 func (r *replica) lastIdx() int { return len(r.disk.Log) }

@@ -79,12 +79,12 @@ func (v *view) visit(env *nodes.Env) {
 	v.cover.Visit(env, name)
 }
 
-// rival reports whether a replica other than from is a candidate in
-// term t with a log at least as up to date as voter's: one that voter,
+// rival reports whether a live replica other than from is a candidate
+// in term t with a log at least as up to date as voter's: one that voter,
 // had it not voted, would vote for, so that its vote decides between two.
 func (v *view) rival(t int, from NodeID, voter *replica) bool {
 	for i, r := range v.reps {
-		if r != nil && NodeID(i) != from && r != voter && r.role == roleCandidate && r.term() == t && r.asUpToDate(voter) {
+		if r != nil && !r.down && NodeID(i) != from && r != voter && r.role == roleCandidate && r.term() == t && r.asUpToDate(voter) {
 			return true
 		}
 	}
