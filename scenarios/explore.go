@@ -119,16 +119,8 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &explorer{
-		s: s, nv: nv, rv: rv, o: o,
-		rng:     rand.New(rand.NewPCG(o.Seed, 0x6578706c6f7265)), // "explore"
-		count:   map[string]int{},
-		favored: map[string]int{},
-		kinds:   map[faults.Kind]bool{},
-		turns:   map[string]int{},
-		marks:   map[string][2]int{},
-		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
-	}
+	x := newExplorer(s, nv, rv, o)
+	x.sum.Params = v.Map()
 	pending := slices.Clone(o.Corpus)
 	for i := range pending {
 		pending[i].Origin = "corpus"
@@ -176,6 +168,19 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		}
 	}
 	return x.sum, nil
+}
+
+func newExplorer(s *Scenario, nv, rv Values, o ExploreOptions) *explorer {
+	return &explorer{
+		s: s, nv: nv, rv: rv, o: o,
+		rng:     rand.New(rand.NewPCG(o.Seed, 0x6578706c6f7265)), // "explore"
+		count:   map[string]int{},
+		favored: map[string]int{},
+		kinds:   map[faults.Kind]bool{},
+		turns:   map[string]int{},
+		marks:   map[string][2]int{},
+		sum:     &ExploreSummary{Scenario: s.Name, Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
+	}
 }
 
 func (o ExploreOptions) withDefaults() ExploreOptions {
