@@ -1,6 +1,9 @@
 package scenarios
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSplitCoverNode(t *testing.T) {
 	for _, tc := range []struct {
@@ -25,4 +28,25 @@ func TestSplitCoverNode(t *testing.T) {
 			t.Errorf("%q: %q, %d, %d; want %q, %d, %d", tc.in, name, node, peer, tc.name, tc.node, tc.peer)
 		}
 	}
+}
+
+// FuzzSplitCoverNode: any fingerprint splits without a panic into a
+// prefix of itself; without a node it is left whole, and a peer comes
+// only with a node.
+func FuzzSplitCoverNode(f *testing.F) {
+	for _, s := range []string{"state C L F @n2", "event votes @n2 ~n1", "x @n0 ~n1", "~n3 @n", "a @n1 ~n+2", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, fp string) {
+		name, node, peer := splitCoverNode(fp)
+		if !strings.HasPrefix(fp, name) {
+			t.Fatalf("%q: name %q is not a prefix", fp, name)
+		}
+		if node < 0 && (name != fp || peer >= 0) {
+			t.Fatalf("%q: no node, yet name %q, peer %d", fp, name, peer)
+		}
+		if node < -1 || peer < -1 {
+			t.Fatalf("%q: node %d, peer %d", fp, node, peer)
+		}
+	})
 }
