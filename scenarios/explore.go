@@ -561,7 +561,7 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 		}
 		j := x.rng.IntN(len(parent.At[i]))
 		w := peerAt(parent, i, j)
-		sp := strikeSpec{t: parent.At[i][j], node: parent.By[i][j], with: w, peer: w >= 0 || x.rng.IntN(2) == 0}
+		sp := strikeSpec{t: parent.At[i][j], node: parent.By[i][j], with: w + 1, peer: w >= 0 || x.rng.IntN(2) == 0}
 		sp.kind, sp.peerKind = x.nextKinds(f)
 		e, ok := x.strikeAt(parent, sp)
 		e.mark = f
@@ -575,7 +575,7 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 	if !ok {
 		return CorpusEntry{}, false
 	}
-	return x.strikeAt(parent, strikeSpec{t: m.t, node: m.node, with: m.peer, long: x.rng.IntN(2) == 0, early: x.rng.IntN(4) == 0, peer: x.rng.IntN(2) == 0})
+	return x.strikeAt(parent, strikeSpec{t: m.t, node: m.node, with: m.peer + 1, long: x.rng.IntN(2) == 0, early: x.rng.IntN(4) == 0, peer: x.rng.IntN(2) == 0})
 }
 
 // strikeSpec is what a strike aims at: a moment t of node, and how.
@@ -587,7 +587,7 @@ type strikeSpec struct {
 	long  bool        // a long stop (a fortieth to an eighth of the fault phase), not a short one (1ms to 64ms)
 	early bool        // 1ms to 4ms before the moment, not 1ms to 8ms after
 	peer  bool        // also stop a peer for longer, before it hears of the moment
-	with  int         // that peer: the one the moment names (CoverPeer), or -1 to draw one
+	with  int         // that peer + 1: the one the moment names (CoverPeer); 0 to draw one
 	// peerKind stops the peer; 0: drawn like kind.
 	peerKind faults.Kind
 }
@@ -653,8 +653,8 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 	}
 	sc.Faults = append(sc.Faults, clampEnd(g, h))
 	if sp.peer && sc.Nodes > 1 {
-		peer := faults.NodeID(sp.with)
-		if sp.with < 0 || sp.with >= sc.Nodes || peer == node {
+		peer := faults.NodeID(sp.with - 1)
+		if sp.with < 1 || sp.with > sc.Nodes || peer == node {
 			peer = x.otherNode(sc.Nodes, node)
 		}
 		at := sp.t + x.logDuration(time.Millisecond, 4*time.Millisecond) - time.Millisecond
@@ -692,7 +692,7 @@ func (x *explorer) nextSurvey() (strikeSpec, bool) {
 			for _, m := range moments(e) {
 				for _, k := range kinds {
 					for _, long := range []bool{false, true} {
-						x.survey = append(x.survey, strikeSpec{entry: i, t: m.t, node: m.node, with: m.peer, kind: k, long: long})
+						x.survey = append(x.survey, strikeSpec{entry: i, t: m.t, node: m.node, with: m.peer + 1, kind: k, long: long})
 					}
 				}
 			}

@@ -44,7 +44,7 @@ func TestSurveyStrikesEveryCalmMoment(t *testing.T) {
 			if !ok {
 				break
 			}
-			k := key{moment{sp.t, sp.node, sp.with}, sp.kind, sp.long}
+			k := key{moment{sp.t, sp.node, sp.with - 1}, sp.kind, sp.long}
 			if sp.entry != 0 || seen[k] {
 				t.Fatalf("kinds %v: strike %+v: of entry %d, seen before %v", kinds, sp, sp.entry, seen[k])
 			}
@@ -125,7 +125,7 @@ func TestStrikeStopsTheNamedPeer(t *testing.T) {
 		if i%2 == 0 {
 			with = 2
 		}
-		e, ok := x.strikeAt(parent, strikeSpec{t: time.Second, node: 1, with: with, peer: true, kind: faults.Crash, peerKind: faults.Pause})
+		e, ok := x.strikeAt(parent, strikeSpec{t: time.Second, node: 1, with: with + 1, peer: true, kind: faults.Crash, peerKind: faults.Pause})
 		if !ok {
 			t.Fatal("strike refused")
 		}
