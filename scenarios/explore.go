@@ -97,13 +97,14 @@ const batch = 8
 // or isolation of the node that reached a moment of a kept run, just
 // after it, short or long; the moments of the calm runs (no faults) are
 // surveyed first, each with each stop kind, and events the scenario
-// marked are struck often, with the peer they name. The other runs mutate kept schedules,
-// preferring rare features and small schedules: they aim faults at the
-// moments a rare feature was reached, nudge, scale, sample, stack, add,
-// remove, move, retarget and combine faults (docs/cli.md). v must have
-// the common parameter nemesis; the first runs are two calm ones and the
-// nemesis's own schedules for seeds Seed·10⁶+2, ..., and a bandit sets
-// how many later runs are further fresh seeds.
+// marked are struck often, with the peer they name. The other runs
+// mutate kept schedules, preferring rare features and small schedules:
+// they aim faults at the moments a rare feature was reached, nudge,
+// scale, sample, stack, add, remove, move, retarget and combine faults
+// (docs/cli.md). v must have the common parameter nemesis; the first runs
+// are two calm ones and the nemesis's own schedules for seeds
+// Seed·10⁶+2, ..., and a bandit sets how many later runs are further
+// fresh seeds.
 func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	if !has(v, "nemesis") || s.declares("nemesis") {
 		return nil, &BadInputError{Err: fmt.Errorf("scenario %s has no common nemesis to explore from", s.Name)}
@@ -119,8 +120,7 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := newExplorer(s, nv, rv, o)
-	x.sum.Params = v.Map()
+	x := newExplorer(s, v, nv, rv, o)
 	pending := slices.Clone(o.Corpus)
 	for i := range pending {
 		pending[i].Origin = "corpus"
@@ -170,16 +170,17 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	return x.sum, nil
 }
 
-func newExplorer(s *Scenario, nv, rv Values, o ExploreOptions) *explorer {
+// newExplorer returns the explorer of s with the user's values v, the
+// nemesis's nv and the replay's rv.
+func newExplorer(s *Scenario, v, nv, rv Values, o ExploreOptions) *explorer {
 	return &explorer{
 		s: s, nv: nv, rv: rv, o: o,
 		rng:     rand.New(rand.NewPCG(o.Seed, 0x6578706c6f7265)), // "explore"
 		count:   map[string]int{},
 		favored: map[string]int{},
 		kinds:   map[faults.Kind]bool{},
-		turns:   map[string]int{},
-		marks:   map[string][2]int{},
-		sum:     &ExploreSummary{Scenario: s.Name, Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
+		marks:   map[string]*markStats{},
+		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
 	}
 }
 
@@ -215,12 +216,11 @@ type explorer struct {
 	// corpusFeats lists those features in the order they were found.
 	favored     map[string]int
 	corpusFeats []string
-	events      int                  // how many of corpusFeats are marked events
-	survey      []strikeSpec         // the survey's strikes still to make; nil before it is drawn
-	calms       []CorpusEntry        // the runs without faults, new or not: what the survey strikes
-	kinds       map[faults.Kind]bool // the fault kinds the corpus holds
-	turns       map[string]int       // strikes made at each marked event (nextKinds)
-	marks       map[string][2]int    // the runs of strikes at each marked event, and those that reached a new feature or failed
+	events      int                   // how many of corpusFeats are marked events
+	survey      []strikeSpec          // the survey's strikes still to make; nil before it is drawn
+	calms       []CorpusEntry         // the runs without faults, new or not: what the survey strikes
+	kinds       map[faults.Kind]bool  // the fault kinds the corpus holds
+	marks       map[string]*markStats // what the strikes at each marked event did
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
 	tries, yield [2]int
@@ -315,12 +315,11 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		}
 	}
 	if c.mark != "" {
-		s := x.marks[c.mark]
-		s[0]++
+		m := x.markOf(c.mark)
+		m.strikes++
 		if isNew || (res.Failed() && res.Status != StatusLimit) {
-			s[1]++
+			m.yield++
 		}
-		x.marks[c.mark] = s
 	}
 	if isNew {
 		x.addCorpus(c)
@@ -458,8 +457,11 @@ func (x *explorer) rareFeature(events bool) (string, bool) {
 		if events {
 			// Events whose strikes keep reaching new features or
 			// failing get more of them.
-			s := x.marks[f]
-			w *= float64(s[1]+1) / float64(s[0]+2)
+			var m markStats
+			if p := x.marks[f]; p != nil {
+				m = *p
+			}
+			w *= float64(m.yield+1) / float64(m.strikes+2)
 		}
 		return w
 	}
@@ -541,10 +543,10 @@ func (x *explorer) mutate() CorpusEntry {
 // how often its strikes reached something new, in the entry favored for
 // it, with a short stop and a stop of the peer the moment names (or of
 // one drawn, half the time), the kinds in turn (nextKinds): the dangerous
-// moments of a protocol, however common. The others take the survey's next strike
-// (each moment of the runs without faults, with each kind and length,
-// once), and when it is done any moment of a small entry (pickSmall: the
-// calm runs first), with a short or a long stop.
+// moments of a protocol, however common. The others take the survey's
+// next strike (each moment of the runs without faults, with each kind and
+// length, once), and when it is done any moment of a small entry
+// (pickSmall: the calm runs first), with a short or a long stop.
 func (x *explorer) strike() (CorpusEntry, bool) {
 	if x.rng.IntN(6) == 0 {
 		return CorpusEntry{}, false
@@ -555,8 +557,8 @@ func (x *explorer) strike() (CorpusEntry, bool) {
 			return CorpusEntry{}, false
 		}
 		parent := x.sum.Corpus[x.favored[f]]
-		i, _ := slices.BinarySearch(parent.Features, f)
-		if i >= len(parent.At) || len(parent.At[i]) == 0 || i >= len(parent.By) {
+		i, ok := slices.BinarySearch(parent.Features, f)
+		if !ok || i >= len(parent.At) || len(parent.At[i]) == 0 || i >= len(parent.By) {
 			return CorpusEntry{}, false
 		}
 		j := x.rng.IntN(len(parent.At[i]))
@@ -603,12 +605,31 @@ func (x *explorer) nextKinds(f string) (faults.Kind, faults.Kind) {
 	if n == 0 {
 		return 0, 0
 	}
-	turn, ok := x.turns[f]
-	if !ok {
-		turn = x.rng.IntN(n * n)
+	m := x.markOf(f)
+	if !m.started {
+		m.turn, m.started = x.rng.IntN(n*n), true
 	}
-	x.turns[f] = turn + 1
+	turn := m.turn
+	m.turn++
 	return kinds[turn%n], kinds[turn/n%n]
+}
+
+// markStats is what the strikes at a marked event did.
+type markStats struct {
+	turn    int  // the next pair of stop kinds (nextKinds)
+	started bool // turn was drawn
+	strikes int  // runs of strikes at the event
+	yield   int  // of those, runs that reached a new feature or failed
+}
+
+// markOf returns the stats of marked event f, made on first use.
+func (x *explorer) markOf(f string) *markStats {
+	m := x.marks[f]
+	if m == nil {
+		m = &markStats{}
+		x.marks[f] = m
+	}
+	return m
 }
 
 // peerAt is the peer that took part in e's moment j of feature i, or -1.

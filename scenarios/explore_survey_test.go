@@ -158,7 +158,7 @@ func TestStrikeStopsTheNamedPeer(t *testing.T) {
 // every pair of stop kinds, node and peer, before one repeats, each
 // event on its own turn.
 func TestNextKindsTriesEveryPair(t *testing.T) {
-	x := &explorer{rng: rand.New(rand.NewPCG(7, 8)), turns: map[string]int{},
+	x := &explorer{rng: rand.New(rand.NewPCG(7, 8)), marks: map[string]*markStats{},
 		kinds: map[faults.Kind]bool{faults.Crash: true, faults.Pause: true, faults.Isolate: true, faults.Loss: true}}
 	type pair struct{ node, peer faults.Kind }
 	for _, f := range []string{"state:event a", "state:event b"} {
@@ -195,7 +195,7 @@ func TestEventsScoredByTheirStrikes(t *testing.T) {
 	x := &explorer{rng: rand.New(rand.NewPCG(9, 10)),
 		count:       map[string]int{"state:event a": 4, "state:event b": 4, "state:x": 1},
 		corpusFeats: []string{"state:event a", "state:event b", "state:x"},
-		marks:       map[string][2]int{"state:event a": {20, 18}, "state:event b": {20, 0}},
+		marks:       map[string]*markStats{"state:event a": {strikes: 20, yield: 18}, "state:event b": {strikes: 20}},
 	}
 	drawn := map[string]int{}
 	for range 2000 {

@@ -219,7 +219,6 @@ func readCorpus(dir string) ([]scenarios.CorpusEntry, error) {
 	return out, nil
 }
 
-// writeCorpus writes entries to dir, after those already there.
 // newEntries returns the corpus entries this exploration added: not the
 // ones read from --corpus, which are kept again only if they were new
 // (fewer of them are run when --runs is smaller than the corpus).
@@ -233,6 +232,7 @@ func newEntries(corpus []scenarios.CorpusEntry) []scenarios.CorpusEntry {
 	return out
 }
 
+// writeCorpus writes entries to dir, after those already there.
 func writeCorpus(dir, name string, entries []scenarios.CorpusEntry) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
