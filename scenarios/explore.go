@@ -31,6 +31,18 @@ type ExploreOptions struct {
 	Corpus []CorpusEntry
 	// StopAtFailure ends the exploration at its first failing run.
 	StopAtFailure bool
+	// Fails, if set, says which failing runs count as failures: found,
+	// reported, and the end of the search with StopAtFailure. A run that
+	// fails otherwise is scored as one that passed. nil: every run that
+	// fails other than by a limit.
+	Fails func(*Result) bool
+	// MaxFaults, if > 0, caps the faults of the runs: a mutant with more
+	// is not run, and fresh runs are calm ones (no faults) with new world
+	// seeds rather than nemesis seeds, whose schedules are known only
+	// once they ran. Corpus entries still run first, but one with more
+	// faults is not a failure. The stop kinds strikes use are then those
+	// of the corpus given. ShrinkOptions.Explore searches this way.
+	MaxFaults int
 	Run           Options
 	// OnRun, if set, receives every run in order, with whether it was new.
 	OnRun func(i int, e CorpusEntry, res *Result, isNew bool)
@@ -128,33 +140,36 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	// Fresh seeds run from Seed·10⁶ up, so that explorations with
 	// different seeds try different random seeds too.
 	nextSeed := o.Seed * freshSeedStride
-	// Mutants the scenario refuses are not runs; a bound on attempts ends
-	// an exploration whose every mutant is refused.
+	// Mutants the scenario refuses, or over MaxFaults, are not runs; a
+	// bound on attempts ends an exploration whose every mutant is.
 	for attempts := 0; x.sum.Runs < o.Runs && attempts < 4*o.Runs+batch; {
 		if stopped(o.Stop) {
 			x.sum.Interrupted = true
 			break
 		}
 		var cands []CorpusEntry
-		for len(cands) < batch && x.sum.Runs+len(cands) < o.Runs {
+		for len(cands) < batch && x.sum.Runs+len(cands) < o.Runs && attempts < 4*o.Runs+batch {
+			attempts++
 			switch {
 			case len(pending) > 0:
 				cands, pending = append(cands, pending[0]), pending[1:]
-			case x.sum.Runs+len(cands) < calmRuns:
+			case x.sum.Runs+len(cands) < calmRuns,
+				o.MaxFaults > 0 && (len(x.sum.Corpus) == 0 || x.rng.Float64() < x.freshShare()):
 				// The first runs are calm: no faults, so that strikes see
 				// the protocol's ordinary moments one at a time.
 				cands = append(cands, CorpusEntry{Seed: nextSeed, Schedule: x.calm(), Origin: "calm"})
 				nextSeed++
-			case x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0 || x.rng.Float64() < x.freshShare():
+			case o.MaxFaults <= 0 && (x.sum.Runs+len(cands) < o.Random || len(x.sum.Corpus) == 0 || x.rng.Float64() < x.freshShare()):
 				// Some runs stay fresh nemesis seeds, so the search never
 				// does much worse than random seeds.
 				cands = append(cands, CorpusEntry{Seed: nextSeed, Origin: "seed"})
 				nextSeed++
 			default:
-				cands = append(cands, x.mutate())
+				if c := x.mutate(); o.MaxFaults <= 0 || effective(c.Schedule.Faults) <= o.MaxFaults {
+					cands = append(cands, c)
+				}
 			}
 		}
-		attempts += len(cands)
 		results := x.runBatch(cands)
 		for i, res := range results {
 			if res.Status == StatusBadInput && (cands[i].Schedule == nil || cands[i].Origin == "calm") {
@@ -294,6 +309,9 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 		c.Schedule.Nodes = res.nodes
 	}
 	c.Lines = c.Schedule.Lines()
+	failed := res.Failed() && res.Status != StatusLimit &&
+		(x.o.Fails == nil || x.o.Fails(res)) &&
+		(x.o.MaxFaults <= 0 || effective(c.Schedule.Faults) <= x.o.MaxFaults)
 	c.Features, c.At, c.By, c.With = features(c.Schedule, res)
 	x.noteCalm(c, res)
 	isNew := false
@@ -310,14 +328,14 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 	}
 	if c.Origin != "corpus" {
 		x.tries[arm]++
-		if isNew || (res.Failed() && res.Status != StatusLimit) {
+		if isNew || failed {
 			x.yield[arm]++
 		}
 	}
 	if c.mark != "" {
 		m := x.markOf(c.mark)
 		m.strikes++
-		if isNew || (res.Failed() && res.Status != StatusLimit) {
+		if isNew || failed {
 			m.yield++
 		}
 	}
@@ -327,7 +345,7 @@ func (x *explorer) take(c CorpusEntry, res *Result) bool {
 	if x.o.OnRun != nil {
 		x.o.OnRun(x.sum.Runs, c, res, isNew)
 	}
-	if res.Failed() && res.Status != StatusLimit {
+	if failed {
 		x.sum.Failures = append(x.sum.Failures, ExploreFailure{Run: x.sum.Runs, Entry: c, Result: res})
 		return x.o.StopAtFailure
 	}

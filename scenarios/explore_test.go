@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/faultline/faultline/examples/register"
+	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
 	"github.com/faultline/faultline/scenarios/raftlog"
 )
@@ -164,5 +165,58 @@ func TestExploreStartsCalm(t *testing.T) {
 	}
 	if calmStrikes < 5 {
 		t.Fatalf("%d strikes on the calm runs in %d runs", calmStrikes, len(origins))
+	}
+}
+
+// TestExploreCapsFaults: with MaxFaults, no run but the corpus's has
+// more faults, fresh runs are calm ones, and the corpus entry over the
+// cap, which fails, is not reported; Fails keeps out the failures it
+// refuses.
+func TestExploreCapsFaults(t *testing.T) {
+	v, err := raftlog.Scenario.Values(map[string]string{"bug": "stale-leader", "ops": "50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A run of stale-leader that fails with four faults (explorer seed
+	// 9's find, shrunk with its world seed kept).
+	failing, err := faults.Parse("at 183ms isolate n2 for 1ms\nat 186ms isolate n3 for 1ms\nat 187ms pause n1 for 97ms\nat 287ms pause n1 for 256ms\nat 10s heal", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	explore := func(fails func(*scenarios.Result) bool) (*scenarios.ExploreSummary, map[string]int) {
+		origins := map[string]int{}
+		sum, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{
+			Runs: 150, Seed: 5, Workers: 2, MaxFaults: 3, Fails: fails,
+			Corpus: []scenarios.CorpusEntry{{Seed: 9000010, Schedule: failing}},
+			OnRun: func(i int, e scenarios.CorpusEntry, res *scenarios.Result, _ bool) {
+				origins[e.Origin]++
+				if i == 1 && !res.Failed() {
+					t.Errorf("the corpus entry passed: %s", res.Status)
+				}
+				if n := e.Schedule.Count(); i > 1 && n > 3 {
+					t.Errorf("run %d (%s) has %d faults, over the cap of 3:\n%s", i, e.Origin, n, e.Schedule)
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, origins
+	}
+	sum, origins := explore(nil)
+	if origins["seed"] != 0 || origins["calm"] < 2 {
+		t.Errorf("origins %v: want calm runs and no nemesis seeds", origins)
+	}
+	if len(sum.Failures) == 0 {
+		t.Fatalf("no failure with at most 3 faults in %d runs (origins %v)", sum.Runs, origins)
+	}
+	for _, f := range sum.Failures {
+		if f.Run == 1 || f.Entry.Schedule.Count() > 3 {
+			t.Errorf("failure at run %d with %d faults reported", f.Run, f.Entry.Schedule.Count())
+		}
+	}
+	t.Logf("%d runs, %d failures, origins %v", sum.Runs, len(sum.Failures), origins)
+	if none, _ := explore(func(*scenarios.Result) bool { return false }); len(none.Failures) != 0 {
+		t.Errorf("Fails refused every run, yet %d failures were reported", len(none.Failures))
 	}
 }

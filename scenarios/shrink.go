@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,13 @@ type ShrinkOptions struct {
 	// fails) from fewer faults, replayed with another seed (Shrunk.Seed).
 	// 0: the seed stays.
 	Reseed int
+	// Explore lets ShrinkRun, while more than one fault is left, spend up
+	// to this many runs in all searching for the same failure (the same check fails)
+	// from fewer faults, under any world seed: a guided exploration
+	// (Explore with MaxFaults one below the faults left) from calm runs
+	// and the minimal schedule, whose find is then shrunk again and
+	// replayed with its own seed (Shrunk.Seed). 0: no such search.
+	Explore int
 	// KeepWorkload leaves the workload parameters (Param.Workload) as
 	// they are, for a caller whose replay cannot carry changed values.
 	KeepWorkload bool
@@ -637,6 +645,10 @@ type shrinkRuns struct {
 	run       func(*faults.Schedule) *Result
 	failsWith func(uint64, *faults.Schedule) bool // with another world seed
 	setSeed   func(uint64)
+	// explore searches for a failure with fewer faults than minimal
+	// (ShrinkOptions.Explore) in at most runs runs; it returns its seed
+	// and schedule, or nil, and the runs it made.
+	explore func(minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int)
 }
 
 // shrinkFewer is ShrinkRun's search for fewer faults, after the workload
@@ -658,10 +670,32 @@ func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so Shrink
 	if so.Draws > 0 && minimal.Count() > 1 && st.Runs < so.MaxRuns {
 		again()
 	}
+	cur := seed
 	if sd, fewer := reseedFewer(minimal, seed, so, st, r.failsWith); fewer != nil {
 		r.setSeed(sd)
 		minimal = &faults.Schedule{Nodes: minimal.Nodes, Faults: fewer}
 		final = r.run(minimal)
+		again()
+		cur = sd
+	}
+	// Then, while faults are left and runs too, a guided search for the
+	// same failure from fewer faults, each find shrunk again.
+	for explored := 0; explored < so.Explore && r.explore != nil && minimal.Count() > 1 && st.Runs < so.MaxRuns; {
+		sd, fewer, runs := r.explore(minimal, cur, min(so.Explore-explored, so.MaxRuns-st.Runs))
+		st.Runs += runs
+		explored += runs
+		if fewer == nil {
+			break
+		}
+		r.setSeed(sd)
+		st.Runs++
+		if !r.fails(fewer) { // the find must replay as the shrink runs it
+			r.setSeed(cur)
+			break
+		}
+		st.Searched += minimal.Count() - fewer.Count()
+		st.Reseeded = fmt.Sprintf("%d→%d", seed, sd)
+		cur, minimal, final = sd, fewer, r.last[fewer.String()]
 		again()
 	}
 	return minimal, final
@@ -889,6 +923,9 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 		failsWith: func(sd uint64, c *faults.Schedule) bool {
 			return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
 		},
+		explore: func(minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int) {
+			return exploreFewer(s, rv, opts, how, minimal, seed, runs)
+		},
 	})
 	mv := rv
 	if byParam {
@@ -938,4 +975,35 @@ func shrinkWorkload(s *Scenario, v Values, st *ShrinkStats, maxRuns int, fails f
 	}
 	st.Exhausted = st.Exhausted || st.Runs >= maxRuns
 	return v, res
+}
+
+// exploreFewer is ShrinkOptions.Explore's search: an exploration of s
+// with the values rv, from the minimal schedule (world seed seed) and
+// calm runs, whose runs have fewer faults than minimal, up to the first
+// that fails like how. Its explorer seed is drawn from seed and the
+// schedule, so a shrink stays deterministic. It returns the world seed
+// and schedule found, or nil, and the runs it made.
+func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int) {
+	h := fnv.New64a()
+	h.Write([]byte(minimal.String()))
+	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
+	sum, err := Explore(s, rv, ExploreOptions{
+		Runs:          runs,
+		Seed:          rng.Uint64N(1 << 20),
+		Workers:       runtime.GOMAXPROCS(0),
+		Corpus:        []CorpusEntry{{Seed: seed, Schedule: minimal}},
+		StopAtFailure: true,
+		Fails:         func(res *Result) bool { return FailsLike(res, how) },
+		MaxFaults:     minimal.Count() - 1,
+		Run:           opts,
+	})
+	if err != nil {
+		return 0, nil, 0 // no common nemesis: nothing to explore from
+	}
+	if len(sum.Failures) == 0 {
+		return 0, nil, sum.Runs
+	}
+	e := sum.Failures[0].Entry
+	e.Schedule.Nodes = minimal.Nodes
+	return e.Seed, e.Schedule, sum.Runs
 }

@@ -328,3 +328,45 @@ func TestMarksNameThePeer(t *testing.T) {
 		t.Fatal("no deciding vote marked on nemesis seeds 1-20")
 	}
 }
+
+// TestShrinkExploresForFewerFaults: a volatile-vote failure (explorer
+// seed 10's find) whose four faults all stay when its world seed is kept
+// (two of them make the split vote that seed lacks) shrinks to at most
+// three with ShrinkOptions.Explore, under the seed its search found; the
+// shrink is deterministic, and its result replays.
+func TestShrinkExploresForFewerFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three shrinks")
+	}
+	v, err := raftlog.Scenario.Values(map[string]string{"bug": "volatile-vote", "shuffle_ties": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const seed = 10000000
+	opts := scenarios.Options{Faults: "at 154ms crash n3 for 283ms\nat 161ms isolate n1 for 313ms\nat 441ms pause n2 for 512ms\nat 449ms crash n3 for 29ms\nat 10s heal"}
+	kept, err := scenarios.ShrinkRun(raftlog.Scenario, v, seed, opts, scenarios.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := kept.Minimal.Count(); n <= 3 {
+		t.Fatalf("with the world seed kept it shrinks to %d faults; the test needs a failure that does not:\n%s", n, kept.Minimal)
+	}
+	shrink := func() *scenarios.Shrunk {
+		sh, err := scenarios.ShrinkRun(raftlog.Scenario, v, seed, opts, scenarios.ShrinkOptions{Explore: 4000, MaxRuns: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh
+	}
+	sh := shrink()
+	if n := sh.Minimal.Count(); n > 3 || sh.Seed == seed || sh.How != kept.How {
+		t.Fatalf("shrunk to %d faults with seed %d, failing %s (want at most 3, another seed, %s; %s):\n%s", n, sh.Seed, sh.How, kept.How, sh.Stats, sh.Minimal)
+	}
+	t.Logf("%d faults to %d: %s", kept.Minimal.Count(), sh.Minimal.Count(), sh.Stats)
+	if again := shrink(); again.Seed != sh.Seed || again.Minimal.String() != sh.Minimal.String() || again.Result.TraceHash != sh.Result.TraceHash {
+		t.Fatalf("a second shrink gave seed %d hash %s, the first %d %s", again.Seed, again.Result.TraceHash, sh.Seed, sh.Result.TraceHash)
+	}
+	if re := scenarios.ExecuteSchedule(raftlog.Scenario, sh.Values, sh.Seed, scenarios.Options{}, sh.Minimal); re.TraceHash != sh.Result.TraceHash || !scenarios.FailsLike(re, sh.How) {
+		t.Fatalf("replay: %s %s, shrink saw %s", re.Status, re.TraceHash, sh.Result.TraceHash)
+	}
+}

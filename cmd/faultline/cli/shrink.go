@@ -47,6 +47,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
 	maxRuns := fs.Int("max-runs", 1000, "most runs the shrink may use")
 	reseed := fs.Int("reseed", 0, "when more than one fault is left, try this many other world seeds with fewer faults (the replay then names the new seed)")
+	explore := fs.Int("explore", 0, "when more than one fault is left, spend up to this many runs exploring for the same failure from fewer faults, under any world seed (the replay then names it)")
 	format := fs.String("format", "text", "output format: text or json")
 	rp := addReportFlag(fs, "the run with the minimal schedule")
 	a.addRunFlags(fs, &rf)
@@ -63,7 +64,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--seed: %v", err)
 	}
-	if err := checkShrinkCounts(*maxRuns, *reseed); err != nil {
+	if err := checkShrinkCounts(*maxRuns, *reseed, *explore); err != nil {
 		return exitUsage, err
 	}
 	if err := oneOf("format", *format, "text", "json"); err != nil {
@@ -92,7 +93,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := rp.check(); err != nil {
 		return exitUsage, err
 	}
-	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns, Reseed: *reseed})
+	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns, Reseed: *reseed, Explore: *explore})
 	if err != nil {
 		if errors.Is(err, scenarios.ErrNotFailing) {
 			return exitUsage, usagef("%v (find a failing seed with '%s sweep %s --seeds 0-99 --set nemesis=true')", err, a.Name, sc.Name)
@@ -115,12 +116,15 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	return exitOK, writeShrink(stdout, *format, newShrinkJSON(sc, seed, sh, opts, path))
 }
 
-func checkShrinkCounts(maxRuns, reseed int) error {
+func checkShrinkCounts(maxRuns, reseed, explore int) error {
 	if maxRuns <= 0 {
 		return usagef("--max-runs %d: want a count > 0", maxRuns)
 	}
 	if reseed < 0 {
 		return usagef("--reseed %d: want a count ≥ 0", reseed)
+	}
+	if explore < 0 {
+		return usagef("--explore %d: want a count of runs ≥ 0", explore)
 	}
 	return nil
 }
