@@ -43,7 +43,7 @@ type ExploreOptions struct {
 	// faults is not a failure. The stop kinds strikes use are then those
 	// of the corpus given. ShrinkOptions.Explore searches this way.
 	MaxFaults int
-	Run           Options
+	Run       Options
 	// OnRun, if set, receives every run in order, with whether it was new.
 	OnRun func(i int, e CorpusEntry, res *Result, isNew bool)
 	// Stop, when closed, ends the exploration after the batch under way.

@@ -883,7 +883,6 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 	if err != nil {
 		return nil, err
 	}
-	byParam := s.declares(FaultsParam)
 	last := map[string]*Result{}
 	cur := seed // the world seed: another one only with ShrinkOptions.Reseed
 	run := func(c *faults.Schedule) *Result {
@@ -923,19 +922,26 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 		failsWith: func(sd uint64, c *faults.Schedule) bool {
 			return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
 		},
-		explore: func(minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int) {
-			return exploreFewer(s, rv, opts, how, minimal, seed, runs)
+		explore: func(m *faults.Schedule, sd uint64, n int) (uint64, *faults.Schedule, int) {
+			return exploreFewer(s, rv, opts, how, m, sd, n)
 		},
 	})
-	mv := rv
-	if byParam {
-		m := rv.Map()
-		m[FaultsParam] = ScheduleParam(minimal)
-		if mv, err = Resolve(s.AllParams(), m); err != nil {
-			return nil, err
-		}
+	mv, err := replayValues(s, rv, minimal)
+	if err != nil {
+		return nil, err
 	}
 	return &Shrunk{Original: orig, Minimal: minimal, How: how, Seed: cur, Result: final, Values: mv, Stats: st}, nil
+}
+
+// replayValues are the values rv that replay the schedule c: rv, with c
+// as FaultsParam for a scenario that takes its schedule that way.
+func replayValues(s *Scenario, rv Values, c *faults.Schedule) (Values, error) {
+	if !s.declares(FaultsParam) {
+		return rv, nil
+	}
+	m := rv.Map()
+	m[FaultsParam] = ScheduleParam(c)
+	return Resolve(s.AllParams(), m)
 }
 
 // shrinkWorkload makes each workload parameter of s (Param.Workload) as

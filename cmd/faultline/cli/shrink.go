@@ -70,14 +70,7 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
 	}
-	// Shrink the nemesis's schedule unless told otherwise: the user gave
-	// a schedule with --faults, or set nemesis explicitly.
-	if rf.faults == "" && !slices.ContainsFunc(rf.set, func(s string) bool {
-		k, _, err := scenarios.ParseSet(s)
-		return err == nil && k == "nemesis"
-	}) {
-		rf.set = append(rf.set, "nemesis=true")
-	}
+	rf.set = withNemesis(rf)
 	sc, vals, opts, err := rf.prepare(fs.Arg(0))
 	if err != nil {
 		return exitUsage, err
@@ -114,6 +107,19 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return exitFail, err
 	}
 	return exitOK, writeShrink(stdout, *format, newShrinkJSON(sc, seed, sh, opts, path))
+}
+
+// withNemesis returns the --set values with nemesis=true unless told
+// otherwise: shrink the nemesis's schedule, unless the user gave a
+// schedule with --faults or set nemesis explicitly.
+func withNemesis(rf runFlags) []string {
+	if rf.faults == "" && !slices.ContainsFunc(rf.set, func(s string) bool {
+		k, _, err := scenarios.ParseSet(s)
+		return err == nil && k == "nemesis"
+	}) {
+		return append(rf.set, "nemesis=true")
+	}
+	return rf.set
 }
 
 func checkShrinkCounts(maxRuns, reseed, explore int) error {

@@ -83,6 +83,7 @@ func TestShrinkBadInput(t *testing.T) {
 		{"missing faults file", []string{"shrink", "example-register", "--seed", "0", "--faults", "/nonexistent.faults"}, "--faults"},
 		{"bad max-runs", []string{"shrink", "example-register", "--seed", "0", "--max-runs", "0"}, "--max-runs"},
 		{"bad reseed", []string{"shrink", "example-register", "--seed", "0", "--reseed", "-1"}, "--reseed"},
+		{"bad explore", []string{"shrink", "example-register", "--seed", "0", "--explore", "-1"}, "--explore"},
 		{"bad format", []string{"shrink", "example-register", "--seed", "0", "--format", "xml"}, "--format"},
 	} {
 		code, _, stderr := cli(tc.args...)
