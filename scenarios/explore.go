@@ -41,7 +41,8 @@ type ExploreOptions struct {
 	// seeds rather than nemesis seeds, whose schedules are known only
 	// once they ran. Corpus entries still run first, but one with more
 	// faults is not a failure. The stop kinds strikes use are then those
-	// of the corpus given. ShrinkOptions.Explore searches this way.
+	// the nemesis's profile allows (nemesis.kinds, nemesis.exclude).
+	// ShrinkOptions.Explore searches this way.
 	MaxFaults int
 	Run       Options
 	// OnRun, if set, receives every run in order, with whether it was new.
@@ -133,6 +134,12 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		return nil, err
 	}
 	x := newExplorer(s, v, nv, rv, o)
+	if o.MaxFaults > 0 {
+		// No nemesis runs tell the kinds: take them from its profile.
+		for _, k := range profileKinds(nv) {
+			x.kinds[k] = true
+		}
+	}
 	pending := slices.Clone(o.Corpus)
 	for i := range pending {
 		pending[i].Origin = "corpus"
@@ -822,6 +829,18 @@ func (x *explorer) stopFault(node faults.NodeID, at, lo, hi time.Duration) (faul
 	f := faults.Fault{At: max(at, 0), Kind: kinds[x.rng.IntN(len(kinds))], Nodes: []faults.NodeID{node}}
 	f.For = x.logDuration(lo, hi)
 	return f, true
+}
+
+// profileKinds are the fault kinds the nemesis of the values v may draw:
+// nemesis.kinds, or else every kind swarm testing draws from, less
+// nemesis.exclude.
+func profileKinds(v Values) []faults.Kind {
+	kinds, _ := faults.ParseKinds(v.String("nemesis.kinds"))
+	if len(kinds) == 0 {
+		kinds = faults.NemesisKinds
+	}
+	exclude, _ := faults.ParseKinds(v.String("nemesis.exclude"))
+	return slices.DeleteFunc(slices.Clone(kinds), func(k faults.Kind) bool { return slices.Contains(exclude, k) })
 }
 
 // stopKinds are the kinds of fault that stop a node that the corpus holds.
