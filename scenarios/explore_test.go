@@ -220,3 +220,41 @@ func TestExploreCapsFaults(t *testing.T) {
 		t.Errorf("Fails refused every run, yet %d failures were reported", len(none.Failures))
 	}
 }
+
+// TestCappedExploreKeepsTheProfile: a capped exploration strikes with
+// the stop kinds the nemesis's profile allows, though the corpus it is
+// given holds only crashes: pauses too by default, none when the profile
+// excludes them.
+func TestCappedExploreKeepsTheProfile(t *testing.T) {
+	crashes, err := faults.Parse("at 187ms crash n1 for 97ms\nat 287ms crash n2 for 256ms\nat 10s heal", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		exclude string
+		pauses  bool
+	}{{"", true}, {"pause", false}} {
+		v, err := raftlog.Scenario.Values(map[string]string{"ops": "50", "nemesis.exclude": tc.exclude})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[faults.Kind]int{}
+		_, err = scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{
+			Runs: 80, Seed: 2, MaxFaults: 2,
+			Corpus: []scenarios.CorpusEntry{{Seed: 3, Schedule: crashes}},
+			OnRun: func(_ int, e scenarios.CorpusEntry, _ *scenarios.Result, _ bool) {
+				if e.Origin == "strike" {
+					for _, f := range e.Schedule.Faults {
+						kinds[f.Kind]++
+					}
+				}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (kinds[faults.Pause] > 0) != tc.pauses || kinds[faults.Isolate] == 0 {
+			t.Errorf("nemesis.exclude=%q: fault kinds of the strikes %v; want isolations, and pauses %v", tc.exclude, kinds, tc.pauses)
+		}
+	}
+}
