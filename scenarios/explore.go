@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -22,7 +23,8 @@ type ExploreOptions struct {
 	// 10: two calm runs (no faults, world seeds Seed·10⁶ and
 	// Seed·10⁶+1; always two, even when Random is smaller), then nemesis
 	// seeds (Seed·10⁶+2, ...) that fill the corpus. With a Corpus, its
-	// entries are run first and take the calm runs' place.
+	// entries are run first and take the calm runs' place. MaxFaults
+	// leaves only the calm runs.
 	Random int
 	// Workers run a batch of candidates in parallel; < 1 means 1.
 	Workers int
@@ -37,12 +39,13 @@ type ExploreOptions struct {
 	// fails other than by a limit.
 	Fails func(*Result) bool
 	// MaxFaults, if > 0, caps the faults of the runs: a mutant with more
-	// is not run, and fresh runs are calm ones (no faults) with new world
+	// is not run, a strike that would go over stops only the node, or is
+	// not made, and fresh runs are calm ones (no faults) with new world
 	// seeds rather than nemesis seeds, whose schedules are known only
 	// once they ran. Corpus entries still run first, but one with more
-	// faults is not a failure. The stop kinds strikes use are then those
-	// the nemesis's profile allows (nemesis.kinds, nemesis.exclude).
-	// ShrinkOptions.Explore searches this way.
+	// faults is not a failure. Strikes stop nodes with the kinds the
+	// nemesis's profile allows (nemesis.kinds, nemesis.exclude), as no
+	// nemesis run shows them. ShrinkOptions.Explore searches this way.
 	MaxFaults int
 	Run       Options
 	// OnRun, if set, receives every run in order, with whether it was new.
@@ -134,12 +137,6 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 		return nil, err
 	}
 	x := newExplorer(s, v, nv, rv, o)
-	if o.MaxFaults > 0 {
-		// No nemesis runs tell the kinds: take them from its profile.
-		for _, k := range profileKinds(nv) {
-			x.kinds[k] = true
-		}
-	}
 	pending := slices.Clone(o.Corpus)
 	for i := range pending {
 		pending[i].Origin = "corpus"
@@ -149,13 +146,14 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 	nextSeed := o.Seed * freshSeedStride
 	// Mutants the scenario refuses, or over MaxFaults, are not runs; a
 	// bound on attempts ends an exploration whose every mutant is.
-	for attempts := 0; x.sum.Runs < o.Runs && attempts < 4*o.Runs+batch; {
+	limit := o.attempts()
+	for attempts := 0; x.sum.Runs < o.Runs && attempts < limit; {
 		if stopped(o.Stop) {
 			x.sum.Interrupted = true
 			break
 		}
 		var cands []CorpusEntry
-		for len(cands) < batch && x.sum.Runs+len(cands) < o.Runs && attempts < 4*o.Runs+batch {
+		for len(cands) < batch && x.sum.Runs+len(cands) < o.Runs && attempts < limit {
 			attempts++
 			switch {
 			case len(pending) > 0:
@@ -195,7 +193,7 @@ func Explore(s *Scenario, v Values, o ExploreOptions) (*ExploreSummary, error) {
 // newExplorer returns the explorer of s with the user's values v, the
 // nemesis's nv and the replay's rv.
 func newExplorer(s *Scenario, v, nv, rv Values, o ExploreOptions) *explorer {
-	return &explorer{
+	x := &explorer{
 		s: s, nv: nv, rv: rv, o: o,
 		rng:     rand.New(rand.NewPCG(o.Seed, 0x6578706c6f7265)), // "explore"
 		count:   map[string]int{},
@@ -204,6 +202,13 @@ func newExplorer(s *Scenario, v, nv, rv Values, o ExploreOptions) *explorer {
 		marks:   map[string]*markStats{},
 		sum:     &ExploreSummary{Scenario: s.Name, Params: v.Map(), Seed: o.Seed, Failures: []ExploreFailure{}, Values: rv},
 	}
+	if o.MaxFaults > 0 {
+		// No nemesis runs tell the kinds: take them from its profile.
+		for _, k := range profileKinds(nv) {
+			x.kinds[k] = true
+		}
+	}
+	return x
 }
 
 func (o ExploreOptions) withDefaults() ExploreOptions {
@@ -216,6 +221,15 @@ func (o ExploreOptions) withDefaults() ExploreOptions {
 	o.Workers = max(o.Workers, 1)
 	o.Run.Sink = nil
 	return o
+}
+
+// attempts bounds the candidates an exploration draws, run or not:
+// four per run, sixteen under a cap, which many mutants break.
+func (o ExploreOptions) attempts() int {
+	if o.MaxFaults > 0 {
+		return 16*o.Runs + batch
+	}
+	return 4*o.Runs + batch
 }
 
 func stopped(c <-chan struct{}) bool {
@@ -679,6 +693,12 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 		// stay: the run still ends healed.
 		sc.Faults = slices.DeleteFunc(sc.Faults, func(f faults.Fault) bool { return !f.NoOp() && f.At > sp.t && f.At < h })
 	}
+	room := math.MaxInt // faults the strike may add under MaxFaults
+	if x.o.MaxFaults > 0 {
+		if room = x.o.MaxFaults - effective(sc.Faults); room < 1 {
+			return CorpusEntry{}, false
+		}
+	}
 	// Short: back while the protocol is still in the phase it was in.
 	// Long: past the timeouts that make its peers act without it.
 	lo, hi := time.Millisecond, 64*time.Millisecond
@@ -698,7 +718,7 @@ func (x *explorer) strikeAt(parent CorpusEntry, sp strikeSpec) (CorpusEntry, boo
 		g.Kind = sp.kind
 	}
 	sc.Faults = append(sc.Faults, clampEnd(g, h))
-	if sp.peer && sc.Nodes > 1 {
+	if sp.peer && sc.Nodes > 1 && room > 1 {
 		peer := faults.NodeID(sp.with - 1)
 		if sp.with < 1 || sp.with > sc.Nodes || peer == node {
 			peer = x.otherNode(sc.Nodes, node)

@@ -1,10 +1,12 @@
 package scenarios_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/faultline/faultline/checks"
 	"github.com/faultline/faultline/examples/register"
 	"github.com/faultline/faultline/nodes/faults"
 	"github.com/faultline/faultline/scenarios"
@@ -170,8 +172,8 @@ func TestExploreStartsCalm(t *testing.T) {
 
 // TestExploreCapsFaults: with MaxFaults, no run but the corpus's has
 // more faults, fresh runs are calm ones, and the corpus entry over the
-// cap, which fails, is not reported; Fails keeps out the failures it
-// refuses.
+// cap, which fails, is not reported; the runs do not depend on the
+// workers; Fails keeps out the failures it refuses.
 func TestExploreCapsFaults(t *testing.T) {
 	v, err := raftlog.Scenario.Values(map[string]string{"bug": "stale-leader", "ops": "50"})
 	if err != nil {
@@ -183,13 +185,16 @@ func TestExploreCapsFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	explore := func(fails func(*scenarios.Result) bool) (*scenarios.ExploreSummary, map[string]int) {
+	var hashes [2][]string
+	explore := func(fails func(*scenarios.Result) bool, workers int) (*scenarios.ExploreSummary, map[string]int) {
 		origins := map[string]int{}
+		hashes[workers%2] = nil
 		sum, err := scenarios.Explore(raftlog.Scenario, v, scenarios.ExploreOptions{
-			Runs: 150, Seed: 5, Workers: 2, MaxFaults: 3, Fails: fails,
+			Runs: 150, Seed: 5, Workers: workers, MaxFaults: 3, Fails: fails,
 			Corpus: []scenarios.CorpusEntry{{Seed: 9000010, Schedule: failing}},
 			OnRun: func(i int, e scenarios.CorpusEntry, res *scenarios.Result, _ bool) {
 				origins[e.Origin]++
+				hashes[workers%2] = append(hashes[workers%2], res.TraceHash)
 				if i == 1 && !res.Failed() {
 					t.Errorf("the corpus entry passed: %s", res.Status)
 				}
@@ -203,7 +208,10 @@ func TestExploreCapsFaults(t *testing.T) {
 		}
 		return sum, origins
 	}
-	sum, origins := explore(nil)
+	sum, origins := explore(nil, 2)
+	if explore(nil, 1); !slices.Equal(hashes[0], hashes[1]) {
+		t.Errorf("the runs differ with 1 and 2 workers")
+	}
 	if origins["seed"] != 0 || origins["calm"] < 2 {
 		t.Errorf("origins %v: want calm runs and no nemesis seeds", origins)
 	}
@@ -216,7 +224,7 @@ func TestExploreCapsFaults(t *testing.T) {
 		}
 	}
 	t.Logf("%d runs, %d failures, origins %v", sum.Runs, len(sum.Failures), origins)
-	if none, _ := explore(func(*scenarios.Result) bool { return false }); len(none.Failures) != 0 {
+	if none, _ := explore(func(*scenarios.Result) bool { return false }, 2); len(none.Failures) != 0 {
 		t.Errorf("Fails refused every run, yet %d failures were reported", len(none.Failures))
 	}
 }
@@ -256,5 +264,32 @@ func TestCappedExploreKeepsTheProfile(t *testing.T) {
 		if (kinds[faults.Pause] > 0) != tc.pauses || kinds[faults.Isolate] == 0 {
 			t.Errorf("nemesis.exclude=%q: fault kinds of the strikes %v; want isolations, and pauses %v", tc.exclude, kinds, tc.pauses)
 		}
+	}
+}
+
+// TestShrinkExploreNeedsTheNemesis: ShrinkOptions.Explore on a scenario
+// without the common nemesis is bad input, said before any run.
+func TestShrinkExploreNeedsTheNemesis(t *testing.T) {
+	runs := 0
+	own := &scenarios.Scenario{
+		Name: "test-own-nemesis", Summary: "a scenario with a nemesis of its own",
+		Params: []scenarios.Param{{Name: "nemesis", Default: "off", Kind: scenarios.String, Help: "its own"}},
+		Run: func(r *scenarios.Run) error {
+			runs++
+			r.Check(checks.Failf("always", "planted"))
+			return nil
+		},
+	}
+	v, err := own.Values(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = scenarios.ShrinkRun(own, v, 0, scenarios.Options{}, scenarios.ShrinkOptions{Explore: 10})
+	var bad *scenarios.BadInputError
+	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "exploration") {
+		t.Fatalf("err %v, want bad input naming the exploration", err)
+	}
+	if runs != 0 {
+		t.Fatalf("%d runs before the error", runs)
 	}
 }

@@ -34,11 +34,13 @@ type ShrinkOptions struct {
 	// 0: the seed stays.
 	Reseed int
 	// Explore lets ShrinkRun, while more than one fault is left, spend up
-	// to this many runs in all searching for the same failure (the same check fails)
-	// from fewer faults, under any world seed: a guided exploration
-	// (Explore with MaxFaults one below the faults left) from calm runs
-	// and the minimal schedule, whose find is then shrunk again and
-	// replayed with its own seed (Shrunk.Seed). 0: no such search.
+	// to this many runs in all searching for the same failure (the same
+	// check fails) from fewer faults, under any world seed: a guided
+	// exploration (Explore with MaxFaults one below the faults left)
+	// from calm runs and the minimal schedule, whose find is then shrunk
+	// again and replayed with its own seed (Shrunk.Seed). It needs the
+	// common nemesis. Its runs count toward MaxRuns, give or take the
+	// last batch (Explore runs candidates in batches). 0: no such search.
 	Explore int
 	// KeepWorkload leaves the workload parameters (Param.Workload) as
 	// they are, for a caller whose replay cannot carry changed values.
@@ -60,16 +62,18 @@ func (o ShrinkOptions) withDefaults() ShrinkOptions {
 
 // ShrinkStats say what a shrink did.
 type ShrinkStats struct {
-	Runs      int // calls of the predicate (cached candidates not counted)
+	Runs      int // runs made (cached candidates not counted; approximate with Explore, see ShrinkOptions)
 	Removed   int // faults removed by delta debugging (heals and no-ops not counted)
 	Shortened int // accepted timing simplifications
 	Softened  int // accepted magnitude reductions (probability, factor, shift, drift)
 	Narrowed  int // accepted target reductions (fewer nodes, links or groups)
 	Merged    int // pairs of faults merged into one
 	// Searched counts the faults removed by drawing smaller schedules
-	// after no single fault could go (searchFewer).
+	// after no single fault could go (searchFewer), and by Reseed and
+	// Explore.
 	Searched int
-	// Reseeded is "OLD→NEW" when Reseed replaced the world seed.
+	// Reseeded is "OLD→NEW" when Reseed or Explore replaced the world
+	// seed.
 	Reseeded  string
 	Exhausted bool // MaxRuns was reached before the result was minimal
 	// Workload lists the workload parameters made smaller, "ops 400→37"
@@ -648,14 +652,15 @@ type shrinkRuns struct {
 	// explore searches for a failure with fewer faults than minimal
 	// (ShrinkOptions.Explore) in at most runs runs; it returns its seed
 	// and schedule, or nil, and the runs it made.
-	explore func(minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int)
+	explore func(minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int, error)
 }
 
 // shrinkFewer is ShrinkRun's search for fewer faults, after the workload
 // shrink: searchFewer with the world seed kept, then, with
-// ShrinkOptions.Reseed, with other seeds (reseedFewer). It returns the
-// schedule and its failing run.
-func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so ShrinkOptions, st *ShrinkStats, r shrinkRuns) (*faults.Schedule, *Result) {
+// ShrinkOptions.Reseed, with other seeds (reseedFewer), then, with
+// ShrinkOptions.Explore, by exploration. It returns the schedule and its
+// failing run.
+func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so ShrinkOptions, st *ShrinkStats, r shrinkRuns) (*faults.Schedule, *Result, error) {
 	again := func() {
 		clear(r.last) // the values or the seed changed
 		rest := so
@@ -678,27 +683,35 @@ func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so Shrink
 		again()
 		cur = sd
 	}
-	// Then, while faults are left and runs too, a guided search for the
-	// same failure from fewer faults, each find shrunk again.
-	for explored := 0; explored < so.Explore && r.explore != nil && minimal.Count() > 1 && st.Runs < so.MaxRuns; {
-		sd, fewer, runs := r.explore(minimal, cur, min(so.Explore-explored, so.MaxRuns-st.Runs))
+	// Then, while faults are left (more than one: the search's cap is
+	// one fewer, and a cap of 0 means none) and runs too, a guided search
+	// for the same failure from fewer faults, each find shrunk again.
+	for explored := 0; explored < so.Explore && minimal.Count() > 1 && st.Runs < so.MaxRuns; {
+		sd, fewer, runs, err := r.explore(minimal, cur, min(so.Explore-explored, so.MaxRuns-st.Runs))
 		st.Runs += runs
 		explored += runs
+		if err != nil {
+			return nil, nil, err
+		}
 		if fewer == nil {
 			break
 		}
 		r.setSeed(sd)
 		st.Runs++
-		if !r.fails(fewer) { // the find must replay as the shrink runs it
-			r.setSeed(cur)
-			break
+		if !r.fails(fewer) {
+			// Explore ran it with the same values and options.
+			return nil, nil, fmt.Errorf("world seed %d: the schedule the search found does not fail again: the run is not deterministic (--check-determinism tells where)", sd)
 		}
 		st.Searched += minimal.Count() - fewer.Count()
-		st.Reseeded = fmt.Sprintf("%d→%d", seed, sd)
+		st.Reseeded = ""
+		if sd != seed {
+			st.Reseeded = fmt.Sprintf("%d→%d", seed, sd)
+		}
 		cur, minimal, final = sd, fewer, r.last[fewer.String()]
 		again()
 	}
-	return minimal, final
+	st.Exhausted = st.Exhausted || st.Runs >= so.MaxRuns
+	return minimal, final, nil
 }
 
 // reseedFewer tries so.Reseed other world seeds (drawn from seed) with
@@ -812,7 +825,7 @@ type Shrunk struct {
 	Minimal  *faults.Schedule
 	How      string // the failure kept: FirstFailure of the original run
 	// Seed is the world seed that replays Minimal: the one shrunk, unless
-	// ShrinkOptions.Reseed found fewer faults with another.
+	// ShrinkOptions.Reseed or Explore found fewer faults with another.
 	Seed   uint64
 	Result *Result // the run with the minimal schedule
 	// Values replay the minimal schedule when it is passed as
@@ -866,20 +879,7 @@ var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 // schedule alone does not reproduce the failure.
 func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOptions) (*Shrunk, error) {
 	opts.Sink = nil
-	first := Execute(s, v, seed, opts)
-	if first.Status == StatusBadInput {
-		return nil, &BadInputError{Err: errors.New(first.Error)}
-	}
-	how := FirstFailure(first)
-	if how == "" {
-		return nil, fmt.Errorf("%s seed %d: %w", s.Name, seed, ErrNotFailing)
-	}
-	orig, err := ScheduleOf(first)
-	if err != nil {
-		return nil, err
-	}
-	orig.Nodes = first.nodes
-	rv, err := ScheduleValues(s, v)
+	how, orig, rv, err := shrinkStart(s, v, seed, opts, so)
 	if err != nil {
 		return nil, err
 	}
@@ -917,20 +917,47 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 			return nil
 		}, final)
 	}
-	minimal, final = shrinkFewer(minimal, final, seed, so, &st, shrinkRuns{
+	minimal, final, err = shrinkFewer(minimal, final, seed, so, &st, shrinkRuns{
 		last: last, fails: fails, run: run, setSeed: func(sd uint64) { cur = sd },
 		failsWith: func(sd uint64, c *faults.Schedule) bool {
 			return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
 		},
-		explore: func(m *faults.Schedule, sd uint64, n int) (uint64, *faults.Schedule, int) {
+		explore: func(m *faults.Schedule, sd uint64, n int) (uint64, *faults.Schedule, int, error) {
 			return exploreFewer(s, rv, opts, how, m, sd, n)
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
 	mv, err := replayValues(s, rv, minimal)
 	if err != nil {
 		return nil, err
 	}
 	return &Shrunk{Original: orig, Minimal: minimal, How: how, Seed: cur, Result: final, Values: mv, Stats: st}, nil
+}
+
+// shrinkStart runs seed for ShrinkRun and returns how it fails
+// (FirstFailure), the schedule it ran, and the values that replay a
+// schedule (ScheduleValues).
+func shrinkStart(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOptions) (string, *faults.Schedule, Values, error) {
+	if so.Explore > 0 && (!has(v, "nemesis") || s.declares("nemesis")) {
+		return "", nil, Values{}, &BadInputError{Err: fmt.Errorf("scenario %s cannot be shrunk by exploration: it has no common nemesis to explore from", s.Name)}
+	}
+	first := Execute(s, v, seed, opts)
+	if first.Status == StatusBadInput {
+		return "", nil, Values{}, &BadInputError{Err: errors.New(first.Error)}
+	}
+	how := FirstFailure(first)
+	if how == "" {
+		return "", nil, Values{}, fmt.Errorf("%s seed %d: %w", s.Name, seed, ErrNotFailing)
+	}
+	orig, err := ScheduleOf(first)
+	if err != nil {
+		return "", nil, Values{}, err
+	}
+	orig.Nodes = first.nodes
+	rv, err := ScheduleValues(s, v)
+	return how, orig, rv, err
 }
 
 // replayValues are the values rv that replay the schedule c: rv, with c
@@ -989,7 +1016,7 @@ func shrinkWorkload(s *Scenario, v Values, st *ShrinkStats, maxRuns int, fails f
 // that fails like how. Its explorer seed is drawn from seed and the
 // schedule, so a shrink stays deterministic. It returns the world seed
 // and schedule found, or nil, and the runs it made.
-func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int) {
+func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int, error) {
 	h := fnv.New64a()
 	h.Write([]byte(minimal.String()))
 	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
@@ -1004,12 +1031,12 @@ func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *fau
 		Run:           opts,
 	})
 	if err != nil {
-		return 0, nil, 0 // no common nemesis: nothing to explore from
+		return 0, nil, 0, fmt.Errorf("the search for fewer faults: %w", err)
 	}
 	if len(sum.Failures) == 0 {
-		return 0, nil, sum.Runs
+		return 0, nil, sum.Runs, nil
 	}
 	e := sum.Failures[0].Entry
 	e.Schedule.Nodes = minimal.Nodes
-	return e.Seed, e.Schedule, sum.Runs
+	return e.Seed, e.Schedule, sum.Runs, nil
 }

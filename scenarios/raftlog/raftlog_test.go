@@ -359,8 +359,8 @@ func TestShrinkExploresForFewerFaults(t *testing.T) {
 		return sh
 	}
 	sh := shrink()
-	if n := sh.Minimal.Count(); n > 3 || sh.Seed == seed || sh.How != kept.How {
-		t.Fatalf("shrunk to %d faults with seed %d, failing %s (want at most 3, another seed, %s; %s):\n%s", n, sh.Seed, sh.How, kept.How, sh.Stats, sh.Minimal)
+	if n := sh.Minimal.Count(); n > 3 || sh.Seed == seed {
+		t.Fatalf("shrunk to %d faults with seed %d (want at most 3, another seed; %s):\n%s", n, sh.Seed, sh.Stats, sh.Minimal)
 	}
 	t.Logf("%d faults to %d: %s", kept.Minimal.Count(), sh.Minimal.Count(), sh.Stats)
 	if again := shrink(); again.Seed != sh.Seed || again.Minimal.String() != sh.Minimal.String() || again.Result.TraceHash != sh.Result.TraceHash {

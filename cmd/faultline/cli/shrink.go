@@ -41,7 +41,7 @@ type shrinkJSON struct {
 // and a scenario that cannot take a schedule; 1 if the file cannot be
 // written.
 func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := a.newFlags("shrink", "shrink SCENARIO --seed N [--set key=value ...] [--out FILE] [--max-runs N] [--format text|json]", stdout)
+	fs := a.newFlags("shrink", "shrink SCENARIO --seed N [--set key=value ...] [--out FILE] [--max-runs N] [--reseed N] [--explore N] [--format text|json]", stdout)
 	var rf runFlags
 	seedStr := fs.String("seed", "", "the failing seed to shrink (required)")
 	out := fs.String("out", "", "write the minimal schedule to FILE (default SCENARIO-seedN.faults)")
