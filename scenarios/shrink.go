@@ -650,9 +650,10 @@ type shrinkRuns struct {
 	failsWith func(uint64, *faults.Schedule) bool // with another world seed
 	setSeed   func(uint64)
 	// explore searches for a failure with fewer faults than minimal
-	// (ShrinkOptions.Explore) in at most runs runs; it returns its seed
-	// and schedule, or nil, and the runs it made.
-	explore func(minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int, error)
+	// (ShrinkOptions.Explore) in at most runs runs, its explorer seed
+	// drawn from seed, minimal and round; it returns the world seed and
+	// schedule found, or nil, and the runs it made.
+	explore func(minimal *faults.Schedule, seed uint64, round, runs int) (uint64, *faults.Schedule, int, error)
 }
 
 // shrinkFewer is ShrinkRun's search for fewer faults, after the workload
@@ -686,15 +687,21 @@ func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so Shrink
 	// Then, while faults are left (more than one: the search's cap is
 	// one fewer, and a cap of 0 means none) and runs too, a guided search
 	// for the same failure from fewer faults, each find shrunk again.
-	for explored := 0; explored < so.Explore && minimal.Count() > 1 && st.Runs < so.MaxRuns; {
-		sd, fewer, runs, err := r.explore(minimal, cur, min(so.Explore-explored, so.MaxRuns-st.Runs))
+	// Explorations of at most exploreRound runs each, each with its own
+	// explorer seed: a long one dwells on its corpus, and restarts find
+	// more (a search that fails in one often succeeds in the next).
+	for explored, round := 0, 0; explored < so.Explore && minimal.Count() > 1 && st.Runs < so.MaxRuns; round++ {
+		sd, fewer, runs, err := r.explore(minimal, cur, round, min(so.Explore-explored, so.MaxRuns-st.Runs, exploreRound))
 		st.Runs += runs
 		explored += runs
 		if err != nil {
 			return nil, nil, err
 		}
 		if fewer == nil {
-			break
+			if runs == 0 {
+				break // nothing more to run
+			}
+			continue
 		}
 		r.setSeed(sd)
 		st.Runs++
@@ -922,8 +929,8 @@ func ShrinkRun(s *Scenario, v Values, seed uint64, opts Options, so ShrinkOption
 		failsWith: func(sd uint64, c *faults.Schedule) bool {
 			return FailsLike(ExecuteSchedule(s, rv, sd, opts, c), how)
 		},
-		explore: func(m *faults.Schedule, sd uint64, n int) (uint64, *faults.Schedule, int, error) {
-			return exploreFewer(s, rv, opts, how, m, sd, n)
+		explore: func(m *faults.Schedule, sd uint64, round, n int) (uint64, *faults.Schedule, int, error) {
+			return exploreFewer(s, rv, opts, how, m, sd, round, n)
 		},
 	})
 	if err != nil {
@@ -1010,15 +1017,20 @@ func shrinkWorkload(s *Scenario, v Values, st *ShrinkStats, maxRuns int, fails f
 	return v, res
 }
 
+// exploreRound is the most runs one exploration of ShrinkOptions.Explore
+// makes before the next starts afresh.
+const exploreRound = 1000
+
 // exploreFewer is ShrinkOptions.Explore's search: an exploration of s
 // with the values rv, from the minimal schedule (world seed seed) and
 // calm runs, whose runs have fewer faults than minimal, up to the first
 // that fails like how. Its explorer seed is drawn from seed and the
 // schedule, so a shrink stays deterministic. It returns the world seed
 // and schedule found, or nil, and the runs it made.
-func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *faults.Schedule, seed uint64, runs int) (uint64, *faults.Schedule, int, error) {
+func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *faults.Schedule, seed uint64, round, runs int) (uint64, *faults.Schedule, int, error) {
 	h := fnv.New64a()
 	h.Write([]byte(minimal.String()))
+	h.Write([]byte{byte(round), byte(round >> 8), byte(round >> 16)})
 	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
 	sum, err := Explore(s, rv, ExploreOptions{
 		Runs:          runs,
