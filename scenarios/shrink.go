@@ -688,8 +688,8 @@ func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so Shrink
 	// one fewer, and a cap of 0 means none) and runs too, a guided search
 	// for the same failure from fewer faults, each find shrunk again.
 	// Explorations of at most exploreRound runs each, each with its own
-	// explorer seed: a long one dwells on its corpus, and restarts find
-	// more (a search that fails in one often succeeds in the next).
+	// explorer seed: how long one takes to find varies a lot from seed
+	// to seed, and one that has not found in a while seldom does.
 	for explored, round := 0, 0; explored < so.Explore && minimal.Count() > 1 && st.Runs < so.MaxRuns; round++ {
 		sd, fewer, runs, err := r.explore(minimal, cur, round, min(so.Explore-explored, so.MaxRuns-st.Runs, exploreRound))
 		st.Runs += runs
@@ -1019,7 +1019,7 @@ func shrinkWorkload(s *Scenario, v Values, st *ShrinkStats, maxRuns int, fails f
 
 // exploreRound is the most runs one exploration of ShrinkOptions.Explore
 // makes before the next starts afresh.
-const exploreRound = 1000
+const exploreRound = 2000
 
 // exploreFewer is ShrinkOptions.Explore's search: an exploration of s
 // with the values rv, from the minimal schedule (world seed seed) and
