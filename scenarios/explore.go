@@ -45,7 +45,8 @@ type ExploreOptions struct {
 	// once they ran. Corpus entries still run first, but one with more
 	// faults is not a failure. Strikes stop nodes with the kinds the
 	// nemesis's profile allows (nemesis.kinds, nemesis.exclude), as no
-	// nemesis run shows them. ShrinkOptions.Explore searches this way.
+	// nemesis run shows them, and those the corpus holds.
+	// ShrinkOptions.Explore searches this way.
 	MaxFaults int
 	Run       Options
 	// OnRun, if set, receives every run in order, with whether it was new.
@@ -255,7 +256,7 @@ type explorer struct {
 	events      int                   // how many of corpusFeats are marked events
 	survey      []strikeSpec          // the survey's strikes still to make; nil before it is drawn
 	calms       []CorpusEntry         // the runs without faults, new or not: what the survey strikes
-	kinds       map[faults.Kind]bool  // the fault kinds the corpus holds
+	kinds       map[faults.Kind]bool  // the fault kinds the corpus holds (and, under a cap, the profile allows)
 	marks       map[string]*markStats // what the strikes at each marked event did
 	// tries and yield count the runs of fresh seeds [0] and of mutants
 	// [1], and those that reached a new feature or failed.
@@ -863,7 +864,8 @@ func profileKinds(v Values) []faults.Kind {
 	return slices.DeleteFunc(slices.Clone(kinds), func(k faults.Kind) bool { return slices.Contains(exclude, k) })
 }
 
-// stopKinds are the kinds of fault that stop a node that the corpus holds.
+// stopKinds are the kinds of fault that stop a node that the corpus
+// holds, and under MaxFaults those the nemesis's profile allows.
 func (x *explorer) stopKinds() []faults.Kind {
 	var kinds []faults.Kind
 	for _, k := range []faults.Kind{faults.Crash, faults.Pause, faults.Isolate} {

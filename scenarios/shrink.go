@@ -707,7 +707,7 @@ func shrinkFewer(minimal *faults.Schedule, final *Result, seed uint64, so Shrink
 		st.Runs++
 		if !r.fails(fewer) {
 			// Explore ran it with the same values and options.
-			return nil, nil, fmt.Errorf("world seed %d: the schedule the search found does not fail again: the run is not deterministic (--check-determinism tells where)", sd)
+			return nil, nil, fmt.Errorf("world seed %d: the schedule the search found does not fail again: %w (--check-determinism tells where)", sd, ErrNondeterministic)
 		}
 		st.Searched += minimal.Count() - fewer.Count()
 		st.Reseeded = ""
@@ -874,6 +874,10 @@ func ExecuteSchedule(s *Scenario, rv Values, seed uint64, opts Options, c *fault
 	return Execute(s, rv, seed, opts)
 }
 
+// ErrNondeterministic is returned by ShrinkRun when a run it found by
+// exploration (ShrinkOptions.Explore) does not fail again.
+var ErrNondeterministic = errors.New("the run is not deterministic")
+
 // ErrNotFailing is returned by ShrinkRun for a seed whose run ends ok.
 var ErrNotFailing = errors.New("the run does not fail: nothing to shrink")
 
@@ -1024,8 +1028,8 @@ const exploreRound = 2000
 // exploreFewer is ShrinkOptions.Explore's search: an exploration of s
 // with the values rv, from the minimal schedule (world seed seed) and
 // calm runs, whose runs have fewer faults than minimal, up to the first
-// that fails like how. Its explorer seed is drawn from seed and the
-// schedule, so a shrink stays deterministic. It returns the world seed
+// that fails like how. Its explorer seed is drawn from seed, the
+// schedule and round, so a shrink stays deterministic. It returns the world seed
 // and schedule found, or nil, and the runs it made.
 func exploreFewer(s *Scenario, rv Values, opts Options, how string, minimal *faults.Schedule, seed uint64, round, runs int) (uint64, *faults.Schedule, int, error) {
 	h := fnv.New64a()

@@ -88,6 +88,9 @@ func (a *App) runShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	sh, err := scenarios.ShrinkRun(sc, vals, seed, opts, scenarios.ShrinkOptions{MaxRuns: *maxRuns, Reseed: *reseed, Explore: *explore})
 	if err != nil {
+		if errors.Is(err, scenarios.ErrNondeterministic) {
+			return exitFail, err
+		}
 		if errors.Is(err, scenarios.ErrNotFailing) {
 			return exitUsage, usagef("%v (find a failing seed with '%s sweep %s --seeds 0-99 --set nemesis=true')", err, a.Name, sc.Name)
 		}
