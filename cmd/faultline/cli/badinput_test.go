@@ -35,6 +35,9 @@ func TestBadInput(t *testing.T) {
 		errHas string
 	}{
 		{"unknown command", []string{"bogus"}, `unknown command "bogus" (accepted: `},
+		{"explore no runs", []string{"explore", "raftlog", "--runs", "0"}, "--runs 0: want a count > 0"},
+		{"explore negative cap", []string{"explore", "raftlog", "--max-faults", "-1"}, "--max-faults -1: want a count of faults ≥ 0"},
+		{"explore with a fault file", []string{"explore", "raftlog", "--faults", good}, "--faults: explore draws"},
 		{"unknown flag", []string{"run", "pingpong", "--bogus"}, "--bogus (see 'faultline run --help')"},
 		{"missing flag value", []string{"run", "pingpong", "--seed"}, "--seed"},
 		{"extra argument", []string{"run", "pingpong", "extra"}, "exactly one scenario"},

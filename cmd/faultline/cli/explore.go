@@ -21,7 +21,7 @@ func init() {
 	commands["explore"] = &command{summary: "search seeds and fault schedules for failures, guided by coverage", run: (*App).runExplore}
 }
 
-const exploreSynopsis = "explore SCENARIO [--runs N] [--seed N] [--set key=value ...] [-j N] [--out DIR] [--corpus DIR] [--stop-at-failure] [--format text|json]"
+const exploreSynopsis = "explore SCENARIO [--runs N] [--seed N] [--set key=value ...] [-j N] [--out DIR] [--corpus DIR] [--stop-at-failure] [--max-faults N] [--format text|json]"
 
 // exploreJSON is the stable JSON form of an exploration.
 type exploreJSON struct {
@@ -58,6 +58,7 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	outDir := fs.String("out", ".", "directory for the schedules of failing runs")
 	corpusDir := fs.String("corpus", "", "directory of corpus schedules: read at the start, and the new ones written there at the end (resumable)")
 	stopAt := fs.Bool("stop-at-failure", false, "stop at the first failing run")
+	maxFaults := fs.Int("max-faults", 0, "run only schedules of at most N faults (0: no cap): fresh runs are then calm ones with new world seeds, not nemesis seeds")
 	format := fs.String("format", "text", "output format: text or json")
 	quiet := fs.BoolP("quiet", "q", false, "no progress on stderr")
 	a.addRunFlags(fs, &rf)
@@ -71,8 +72,8 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, usagef("--seed: %v", err)
 	}
-	if *runs <= 0 {
-		return exitUsage, usagef("--runs %d: want a count > 0", *runs)
+	if err := checkExploreFlags(*runs, *maxFaults, rf.faults); err != nil {
+		return exitUsage, err
 	}
 	w, err := scenarios.ParseWorkers(*workers)
 	if err != nil {
@@ -81,9 +82,6 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if err := oneOf("format", *format, "text", "json"); err != nil {
 		return exitUsage, err
 	}
-	if rf.faults != "" {
-		return exitUsage, usagef("--faults: explore draws and mutates its own schedules; start from a corpus with --corpus DIR")
-	}
 	if err := makeDir("out", *outDir); err != nil {
 		return exitUsage, err
 	}
@@ -91,17 +89,15 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
-	var corpus []scenarios.CorpusEntry
-	if *corpusDir != "" {
-		if corpus, err = readCorpus(*corpusDir); err != nil {
-			return exitUsage, usagef("--corpus %v", err)
-		}
+	corpus, err := corpusFrom(*corpusDir)
+	if err != nil {
+		return exitUsage, err
 	}
 	stop, unlisten := notifyInterrupt(stderr)
 	defer unlisten()
 	prog := newProgress(stderr, a.Name+" explore "+sc.Name, int64(*runs), *quiet)
 	sum, err := scenarios.Explore(sc, vals, scenarios.ExploreOptions{
-		Runs: *runs, Seed: seed, Workers: w, Corpus: corpus, StopAtFailure: *stopAt, Run: opts, Stop: stop,
+		Runs: *runs, Seed: seed, Workers: w, Corpus: corpus, StopAtFailure: *stopAt, MaxFaults: *maxFaults, Run: opts, Stop: stop,
 		OnRun: func(_ int, _ scenarios.CorpusEntry, res *scenarios.Result, _ bool) { prog.add(res.Failed()) },
 	})
 	prog.finish()
@@ -121,13 +117,43 @@ func (a *App) runExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(j.Failures) > 0 {
 		code = exitFail
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(stdout)
+	return code, a.writeExplore(stdout, *format, sc, sum, j)
+}
+
+// writeExplore writes the exploration's report in format.
+func (a *App) writeExplore(w io.Writer, format string, sc *scenarios.Scenario, sum *scenarios.ExploreSummary, j exploreJSON) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return code, enc.Encode(j)
+		return enc.Encode(j)
 	}
-	a.printExplore(stdout, sc, sum, j)
-	return code, nil
+	a.printExplore(w, sc, sum, j)
+	return nil
+}
+
+// corpusFrom reads --corpus DIR, or gives no corpus without it.
+func corpusFrom(dir string) ([]scenarios.CorpusEntry, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	corpus, err := readCorpus(dir)
+	if err != nil {
+		return nil, usagef("--corpus %v", err)
+	}
+	return corpus, nil
+}
+
+func checkExploreFlags(runs, maxFaults int, faultsFile string) error {
+	if runs <= 0 {
+		return usagef("--runs %d: want a count > 0", runs)
+	}
+	if maxFaults < 0 {
+		return usagef("--max-faults %d: want a count of faults ≥ 0 (0: no cap)", maxFaults)
+	}
+	if faultsFile != "" {
+		return usagef("--faults: explore draws and mutates its own schedules; start from a corpus with --corpus DIR")
+	}
+	return nil
 }
 
 // writeFailures writes each failing run's schedule to dir and returns the
